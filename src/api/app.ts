@@ -1,0 +1,47 @@
+// The Fastify app: errors, auth, OpenAPI, routes and the static web UI.
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installAuth } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { installErrorHandling } from './errors.ts';
+import { executionRoutes } from './routes/executions.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { probeRoutes, systemRoutes } from './routes/system.ts';
+import { taskRoutes } from './routes/tasks.ts';
+
+const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
+
+export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandling(app);
+  installAuth(app, { adminToken: context.adminToken, metricsPublic: context.metricsPublic });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'cronfleet API', version: context.version, description: 'Distributed scheduled tasks. Send "Authorization: Bearer <token>".' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(probeRoutes(context));
+  await app.register(
+    async (api) => {
+      await api.register(taskRoutes(context));
+      await api.register(executionRoutes(context));
+      await api.register(scheduleRoutes(context));
+      await api.register(systemRoutes(context));
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
+  return app;
+}

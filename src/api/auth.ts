@@ -1,0 +1,19 @@
+// The one auth hook every /api route passes (and /metrics unless configured public).
+// Issue-level roles and user logins build on this; today one admin token opens all.
+import type { FastifyInstance } from 'fastify';
+import { CronfleetError } from '../protocol/errors.ts';
+import { tokenMatches } from './admin-token.ts';
+
+export function installAuth(app: FastifyInstance, options: { adminToken: string; metricsPublic: boolean }): void {
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    const protectedPath = path === '/api' || path.startsWith('/api/') || (path === '/metrics' && !options.metricsPublic);
+    if (!protectedPath) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new CronfleetError('unauthorized', 'missing credentials: send the header "Authorization: Bearer <token>"');
+    }
+    if (!tokenMatches(match[1]!, options.adminToken)) throw new CronfleetError('unauthorized', 'invalid token');
+  });
+}

@@ -1,0 +1,24 @@
+// What route modules need from the running server.
+import type { Clock } from '../domain/clock.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { TypedEmitter } from '../dispatch/events.ts';
+import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import type { Scheduler, SchedulerEvents } from '../scheduler/scheduler.ts';
+import type { Store } from '../store/store.ts';
+import type { Metrics } from './metrics.ts';
+import type { TaskService } from './task-service.ts';
+
+export interface ApiContext {
+  store: Store;
+  clock: Clock;
+  tasks: TaskService;
+  scheduler: Scheduler;
+  dispatcher: Dispatcher;
+  gateway: ExecutorGateway;
+  events: TypedEmitter<SchedulerEvents>;
+  metrics: Metrics;
+  instanceId: string;
+  adminToken: string;
+  metricsPublic: boolean;
+  version: string;
+}

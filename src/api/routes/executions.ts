@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isTerminal } from '../../domain/execution.ts';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { ExecutionListQuery, IdParams, LogsQuery } from '../../protocol/rest-schemas.ts';
+import type { ApiContext } from '../context.ts';
+import { executionToWire, logChunkToWire } from '../dto.ts';
+import { assertFound } from './tasks.ts';
+
+export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['executions'];
+    app.get('/executions', { schema: { tags, summary: 'List executions, newest first', querystring: ExecutionListQuery } }, async (request) => {
+      const page = request.query.page ?? 1;
+      const pageSize = request.query.page_size ?? 20;
+      const { items, total } = await context.store.executions.list({
+        taskId: request.query.task_id,
+        status: request.query.status as never,
+        executorId: request.query.executor_id,
+        page,
+        pageSize,
+      });
+      return { items: items.map(executionToWire), total, page, page_size: pageSize };
+    });
+
+    app.get('/executions/:id', { schema: { tags, summary: 'Get an execution', params: IdParams } }, async (request) =>
+      executionToWire(assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id)),
+    );
+
+    app.post('/executions/:id/stop', { schema: { tags, summary: 'Stop an execution (kill its process group)', params: IdParams } }, async (request, reply) => {
+      const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
+      if (isTerminal(execution.status)) {
+        throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
+      }
+      await context.dispatcher.stopExecution(execution);
+      return reply.status(202).send(executionToWire((await context.store.executions.get(execution.id))!));
+    });
+
+    app.get('/executions/:id/logs', { schema: { tags, summary: 'Read (or follow) an execution log', params: IdParams, querystring: LogsQuery } }, async (request, reply) => {
+      const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
+      const afterSeq = request.query.after_seq ?? 0;
+      const limit = request.query.limit ?? 1000;
+      if (!request.query.follow) {
+        const chunks = await context.store.logs.read(execution.id, afterSeq, limit);
+        return {
+          items: chunks.map(logChunkToWire),
+          next_seq: chunks.length > 0 ? chunks[chunks.length - 1]!.seq : afterSeq,
+          finished: isTerminal(execution.status),
+          status: execution.status,
+        };
+      }
+      reply.hijack();
+      await followLogs(context, execution.id, afterSeq, reply.raw, request.raw);
+    });
+  };
+}
+
+/** Streams log chunks as newline-delimited JSON until the execution ends or the client leaves. */
+async function followLogs(
+  context: ApiContext,
+  executionId: string,
+  afterSeq: number,
+  response: import('node:http').ServerResponse,
+  request: import('node:http').IncomingMessage,
+): Promise<void> {
+  response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  let seq = afterSeq;
+  let closed = false;
+  request.on('close', () => {
+    closed = true;
+  });
+  let wake: (() => void) | null = null;
+  const offLog = context.events.on('execution.log', (event) => event.executionId === executionId && wake?.());
+  const offFinished = context.events.on('execution.finished', (event) => event.executionId === executionId && wake?.());
+  try {
+    while (!closed) {
+      const execution = await context.store.executions.get(executionId);
+      const chunks = await context.store.logs.read(executionId, seq, 1000);
+      for (const chunk of chunks) {
+        response.write(`${JSON.stringify(logChunkToWire(chunk))}\n`);
+        seq = chunk.seq;
+      }
+      if (chunks.length === 1000) continue;
+      if (!execution || isTerminal(execution.status)) {
+        response.write(`${JSON.stringify({ end: true, status: execution?.status ?? null })}\n`);
+        break;
+      }
+      // Wait for news, with a slow poll so another instance's writes are seen too.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  } finally {
+    offLog();
+    offFinished();
+    response.end();
+  }
+}

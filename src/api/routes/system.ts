@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApiContext } from '../context.ts';
+import { executorToWire } from '../dto.ts';
+
+/** Probes and metrics: outside /api. */
+export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({
+      status: 'ok',
+      instance_id: context.instanceId,
+      leader: context.scheduler.isLeader,
+    }));
+
+    app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
+      try {
+        await context.store.tasks.earliestFireAt();
+        return { status: 'ready', instance_id: context.instanceId, leader: context.scheduler.isLeader };
+      } catch (error) {
+        return reply.status(503).send({ error: { code: 'unavailable', message: `database unavailable: ${error instanceof Error ? error.message : String(error)}` } });
+      }
+    });
+
+    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+      reply.type('text/plain; version=0.0.4');
+      return context.metrics.render();
+    });
+  };
+}
+
+export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/system/status', { schema: { tags: ['system'], summary: 'Instances, leader, executors, running and pending counts' } }, async () => {
+      const [lease, counts, executors, load] = await Promise.all([
+        context.store.leases.current('scheduler-leader'),
+        context.store.executions.countByStatus(),
+        context.store.executors.list(),
+        context.store.executions.runningCountByExecutor(),
+      ]);
+      const now = Date.now();
+      const leaderValid = lease !== null && lease.expiresAt > now;
+      return {
+        instance_id: context.instanceId,
+        version: context.version,
+        leader: leaderValid ? { instance_id: lease.holder, fencing_token: lease.token } : null,
+        is_leader: context.scheduler.isLeader,
+        executors: {
+          total: executors.length,
+          online: executors.filter((executor) => executor.status === 'online').length,
+          healthy: executors.filter((executor) => executor.status === 'online' && executor.isHealthy).length,
+        },
+        running: counts.running ?? 0,
+        pending: counts.pending ?? 0,
+        tasks: await context.store.tasks.countByStatus(),
+        executor_list: executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now)),
+      };
+    });
+
+    app.get('/executors', { schema: { tags: ['executors'], summary: 'List executors with load and heartbeat age' } }, async () => {
+      const [executors, load] = await Promise.all([context.store.executors.list(), context.store.executions.runningCountByExecutor()]);
+      const now = Date.now();
+      const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
+      return { items, total: items.length, page: 1, page_size: items.length };
+    });
+  };
+}

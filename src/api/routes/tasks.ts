@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { nextFires, parseSchedule } from '../../domain/schedule.ts';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { IdParams, NextFiresQuery, TaskBody, TaskListQuery, TriggerBody } from '../../protocol/rest-schemas.ts';
+import type { ApiContext } from '../context.ts';
+import { executionToWire, iso, taskToWire } from '../dto.ts';
+
+export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['tasks'];
+    app.post('/tasks', { schema: { tags, summary: 'Create a task', body: TaskBody } }, async (request, reply) => {
+      const task = await context.tasks.create(request.body);
+      return reply.status(201).send(taskToWire(task));
+    });
+
+    app.get('/tasks', { schema: { tags, summary: 'List tasks', querystring: TaskListQuery } }, async (request) => {
+      const page = request.query.page ?? 1;
+      const pageSize = request.query.page_size ?? 20;
+      const { items, total } = await context.store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, page, pageSize });
+      return { items: items.map(taskToWire), total, page, page_size: pageSize };
+    });
+
+    app.get('/tasks/:id', { schema: { tags, summary: 'Get a task', params: IdParams } }, async (request) => taskToWire(await context.tasks.get(request.params.id)));
+
+    app.put('/tasks/:id', { schema: { tags, summary: 'Update a task (fields given replace stored ones)', params: IdParams, body: TaskBody } }, async (request) =>
+      taskToWire(await context.tasks.update(request.params.id, request.body)),
+    );
+
+    app.delete('/tasks/:id', { schema: { tags, summary: 'Delete a task (soft delete)', params: IdParams } }, async (request, reply) => {
+      await context.tasks.remove(request.params.id);
+      return reply.status(204).send();
+    });
+
+    app.post('/tasks/:id/pause', { schema: { tags, summary: 'Pause a task', params: IdParams } }, async (request) => taskToWire(await context.tasks.pause(request.params.id)));
+    app.post('/tasks/:id/resume', { schema: { tags, summary: 'Resume a task', params: IdParams } }, async (request) => taskToWire(await context.tasks.resume(request.params.id)));
+
+    app.post('/tasks/:id/trigger', { schema: { tags, summary: 'Run a task now, with parameters merged over its own', params: IdParams, body: TriggerBody } }, async (request, reply) => {
+      const execution = await context.tasks.trigger(request.params.id, request.body?.parameters ?? {});
+      return reply.status(202).send(executionToWire(execution));
+    });
+
+    app.get('/tasks/:id/next-fires', { schema: { tags, summary: "Preview a task's next fire times", params: IdParams, querystring: NextFiresQuery } }, async (request) => {
+      const task = await context.tasks.get(request.params.id);
+      if (task.cronExpression === null) return { fires: [], timezone: task.timezone };
+      const from = request.query.from ? Date.parse(request.query.from) : context.clock.now();
+      const schedule = parseSchedule(task.cronExpression, task.timezone);
+      return { fires: nextFires(schedule, from, request.query.count ?? 10).map(iso), timezone: task.timezone };
+    });
+  };
+}
+
+export function assertFound<T>(value: T | null | undefined, what: 'task' | 'execution', id: string): T {
+  if (value === null || value === undefined) throw new CronfleetError(`${what}_not_found`, `no ${what} with id '${id}'`, { id });
+  return value;
+}

@@ -1,0 +1,124 @@
+// One scheduler instance, composed: store, gateway, dispatcher, scheduler and the HTTP
+// API. `cronfleet up` adds a local executor on top; tests build it with a fake clock.
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
+import { newId } from '../domain/ids.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { TypedEmitter } from '../dispatch/events.ts';
+import { ExecutorGateway } from '../dispatch/gateway.ts';
+import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
+import { Store } from '../store/store.ts';
+import { ensureAdminToken } from './admin-token.ts';
+import { buildApp } from './app.ts';
+import type { ApiContext } from './context.ts';
+import { Metrics } from './metrics.ts';
+import { TaskService } from './task-service.ts';
+import type { FastifyInstance } from 'fastify';
+
+export const VERSION = '0.1.0';
+
+export interface ServerOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Called once with the admin token when this start created it. */
+  onAdminTokenCreated?: (token: string) => void;
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  readonly dispatcher: Dispatcher;
+  readonly gateway: ExecutorGateway;
+  readonly events: TypedEmitter<SchedulerEvents>;
+  readonly instanceId: string;
+  readonly adminToken: string;
+  readonly config: Config;
+  /** Listens on config.host:config.port; returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<Server> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${newId().slice(-6)}`;
+  const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken);
+  if (created) options.onAdminTokenCreated?.(adminToken);
+  const store = await Store.open(config.database);
+  const events = new TypedEmitter<SchedulerEvents>();
+  let dispatcher: Dispatcher | null = null;
+  const wake = () => dispatcher?.wake();
+  const heartbeatIntervalMs = config.heartbeatIntervalSeconds * 1000;
+  const gateway = new ExecutorGateway({ store, clock, events, wake }, { instanceId, heartbeatIntervalMs });
+  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500 });
+  const scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
+    instanceId,
+    leaseTtlMs: config.leaseTtlSeconds * 1000,
+    leaseRenewMs: config.leaseRenewSeconds * 1000,
+    sweepIntervalMs: 5000,
+    heartbeatIntervalMs,
+    fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
+  });
+  const metrics = new Metrics(async () => ({
+    leader: scheduler.isLeader,
+    executions: await store.executions.countByStatus(),
+    executorsConnected: gateway.connectedIds().length,
+  }));
+  events.on('fired', ({ tasks }) => {
+    const now = clock.now();
+    for (const task of tasks) {
+      metrics.fires.inc({ outcome: 'pending' }, task.pending.length);
+      metrics.fires.inc({ outcome: 'skipped' }, task.skipped.length);
+    }
+    void now;
+  });
+  events.on('execution.finished', ({ status }) => metrics.finished.inc({ status }));
+  events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
+  const tasks = new TaskService({ store, clock, scheduleChanged: () => scheduler.wake(), workAdded: wake });
+  const context: ApiContext = {
+    store,
+    clock,
+    tasks,
+    scheduler,
+    dispatcher,
+    gateway,
+    events,
+    metrics,
+    instanceId,
+    adminToken,
+    metricsPublic: config.metricsPublic,
+    version: VERSION,
+  };
+  const app = await buildApp(context, logger);
+  await scheduler.start();
+  let closed = false;
+  return {
+    app,
+    store,
+    scheduler,
+    dispatcher,
+    gateway,
+    events,
+    instanceId,
+    adminToken,
+    config,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      return `http://${host}:${port}`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await scheduler.stop();
+      await app.close();
+      await gateway.close();
+      await store.close();
+    },
+  };
+}

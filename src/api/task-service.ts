@@ -1,0 +1,132 @@
+// Task operations behind the API: validation, the fire cursor, and waking the scheduler.
+import type { Clock } from '../domain/clock.ts';
+import { newId } from '../domain/ids.ts';
+import { parseSchedule } from '../domain/schedule.ts';
+import { definitionToWire, parseTaskDefinition, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
+import type { Execution } from '../domain/execution.ts';
+import { CronfleetError } from '../protocol/errors.ts';
+import type { Store } from '../store/store.ts';
+
+export interface TaskServiceDeps {
+  store: Store;
+  clock: Clock;
+  /** The schedule changed: the fire loop recomputes. */
+  scheduleChanged(): void;
+  /** New pending work: the dispatcher looks. */
+  workAdded(): void;
+}
+
+export class TaskService {
+  readonly #deps: TaskServiceDeps;
+
+  constructor(deps: TaskServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async create(body: unknown): Promise<Task> {
+    const definition = parseTaskDefinition(stripStatus(body));
+    const paused = (body as Record<string, unknown>).status === 'paused';
+    const now = this.#deps.clock.now();
+    const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
+    this.#deps.scheduleChanged();
+    return task;
+  }
+
+  async get(id: string): Promise<Task> {
+    const task = await this.#deps.store.tasks.get(id);
+    if (!task) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
+    return task;
+  }
+
+  /** A partial update: given fields replace stored ones; the result is validated whole. */
+  async update(id: string, body: unknown): Promise<Task> {
+    const existing = await this.get(id);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new CronfleetError('invalid_task', 'body: must be an object', { field: 'body' });
+    }
+    const changes = body as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...definitionToWire(existing) };
+    if (changes.type !== undefined && changes.type !== existing.type) for (const field of typeSpecificFields) delete merged[field];
+    Object.assign(merged, changes);
+    const status = changes.status;
+    if (status !== undefined && status !== 'active' && status !== 'paused') {
+      throw new CronfleetError('invalid_task', "status: must be 'active' or 'paused' (use DELETE to delete)", { field: 'status', value: status });
+    }
+    const definition = parseTaskDefinition(stripStatus(merged));
+    const now = this.#deps.clock.now();
+    const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone;
+    let updated: Task | null;
+    if (status !== undefined && status !== existing.status) {
+      await this.#deps.store.tasks.update(id, definition, existing.nextFireAt, now);
+      updated = await this.#deps.store.tasks.setStatus(id, status, status === 'active' ? nextFire(definition, now) : null, now);
+    } else {
+      const next = existing.status !== 'active' ? null : scheduleSame ? existing.nextFireAt : nextFire(definition, now);
+      updated = await this.#deps.store.tasks.update(id, definition, next, now);
+    }
+    if (!updated) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
+    this.#deps.scheduleChanged();
+    return updated;
+  }
+
+  async pause(id: string): Promise<Task> {
+    await this.get(id);
+    const task = await this.#deps.store.tasks.setStatus(id, 'paused', null, this.#deps.clock.now());
+    this.#deps.scheduleChanged();
+    return task!;
+  }
+
+  /** Resuming fires from now on: fires that fell in the pause are not misfires. */
+  async resume(id: string): Promise<Task> {
+    const existing = await this.get(id);
+    const now = this.#deps.clock.now();
+    const task = await this.#deps.store.tasks.setStatus(id, 'active', nextFire(existing, now), now);
+    this.#deps.scheduleChanged();
+    return task!;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.#deps.store.tasks.setStatus(id, 'deleted', null, this.#deps.clock.now());
+    this.#deps.scheduleChanged();
+    this.#deps.workAdded(); // pending executions of a deleted task get cancelled
+  }
+
+  /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */
+  async trigger(id: string, parameters: Record<string, unknown>): Promise<Execution> {
+    const task = await this.get(id);
+    const now = this.#deps.clock.now();
+    const executionId = newId(now);
+    await this.#deps.store.executions.insert(
+      [
+        {
+          id: executionId,
+          taskId: task.id,
+          taskVersion: task.version,
+          trigger: 'manual',
+          scheduledTime: now,
+          fireTime: null,
+          parameters: { ...task.parameters, ...parameters },
+          status: 'pending',
+          attempt: 1,
+          retryOf: null,
+          runAt: null,
+          reason: null,
+        },
+      ],
+      now,
+    );
+    this.#deps.workAdded();
+    return (await this.#deps.store.executions.get(executionId))!;
+  }
+}
+
+function stripStatus(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const { status: _status, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+export function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {
+  if (definition.cronExpression === null) return null;
+  return parseSchedule(definition.cronExpression, definition.timezone).next(now);
+}

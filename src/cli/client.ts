@@ -1,0 +1,62 @@
+// A small REST client for the CLI: finds the server and the admin token by itself.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { adminTokenPath } from '../api/admin-token.ts';
+
+export interface ClientOptions {
+  server?: string;
+  token?: string;
+  dataDir?: string;
+}
+
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly #token: string | null;
+
+  constructor(options: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.baseUrl = (options.server ?? env.CRONFLEET_SERVER ?? 'http://localhost:8080').replace(/\/+$/, '');
+    this.#token = options.token ?? env.CRONFLEET_ADMIN_TOKEN ?? readToken(options.dataDir ?? env.CRONFLEET_DATA_DIR ?? './data');
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.raw(method, path, body);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new CliError(error ? `${error.message} (${error.code}, HTTP ${response.status})` : `HTTP ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return parsed as T;
+  }
+
+  async raw(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new CliError(`cannot reach the cronfleet server at ${this.baseUrl} (${cause}); start it with 'cronfleet up' or pass --server URL`);
+    }
+  }
+}
+
+function readToken(dataDir: string): string | null {
+  const path = adminTokenPath(resolve(dataDir));
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
+}

@@ -1,0 +1,79 @@
+// `cronfleet execution …`
+import { Command, Option } from 'commander';
+import { printJson, table } from './format.ts';
+import { addClientOptions, client, resolveTaskId } from './task-commands.ts';
+import { CliError } from './client.ts';
+
+const columns = ['id', 'task_name', 'trigger', 'scheduled_time', 'status', 'attempt', 'duration_ms', 'exit_code', 'reason'];
+
+export function executionCommand(): Command {
+  const execution = addClientOptions(new Command('execution').description('inspect executions, read their logs, stop them'));
+
+  execution
+    .command('ls')
+    .description('list executions, newest first')
+    .option('--task <task>', 'only this task (id or name)')
+    .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled']))
+    .option('--page <n>', 'page number', '1')
+    .option('--page-size <n>', 'executions per page', '20')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const api = client(command);
+      const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
+      if (options.task) query.set('task_id', await resolveTaskId(api, options.task));
+      if (options.status) query.set('status', options.status);
+      const page = await api.request<{ items: Array<Record<string, unknown>>; total: number; page: number }>('GET', `/executions?${query}`);
+      if (options.json) return printJson(page);
+      process.stdout.write(`${table(page.items, columns)}\n${page.total} execution(s), page ${page.page}\n`);
+    });
+
+  execution
+    .command('get <id>')
+    .description('show one execution')
+    .action(async (id: string, _options, command: Command) => printJson(await client(command).request('GET', `/executions/${id}`)));
+
+  execution
+    .command('stop <id>')
+    .description('stop a running or pending execution')
+    .action(async (id: string, _options, command: Command) => {
+      const result = await client(command).request<{ id: string; status: string }>('POST', `/executions/${id}/stop`);
+      process.stdout.write(`${result.id}: stop requested (${result.status})\n`);
+    });
+
+  execution
+    .command('logs <id>')
+    .description("print an execution's output")
+    .option('-f, --follow', 'keep printing until the execution ends')
+    .action(async (id: string, options: { follow?: boolean }, command: Command) => {
+      const api = client(command);
+      if (!options.follow) {
+        let after = 0;
+        for (;;) {
+          const page = await api.request<{ items: Array<{ seq: number; stream: string; chunk: string }>; next_seq: number }>('GET', `/executions/${id}/logs?after_seq=${after}&limit=1000`);
+          for (const item of page.items) (item.stream === 'stderr' ? process.stderr : process.stdout).write(item.chunk);
+          if (page.items.length < 1000) return;
+          after = page.next_seq;
+        }
+      }
+      const response = await api.raw('GET', `/executions/${id}/logs?follow=1`);
+      if (!response.ok || !response.body) throw new CliError(`cannot follow logs: HTTP ${response.status} ${await response.text()}`);
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const part of response.body) {
+        buffer += decoder.decode(part as Uint8Array, { stream: true });
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const item = JSON.parse(line) as { stream?: string; chunk?: string; end?: boolean; status?: string };
+          if (item.end) {
+            process.stderr.write(`[execution ${item.status}]\n`);
+            return;
+          }
+          (item.stream === 'stderr' ? process.stderr : process.stdout).write(item.chunk ?? '');
+        }
+      }
+    });
+  return execution;
+}

@@ -1,0 +1,72 @@
+// `cronfleet up` (all in one) and `cronfleet server` (API + scheduler only).
+import { Command } from 'commander';
+import { createServer, VERSION } from '../api/server.ts';
+import { loadConfig } from '../config/config.ts';
+import { startLocalExecutor } from './local-executor.ts';
+
+interface ServerFlags {
+  config?: string;
+  port?: string;
+  host?: string;
+  database?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+function serverOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'YAML config file (default ./cronfleet.yaml when present)')
+    .option('-p, --port <port>', 'HTTP port (default 8080)')
+    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('--database <url>', 'sqlite:./data/cronfleet.db (default: cronfleet.db in the data dir)')
+    .option('--data-dir <dir>', 'data directory (default ./data)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+}
+
+async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
+  const config = loadConfig({
+    file: flags.config,
+    env: process.env,
+    flags: { port: flags.port, host: flags.host, database: flags.database, data_dir: flags.dataDir, log_level: flags.logLevel },
+  });
+  const server = await createServer(config, {
+    onAdminTokenCreated: (token) => {
+      process.stdout.write(
+        `\n  First start: an admin token was created. It is shown only this once:\n\n    ${token}\n\n` +
+          `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
+      );
+    },
+  });
+  const url = await server.listen();
+  const executor = withExecutor
+    ? await startLocalExecutor(server.gateway, {
+        name: config.localExecutor.name,
+        capacity: config.localExecutor.capacity,
+        labels: { ...config.localExecutor.labels },
+        version: VERSION,
+        heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
+      })
+    : null;
+  process.stdout.write(`cronfleet ${VERSION} listening on ${url} (database ${config.database}${executor ? ', local executor on' : ''})\n`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down\n`);
+    await executor?.stop();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export function upCommand(): Command {
+  return serverOptions(new Command('up').description('start everything on this machine: API, scheduler, web page and a local executor (SQLite)')).action((flags: ServerFlags) =>
+    run(flags, true),
+  );
+}
+
+export function serverCommand(): Command {
+  return serverOptions(new Command('server').description('start a scheduler/API server without a local executor')).action((flags: ServerFlags) => run(flags, false));
+}

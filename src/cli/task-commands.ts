@@ -1,0 +1,223 @@
+// `cronfleet task …`
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { ApiClient, CliError, type ClientOptions } from './client.ts';
+import { printJson, table } from './format.ts';
+
+interface TaskFlags {
+  file?: string;
+  name?: string;
+  description?: string;
+  cron?: string;
+  timezone?: string;
+  type?: string;
+  command?: string;
+  arg?: string[];
+  shell?: boolean;
+  env?: string[];
+  url?: string;
+  method?: string;
+  handler?: string;
+  param?: string[];
+  label?: string[];
+  executionMode?: string;
+  strategy?: string;
+  maxRetry?: string;
+  timeout?: string;
+  misfirePolicy?: string;
+  paused?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addClientOptions(command: Command): Command {
+  return command
+    .option('--server <url>', 'server URL (env CRONFLEET_SERVER)', undefined)
+    .option('--token <token>', 'API token (env CRONFLEET_ADMIN_TOKEN; default: the admin token in the data dir)')
+    .option('--data-dir <dir>', 'where to find the admin token', undefined);
+}
+
+export function client(command: Command): ApiClient {
+  const options = command.optsWithGlobals() as ClientOptions;
+  return new ApiClient(options);
+}
+
+/** Accepts a task id or a task name. */
+export async function resolveTaskId(api: ApiClient, idOrName: string): Promise<string> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/.test(idOrName)) return idOrName;
+  const page = await api.request<{ items: Array<{ id: string; name: string }> }>('GET', `/tasks?search=${encodeURIComponent(idOrName)}&page_size=1000`);
+  const match = page.items.find((task) => task.name === idOrName);
+  if (!match) throw new CliError(`no task with id or name '${idOrName}'`);
+  return match.id;
+}
+
+export function pairs(list: string[] | undefined, what: string): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const result: Record<string, string> = {};
+  for (const item of list) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new CliError(`${what} must look like key=value, got '${item}'`, 2);
+    result[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return result;
+}
+
+function integer(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new CliError(`${flag} must be an integer, got '${value}'`, 2);
+  return number;
+}
+
+/** The task body from --file and/or flags (flags win). Only given fields are set. */
+function taskBody(flags: TaskFlags): Record<string, unknown> {
+  let body: Record<string, unknown> = {};
+  if (flags.file) {
+    let text: string;
+    try {
+      text = flags.file === '-' ? readFileSync(0, 'utf8') : readFileSync(flags.file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read ${flags.file}: ${(error as Error).message}`, 2);
+    }
+    try {
+      body = parseYaml(text) as Record<string, unknown>; // YAML is a superset of JSON
+    } catch (error) {
+      throw new CliError(`${flags.file} is not valid JSON or YAML: ${(error as Error).message}`, 2);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CliError(`${flags.file} must hold one task object`, 2);
+  }
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) body[key] = value;
+  };
+  set('name', flags.name);
+  set('description', flags.description);
+  set('cron_expression', flags.cron);
+  set('timezone', flags.timezone);
+  set('type', flags.type);
+  set('command', flags.command);
+  set('args', flags.arg);
+  set('shell', flags.shell);
+  set('env', pairs(flags.env, '--env'));
+  if (flags.url) body.http = { ...((body.http as object) ?? {}), url: flags.url, ...(flags.method ? { method: flags.method } : {}) };
+  set('handler', flags.handler);
+  const params = pairs(flags.param, '--param');
+  if (params) body.parameters = { ...((body.parameters as object) ?? {}), ...params };
+  set('executor_labels', pairs(flags.label, '--label'));
+  set('execution_mode', flags.executionMode);
+  set('load_balance_strategy', flags.strategy);
+  set('max_retry', integer(flags.maxRetry, '--max-retry'));
+  set('timeout_seconds', integer(flags.timeout, '--timeout'));
+  set('misfire_policy', flags.misfirePolicy);
+  if (flags.paused) body.status = 'paused';
+  return body;
+}
+
+function definitionOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', "task body as JSON or YAML ('-' for stdin); flags override its fields")
+    .option('--name <name>', 'unique task name')
+    .option('--description <text>', 'description')
+    .option('--cron <expression>', "schedule: 5 or 6 fields, @daily, '@every 30s'")
+    .option('--timezone <iana>', 'IANA time zone (default UTC)')
+    .addOption(new Option('--type <type>', 'task type').choices(['command', 'script', 'http', 'docker', 'handler']))
+    .option('--command <path>', 'program to run (command tasks)')
+    .option('--arg <value>', 'an argument (repeat for more)', collect)
+    .option('--shell', 'run --command through /bin/sh -c')
+    .option('--env <key=value>', 'environment variable (repeat)', collect)
+    .option('--url <url>', 'URL to call (http tasks)')
+    .option('--method <method>', 'HTTP method (http tasks)')
+    .option('--handler <name>', 'handler name (handler tasks)')
+    .option('--param <key=value>', 'task parameter (repeat)', collect)
+    .option('--label <key=value>', 'executor label required (repeat)', collect)
+    .addOption(new Option('--execution-mode <mode>', 'overlap policy').choices(['parallel', 'sequential', 'skip', 'replace']))
+    .option('--strategy <strategy>', 'load balance strategy')
+    .option('--max-retry <n>', 'retries after a failure')
+    .option('--timeout <seconds>', 'timeout in seconds')
+    .addOption(new Option('--misfire-policy <policy>', 'what to do with fires missed while down').choices(['skip', 'run_once', 'run_all']));
+}
+
+const listColumns = ['id', 'name', 'status', 'type', 'cron_expression', 'timezone', 'next_fire_at'];
+
+export function taskCommand(): Command {
+  const task = addClientOptions(new Command('task').description('create, inspect and operate tasks'));
+
+  task
+    .command('ls')
+    .description('list tasks')
+    .addOption(new Option('--status <status>', 'only tasks in this status').choices(['active', 'paused', 'deleted']))
+    .option('--search <text>', 'only tasks whose name contains this')
+    .option('--page <n>', 'page number', '1')
+    .option('--page-size <n>', 'tasks per page', '20')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
+      if (options.status) query.set('status', options.status);
+      if (options.search) query.set('search', options.search);
+      const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number; page: number; page_size: number }>('GET', `/tasks?${query}`);
+      if (options.json) return printJson(page);
+      process.stdout.write(`${table(page.items, listColumns)}\n${page.total} task(s), page ${page.page}\n`);
+    });
+
+  task
+    .command('get <task>')
+    .description('show a task (by id or name)')
+    .action(async (idOrName: string, _options, command: Command) => {
+      const api = client(command);
+      printJson(await api.request('GET', `/tasks/${await resolveTaskId(api, idOrName)}`));
+    });
+
+  definitionOptions(task.command('create').description('create a task from --file and/or flags'))
+    .option('--paused', 'create it paused')
+    .addHelpText('after', "\nExample:\n  cronfleet task create --name backup --cron '0 2 * * *' --timezone Asia/Shanghai --command /usr/local/bin/backup.sh")
+    .action(async (flags: TaskFlags, command: Command) => {
+      printJson(await client(command).request('POST', '/tasks', taskBody(flags)));
+    });
+
+  definitionOptions(task.command('update <task>').description('change fields of a task (only those given)')).action(async (idOrName: string, flags: TaskFlags, command: Command) => {
+    const api = client(command);
+    const body = taskBody(flags);
+    if (Object.keys(body).length === 0) throw new CliError('nothing to update: pass --file or at least one field flag', 2);
+    printJson(await api.request('PUT', `/tasks/${await resolveTaskId(api, idOrName)}`, body));
+  });
+
+  task
+    .command('trigger <task>')
+    .description('run a task now')
+    .option('--param <key=value>', 'parameter override (repeat)', collect)
+    .option('--params <json>', 'parameter overrides as a JSON object')
+    .action(async (idOrName: string, options: { param?: string[]; params?: string }, command: Command) => {
+      let parameters: Record<string, unknown> = {};
+      if (options.params) {
+        try {
+          parameters = JSON.parse(options.params) as Record<string, unknown>;
+        } catch {
+          throw new CliError('--params must be a JSON object', 2);
+        }
+      }
+      Object.assign(parameters, pairs(options.param, '--param'));
+      const api = client(command);
+      printJson(await api.request('POST', `/tasks/${await resolveTaskId(api, idOrName)}/trigger`, { parameters }));
+    });
+
+  for (const [verb, description] of [['pause', 'stop scheduling a task'], ['resume', 'schedule a paused task again']] as const) {
+    task
+      .command(`${verb} <task>`)
+      .description(description)
+      .action(async (idOrName: string, _options, command: Command) => {
+        const api = client(command);
+        const result = await api.request<{ name: string; status: string }>('POST', `/tasks/${await resolveTaskId(api, idOrName)}/${verb}`);
+        process.stdout.write(`${result.name}: ${result.status}\n`);
+      });
+  }
+
+  task
+    .command('delete <task>')
+    .description('delete a task (its history stays)')
+    .action(async (idOrName: string, _options, command: Command) => {
+      const api = client(command);
+      await api.request('DELETE', `/tasks/${await resolveTaskId(api, idOrName)}`);
+      process.stdout.write(`deleted ${idOrName}\n`);
+    });
+  return task;
+}

@@ -1,0 +1,206 @@
+// One config shape with its defaults in one place. Sources, lowest to highest
+// precedence: defaults < YAML file < environment (CRONFLEET_*) < command-line flags.
+// Resolved once into a frozen object; any bad value fails fast naming its key.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CronfleetError } from '../protocol/errors.ts';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** sqlite:./data/cronfleet.db (default), later postgres:// or mysql:// */
+  readonly database: string;
+  readonly dataDir: string;
+  readonly adminToken: string | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly instanceId: string | null;
+  readonly metricsPublic: boolean;
+  readonly leaseTtlSeconds: number;
+  readonly leaseRenewSeconds: number;
+  readonly heartbeatIntervalSeconds: number;
+  readonly localExecutor: {
+    readonly name: string;
+    readonly capacity: number;
+    readonly labels: Readonly<Record<string, string>>;
+  };
+}
+
+type Kind = 'port' | 'string' | 'nullable' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'labels';
+
+/** Every key: its YAML path (snake_case), its kind and default. Env name = CRONFLEET_ + path in upper case, dots as underscores. */
+const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
+  { path: 'port', kind: 'port', fallback: 8080 },
+  { path: 'host', kind: 'string', fallback: '0.0.0.0' },
+  { path: 'database', kind: 'nullable', fallback: null },
+  { path: 'data_dir', kind: 'string', fallback: './data' },
+  { path: 'admin_token', kind: 'nullable', fallback: null },
+  { path: 'log_level', kind: 'level', fallback: 'info' },
+  { path: 'instance_id', kind: 'nullable', fallback: null },
+  { path: 'metrics_public', kind: 'boolean', fallback: false },
+  { path: 'lease_ttl_seconds', kind: 'seconds', fallback: 5 },
+  { path: 'lease_renew_seconds', kind: 'seconds', fallback: 1 },
+  { path: 'heartbeat_interval_seconds', kind: 'seconds', fallback: 5 },
+  { path: 'local_executor.name', kind: 'string', fallback: 'local' },
+  { path: 'local_executor.capacity', kind: 'capacity', fallback: 8 },
+  { path: 'local_executor.labels', kind: 'labels', fallback: {} },
+];
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface ConfigSources {
+  /** Path from --config; else ./cronfleet.yaml when it exists. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Flags already named by their config path, e.g. { port: '9090', data_dir: './x' }. */
+  flags?: Record<string, unknown>;
+}
+
+export function envName(path: string): string {
+  return `CRONFLEET_${path.toUpperCase().replace(/\./g, '_')}`;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const filePath = sources.file ?? (existsSync('cronfleet.yaml') ? 'cronfleet.yaml' : undefined);
+  const fromFile = filePath ? readConfigFile(filePath) : {};
+  const values = new Map<string, unknown>();
+  for (const { path, kind, fallback } of keys) {
+    const flag = sources.flags?.[path];
+    const fromEnv = env[envName(path)];
+    const fileValue = lookup(fromFile, path);
+    const [raw, origin] =
+      flag !== undefined ? [flag, `flag --${path.replace(/_/g, '-')}`]
+        : fromEnv !== undefined ? [fromEnv, `environment variable ${envName(path)}`]
+        : fileValue !== undefined ? [fileValue, `${filePath}: ${path}`]
+        : [fallback, 'default'];
+    values.set(path, coerce(kind, raw, origin));
+  }
+  const get = <T>(path: string) => values.get(path) as T;
+  const dataDir = resolve(get<string>('data_dir'));
+  const config: Config = {
+    port: get('port'),
+    host: get('host'),
+    database: get<string | null>('database') ?? `sqlite:${join(dataDir, 'cronfleet.db')}`,
+    dataDir,
+    adminToken: get('admin_token'),
+    logLevel: get('log_level'),
+    instanceId: get('instance_id'),
+    metricsPublic: get('metrics_public'),
+    leaseTtlSeconds: get('lease_ttl_seconds'),
+    leaseRenewSeconds: get('lease_renew_seconds'),
+    heartbeatIntervalSeconds: get('heartbeat_interval_seconds'),
+    localExecutor: Object.freeze({
+      name: get<string>('local_executor.name'),
+      capacity: get<number>('local_executor.capacity'),
+      labels: Object.freeze(get<Record<string, string>>('local_executor.labels')),
+    }),
+  };
+  if (config.leaseRenewSeconds >= config.leaseTtlSeconds) {
+    throw configError('lease_renew_seconds', `must be less than lease_ttl_seconds (${config.leaseTtlSeconds})`);
+  }
+  return Object.freeze(config);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CronfleetError('invalid_config', `cannot read config file ${path}: ${(error as Error).message}`, { file: path });
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new CronfleetError('invalid_config', `config file ${path} is not valid YAML: ${(error as Error).message}`, { file: path });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CronfleetError('invalid_config', `config file ${path} must be a YAML mapping of keys to values`, { file: path });
+  }
+  const known = new Set(keys.map((key) => key.path));
+  const walk = (object: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(object)) {
+      const fullPath = prefix ? `${prefix}.${key}` : key;
+      if (known.has(fullPath)) continue;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && [...known].some((k) => k.startsWith(`${fullPath}.`))) {
+        walk(value as Record<string, unknown>, fullPath);
+        continue;
+      }
+      throw new CronfleetError('invalid_config', `unknown config key '${fullPath}' in ${path}; known keys: ${[...known].join(', ')}`, { key: fullPath, file: path });
+    }
+  };
+  walk(parsed as Record<string, unknown>, '');
+  return parsed as Record<string, unknown>;
+}
+
+function lookup(object: Record<string, unknown>, path: string): unknown {
+  let current: unknown = object;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function configError(key: string, message: string, origin?: string): CronfleetError {
+  return new CronfleetError('invalid_config', `invalid config ${key}${origin && origin !== 'default' ? ` (from ${origin})` : ''}: ${message}`, { key });
+}
+
+function coerce(kind: Kind, raw: unknown, origin: string): unknown {
+  const key = origin.replace(/^.*: /, '').replace(/^flag --/, '').replace(/^environment variable /, '');
+  const number = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
+  switch (kind) {
+    case 'port': {
+      const port = number(raw);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw configError(key, `must be a port number from 0 to 65535, got ${JSON.stringify(raw)}`, origin);
+      return port;
+    }
+    case 'seconds': {
+      const seconds = number(raw);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw configError(key, `must be a number of seconds above 0, got ${JSON.stringify(raw)}`, origin);
+      return seconds;
+    }
+    case 'capacity': {
+      const capacity = number(raw);
+      if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) throw configError(key, `must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`, origin);
+      return capacity;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw configError(key, `must be true or false, got ${JSON.stringify(raw)}`, origin);
+    }
+    case 'level': {
+      if (typeof raw === 'string' && levels.includes(raw)) return raw;
+      throw configError(key, `must be one of ${levels.join(', ')}, got ${JSON.stringify(raw)}`, origin);
+    }
+    case 'labels':
+      return parseLabels(raw, key, origin);
+    case 'nullable':
+      if (raw === null || raw === undefined || raw === '') return null;
+      if (typeof raw !== 'string') throw configError(key, `must be a string, got ${JSON.stringify(raw)}`, origin);
+      return raw;
+    case 'string':
+      if (typeof raw !== 'string' || raw === '') throw configError(key, `must be a non-empty string, got ${JSON.stringify(raw)}`, origin);
+      return raw;
+  }
+}
+
+/** Labels as a mapping, or `k=v,k2=v2` from env and flags. */
+export function parseLabels(raw: unknown, key = 'labels', origin = 'default'): Record<string, string> {
+  if (typeof raw === 'string') {
+    const labels: Record<string, string> = {};
+    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw configError(key, `labels look like zone=a,gpu=true; '${pair}' has no '='`, origin);
+      labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    return labels;
+  }
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, String(value)]));
+  }
+  throw configError(key, 'must be a mapping of label names to values', origin);
+}

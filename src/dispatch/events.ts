@@ -1,0 +1,40 @@
+// Typed events of the dispatch layer: tests await them, the API streams them.
+import { EventEmitter } from 'node:events';
+import type { ExecutionStatus } from '../domain/execution.ts';
+
+export interface DispatchEvents {
+  'execution.dispatched': { executionId: string; taskId: string; executorId: string };
+  'execution.started': { executionId: string };
+  'execution.finished': { executionId: string; taskId: string; status: ExecutionStatus };
+  'execution.log': { executionId: string };
+  'executor.connected': { executorId: string };
+  'executor.disconnected': { executorId: string };
+}
+
+export class TypedEmitter<Events extends object> {
+  readonly #emitter = new EventEmitter();
+
+  constructor() {
+    this.#emitter.setMaxListeners(0);
+  }
+
+  on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): () => void {
+    this.#emitter.on(event, listener);
+    return () => this.#emitter.off(event, listener);
+  }
+
+  emit<K extends keyof Events & string>(event: K, payload: Events[K]): void {
+    this.#emitter.emit(event, payload);
+  }
+
+  /** Resolves with the first payload that satisfies `match`. */
+  wait<K extends keyof Events & string>(event: K, match: (payload: Events[K]) => boolean = () => true): Promise<Events[K]> {
+    return new Promise((resolve) => {
+      const off = this.on(event, (payload) => {
+        if (!match(payload)) return;
+        off();
+        resolve(payload);
+      });
+    });
+  }
+}

@@ -1,0 +1,317 @@
+// Task definitions: the domain shape, and the one place that turns a wire body
+// (snake_case, seed 001) into a validated definition. Errors name the field.
+import { CronfleetError } from '../protocol/errors.ts';
+import { parseSchedule, assertTimezone } from './schedule.ts';
+
+export const taskTypes = ['command', 'script', 'http', 'docker', 'handler'] as const;
+export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
+export const loadBalanceStrategies = [
+  'round_robin',
+  'weighted_round_robin',
+  'random',
+  'sticky',
+  'least_loaded',
+  'consistent_hash',
+  'failover',
+  'broadcast',
+] as const;
+export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
+export const taskStatuses = ['active', 'paused', 'deleted'] as const;
+
+export type TaskType = (typeof taskTypes)[number];
+export type ExecutionMode = (typeof executionModes)[number];
+export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
+export type MisfirePolicy = (typeof misfirePolicies)[number];
+export type TaskStatus = (typeof taskStatuses)[number];
+
+export interface CommandSpec {
+  command: string;
+  args: string[];
+  shell: boolean;
+  env: Record<string, string>;
+  cwd: string | null;
+}
+export interface ScriptSpec {
+  interpreter: string;
+  body: string;
+  env: Record<string, string>;
+}
+export interface HttpSpec {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  expectStatus: number[];
+}
+export interface DockerSpec {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+}
+export interface HandlerSpec {
+  handler: string;
+}
+export type TaskSpec = CommandSpec | ScriptSpec | HttpSpec | DockerSpec | HandlerSpec;
+
+export interface TaskDefinition {
+  name: string;
+  description: string;
+  tags: string[];
+  cronExpression: string | null;
+  timezone: string;
+  type: TaskType;
+  spec: TaskSpec;
+  parameters: Record<string, unknown>;
+  executionMode: ExecutionMode;
+  loadBalanceStrategy: LoadBalanceStrategy;
+  executorLabels: Record<string, string>;
+  maxRetry: number;
+  retryBackoffSeconds: number;
+  retryBackoffMaxSeconds: number;
+  timeoutSeconds: number;
+  misfirePolicy: MisfirePolicy;
+  misfireGraceSeconds: number;
+}
+
+export interface Task extends TaskDefinition {
+  id: string;
+  status: TaskStatus;
+  nextFireAt: number | null;
+  lastFireAt: number | null;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const taskDefaults = {
+  timezone: 'UTC',
+  executionMode: 'parallel',
+  loadBalanceStrategy: 'round_robin',
+  maxRetry: 0,
+  retryBackoffSeconds: 10,
+  retryBackoffMaxSeconds: 600,
+  timeoutSeconds: 300,
+  misfirePolicy: 'run_once',
+  misfireGraceSeconds: 10,
+} as const;
+
+export const scriptInterpreters = ['sh', 'bash', 'python3', 'node'] as const;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+type Body = Record<string, unknown>;
+
+function invalid(field: string, message: string, value?: unknown): CronfleetError {
+  return new CronfleetError('invalid_task', `${field}: ${message}`, { field, ...(value === undefined ? {} : { value }) });
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw invalid(field, `must be one of ${allowed.join(', ')}`, value);
+}
+
+function integer(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(field, `must be an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function text(field: string, value: unknown, fallback: string, maxLength = 4096): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string') throw invalid(field, 'must be a string', value);
+  if (value.length > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);
+  return value;
+}
+
+function stringMap(field: string, value: unknown, keyPattern?: RegExp): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, 'must be an object of strings', value);
+  const result: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') throw invalid(`${field}.${key}`, 'must be a string', entry);
+    if (keyPattern && !keyPattern.test(key)) throw invalid(`${field}.${key}`, `'${key}' is not a valid name`);
+    result[key] = entry;
+  }
+  return result;
+}
+
+function stringList(field: string, value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw invalid(field, 'must be an array of strings', value);
+  return value as string[];
+}
+
+function object(field: string, value: unknown): Body {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, 'must be an object', value);
+  return value as Body;
+}
+
+/** Which type a body describes: explicit `type`, else the first type-specific field present, else a handler. */
+function inferType(body: Body): TaskType {
+  if (body.type !== undefined) return oneOf('type', body.type, taskTypes, 'handler');
+  if (body.command !== undefined) return 'command';
+  for (const type of ['script', 'http', 'docker'] as const) if (body[type] !== undefined) return type;
+  return 'handler';
+}
+
+function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
+  switch (type) {
+    case 'command': {
+      const command = text('command', body.command, '');
+      if (command.trim() === '') throw invalid('command', 'is required for a command task');
+      return {
+        command,
+        args: stringList('args', body.args),
+        shell: body.shell === undefined || body.shell === null ? false : boolean('shell', body.shell),
+        env: stringMap('env', body.env, ENV_NAME_PATTERN),
+        cwd: body.cwd === undefined || body.cwd === null ? null : text('cwd', body.cwd, ''),
+      };
+    }
+    case 'script': {
+      const script = object('script', body.script);
+      const scriptBody = text('script.body', script.body, '', 1_000_000);
+      if (scriptBody.trim() === '') throw invalid('script.body', 'is required for a script task');
+      return {
+        interpreter: oneOf('script.interpreter', script.interpreter, scriptInterpreters, 'sh'),
+        body: scriptBody,
+        env: stringMap('script.env', script.env ?? body.env, ENV_NAME_PATTERN),
+      };
+    }
+    case 'http': {
+      const http = object('http', body.http);
+      const url = text('http.url', http.url, '');
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw invalid('http.url', 'must be an absolute http:// or https:// URL', url);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid('http.url', 'must use http or https', url);
+      const method = text('http.method', http.method, 'GET').toUpperCase();
+      if (!HTTP_METHODS.includes(method)) throw invalid('http.method', `must be one of ${HTTP_METHODS.join(', ')}`, http.method);
+      const expect = http.expect_status ?? [];
+      const expectList = Array.isArray(expect) ? expect : [expect];
+      if (expectList.some((code) => typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 599)) {
+        throw invalid('http.expect_status', 'must be an HTTP status code or a list of them', expect);
+      }
+      const requestBody = http.body === undefined || http.body === null ? null : typeof http.body === 'string' ? http.body : JSON.stringify(http.body);
+      return { method, url, headers: stringMap('http.headers', http.headers), body: requestBody, expectStatus: expectList as number[] };
+    }
+    case 'docker': {
+      const docker = object('docker', body.docker);
+      const image = text('docker.image', docker.image, '');
+      if (image.trim() === '') throw invalid('docker.image', 'is required for a docker task');
+      const command = typeof docker.command === 'string' ? [docker.command] : stringList('docker.command', docker.command);
+      return { image, command, env: stringMap('docker.env', docker.env, ENV_NAME_PATTERN) };
+    }
+    case 'handler': {
+      const handler = text('handler', body.handler, name);
+      if (!NAME_PATTERN.test(handler)) throw invalid('handler', 'must be a handler name (letters, digits, _ . : -)', handler);
+      return { handler };
+    }
+  }
+}
+
+function boolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalid(field, 'must be true or false', value);
+  return value;
+}
+
+const knownFields = new Set([
+  'name', 'description', 'tags', 'cron_expression', 'timezone', 'type', 'command', 'args', 'shell', 'env', 'cwd',
+  'script', 'http', 'docker', 'handler', 'parameters', 'execution_mode', 'load_balance_strategy', 'executor_labels',
+  'max_retry', 'retry_backoff_seconds', 'retry_backoff_max_seconds', 'timeout_seconds', 'misfire_policy',
+  'misfire_grace_seconds', 'status',
+]);
+
+/** Validates a wire body (create, or an update merged over the stored task) into a definition. */
+export function parseTaskDefinition(input: unknown): TaskDefinition {
+  const body = object('body', input);
+  for (const key of Object.keys(body)) {
+    if (!knownFields.has(key)) throw invalid(key, `unknown field '${key}'`);
+  }
+  const name = text('name', body.name, '', 128);
+  if (!NAME_PATTERN.test(name)) throw invalid('name', 'is required: 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);
+  const timezone = text('timezone', body.timezone, taskDefaults.timezone, 64);
+  assertTimezone(timezone);
+  const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === ''
+    ? null
+    : text('cron_expression', body.cron_expression, '', 256);
+  if (cronExpression !== null) parseSchedule(cronExpression, timezone);
+  const type = inferType(body);
+  const parameters = body.parameters === undefined || body.parameters === null ? {} : object('parameters', body.parameters);
+  const retryBackoffSeconds = integer('retry_backoff_seconds', body.retry_backoff_seconds, taskDefaults.retryBackoffSeconds, 1, 86_400);
+  return {
+    name,
+    description: text('description', body.description, '', 4096),
+    tags: stringList('tags', body.tags),
+    cronExpression,
+    timezone,
+    type,
+    spec: parseSpec(type, body, name),
+    parameters,
+    executionMode: oneOf('execution_mode', body.execution_mode, executionModes, taskDefaults.executionMode),
+    loadBalanceStrategy: oneOf('load_balance_strategy', body.load_balance_strategy, loadBalanceStrategies, taskDefaults.loadBalanceStrategy),
+    executorLabels: stringMap('executor_labels', body.executor_labels),
+    maxRetry: integer('max_retry', body.max_retry, taskDefaults.maxRetry, 0, 100),
+    retryBackoffSeconds,
+    retryBackoffMaxSeconds: integer('retry_backoff_max_seconds', body.retry_backoff_max_seconds, Math.max(retryBackoffSeconds, taskDefaults.retryBackoffMaxSeconds), retryBackoffSeconds, 7 * 86_400),
+    timeoutSeconds: integer('timeout_seconds', body.timeout_seconds, taskDefaults.timeoutSeconds, 1, MAX_TIMEOUT_SECONDS),
+    misfirePolicy: oneOf('misfire_policy', body.misfire_policy, misfirePolicies, taskDefaults.misfirePolicy),
+    misfireGraceSeconds: integer('misfire_grace_seconds', body.misfire_grace_seconds, taskDefaults.misfireGraceSeconds, 0, 7 * 86_400),
+  };
+}
+
+/** The wire form of a definition: the inverse of parseTaskDefinition (used to merge updates). */
+export function definitionToWire(definition: TaskDefinition): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    name: definition.name,
+    description: definition.description,
+    tags: definition.tags,
+    cron_expression: definition.cronExpression,
+    timezone: definition.timezone,
+    type: definition.type,
+    parameters: definition.parameters,
+    execution_mode: definition.executionMode,
+    load_balance_strategy: definition.loadBalanceStrategy,
+    executor_labels: definition.executorLabels,
+    max_retry: definition.maxRetry,
+    retry_backoff_seconds: definition.retryBackoffSeconds,
+    retry_backoff_max_seconds: definition.retryBackoffMaxSeconds,
+    timeout_seconds: definition.timeoutSeconds,
+    misfire_policy: definition.misfirePolicy,
+    misfire_grace_seconds: definition.misfireGraceSeconds,
+  };
+  return { ...wire, ...specToWire(definition.type, definition.spec) };
+}
+
+function specToWire(type: TaskType, spec: TaskSpec): Record<string, unknown> {
+  switch (type) {
+    case 'command': {
+      const command = spec as CommandSpec;
+      return { command: command.command, args: command.args, shell: command.shell, env: command.env, cwd: command.cwd };
+    }
+    case 'script': {
+      const script = spec as ScriptSpec;
+      return { script: { interpreter: script.interpreter, body: script.body, env: script.env } };
+    }
+    case 'http': {
+      const http = spec as HttpSpec;
+      return { http: { method: http.method, url: http.url, headers: http.headers, body: http.body, expect_status: http.expectStatus } };
+    }
+    case 'docker': {
+      const docker = spec as DockerSpec;
+      return { docker: { image: docker.image, command: docker.command, env: docker.env } };
+    }
+    case 'handler':
+      return { handler: (spec as HandlerSpec).handler };
+  }
+}
+
+/** Fields that belong to one task type only; switching type on update drops the old ones. */
+export const typeSpecificFields = ['command', 'args', 'shell', 'env', 'cwd', 'script', 'http', 'docker', 'handler'] as const;

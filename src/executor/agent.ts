@@ -1,0 +1,123 @@
+// The executor agent: runs what the server sends, streams output, reports results.
+// Transport-neutral: it receives ServerMessages through handle() and emits
+// ExecutorMessages through `send`, whether over WebSocket or an in-process pipe.
+import type { ExecutorMessage, HelloMessage, RunTask, ServerMessage, TaskUpdate } from '../protocol/executor-messages.ts';
+import { PROTOCOL_VERSION } from '../protocol/executor-messages.ts';
+import { OutputCapture, defaultOutputLimits, type OutputLimits } from './output.ts';
+import { baseEnvironment } from './runners/environment.ts';
+import type { Runner } from './runners/runner.ts';
+
+export interface AgentOptions {
+  name: string;
+  instanceId: string;
+  labels: Record<string, string>;
+  capacity: number;
+  runners: Runner[];
+  send(message: ExecutorMessage): void;
+  version: string;
+  outputLimits?: OutputLimits;
+  killGraceMs?: number;
+}
+
+interface RunningExecution {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class Agent {
+  readonly #options: AgentOptions;
+  readonly #runners: Map<string, Runner>;
+  readonly #running = new Map<string, RunningExecution>();
+  readonly #env = baseEnvironment();
+  #workerId = '';
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+    this.#runners = new Map(options.runners.map((runner) => [runner.type, runner]));
+  }
+
+  hello(): HelloMessage {
+    return {
+      action: 'hello',
+      name: this.#options.name,
+      instance_id: this.#options.instanceId,
+      labels: this.#options.labels,
+      capacity: this.#options.capacity,
+      runners: [...this.#runners.keys()],
+      running: this.runningIds(),
+      protocol_version: PROTOCOL_VERSION,
+      version: this.#options.version,
+    };
+  }
+
+  runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  handle(message: ServerMessage): void {
+    switch (message.action) {
+      case 'welcome':
+        this.#workerId = message.executor_id;
+        return;
+      case 'run':
+        for (const task of message.tasks) this.#start(task);
+        return;
+      case 'stop':
+      case 'kill':
+      case 'timeout':
+        for (const { id } of message.tasks) this.#running.get(id)?.controller.abort(message.action);
+        return;
+      case 'error':
+        return;
+    }
+  }
+
+  /** Kills everything still running and waits for the reports. Safe to call twice. */
+  async stop(): Promise<void> {
+    for (const running of this.#running.values()) running.controller.abort('kill');
+    await Promise.all([...this.#running.values()].map((running) => running.done));
+  }
+
+  #start(task: RunTask): void {
+    if (this.#running.has(task.id)) return; // delivered twice: already running
+    const controller = new AbortController();
+    const done = this.#execute(task, controller).finally(() => this.#running.delete(task.id));
+    this.#running.set(task.id, { controller, done });
+  }
+
+  async #execute(task: RunTask, controller: AbortController): Promise<void> {
+    const timeStart = new Date().toISOString();
+    const update = (data: TaskUpdate['data']) =>
+      this.#options.send({ action: 'task_update', worker_id: this.#workerId, task_id: task.id, attempt: task.attempt, data });
+    update({ status: 'running', time_start: timeStart });
+    const output = new OutputCapture(this.#options.outputLimits ?? defaultOutputLimits, (seq, stream, chunk) =>
+      this.#options.send({ action: 'log', execution_id: task.id, seq, stream, chunk }),
+    );
+    const timer = setTimeout(() => controller.abort('timeout'), task.timeout * 1000);
+    const runner = this.#runners.get(task.type);
+    let outcome;
+    try {
+      outcome = runner
+        ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killGraceMs: this.#options.killGraceMs ?? 5000 })
+        : { status: 'failed' as const, exitCode: null, result: null, error: `this executor has no '${task.type}' runner` };
+    } catch (error) {
+      outcome = { status: 'failed' as const, exitCode: null, result: null, error: `runner crashed: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+    const reason = controller.signal.aborted ? String(controller.signal.reason) : null;
+    if (reason === 'timeout') output.system(`\n[cronfleet: timed out after ${task.timeout}s]\n`);
+    else if (reason) output.system(`\n[cronfleet: ${reason === 'kill' ? 'killed' : 'stopped'}]\n`);
+    const { recent } = output.finish();
+    const status = reason === 'timeout' ? 'timeout' : reason ? 'cancelled' : outcome.status;
+    update({
+      status,
+      output: recent,
+      exit_code: outcome.exitCode,
+      result: outcome.result,
+      error: reason === 'timeout' ? `timed out after ${task.timeout}s` : reason ? `${reason === 'kill' ? 'killed' : 'stopped'} on request` : outcome.error,
+      time_start: timeStart,
+      time_end: new Date().toISOString(),
+    });
+  }
+}

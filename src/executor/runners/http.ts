@@ -1,0 +1,51 @@
+// `http` tasks: one request with the global fetch. Success is the expected status
+// (any 2xx when none is given). The response body becomes the execution's output.
+import type { RunContext, RunOutcome, Runner } from './runner.ts';
+
+interface HttpSettings {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  expect_status?: number[];
+}
+
+export const httpRunner: Runner = {
+  type: 'http',
+  async run(context: RunContext): Promise<RunOutcome> {
+    const spec = context.task.spec as unknown as HttpSettings;
+    const expected = spec.expect_status ?? [];
+    const headers: Record<string, string> = {
+      'user-agent': 'cronfleet',
+      'x-cronfleet-execution-id': context.task.id,
+      'x-cronfleet-task-id': context.task.task_id,
+      ...spec.headers,
+    };
+    const started = Date.now();
+    try {
+      const response = await fetch(spec.url, {
+        method: spec.method,
+        headers,
+        body: spec.body === null || spec.method === 'GET' || spec.method === 'HEAD' ? null : spec.body,
+        signal: context.signal,
+        redirect: 'manual',
+      });
+      const reader = response.body?.getReader();
+      while (reader) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        context.output.write('stdout', Buffer.from(value));
+      }
+      const ok = expected.length > 0 ? expected.includes(response.status) : response.status >= 200 && response.status < 300;
+      const result = { status: response.status, duration_ms: Date.now() - started, output_bytes: context.output.totalBytes };
+      const error = ok ? null : `unexpected HTTP status ${response.status}${expected.length ? ` (expected ${expected.join(', ')})` : ''}`;
+      return { status: ok ? 'success' : 'failed', exitCode: null, result, error };
+    } catch (error) {
+      if (context.signal.aborted) return { status: 'failed', exitCode: null, result: null, error: `request aborted (${String(context.signal.reason)})` };
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      const message = `${spec.method} ${spec.url} failed: ${error instanceof Error ? error.message : String(error)}${cause}`;
+      context.output.system(`${message}\n`);
+      return { status: 'failed', exitCode: null, result: null, error: message };
+    }
+  },
+};

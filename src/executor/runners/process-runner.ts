@@ -1,0 +1,37 @@
+// Shared by the command and script runners: run a process group, map its end to an outcome.
+import { spawnGroup } from '../process.ts';
+import type { RunContext, RunOutcome } from './runner.ts';
+
+export async function runProcess(
+  context: RunContext,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string | null,
+): Promise<RunOutcome> {
+  const child = spawnGroup({
+    command,
+    args,
+    env,
+    cwd: cwd ?? undefined,
+    stdin: JSON.stringify(context.task.parameters),
+    onOutput: (stream, data) => context.output.write(stream, data),
+  });
+  const onAbort = () => {
+    if (context.signal.reason === 'kill') child.kill();
+    else child.terminate(context.killGraceMs);
+  };
+  if (context.signal.aborted) onAbort();
+  else context.signal.addEventListener('abort', onAbort, { once: true });
+  const { code, signal, spawnError } = await child.done;
+  context.signal.removeEventListener('abort', onAbort);
+  if (spawnError) {
+    const message = `could not start '${command}': ${spawnError.message}`;
+    context.output.system(`${message}\n`);
+    return { status: 'failed', exitCode: null, result: null, error: message };
+  }
+  const result = { exit_code: code, signal, output_bytes: context.output.totalBytes };
+  if (code === 0) return { status: 'success', exitCode: 0, result, error: null };
+  const error = signal ? `terminated by ${signal}` : `exited with code ${code}`;
+  return { status: 'failed', exitCode: code, result, error };
+}

@@ -1,0 +1,25 @@
+// `script` tasks: an inline body written to a private temp file and run by its interpreter.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { taskEnvironment } from './environment.ts';
+import { runProcess } from './process-runner.ts';
+import type { RunContext, Runner } from './runner.ts';
+
+const extensions: Record<string, string> = { sh: 'sh', bash: 'sh', python3: 'py', node: 'mjs' };
+
+export const scriptRunner: Runner = {
+  type: 'script',
+  async run(context: RunContext) {
+    const spec = context.task.spec as { interpreter: string; body: string; env?: Record<string, string> };
+    const directory = await mkdtemp(join(tmpdir(), 'cronfleet-script-'));
+    try {
+      const file = join(directory, `script.${extensions[spec.interpreter] ?? 'txt'}`);
+      await writeFile(file, spec.body, { mode: 0o700 });
+      const env = taskEnvironment(context.env, context.task, spec.env ?? {});
+      return await runProcess(context, spec.interpreter, [file], env, null);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,55 @@
+// Typed errors with stable codes. The code is the contract: clients match on it,
+// never on the message. HTTP status mapping lives here so the API maps in one place.
+
+export const errorStatus = {
+  invalid_request: 400,
+  invalid_cron: 400,
+  invalid_timezone: 400,
+  invalid_task: 400,
+  invalid_config: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  task_not_found: 404,
+  execution_not_found: 404,
+  conflict: 409,
+  name_taken: 409,
+  invalid_state: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  database_newer_than_code: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export class CronfleetError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CronfleetError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details) body.error.details = this.details;
+    return body;
+  }
+}
+
+export function isCronfleetError(value: unknown): value is CronfleetError {
+  return value instanceof CronfleetError;
+}

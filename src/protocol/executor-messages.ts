@@ -1,0 +1,74 @@
+// The executor protocol (DESIGN §6), in the shapes of seed 000. Transport-neutral: the
+// same JSON travels over WebSocket or the in-process pipe of `cronfleet up`.
+// Note: as in seed 000, `task_id` in task_update names the execution (seed 000's "Task").
+
+export const PROTOCOL_VERSION = 1;
+
+export interface RunTask {
+  /** Execution id. */
+  id: string;
+  attempt: number;
+  task_id: string;
+  task_name: string;
+  type: 'command' | 'script' | 'http' | 'docker' | 'handler';
+  /** For command tasks, as in seed 000; other types carry their settings in `spec`. */
+  command?: string;
+  args?: string[];
+  /** Seconds. */
+  timeout: number;
+  spec: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+  scheduled_time: string;
+  trigger: string;
+}
+
+export type ServerMessage =
+  | { action: 'run'; tasks: RunTask[] }
+  | { action: 'stop' | 'kill' | 'timeout'; tasks: Array<{ id: string }> }
+  | { action: 'welcome'; executor_id: string; heartbeat_interval_ms: number }
+  | { action: 'error'; code: string; message: string };
+
+export type TaskUpdateStatus = 'running' | 'success' | 'failed' | 'timeout' | 'cancelled';
+
+export interface TaskUpdate {
+  action: 'task_update';
+  worker_id: string;
+  task_id: string;
+  attempt: number;
+  data: {
+    status: TaskUpdateStatus;
+    output?: string;
+    exit_code?: number | null;
+    result?: unknown;
+    error?: string | null;
+    time_start?: string;
+    time_end?: string;
+  };
+}
+
+export interface HelloMessage {
+  action: 'hello';
+  name: string;
+  instance_id: string;
+  labels: Record<string, string>;
+  capacity: number;
+  runners: string[];
+  running: string[];
+  protocol_version: number;
+  version: string;
+  token?: string;
+}
+
+export interface LogMessage {
+  action: 'log';
+  execution_id: string;
+  seq: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  chunk: string;
+}
+
+export type ExecutorMessage =
+  | HelloMessage
+  | { action: 'heartbeat'; running: string[] }
+  | LogMessage
+  | TaskUpdate;

@@ -1,0 +1,104 @@
+// REST request/response schemas (TypeBox): one definition validates requests and
+// generates the OpenAPI document. Semantic checks (cron, time zone, per-type fields)
+// happen in the domain and name the offending field.
+import { Type } from 'typebox';
+
+const StringMap = Type.Record(Type.String(), Type.String());
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+export const TaskBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'Unique name: letters, digits, _ . : -' })),
+    description: Type.Optional(Type.String()),
+    tags: Type.Optional(Type.Array(Type.String())),
+    cron_expression: Type.Optional(Type.Union([Type.String({ description: "5 or 6 fields, a nickname (@daily) or '@every 30s'; null = manual only" }), Type.Null()])),
+    timezone: Type.Optional(Type.String({ description: 'IANA time zone, default UTC' })),
+    type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
+    command: Type.Optional(Type.String()),
+    args: Type.Optional(Type.Array(Type.String())),
+    shell: Type.Optional(Type.Boolean()),
+    env: Type.Optional(StringMap),
+    cwd: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    script: Type.Optional(Type.Object({ interpreter: Type.Optional(Type.String()), body: Type.String(), env: Type.Optional(StringMap) })),
+    http: Type.Optional(
+      Type.Object({
+        method: Type.Optional(Type.String()),
+        url: Type.String(),
+        headers: Type.Optional(StringMap),
+        body: Type.Optional(Type.Unknown()),
+        expect_status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
+      }),
+    ),
+    docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])), env: Type.Optional(StringMap) })),
+    handler: Type.Optional(Type.String()),
+    parameters: Type.Optional(Json),
+    execution_mode: Type.Optional(Type.String({ enum: ['parallel', 'sequential', 'skip', 'replace'] })),
+    load_balance_strategy: Type.Optional(Type.String()),
+    executor_labels: Type.Optional(StringMap),
+    max_retry: Type.Optional(Type.Integer()),
+    retry_backoff_seconds: Type.Optional(Type.Integer()),
+    retry_backoff_max_seconds: Type.Optional(Type.Integer()),
+    timeout_seconds: Type.Optional(Type.Integer()),
+    misfire_policy: Type.Optional(Type.String({ enum: ['skip', 'run_once', 'run_all'] })),
+    misfire_grace_seconds: Type.Optional(Type.Integer()),
+    status: Type.Optional(Type.String({ enum: ['active', 'paused'] })),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const Pagination = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
+};
+
+export const TaskListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ enum: ['active', 'paused', 'deleted'] })),
+    type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
+    search: Type.Optional(Type.String({ maxLength: 128 })),
+    ...Pagination,
+  },
+  { additionalProperties: false },
+);
+
+export const ExecutionListQuery = Type.Object(
+  {
+    task_id: Type.Optional(Type.String({ maxLength: 64 })),
+    status: Type.Optional(Type.String({ enum: ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'] })),
+    executor_id: Type.Optional(Type.String({ maxLength: 64 })),
+    ...Pagination,
+  },
+  { additionalProperties: false },
+);
+
+export const TriggerBody = Type.Object({ parameters: Type.Optional(Json) }, { additionalProperties: false });
+
+export const NextFiresQuery = Type.Object(
+  { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })), from: Type.Optional(Type.String({ format: 'date-time' })) },
+  { additionalProperties: false },
+);
+
+export const PreviewBody = Type.Object(
+  {
+    cron_expression: Type.String({ minLength: 1, maxLength: 256 }),
+    timezone: Type.Optional(Type.String({ maxLength: 64 })),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LogsQuery = Type.Object(
+  {
+    after_seq: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
+    follow: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 1 })])),
+  },
+  { additionalProperties: false },
+);
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Json) }),
+});

@@ -1,0 +1,100 @@
+// The scheduler of one instance: competes for the leader lease and, while leader, runs
+// the fire loop, the dispatcher and the sweeps. Followers run none of them.
+import type { Clock } from '../domain/clock.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { DispatchEvents, TypedEmitter } from '../dispatch/events.ts';
+import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import type { Store } from '../store/store.ts';
+import { FireLoop, type FiredTask, type FireLoopOptions } from './fire-loop.ts';
+import { LEADER_LEASE, Leadership } from './leadership.ts';
+import { Sweeps } from './sweeps.ts';
+
+export interface SchedulerOptions {
+  instanceId: string;
+  leaseTtlMs: number;
+  leaseRenewMs: number;
+  sweepIntervalMs: number;
+  heartbeatIntervalMs: number;
+  fireLoop: FireLoopOptions;
+}
+
+export interface SchedulerEvents extends DispatchEvents {
+  fired: { tasks: FiredTask[] };
+  'leader.elected': { token: number };
+  'leader.deposed': Record<string, never>;
+  error: { error: unknown };
+}
+
+export class Scheduler {
+  readonly #dispatcher: Dispatcher;
+  readonly #events: TypedEmitter<SchedulerEvents>;
+  readonly leadership: Leadership;
+  readonly fireLoop: FireLoop;
+  readonly sweeps: Sweeps;
+
+  constructor(
+    store: Store,
+    clock: Clock,
+    gateway: ExecutorGateway,
+    dispatcher: Dispatcher,
+    events: TypedEmitter<SchedulerEvents>,
+    options: SchedulerOptions,
+  ) {
+    this.#dispatcher = dispatcher;
+    this.#events = events;
+    const onError = (error: unknown) => events.emit('error', { error });
+    this.fireLoop = new FireLoop(store, clock, options.fireLoop, {
+      fence: () => (this.leadership.token === null ? null : { lease: LEADER_LEASE, holder: options.instanceId, token: this.leadership.token }),
+      onFired: (tasks) => this.#onFired(tasks),
+      onError,
+    });
+    this.sweeps = new Sweeps(store, clock, gateway, dispatcher, { intervalMs: options.sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
+    this.leadership = new Leadership(store, {
+      instanceId: options.instanceId,
+      ttlMs: options.leaseTtlMs,
+      renewMs: options.leaseRenewMs,
+      onElected: (token) => {
+        events.emit('leader.elected', { token });
+        this.fireLoop.start();
+        dispatcher.start();
+        this.sweeps.start();
+      },
+      onDeposed: () => {
+        events.emit('leader.deposed', {});
+        void this.fireLoop.stop();
+        void dispatcher.stop();
+        void this.sweeps.stop();
+      },
+      onError,
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.leadership.isLeader;
+  }
+
+  async start(): Promise<void> {
+    await this.leadership.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.leadership.stop();
+    await Promise.all([this.fireLoop.stop(), this.#dispatcher.stop(), this.sweeps.stop()]);
+  }
+
+  /** A task changed: recompute what fires next. */
+  wake(): void {
+    this.fireLoop.wake();
+  }
+
+  async #onFired(tasks: FiredTask[]): Promise<void> {
+    for (const task of tasks) {
+      for (const id of task.replaced) {
+        const execution = await this.#dispatcher.completionDeps.store.executions.get(id);
+        if (execution) await this.#dispatcher.stopExecution(execution, true);
+      }
+    }
+    this.#events.emit('fired', { tasks });
+    this.#dispatcher.wake();
+  }
+}

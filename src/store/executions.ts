@@ -1,0 +1,266 @@
+// Execution repository. Every state change is one guarded UPDATE (status in the WHERE
+// clause), so racing writers cannot move an execution backwards or finish it twice.
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus } from '../domain/execution.ts';
+import type { DialectInfo } from './dialect.ts';
+import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
+import type { Database, ExecutionsTable } from './schema.ts';
+
+export interface NewExecution {
+  id: string;
+  taskId: string;
+  taskVersion: number;
+  trigger: ExecutionTrigger;
+  scheduledTime: number;
+  /** Set for schedule fires only: the ledger key. */
+  fireTime: number | null;
+  parameters: Record<string, unknown>;
+  status: 'pending' | 'skipped' | 'cancelled';
+  attempt: number;
+  retryOf: string | null;
+  runAt: number | null;
+  reason: string | null;
+}
+
+export interface ExecutionListQuery {
+  taskId?: string | undefined;
+  status?: ExecutionStatus | undefined;
+  executorId?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+export interface FinishFields {
+  exitCode?: number | null;
+  result?: unknown;
+  error?: string | null;
+  reason?: string | null;
+  startTime?: number | null;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export class ExecutionRepository {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: DialectInfo;
+
+  constructor(db: Kysely<Database>, dialect: DialectInfo) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  /**
+   * Inserts executions, silently dropping schedule fires whose (task_id, fire_time) is
+   * already in the ledger. Returns the ids that were actually inserted.
+   */
+  async insert(executions: NewExecution[], now: number, db: Db = this.#db): Promise<Set<string>> {
+    if (executions.length === 0) return new Set();
+    const rows = executions.map((execution) => newRow(execution, now));
+    for (let start = 0; start < rows.length; start += 500) {
+      const query = db.insertInto('executions').values(rows.slice(start, start + 500));
+      await this.#dialect.ignoreConflicts(query as never).execute();
+    }
+    const inserted = new Set<string>();
+    const ids = executions.map((execution) => execution.id);
+    for (let start = 0; start < ids.length; start += 500) {
+      const found = await db.selectFrom('executions').select('id').where('id', 'in', ids.slice(start, start + 500)).execute();
+      for (const row of found) inserted.add(row.id);
+    }
+    return inserted;
+  }
+
+  async get(id: string): Promise<Execution | null> {
+    const row = await this.#selectWithTask().where('executions.id', '=', id).executeTakeFirst();
+    return row ? rowToExecution(row) : null;
+  }
+
+  async list(query: ExecutionListQuery): Promise<{ items: Execution[]; total: number }> {
+    let base = this.#db.selectFrom('executions');
+    if (query.taskId) base = base.where('executions.task_id', '=', query.taskId);
+    if (query.status) base = base.where('executions.status', '=', query.status);
+    if (query.executorId) base = base.where('executions.executor_id', '=', query.executorId);
+    const ids = base.select('executions.id');
+    const [rows, count] = await Promise.all([
+      this.#selectWithTask()
+        .where('executions.id', 'in', ids.orderBy('executions.id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize))
+        .orderBy('executions.id', 'desc')
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
+    ]);
+    return { items: rows.map(rowToExecution), total: toNumber(count?.total ?? 0) };
+  }
+
+  /** Pending executions ready to dispatch (run_at reached), oldest first. */
+  async dispatchable(now: number, limit: number): Promise<Execution[]> {
+    const rows = await this.#selectWithTask()
+      .where('executions.status', '=', 'pending')
+      .where((eb) => eb.or([eb('executions.run_at', 'is', null), eb('executions.run_at', '<=', now)]))
+      .orderBy('executions.id')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToExecution);
+  }
+
+  /** The earliest run_at of a pending execution still waiting for its backoff. */
+  async earliestRunAt(now: number): Promise<number | null> {
+    const row = await this.#db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.min<number>('run_at').as('earliest'))
+      .where('status', '=', 'pending')
+      .where('run_at', '>', now)
+      .executeTakeFirst();
+    return toNullableNumber(row?.earliest);
+  }
+
+  async active(taskIds: string[], db: Db = this.#db): Promise<Array<{ id: string; taskId: string; status: ExecutionStatus; trigger: ExecutionTrigger; executorId: string | null }>> {
+    if (taskIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('executions')
+      .select(['id', 'task_id', 'status', 'trigger', 'executor_id'])
+      .where('task_id', 'in', taskIds)
+      .where('status', 'in', ['pending', 'running'])
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ id: row.id, taskId: row.task_id, status: row.status as ExecutionStatus, trigger: row.trigger as ExecutionTrigger, executorId: row.executor_id }));
+  }
+
+  /** pending → running on an executor. False when someone else claimed or cancelled it. */
+  async claim(id: string, executorId: string, now: number, deadlineAt: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('executions')
+      .set({ status: 'running', executor_id: executorId, deadline_at: deadlineAt, reason: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** A running execution's process has started. */
+  async markStarted(id: string, startTime: number, now: number): Promise<void> {
+    await this.#db.updateTable('executions').set({ start_time: startTime, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+  }
+
+  async setPendingReason(ids: string[], reason: string | null, now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db.updateTable('executions').set({ reason, updated_at: now }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+  }
+
+  /** running|pending → a terminal status. False when it had already finished. */
+  async finish(id: string, status: FinishStatus, fields: FinishFields, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('executions')
+      .set({
+        status,
+        end_time: now,
+        updated_at: now,
+        ...(fields.exitCode !== undefined ? { exit_code: fields.exitCode } : {}),
+        ...(fields.result !== undefined ? { result: toJson(fields.result) } : {}),
+        ...(fields.error !== undefined ? { error: fields.error } : {}),
+        ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+        ...(fields.startTime !== undefined && fields.startTime !== null ? { start_time: fields.startTime } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', 'in', ['pending', 'running'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async runningOn(executorId: string): Promise<Execution[]> {
+    const rows = await this.#selectWithTask().where('executions.executor_id', '=', executorId).where('executions.status', '=', 'running').execute();
+    return rows.map(rowToExecution);
+  }
+
+  async runningCountByExecutor(): Promise<Map<string, number>> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .select(['executor_id', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('status', '=', 'running')
+      .groupBy('executor_id')
+      .execute();
+    return new Map(rows.filter((row) => row.executor_id !== null).map((row) => [row.executor_id!, toNumber(row.count)]));
+  }
+
+  /** Running executions past their deadline: their executor never reported an end. */
+  async overdue(now: number, limit: number): Promise<Execution[]> {
+    const rows = await this.#selectWithTask()
+      .where('executions.status', '=', 'running')
+      .where('executions.deadline_at', '<', now)
+      .limit(limit)
+      .execute();
+    return rows.map(rowToExecution);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('status', 'in', ['pending', 'running'])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, toNumber(row.count)]));
+  }
+
+  async addLogBytes(id: string, bytes: number): Promise<void> {
+    await this.#db.updateTable('executions').set((eb) => ({ log_bytes: eb('log_bytes', '+', bytes) })).where('id', '=', id).execute();
+  }
+
+  #selectWithTask() {
+    return this.#db
+      .selectFrom('executions')
+      .leftJoin('tasks', 'tasks.id', 'executions.task_id')
+      .selectAll('executions')
+      .select('tasks.name as task_name');
+  }
+}
+
+function newRow(execution: NewExecution, now: number): ExecutionsTable {
+  const finished = execution.status !== 'pending';
+  return {
+    id: execution.id,
+    task_id: execution.taskId,
+    task_version: execution.taskVersion,
+    trigger: execution.trigger,
+    scheduled_time: execution.scheduledTime,
+    fire_time: execution.fireTime,
+    parameters: toJson(execution.parameters),
+    status: execution.status,
+    executor_id: null,
+    attempt: execution.attempt,
+    retry_of: execution.retryOf,
+    run_at: execution.runAt,
+    start_time: null,
+    end_time: finished ? now : null,
+    deadline_at: null,
+    exit_code: null,
+    result: null,
+    error: null,
+    reason: execution.reason,
+    log_bytes: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string | null }): Execution {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    taskName: row.task_name ?? '',
+    taskVersion: toNumber(row.task_version),
+    trigger: row.trigger as ExecutionTrigger,
+    scheduledTime: toNumber(row.scheduled_time),
+    parameters: fromJson(row.parameters, {}),
+    status: row.status as ExecutionStatus,
+    executorId: row.executor_id,
+    attempt: toNumber(row.attempt),
+    retryOf: row.retry_of,
+    runAt: toNullableNumber(row.run_at),
+    startTime: toNullableNumber(row.start_time),
+    endTime: toNullableNumber(row.end_time),
+    exitCode: toNullableNumber(row.exit_code),
+    result: fromJson(row.result, null),
+    error: row.error,
+    reason: row.reason,
+    createdAt: toNumber(row.created_at),
+  };
+}

@@ -1,0 +1,73 @@
+// Leader lease with a fencing token. The token only grows: each change of holder
+// increments it, so a deposed leader's writes (checked against the token) are refused.
+import type { Kysely, Transaction } from 'kysely';
+import { toNumber } from './json.ts';
+import type { Database } from './schema.ts';
+
+export interface LeaseGrant {
+  holder: string;
+  token: number;
+  expiresAt: number;
+}
+
+export class LeaseRepository {
+  readonly #db: Kysely<Database>;
+  /** The database's clock: lease expiry is never judged by comparing machines' clocks. */
+  readonly now: () => number;
+
+  constructor(db: Kysely<Database>, now: () => number) {
+    this.#db = db;
+    this.now = now;
+  }
+
+  /**
+   * Takes or renews the lease when it is free, expired or already ours. Returns the
+   * grant we hold afterwards, or null when another holder's lease is still valid.
+   */
+  async acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | null> {
+    const now = this.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+      const expiresAt = now + ttlMs;
+      if (!current) {
+        const inserted = await trx.insertInto('leases').values({ name, holder, token: 1, expires_at: expiresAt }).onConflict((c) => c.doNothing()).executeTakeFirst();
+        return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1 ? { holder, token: 1, expiresAt } : null;
+      }
+      const token = toNumber(current.token);
+      const ours = current.holder === holder;
+      if (!ours && toNumber(current.expires_at) > now) return null;
+      const nextToken = ours ? token : token + 1;
+      const updated = await trx
+        .updateTable('leases')
+        .set({ holder, token: nextToken, expires_at: expiresAt })
+        .where('name', '=', name)
+        .where('token', '=', token)
+        .where('holder', '=', current.holder)
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) === 1 ? { holder, token: nextToken, expiresAt } : null;
+    });
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.#db.updateTable('leases').set({ expires_at: 0 }).where('name', '=', name).where('holder', '=', holder).execute();
+  }
+
+  async current(name: string): Promise<LeaseGrant | null> {
+    const row = await this.#db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? { holder: row.holder, token: toNumber(row.token), expiresAt: toNumber(row.expires_at) } : null;
+  }
+
+  /** Inside a transaction: true while `token` is still the valid lease. */
+  async holds(trx: Transaction<Database>, name: string, holder: string, token: number): Promise<boolean> {
+    const now = this.now();
+    const row = await trx
+      .selectFrom('leases')
+      .select('token')
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .where('token', '=', token)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}

@@ -1,0 +1,45 @@
+// Runs append-only migrations on start. Kysely's Migrator holds the dialect's migration
+// lock (advisory lock on PostgreSQL, GET_LOCK on MySQL, the single connection on SQLite),
+// so several instances starting together migrate once.
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import { CronfleetError } from '../protocol/errors.ts';
+import type { DialectInfo } from './dialect.ts';
+import type { Database } from './schema.ts';
+import * as initial from './migrations/001-initial.ts';
+
+const migrationList = [['001-initial', initial]] as const;
+
+export const migrationNames: readonly string[] = migrationList.map(([name]) => name);
+
+export async function migrate(db: Kysely<Database>, dialect: DialectInfo): Promise<void> {
+  await refuseNewerDatabase(db);
+  const migrations: Record<string, Migration> = {};
+  for (const [name, module] of migrationList) {
+    migrations[name] = { up: (kysely) => module.up(kysely, dialect.types) };
+  }
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new CronfleetError('unavailable', `database migration ${failed} failed: ${String(error)}`, { migration: failed }, { cause: error });
+  }
+}
+
+async function refuseNewerDatabase(db: Kysely<Database>): Promise<void> {
+  let applied: string[];
+  try {
+    const result = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    applied = result.rows.map((row) => row.name);
+  } catch {
+    return; // no migration table yet: a new database
+  }
+  const unknown = applied.filter((name) => !migrationNames.includes(name)).sort();
+  if (unknown.length > 0) {
+    throw new CronfleetError(
+      'database_newer_than_code',
+      `the database has migrations this version of cronfleet does not know (${unknown.join(', ')}); upgrade cronfleet before starting it on this database`,
+      { unknown },
+    );
+  }
+}

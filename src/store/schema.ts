@@ -1,0 +1,127 @@
+// Row types of every table, as Kysely sees them. Times are epoch milliseconds
+// (BIGINT), JSON is TEXT: the same representation on SQLite, PostgreSQL and MySQL.
+export interface TasksTable {
+  id: string;
+  name: string;
+  description: string;
+  tags: string;
+  cron_expression: string | null;
+  timezone: string;
+  type: string;
+  spec: string;
+  parameters: string;
+  execution_mode: string;
+  load_balance_strategy: string;
+  executor_labels: string;
+  max_retry: number;
+  retry_backoff_seconds: number;
+  retry_backoff_max_seconds: number;
+  timeout_seconds: number;
+  misfire_policy: string;
+  misfire_grace_seconds: number;
+  status: string;
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface TaskExecutorsTable {
+  task_id: string;
+  executor_id: string;
+  weight: number;
+  priority: number;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  task_id: string;
+  task_version: number;
+  trigger: string;
+  scheduled_time: number;
+  /** Set only for schedule fires: UNIQUE (task_id, fire_time) is the exactly-once fire ledger. */
+  fire_time: number | null;
+  parameters: string;
+  status: string;
+  executor_id: string | null;
+  attempt: number;
+  retry_of: string | null;
+  run_at: number | null;
+  start_time: number | null;
+  end_time: number | null;
+  /** When a running execution is overdue: start + timeout + grace (set at dispatch). */
+  deadline_at: number | null;
+  exit_code: number | null;
+  result: string | null;
+  error: string | null;
+  reason: string | null;
+  log_bytes: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ExecutionLogsTable {
+  execution_id: string;
+  seq: number;
+  stream: string;
+  chunk: string;
+  created_at: number;
+}
+
+export interface ExecutorsTable {
+  id: string;
+  name: string;
+  instance_id: string;
+  kind: string;
+  base_url: string | null;
+  health_check_url: string | null;
+  labels: string;
+  capacity: number;
+  runners: string;
+  status: string;
+  is_healthy: number;
+  last_heartbeat: number | null;
+  last_health_check: number | null;
+  health_check_failures: number;
+  connected_to: string | null;
+  metadata: string;
+  version: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SchedulerInstancesTable {
+  id: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  address: string | null;
+  started_at: number;
+  last_heartbeat: number;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  token: number;
+  expires_at: number;
+}
+
+export interface LoadBalanceStateTable {
+  state_key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface Database {
+  tasks: TasksTable;
+  task_executors: TaskExecutorsTable;
+  executions: ExecutionsTable;
+  execution_logs: ExecutionLogsTable;
+  executors: ExecutorsTable;
+  scheduler_instances: SchedulerInstancesTable;
+  leases: LeasesTable;
+  load_balance_state: LoadBalanceStateTable;
+}

@@ -1,0 +1,96 @@
+// The storage contract: repositories named in domain words, plus the few
+// multi-table steps that must be one transaction.
+import type { Kysely } from 'kysely';
+import { CronfleetError } from '../protocol/errors.ts';
+import { openDatabase, type DialectInfo } from './dialect.ts';
+import { ExecutionRepository, type NewExecution } from './executions.ts';
+import { ExecutorRepository } from './executors.ts';
+import { LeaseRepository } from './leases.ts';
+import { LogRepository } from './logs.ts';
+import { migrate } from './migrate.ts';
+import type { Database } from './schema.ts';
+import { TaskRepository } from './tasks.ts';
+
+export interface Fence {
+  lease: string;
+  holder: string;
+  token: number;
+}
+
+/** One task's fires and its advanced cursor, written together. */
+export interface FireBatchEntry {
+  taskId: string;
+  /** Compare-and-set: the cursor is advanced only if next_fire_at still equals this. */
+  expectedNextFireAt: number;
+  nextFireAt: number | null;
+  lastFireAt: number;
+  executions: NewExecution[];
+}
+
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectInfo;
+  readonly tasks: TaskRepository;
+  readonly executions: ExecutionRepository;
+  readonly executors: ExecutorRepository;
+  readonly leases: LeaseRepository;
+  readonly logs: LogRepository;
+  readonly #close: () => Promise<void>;
+  #closed = false;
+
+  private constructor(db: Kysely<Database>, dialect: DialectInfo, close: () => Promise<void>) {
+    this.db = db;
+    this.dialect = dialect;
+    this.#close = close;
+    this.tasks = new TaskRepository(db);
+    this.executions = new ExecutionRepository(db, dialect);
+    this.executors = new ExecutorRepository(db);
+    // SQLite lives on this machine, so its clock is ours; other dialects read now() in SQL.
+    this.leases = new LeaseRepository(db, () => Date.now());
+    this.logs = new LogRepository(db, dialect);
+  }
+
+  /** Opens the database and brings its schema up to date. */
+  static async open(url: string): Promise<Store> {
+    const opened = openDatabase(url);
+    try {
+      await migrate(opened.db, opened.dialect);
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+    return new Store(opened.db, opened.dialect, opened.close);
+  }
+
+  /**
+   * Records the fires of several tasks in one transaction, fenced by the leader lease.
+   * Per task the cursor moves by compare-and-set, so a fire is planned by one leader
+   * only; the unique (task_id, fire_time) key drops any fire recorded before.
+   * Returns the ids of executions inserted.
+   */
+  async recordFires(fence: Fence, batch: FireBatchEntry[], now: number): Promise<Set<string>> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.leases.holds(trx, fence.lease, fence.holder, fence.token))) {
+        throw new CronfleetError('conflict', 'the leader lease was lost; fires not recorded', { reason: 'lease_lost' });
+      }
+      const advanced: NewExecution[] = [];
+      for (const entry of batch) {
+        const result = await trx
+          .updateTable('tasks')
+          .set({ next_fire_at: entry.nextFireAt, last_fire_at: entry.lastFireAt })
+          .where('id', '=', entry.taskId)
+          .where('status', '=', 'active')
+          .where('next_fire_at', '=', entry.expectedNextFireAt)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) advanced.push(...entry.executions);
+      }
+      return this.executions.insert(advanced, now, trx);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#close();
+  }
+}

@@ -1,0 +1,163 @@
+// Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
+import type { Kysely, Selectable } from 'kysely';
+import type { Task, TaskDefinition, TaskStatus } from '../domain/task.ts';
+import { CronfleetError } from '../protocol/errors.ts';
+import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
+import type { Database, TasksTable } from './schema.ts';
+
+export interface TaskListQuery {
+  status?: TaskStatus | undefined;
+  type?: string | undefined;
+  search?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+export class TaskRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(id: string, definition: TaskDefinition, status: TaskStatus, nextFireAt: number | null, now: number): Promise<Task> {
+    await this.#assertNameFree(definition.name, null);
+    const row: TasksTable = { id, ...definitionColumns(definition), status, next_fire_at: nextFireAt, last_fire_at: null, version: 1, created_at: now, updated_at: now, deleted_at: null };
+    try {
+      await this.#db.insertInto('tasks').values(row).execute();
+    } catch (error) {
+      await this.#assertNameFree(definition.name, null);
+      throw error;
+    }
+    return rowToTask(row);
+  }
+
+  async get(id: string): Promise<Task | null> {
+    const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).where('status', '!=', 'deleted').executeTakeFirst();
+    return row ? rowToTask(row) : null;
+  }
+
+  async getIncludingDeleted(id: string): Promise<Task | null> {
+    const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToTask(row) : null;
+  }
+
+  async list(query: TaskListQuery): Promise<{ items: Task[]; total: number }> {
+    let base = this.#db.selectFrom('tasks');
+    base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'deleted');
+    if (query.type) base = base.where('type', '=', query.type);
+    if (query.search) base = base.where('name', 'like', `%${query.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('name').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
+    ]);
+    return { items: rows.map(rowToTask), total: toNumber(count?.total ?? 0) };
+  }
+
+  /** Replaces the definition; bumps version. `nextFireAt` is recomputed by the caller. */
+  async update(id: string, definition: TaskDefinition, nextFireAt: number | null, now: number): Promise<Task | null> {
+    await this.#assertNameFree(definition.name, id);
+    await this.#db
+      .updateTable('tasks')
+      .set((eb) => ({ ...definitionColumns(definition), next_fire_at: nextFireAt, updated_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('status', '!=', 'deleted')
+      .execute();
+    return this.get(id);
+  }
+
+  async setStatus(id: string, status: TaskStatus, nextFireAt: number | null, now: number): Promise<Task | null> {
+    await this.#db
+      .updateTable('tasks')
+      .set({ status, next_fire_at: nextFireAt, updated_at: now, ...(status === 'deleted' ? { deleted_at: now } : {}) })
+      .where('id', '=', id)
+      .where('status', '!=', 'deleted')
+      .execute();
+    return this.getIncludingDeleted(id);
+  }
+
+  /** Active tasks whose next fire is due, earliest first. */
+  async due(now: number, limit: number): Promise<Task[]> {
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('next_fire_at', '<=', now)
+      .orderBy('next_fire_at')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToTask);
+  }
+
+  async earliestFireAt(): Promise<number | null> {
+    const row = await this.#db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.min<number>('next_fire_at').as('earliest'))
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return toNullableNumber(row?.earliest);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
+    return Object.fromEntries(rows.map((row) => [row.status, toNumber(row.count)]));
+  }
+
+  async #assertNameFree(name: string, exceptId: string | null): Promise<void> {
+    let query = this.#db.selectFrom('tasks').select('id').where('name', '=', name);
+    if (exceptId) query = query.where('id', '!=', exceptId);
+    const clash = await query.executeTakeFirst();
+    if (clash) throw new CronfleetError('name_taken', `a task named '${name}' already exists`, { field: 'name', value: name, task_id: clash.id });
+  }
+}
+
+function definitionColumns(definition: TaskDefinition) {
+  return {
+    name: definition.name,
+    description: definition.description,
+    tags: toJson(definition.tags),
+    cron_expression: definition.cronExpression,
+    timezone: definition.timezone,
+    type: definition.type,
+    spec: toJson(definition.spec),
+    parameters: toJson(definition.parameters),
+    execution_mode: definition.executionMode,
+    load_balance_strategy: definition.loadBalanceStrategy,
+    executor_labels: toJson(definition.executorLabels),
+    max_retry: definition.maxRetry,
+    retry_backoff_seconds: definition.retryBackoffSeconds,
+    retry_backoff_max_seconds: definition.retryBackoffMaxSeconds,
+    timeout_seconds: definition.timeoutSeconds,
+    misfire_policy: definition.misfirePolicy,
+    misfire_grace_seconds: definition.misfireGraceSeconds,
+  };
+}
+
+export function rowToTask(row: Selectable<TasksTable>): Task {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    tags: fromJson(row.tags, []),
+    cronExpression: row.cron_expression,
+    timezone: row.timezone,
+    type: row.type as Task['type'],
+    spec: fromJson(row.spec, { handler: row.name }),
+    parameters: fromJson(row.parameters, {}),
+    executionMode: row.execution_mode as Task['executionMode'],
+    loadBalanceStrategy: row.load_balance_strategy as Task['loadBalanceStrategy'],
+    executorLabels: fromJson(row.executor_labels, {}),
+    maxRetry: toNumber(row.max_retry),
+    retryBackoffSeconds: toNumber(row.retry_backoff_seconds),
+    retryBackoffMaxSeconds: toNumber(row.retry_backoff_max_seconds),
+    timeoutSeconds: toNumber(row.timeout_seconds),
+    misfirePolicy: row.misfire_policy as Task['misfirePolicy'],
+    misfireGraceSeconds: toNumber(row.misfire_grace_seconds),
+    status: row.status as TaskStatus,
+    nextFireAt: toNullableNumber(row.next_fire_at),
+    lastFireAt: toNullableNumber(row.last_fire_at),
+    version: toNumber(row.version),
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+}
