@@ -140,11 +140,12 @@ export class ExecutorGateway {
    */
   async #reconcile(executorId: string, stillRunning: string[]): Promise<void> {
     const running = new Set(stillRunning);
+    const orphans: Array<{ id: string }> = [];
     for (const execution of await this.#deps.store.executions.runningOn(executorId)) {
       if (running.has(execution.id)) continue;
       await completeExecution(this.#deps, execution.id, 'failed', { error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
+      orphans.push({ id: execution.id }); // its process may have outlived the executor: kill it
     }
-    const orphans: Array<{ id: string }> = [];
     for (const id of running) {
       const execution = await this.#deps.store.executions.get(id);
       if (!execution || execution.status !== 'running' || execution.executorId !== executorId) orphans.push({ id });

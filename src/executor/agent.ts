@@ -5,6 +5,7 @@ import type { ExecutorMessage, HelloMessage, RunTask, ServerMessage, TaskUpdate 
 import { PROTOCOL_VERSION } from '../protocol/executor-messages.ts';
 import { OutputCapture, defaultOutputLimits, type OutputLimits } from './output.ts';
 import { baseEnvironment } from './runners/environment.ts';
+import { killStrays } from './strays.ts';
 import type { Runner } from './runners/runner.ts';
 
 export interface AgentOptions {
@@ -65,7 +66,12 @@ export class Agent {
       case 'stop':
       case 'kill':
       case 'timeout':
-        for (const { id } of message.tasks) this.#running.get(id)?.controller.abort(message.action);
+        for (const { id } of message.tasks) {
+          const running = this.#running.get(id);
+          // Not ours (any more): a previous process of this executor may have left it behind.
+          if (running) running.controller.abort(message.action);
+          else void killStrays(id);
+        }
         return;
       case 'error':
         return;
