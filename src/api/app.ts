@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installAuth } from './auth.ts';
@@ -20,8 +20,11 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // TypeBox validates the TypeBox schemas: query strings and path params (text) are
+  // converted to the schema's types, JSON bodies are checked as sent — Ajv's coercion
+  // would store "max_retry": "3" as 3 and "args": "x" as ["x"].
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
   installAuth(app, { adminToken: context.adminToken, metricsPublic: context.metricsPublic });
   await app.register(fastifySwagger, {

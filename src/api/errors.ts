@@ -10,13 +10,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      const first = fastifyError.validation[0];
       const location = fastifyError.validationContext ?? 'body';
+      // TypeBox reports an unknown property twice (a false subschema, then additionalProperties): name it once.
+      const first = fastifyError.validation.find((item) => item.keyword === 'additionalProperties') ?? fastifyError.validation[0];
       const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-      const field = extra ?? [path, missing].filter(Boolean).join('.') ?? location;
-      const message = extra ? `unknown field '${extra}'` : `${field || location} ${first?.message ?? 'is invalid'}`;
+      const params = (first?.params ?? {}) as { missingProperty?: string; requiredProperties?: string[]; additionalProperty?: string; additionalProperties?: string[] };
+      const missing = params.missingProperty ?? params.requiredProperties?.[0];
+      const extra = params.additionalProperty ?? params.additionalProperties?.[0];
+      const field = [path, extra ?? missing].filter(Boolean).join('.');
+      const message = extra ? `unknown field '${field}'` : missing ? `${field} is required` : `${field || location} ${first?.message ?? 'is invalid'}`;
       return reply.status(400).send(new CronfleetError('invalid_request', `${location}: ${message}`, { location, field: field || null }).toBody());
     }
     const status = fastifyError.statusCode ?? 500;

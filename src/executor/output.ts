@@ -22,6 +22,9 @@ export class OutputCapture {
   readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   #seq = 0;
   #headUsed = 0;
+  /** Set once output went to the tail: later output must not jump back into the head. */
+  #headClosed = false;
+  #omittedBytes = 0;
   #totalBytes = 0;
   #pending: Array<{ stream: Stream; text: string }> = [];
   #tail: Array<{ stream: Stream; buffer: Buffer }> = [];
@@ -41,15 +44,9 @@ export class OutputCapture {
 
   write(stream: 'stdout' | 'stderr', data: Buffer): void {
     this.#totalBytes += data.length;
-    this.#recent = (this.#recent + data.toString('utf8')).slice(-4096);
-    const headRoom = this.#limits.headBytes - this.#headUsed;
-    const head = headRoom > 0 ? data.subarray(0, headRoom) : Buffer.alloc(0);
-    const rest = data.subarray(head.length);
-    if (head.length > 0) {
-      this.#headUsed += head.length;
-      this.#queue(stream, this.#decoders[stream].write(head));
-    }
-    if (rest.length > 0) this.#keepTail(stream, rest);
+    // Decode first: the decoder holds back a multi-byte character split across chunks
+    // until it is complete, so none of the cuts below falls inside a character.
+    this.#accept(stream, this.#decoders[stream].write(data));
   }
 
   system(text: string): void {
@@ -58,30 +55,42 @@ export class OutputCapture {
 
   /** Flushes everything, including the kept tail; returns the recent output. */
   finish(): { recent: string; totalBytes: number } {
-    for (const stream of ['stdout', 'stderr'] as const) this.#queue(stream, this.#decoders[stream].end());
-    const omitted = this.#totalBytes - this.#headUsed - this.#tailBytes;
-    if (this.#tail.length > 0) {
-      if (omitted > 0) this.#queue('system', `\n[cronfleet: ${omitted} bytes of output omitted]\n`);
-      for (const part of this.#tail) this.#queue(part.stream, part.buffer.toString('utf8'));
-      this.#tail = [];
-    }
+    for (const stream of ['stdout', 'stderr'] as const) this.#accept(stream, this.#decoders[stream].end());
+    if (this.#omittedBytes > 0) this.#queue('system', `\n[cronfleet: ${this.#omittedBytes} bytes of output omitted]\n`);
+    for (const part of this.#tail) this.#queue(part.stream, part.buffer.toString('utf8'));
+    this.#tail = [];
     this.#flush();
     return { recent: this.#recent, totalBytes: this.#totalBytes };
   }
 
+  /** Sends decoded text to the head while it has room, and keeps the rest in the tail. */
+  #accept(stream: 'stdout' | 'stderr', text: string): void {
+    if (text === '') return;
+    this.#recent = lastCharacters(this.#recent + text, RECENT_CHARACTERS);
+    const bytes = Buffer.from(text, 'utf8');
+    const cut = this.#headClosed ? 0 : characterStartAtOrBefore(bytes, Math.min(bytes.length, this.#limits.headBytes - this.#headUsed));
+    if (cut > 0) {
+      this.#headUsed += cut;
+      this.#queue(stream, bytes.subarray(0, cut).toString('utf8'));
+    }
+    if (cut < bytes.length) {
+      this.#headClosed = true;
+      this.#keepTail(stream, bytes.subarray(cut));
+    }
+  }
+
+  /** `data` holds whole characters; trimming its front keeps it that way. */
   #keepTail(stream: Stream, data: Buffer): void {
     this.#tail.push({ stream, buffer: Buffer.from(data) });
     this.#tailBytes += data.length;
     while (this.#tailBytes > this.#limits.tailBytes && this.#tail.length > 0) {
       const first = this.#tail[0]!;
       const excess = this.#tailBytes - this.#limits.tailBytes;
-      if (first.buffer.length <= excess) {
-        this.#tail.shift();
-        this.#tailBytes -= first.buffer.length;
-      } else {
-        first.buffer = first.buffer.subarray(excess);
-        this.#tailBytes -= excess;
-      }
+      const drop = first.buffer.length <= excess ? first.buffer.length : characterStartAtOrAfter(first.buffer, excess);
+      if (drop === first.buffer.length) this.#tail.shift();
+      else first.buffer = first.buffer.subarray(drop);
+      this.#tailBytes -= drop;
+      this.#omittedBytes += drop;
     }
   }
 
@@ -100,4 +109,30 @@ export class OutputCapture {
     this.#pending = [];
     for (const part of pending) this.#sink(++this.#seq, part.stream, part.text);
   }
+}
+
+/** About the last few KiB of output, enough to show why a task failed. */
+const RECENT_CHARACTERS = 4096;
+
+/** A UTF-8 continuation byte is 10xxxxxx: it never starts a character. */
+function isContinuation(byte: number | undefined): boolean {
+  return byte !== undefined && (byte & 0xc0) === 0x80;
+}
+
+function characterStartAtOrBefore(bytes: Buffer, index: number): number {
+  while (index > 0 && isContinuation(bytes[index])) index--;
+  return index;
+}
+
+function characterStartAtOrAfter(bytes: Buffer, index: number): number {
+  while (index < bytes.length && isContinuation(bytes[index])) index++;
+  return index;
+}
+
+/** The end of `text`, without splitting a surrogate pair. */
+function lastCharacters(text: string, count: number): string {
+  if (text.length <= count) return text;
+  const end = text.slice(-count);
+  const first = end.charCodeAt(0);
+  return first >= 0xdc00 && first <= 0xdfff ? end.slice(1) : end;
 }

@@ -1,5 +1,5 @@
 // Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Task, TaskDefinition, TaskStatus } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
@@ -46,7 +46,8 @@ export class TaskRepository {
     let base = this.#db.selectFrom('tasks');
     base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'deleted');
     if (query.type) base = base.where('type', '=', query.type);
-    if (query.search) base = base.where('name', 'like', `%${query.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    // '!' escapes LIKE wildcards the same way on every dialect (backslash does not).
+    if (query.search) base = base.where(sql<boolean>`name like ${`%${query.search.replace(/[%_!]/g, (c) => `!${c}`)}%`} escape '!'`);
     const [rows, count] = await Promise.all([
       base.selectAll().orderBy('name').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
