@@ -74,7 +74,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         : fromEnv !== undefined ? [fromEnv, `environment variable ${envName(path)}`]
         : fileValue !== undefined ? [fileValue, `${filePath}: ${path}`]
         : [fallback, 'default'];
-    values.set(path, coerce(kind, raw, origin));
+    values.set(path, coerce(path, kind, raw, origin));
   }
   const get = <T>(path: string) => values.get(path) as T;
   const dataDir = resolve(get<string>('data_dir'));
@@ -147,8 +147,7 @@ function configError(key: string, message: string, origin?: string): CronfleetEr
   return new CronfleetError('invalid_config', `invalid config ${key}${origin && origin !== 'default' ? ` (from ${origin})` : ''}: ${message}`, { key });
 }
 
-function coerce(kind: Kind, raw: unknown, origin: string): unknown {
-  const key = origin.replace(/^.*: /, '').replace(/^flag --/, '').replace(/^environment variable /, '');
+function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown {
   const number = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
   switch (kind) {
     case 'port': {
