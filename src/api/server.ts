@@ -68,12 +68,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     executorsConnected: gateway.connectedIds().length,
   }));
   events.on('fired', ({ tasks }) => {
-    const now = clock.now();
     for (const task of tasks) {
       metrics.fires.inc({ outcome: 'pending' }, task.pending.length);
       metrics.fires.inc({ outcome: 'skipped' }, task.skipped.length);
+      for (const lateness of task.latenessMs) metrics.fireLateness.observe(lateness / 1000);
     }
-    void now;
   });
   events.on('execution.finished', ({ status }) => metrics.finished.inc({ status }));
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));

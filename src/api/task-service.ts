@@ -2,7 +2,7 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { parseSchedule } from '../domain/schedule.ts';
-import { definitionToWire, parseTaskDefinition, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
+import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
 import type { Execution } from '../domain/execution.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { Store } from '../store/store.ts';
@@ -24,7 +24,7 @@ export class TaskService {
   }
 
   async create(body: unknown): Promise<Task> {
-    const definition = parseTaskDefinition(stripStatus(body));
+    const definition = parseTaskDefinition(body);
     const paused = (body as Record<string, unknown>).status === 'paused';
     const now = this.#deps.clock.now();
     const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
@@ -46,13 +46,12 @@ export class TaskService {
     }
     const changes = body as Record<string, unknown>;
     const merged: Record<string, unknown> = { ...definitionToWire(existing) };
-    if (changes.type !== undefined && changes.type !== existing.type) for (const field of typeSpecificFields) delete merged[field];
+    // Switching type (explicitly, or by giving another type's main field) drops the old type's fields.
+    const otherType = changes.type ?? taskTypes.find((type) => type !== existing.type && changes[type] !== undefined);
+    if (otherType !== undefined && otherType !== existing.type) for (const field of typeSpecificFields) delete merged[field];
     Object.assign(merged, changes);
-    const status = changes.status;
-    if (status !== undefined && status !== 'active' && status !== 'paused') {
-      throw new CronfleetError('invalid_task', "status: must be 'active' or 'paused' (use DELETE to delete)", { field: 'status', value: status });
-    }
-    const definition = parseTaskDefinition(stripStatus(merged));
+    const definition = parseTaskDefinition(merged);
+    const status = changes.status as 'active' | 'paused' | undefined;
     const now = this.#deps.clock.now();
     const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone;
     let updated: Task | null;
@@ -118,12 +117,6 @@ export class TaskService {
     this.#deps.workAdded();
     return (await this.#deps.store.executions.get(executionId))!;
   }
-}
-
-function stripStatus(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const { status: _status, ...rest } = body as Record<string, unknown>;
-  return rest;
 }
 
 export function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {

@@ -30,15 +30,14 @@ export interface MisfireOptions {
 }
 
 export function planFires(schedule: Schedule, firstDue: number, now: number, options: MisfireOptions): FirePlan {
+  // After a long outage, walk back from now rather than forward from the first due fire:
+  // the work stays bounded by maxDue however long the outage was.
+  const recent = schedule.previous(now, options.maxDue);
+  const truncated = recent.length === options.maxDue && recent[0]! > firstDue;
   const due: number[] = [];
-  let truncated = false;
-  let at: number | null = firstDue;
+  let at: number | null = truncated ? recent[0]! : firstDue;
   while (at !== null && at <= now) {
     due.push(at);
-    if (due.length > options.maxDue) {
-      due.shift();
-      truncated = true;
-    }
     at = schedule.next(at);
   }
   const late = due.filter((instant) => now - instant > options.graceMs);

@@ -2,9 +2,10 @@
 // an IANA time zone. All instants are epoch milliseconds.
 //
 // DST rule (documented in README "Schedules and time zones"):
-// - A wall time skipped by spring-forward: a fixed-time job (`30 2 * * *`) runs once
-//   at the first valid instant after the gap (03:00); a job with a wildcard or step in
-//   its second/minute/hour fields skips the times that do not exist.
+// - A wall time skipped by spring-forward: a fixed-time job (no wildcard or step in its
+//   second/minute/hour fields: `30 2 * * *`, `0 2,14 * * *`) runs once at the first valid
+//   instant after the gap (03:00); a job with a wildcard or step there (`*/30 * * * *`)
+//   skips the times that do not exist.
 // - A wall time repeated by fall-back fires only on its first occurrence, for every
 //   kind of cron job: the repeated hour never fires twice.
 // - `@every` intervals count elapsed time from the Unix epoch, so DST never moves them.
@@ -16,6 +17,8 @@ export interface Schedule {
   readonly timezone: string;
   /** The first fire strictly after `after`, or null when the schedule never fires again. */
   next(after: number): number | null;
+  /** Up to `count` of the latest fires at or before `atOrBefore`, oldest first. */
+  previous(atOrBefore: number, count: number): number[];
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -27,7 +30,7 @@ export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
   if (/^@every\b/i.test(trimmed)) return intervalSchedule(trimmed, timezone);
   let cron: Cron;
   try {
-    cron = new Cron(trimmed, { timezone, paused: true, mode: 'auto' });
+    cron = new Cron(trimmed, { timezone, paused: true, mode: 'auto', fixedTimeRule: 'no-wildcard' });
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
     throw invalidCron(expression, reason);
@@ -94,6 +97,14 @@ class CronSchedule implements Schedule {
     }
     return null;
   }
+
+  previous(atOrBefore: number, count: number): number[] {
+    return this.#cron
+      .previousRuns(count, new Date(atOrBefore + 1))
+      .map((date) => date.getTime())
+      .filter((at) => at <= atOrBefore && !this.#wall.isRepeat(at))
+      .reverse();
+  }
 }
 
 function intervalSchedule(expression: string, timezone: string): Schedule {
@@ -109,6 +120,10 @@ function intervalSchedule(expression: string, timezone: string): Schedule {
     expression,
     timezone,
     next: (after) => (Math.floor(after / interval) + 1) * interval,
+    previous(atOrBefore, count) {
+      const last = Math.floor(atOrBefore / interval) * interval;
+      return Array.from({ length: count }, (_, index) => last - (count - 1 - index) * interval).filter((at) => at >= 0);
+    },
   };
 }
 

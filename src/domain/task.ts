@@ -151,12 +151,25 @@ function object(field: string, value: unknown): Body {
   return value as Body;
 }
 
-/** Which type a body describes: explicit `type`, else the first type-specific field present, else a handler. */
+/** The fields that only one type uses; a body may not mix them. */
+const fieldsOfType: Record<TaskType, readonly string[]> = {
+  command: ['command', 'args', 'shell', 'cwd'],
+  script: ['script'],
+  http: ['http'],
+  docker: ['docker'],
+  handler: ['handler'],
+};
+
+/** Which type a body describes: explicit `type`, else the type whose fields it carries, else a handler. */
 function inferType(body: Body): TaskType {
-  if (body.type !== undefined) return oneOf('type', body.type, taskTypes, 'handler');
-  if (body.command !== undefined) return 'command';
-  for (const type of ['script', 'http', 'docker'] as const) if (body[type] !== undefined) return type;
-  return 'handler';
+  const present = taskTypes.filter((type) => fieldsOfType[type].some((field) => body[field] !== undefined && body[field] !== null));
+  const type = body.type !== undefined && body.type !== null ? oneOf('type', body.type, taskTypes, 'handler') : (present[0] ?? 'handler');
+  const foreign = present.find((other) => other !== type);
+  if (foreign) {
+    const field = fieldsOfType[foreign].find((name) => body[name] !== undefined && body[name] !== null)!;
+    throw invalid(field, `belongs to a ${foreign} task, but this task is a ${type} task; give the fields of one type only`);
+  }
+  return type;
 }
 
 function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
@@ -234,6 +247,9 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   const body = object('body', input);
   for (const key of Object.keys(body)) {
     if (!knownFields.has(key)) throw invalid(key, `unknown field '${key}'`);
+  }
+  if (body.status !== undefined && body.status !== 'active' && body.status !== 'paused') {
+    throw invalid('status', "must be 'active' or 'paused'", body.status);
   }
   const name = text('name', body.name, '', 128);
   if (!NAME_PATTERN.test(name)) throw invalid('name', 'is required: 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);

@@ -20,6 +20,8 @@ export interface AgentOptions {
   killGraceMs?: number;
 }
 
+const FINISHED_MEMORY = 1000;
+
 interface RunningExecution {
   controller: AbortController;
   done: Promise<void>;
@@ -29,6 +31,8 @@ export class Agent {
   readonly #options: AgentOptions;
   readonly #runners: Map<string, Runner>;
   readonly #running = new Map<string, RunningExecution>();
+  /** Final reports of recently finished executions: a run delivered again gets its result again. */
+  readonly #finished = new Map<string, TaskUpdate>();
   readonly #env = baseEnvironment();
   #workerId = '';
 
@@ -86,6 +90,11 @@ export class Agent {
 
   #start(task: RunTask): void {
     if (this.#running.has(task.id)) return; // delivered twice: already running
+    const finished = this.#finished.get(task.id);
+    if (finished) {
+      this.#options.send(finished); // delivered again after it ended: report, do not rerun
+      return;
+    }
     const controller = new AbortController();
     const done = this.#execute(task, controller).finally(() => this.#running.delete(task.id));
     this.#running.set(task.id, { controller, done });
@@ -93,8 +102,11 @@ export class Agent {
 
   async #execute(task: RunTask, controller: AbortController): Promise<void> {
     const timeStart = new Date().toISOString();
-    const update = (data: TaskUpdate['data']) =>
-      this.#options.send({ action: 'task_update', worker_id: this.#workerId, task_id: task.id, attempt: task.attempt, data });
+    const update = (data: TaskUpdate['data']) => {
+      const message: TaskUpdate = { action: 'task_update', worker_id: this.#workerId, task_id: task.id, attempt: task.attempt, data };
+      this.#options.send(message);
+      return message;
+    };
     update({ status: 'running', time_start: timeStart });
     const output = new OutputCapture(this.#options.outputLimits ?? defaultOutputLimits, (seq, stream, chunk) =>
       this.#options.send({ action: 'log', execution_id: task.id, seq, stream, chunk }),
@@ -116,7 +128,7 @@ export class Agent {
     else if (reason) output.system(`\n[cronfleet: ${reason === 'kill' ? 'killed' : 'stopped'}]\n`);
     const { recent } = output.finish();
     const status = reason === 'timeout' ? 'timeout' : reason ? 'cancelled' : outcome.status;
-    update({
+    const final = update({
       status,
       output: recent,
       exit_code: outcome.exitCode,
@@ -125,5 +137,7 @@ export class Agent {
       time_start: timeStart,
       time_end: new Date().toISOString(),
     });
+    this.#finished.set(task.id, final);
+    if (this.#finished.size > FINISHED_MEMORY) this.#finished.delete(this.#finished.keys().next().value!);
   }
 }

@@ -24,6 +24,7 @@ export class OutputCapture {
   #headUsed = 0;
   /** Set once output went to the tail: later output must not jump back into the head. */
   #headClosed = false;
+  /** Counted on the decoded text: the raw byte count unless the output is not valid UTF-8. */
   #omittedBytes = 0;
   #totalBytes = 0;
   #pending: Array<{ stream: Stream; text: string }> = [];

@@ -26,6 +26,8 @@ export interface FiredTask {
   skipped: string[];
   /** Running executions that `replace` asked to stop. */
   replaced: string[];
+  /** For each pending fire: how late it was recorded, in ms after its instant. */
+  latenessMs: number[];
 }
 
 export interface FireLoopHooks {
@@ -128,11 +130,17 @@ export class FireLoop {
         pending: planned.entry.executions.filter((e) => e.status === 'pending').map((e) => e.id),
         skipped: planned.entry.executions.filter((e) => e.status === 'skipped').map((e) => e.id),
         replaced: task.executionMode === 'replace' && planned.runs > 0 ? activeForTask.map((e) => e.id) : [],
+        latenessMs: [],
       });
     }
     const inserted = await this.#store.recordFires(fence, entries, now);
+    const recordedAt = this.#clock.now();
+    const instants = new Map(entries.flatMap((entry) => entry.executions.map((execution) => [execution.id, execution.scheduledTime] as const)));
     const recorded = fired
-      .map((task) => ({ ...task, pending: task.pending.filter((id) => inserted.has(id)), skipped: task.skipped.filter((id) => inserted.has(id)) }))
+      .map((task) => {
+        const pending = task.pending.filter((id) => inserted.has(id));
+        return { ...task, pending, skipped: task.skipped.filter((id) => inserted.has(id)), latenessMs: pending.map((id) => recordedAt - instants.get(id)!) };
+      })
       .filter((task) => task.pending.length + task.skipped.length > 0);
     if (recorded.length > 0) await this.#hooks.onFired(recorded);
     return due.length;

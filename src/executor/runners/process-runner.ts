@@ -1,4 +1,5 @@
 // Shared by the command and script runners: run a process group, map its end to an outcome.
+import { stat } from 'node:fs/promises';
 import { spawnGroup } from '../process.ts';
 import type { RunContext, RunOutcome } from './runner.ts';
 
@@ -9,6 +10,11 @@ export async function runProcess(
   env: Record<string, string>,
   cwd: string | null,
 ): Promise<RunOutcome> {
+  if (cwd !== null && !(await isDirectory(cwd))) {
+    const message = `working directory '${cwd}' does not exist or is not a directory`;
+    context.output.system(`${message}\n`);
+    return { status: 'failed', exitCode: null, result: null, error: message };
+  }
   const child = spawnGroup({
     command,
     args,
@@ -34,4 +40,12 @@ export async function runProcess(
   if (code === 0) return { status: 'success', exitCode: 0, result, error: null };
   const error = signal ? `terminated by ${signal}` : `exited with code ${code}`;
   return { status: 'failed', exitCode: code, result, error };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
