@@ -43,6 +43,8 @@ export function executionToWire(execution: Execution): Record<string, unknown> {
     result: execution.result,
     error: execution.error,
     reason: execution.reason,
+    shard_index: execution.shardIndex,
+    shard_total: execution.shardTotal,
     created_at: iso(execution.createdAt),
   };
 }

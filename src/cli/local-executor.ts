@@ -1,19 +1,19 @@
 // The executor inside `cronfleet up`: a real Agent joined to this server's gateway by
-// an in-process pipe. Messages are JSON round-tripped so it speaks exactly the wire
-// protocol a remote agent speaks.
+// an in-process pipe. Every message is serialised and validated exactly as on the
+// WebSocket, so it speaks the protocol a remote agent speaks.
 import { hostname } from 'node:os';
 import type { Connection, ExecutorGateway } from '../dispatch/gateway.ts';
 import { Agent } from '../executor/agent.ts';
 import { defaultRunners, type Runner } from '../executor/runners/index.ts';
 import type { OutputLimits } from '../executor/output.ts';
 import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
+import { parseServerMessage } from '../protocol/executor-validation.ts';
 
 export interface LocalExecutorOptions {
   name: string;
   capacity: number;
   labels: Record<string, string>;
   version: string;
-  heartbeatIntervalMs: number;
   runners?: Runner[];
   outputLimits?: OutputLimits;
   killGraceMs?: number;
@@ -39,26 +39,27 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
     ...(options.outputLimits ? { outputLimits: options.outputLimits } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     send(message: ExecutorMessage) {
-      const copy = JSON.parse(JSON.stringify(message)) as ExecutorMessage;
-      inbound = inbound.then(() => connection?.receive(copy)).catch(() => {});
+      const frame = JSON.stringify(message);
+      inbound = inbound.then(() => connection?.receiveRaw(frame)).catch(() => {});
     },
   });
-  connection = gateway.connect({
-    send(message: ServerMessage) {
-      const copy = JSON.parse(JSON.stringify(message)) as ServerMessage;
-      queueMicrotask(() => agent.handle(copy));
+  connection = gateway.connect(
+    {
+      send(message: ServerMessage) {
+        const parsed = parseServerMessage(JSON.stringify(message));
+        queueMicrotask(() => agent.handle(parsed));
+      },
+      close() {}, // in-process: lives as long as the server
     },
-  });
-  await connection.receive(agent.hello());
-  const heartbeat = setInterval(() => void connection?.receive({ action: 'heartbeat', running: agent.runningIds() }), options.heartbeatIntervalMs);
-  heartbeat.unref();
+    { authenticated: true },
+  );
+  await connection.receiveRaw(JSON.stringify(agent.hello()));
   let stopped = false;
   return {
     agent,
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(heartbeat);
       await agent.stop();
       await inbound;
       await connection?.close();

@@ -44,7 +44,6 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
         capacity: config.localExecutor.capacity,
         labels: { ...config.localExecutor.labels },
         version: VERSION,
-        heartbeatIntervalMs: config.heartbeatIntervalSeconds * 1000,
       })
     : null;
   process.stdout.write(`cronfleet ${VERSION} listening on ${url} (database ${config.database}${executor ? ', local executor on' : ''})\n`);

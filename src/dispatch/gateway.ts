@@ -2,13 +2,17 @@
 // It registers executors, records their reports and reconciles after a reconnect.
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
+import { CronfleetError } from '../protocol/errors.ts';
 import type { ExecutorMessage, HelloMessage, LogMessage, ServerMessage, TaskUpdate } from '../protocol/executor-messages.ts';
+import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { LogChunk } from '../store/logs.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 
 export interface ExecutorLink {
   send(message: ServerMessage): void;
+  /** Ends the transport (a silent or misbehaving executor). */
+  close(reason: string): void;
 }
 
 export interface GatewayOptions {
@@ -16,8 +20,14 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
 }
 
+export interface ConnectOptions {
+  /** The transport already proved an executor token (or is in-process). */
+  authenticated: boolean;
+}
+
 export interface Connection {
-  receive(message: ExecutorMessage): Promise<void>;
+  /** One frame as received: validated here; a bad frame gets an error frame back. */
+  receiveRaw(raw: string | Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +38,7 @@ export class ExecutorGateway {
   readonly #options: GatewayOptions;
   readonly #links = new Map<string, ExecutorLink>();
   readonly #logBuffers = new Map<string, LogChunk[]>();
+  readonly #assigned = new Set<string>();
   #logTimer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -60,25 +71,55 @@ export class ExecutorGateway {
     return true;
   }
 
-  connect(link: ExecutorLink): Connection {
+  connect(link: ExecutorLink, options: ConnectOptions): Connection {
     let executorId: string | null = null;
-    return {
-      receive: async (message) => {
-        try {
-          if (message.action === 'hello') {
-            executorId = await this.#hello(link, message);
-            return;
-          }
-          if (executorId === null) {
-            link.send({ action: 'error', code: 'invalid_request', message: 'send hello first' });
-            return;
-          }
-          await this.#handle(executorId, message);
-        } catch (error) {
-          link.send({ action: 'error', code: 'internal', message: error instanceof Error ? error.message : String(error) });
+    let closed = false;
+    // Frames are handled one at a time, in order, whatever their handlers await.
+    let queue: Promise<void> = Promise.resolve();
+    // A connection that says nothing for 3 heartbeat intervals is dead: close it.
+    let silence: NodeJS.Timeout | null = null;
+    const heard = () => {
+      if (silence) clearTimeout(silence);
+      silence = setTimeout(() => link.close('no heartbeat for 3 intervals'), 3 * this.#options.heartbeatIntervalMs);
+      silence.unref();
+    };
+    heard();
+    const reject = (error: unknown) => {
+      const code = error instanceof CronfleetError ? error.code : 'internal';
+      link.send({ action: 'error', code, message: error instanceof Error ? error.message : String(error) });
+    };
+    const handle = async (raw: string | Buffer) => {
+      if (closed) return;
+      heard();
+      let message: ExecutorMessage;
+      try {
+        message = parseExecutorMessage(raw);
+      } catch (error) {
+        return reject(error);
+      }
+      try {
+        if (message.action === 'hello') {
+          if (executorId !== null) throw new CronfleetError('invalid_request', 'hello was already received on this connection');
+          if (!options.authenticated) await this.#authenticate(message.token);
+          executorId = await this.#hello(link, message);
+          return;
         }
+        if (executorId === null) throw new CronfleetError('unauthorized', "send 'hello' with an executor token first");
+        await this.#handle(executorId, message);
+      } catch (error) {
+        reject(error);
+        if (error instanceof CronfleetError && error.code === 'unauthorized' && executorId === null) link.close('unauthorized');
+      }
+    };
+    return {
+      receiveRaw: (raw) => {
+        queue = queue.then(() => handle(raw));
+        return queue;
       },
       close: async () => {
+        closed = true;
+        if (silence) clearTimeout(silence);
+        await queue;
         if (executorId !== null && this.#links.get(executorId) === link) {
           this.#links.delete(executorId);
           this.#deps.events.emit('executor.disconnected', { executorId });
@@ -86,6 +127,17 @@ export class ExecutorGateway {
         await this.flushLogs();
       },
     };
+  }
+
+  async #authenticate(token: string | undefined): Promise<void> {
+    if (!token) throw new CronfleetError('unauthorized', 'an executor token is required (hello.token or "Authorization: Bearer <token>")');
+    const valid = await this.#deps.store.executorTokens.verify(token, Date.now());
+    if (!valid) throw new CronfleetError('unauthorized', 'invalid, expired or revoked executor token');
+  }
+
+  /** Checks an executor token presented on the transport (e.g. the WebSocket upgrade). */
+  async tokenIsValid(token: string): Promise<boolean> {
+    return (await this.#deps.store.executorTokens.verify(token, Date.now())) !== null;
   }
 
   async flushLogs(): Promise<void> {
@@ -125,6 +177,9 @@ export class ExecutorGateway {
       },
       now,
     );
+    // The same executor connecting again replaces its old link (a half-open socket).
+    const previous = this.#links.get(executor.id);
+    if (previous && previous !== link) previous.close('replaced by a new connection');
     this.#links.set(executor.id, link);
     link.send({ action: 'welcome', executor_id: executor.id, heartbeat_interval_ms: this.#options.heartbeatIntervalMs });
     await this.#reconcile(executor.id, hello.running);
@@ -160,14 +215,27 @@ export class ExecutorGateway {
         await this.#deps.store.executors.heartbeat(executorId, now);
         return;
       case 'log':
+        await this.#assertAssigned(executorId, message.execution_id);
         this.#bufferLog(message, now);
         return;
       case 'task_update':
-        await this.#taskUpdate(message, now);
+        await this.#taskUpdate(executorId, message, now);
         return;
       case 'hello':
         return;
     }
+  }
+
+  /** Logs only from the executor an execution was given to (remembered after one lookup). */
+  async #assertAssigned(executorId: string, executionId: string): Promise<void> {
+    const key = `${executorId}/${executionId}`;
+    if (this.#assigned.has(key)) return;
+    const execution = await this.#deps.store.executions.get(executionId);
+    if (!execution || execution.executorId !== executorId) {
+      throw new CronfleetError('invalid_request', `execution '${executionId}' is not assigned to this executor`, { execution_id: executionId });
+    }
+    this.#assigned.add(key);
+    if (this.#assigned.size > 10_000) this.#assigned.delete(this.#assigned.values().next().value!);
   }
 
   #bufferLog(message: LogMessage, now: number): void {
@@ -177,8 +245,13 @@ export class ExecutorGateway {
     this.#logTimer ??= setTimeout(() => void this.flushLogs(), LOG_FLUSH_MS);
   }
 
-  async #taskUpdate(update: TaskUpdate, now: number): Promise<void> {
+  async #taskUpdate(executorId: string, update: TaskUpdate, now: number): Promise<void> {
     const { status } = update.data;
+    const execution = await this.#deps.store.executions.get(update.task_id);
+    if (!execution || execution.executorId !== executorId) {
+      throw new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
+    }
+    if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
     // Times come from the server's clock: executor clocks may drift.
     if (status === 'running') {
       await this.#deps.store.executions.markStarted(update.task_id, now, now);

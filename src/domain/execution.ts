@@ -38,6 +38,9 @@ export interface Execution {
   error: string | null;
   /** Why a pending execution waits, or why it ended as it did (e.g. executor_lost). */
   reason: string | null;
+  /** Broadcast runs: which shard of how many this execution is. */
+  shardIndex: number | null;
+  shardTotal: number | null;
   createdAt: number;
 }
 

@@ -35,6 +35,7 @@ export class Agent {
   readonly #finished = new Map<string, TaskUpdate>();
   readonly #env = baseEnvironment();
   #workerId = '';
+  #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -63,6 +64,7 @@ export class Agent {
     switch (message.action) {
       case 'welcome':
         this.#workerId = message.executor_id;
+        this.#startHeartbeat(message.heartbeat_interval_ms);
         return;
       case 'run':
         for (const task of message.tasks) this.#start(task);
@@ -82,8 +84,16 @@ export class Agent {
     }
   }
 
+  #startHeartbeat(intervalMs: number): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.#options.send({ action: 'heartbeat', running: this.runningIds() }), intervalMs);
+    this.#heartbeat.unref();
+  }
+
   /** Kills everything still running and waits for the reports. Safe to call twice. */
   async stop(): Promise<void> {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
     for (const running of this.#running.values()) running.controller.abort('kill');
     await Promise.all([...this.#running.values()].map((running) => running.done));
   }

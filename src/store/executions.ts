@@ -20,6 +20,11 @@ export interface NewExecution {
   retryOf: string | null;
   runAt: number | null;
   reason: string | null;
+  /** Broadcast runs: this execution's shard of `shardTotal`. */
+  shardIndex?: number | null;
+  shardTotal?: number | null;
+  /** Pre-assigned executor (broadcast siblings are claimed at creation). */
+  executorId?: string | null;
 }
 
 export interface ExecutionListQuery {
@@ -224,7 +229,7 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     fire_time: execution.fireTime,
     parameters: toJson(execution.parameters),
     status: execution.status,
-    executor_id: null,
+    executor_id: execution.executorId ?? null,
     attempt: execution.attempt,
     retry_of: execution.retryOf,
     run_at: execution.runAt,
@@ -236,6 +241,8 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     error: null,
     reason: execution.reason,
     log_bytes: 0,
+    shard_index: execution.shardIndex ?? null,
+    shard_total: execution.shardTotal ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -261,6 +268,8 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     result: fromJson(row.result, null),
     error: row.error,
     reason: row.reason,
+    shardIndex: toNullableNumber(row.shard_index),
+    shardTotal: toNullableNumber(row.shard_total),
     createdAt: toNumber(row.created_at),
   };
 }

@@ -79,6 +79,7 @@ export class ExecutorRepository {
         last_health_check: null,
         health_check_failures: 0,
         metadata: toJson({}),
+        secret_hash: null,
         created_at: now,
         ...fields,
       })

@@ -7,8 +7,12 @@ import { CronfleetError } from '../protocol/errors.ts';
 import type { DialectInfo } from './dialect.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
+import * as executorFleet from './migrations/002-executor-fleet.ts';
 
-const migrationList = [['001-initial', initial]] as const;
+const migrationList = [
+  ['001-initial', initial],
+  ['002-executor-fleet', executorFleet],
+] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);
 

@@ -58,6 +58,8 @@ export interface ExecutionsTable {
   error: string | null;
   reason: string | null;
   log_bytes: number;
+  shard_index: number | null;
+  shard_total: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -88,8 +90,19 @@ export interface ExecutorsTable {
   connected_to: string | null;
   metadata: string;
   version: string | null;
+  secret_hash: string | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface ExecutorTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
 }
 
 export interface SchedulerInstancesTable {
@@ -124,4 +137,5 @@ export interface Database {
   scheduler_instances: SchedulerInstancesTable;
   leases: LeasesTable;
   load_balance_state: LoadBalanceStateTable;
+  executor_tokens: ExecutorTokensTable;
 }

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
 import { openDatabase, type DialectInfo } from './dialect.ts';
 import { ExecutionRepository, type NewExecution } from './executions.ts';
+import { ExecutorTokenRepository } from './executor-tokens.ts';
 import { ExecutorRepository } from './executors.ts';
 import { LeaseRepository } from './leases.ts';
 import { LogRepository } from './logs.ts';
@@ -33,6 +34,7 @@ export class Store {
   readonly tasks: TaskRepository;
   readonly executions: ExecutionRepository;
   readonly executors: ExecutorRepository;
+  readonly executorTokens: ExecutorTokenRepository;
   readonly leases: LeaseRepository;
   readonly logs: LogRepository;
   readonly #close: () => Promise<void>;
@@ -45,6 +47,7 @@ export class Store {
     this.tasks = new TaskRepository(db);
     this.executions = new ExecutionRepository(db, dialect);
     this.executors = new ExecutorRepository(db);
+    this.executorTokens = new ExecutorTokenRepository(db);
     // SQLite lives on this machine, so its clock is ours; other dialects read now() in SQL.
     this.leases = new LeaseRepository(db, () => Date.now());
     this.logs = new LogRepository(db, dialect);

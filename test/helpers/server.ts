@@ -44,7 +44,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           capacity: options.capacity ?? 8,
           labels: {},
           version: 'test',
-          heartbeatIntervalMs: 60_000,
           ...(options.outputLimits ? { outputLimits: options.outputLimits } : {}),
           ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
         });

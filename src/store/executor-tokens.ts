@@ -1,0 +1,72 @@
+// Executor enrollment tokens: separate from API tokens, good only for the executor
+// protocol. Only a SHA-256 hash is stored; the secret is shown once at creation.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { toNullableNumber, toNumber } from './json.ts';
+import type { Database } from './schema.ts';
+
+export interface ExecutorToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export const EXECUTOR_TOKEN_PREFIX = 'cfx_';
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function newSecret(prefix: string): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+export class ExecutorTokenRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(id: string, name: string, expiresAt: number | null, now: number): Promise<{ token: ExecutorToken; secret: string }> {
+    const secret = newSecret(EXECUTOR_TOKEN_PREFIX);
+    await this.#db
+      .insertInto('executor_tokens')
+      .values({ id, name, token_hash: hashSecret(secret), created_at: now, expires_at: expiresAt, revoked_at: null, last_used_at: null })
+      .execute();
+    return { token: { id, name, createdAt: now, expiresAt, revokedAt: null, lastUsedAt: null }, secret };
+  }
+
+  /** The token a secret belongs to, if it is valid now; records its use. */
+  async verify(secret: string, now: number): Promise<ExecutorToken | null> {
+    const row = await this.#db.selectFrom('executor_tokens').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+    if (!row || row.revoked_at !== null) return null;
+    if (row.expires_at !== null && toNumber(row.expires_at) <= now) return null;
+    await this.#db.updateTable('executor_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    return rowToToken({ ...row, last_used_at: now });
+  }
+
+  async list(): Promise<ExecutorToken[]> {
+    const rows = await this.#db.selectFrom('executor_tokens').selectAll().orderBy('created_at', 'desc').execute();
+    return rows.map(rowToToken);
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const result = await this.#db.updateTable('executor_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
+
+function rowToToken(row: { id: string; name: string; created_at: number; expires_at: number | null; revoked_at: number | null; last_used_at: number | null }): ExecutorToken {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: toNumber(row.created_at),
+    expiresAt: toNullableNumber(row.expires_at),
+    revokedAt: toNullableNumber(row.revoked_at),
+    lastUsedAt: toNullableNumber(row.last_used_at),
+  };
+}
