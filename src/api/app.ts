@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
+import { registerExecutorSocket } from './executor-socket.ts';
 import { executionRoutes } from './routes/executions.ts';
+import { executorTokenRoutes } from './routes/executor-tokens.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -35,6 +37,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await registerExecutorSocket(app, context.gateway);
   await app.register(probeRoutes(context));
   await app.register(
     async (api) => {
@@ -42,6 +45,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(executionRoutes(context));
       await api.register(scheduleRoutes(context));
       await api.register(systemRoutes(context));
+      await api.register(executorTokenRoutes(context));
     },
     { prefix: '/api/v1' },
   );

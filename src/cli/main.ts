@@ -4,6 +4,7 @@ import { VERSION } from '../api/server.ts';
 import { isCronfleetError } from '../protocol/errors.ts';
 import { CliError } from './client.ts';
 import { executionCommand } from './execution-commands.ts';
+import { executorCommand, executorTokenCommand } from './executor-commands.ts';
 import { serverCommand, upCommand } from './server-commands.ts';
 import { taskCommand } from './task-commands.ts';
 
@@ -17,6 +18,8 @@ program.addCommand(upCommand());
 program.addCommand(serverCommand());
 program.addCommand(taskCommand());
 program.addCommand(executionCommand());
+program.addCommand(executorCommand());
+program.addCommand(executorTokenCommand());
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();

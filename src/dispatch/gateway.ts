@@ -63,6 +63,21 @@ export class ExecutorGateway {
     return this.#links.has(executorId);
   }
 
+  /**
+   * Attaches a link that needs no handshake (an HTTP executor: sends are HTTP pushes).
+   * Returns a function that detaches it.
+   */
+  attach(executorId: string, link: ExecutorLink): () => void {
+    this.#links.set(executorId, link);
+    this.#deps.events.emit('executor.connected', { executorId });
+    this.#deps.wake();
+    return () => {
+      if (this.#links.get(executorId) !== link) return;
+      this.#links.delete(executorId);
+      this.#deps.events.emit('executor.disconnected', { executorId });
+    };
+  }
+
   /** Sends to a connected executor; false when it is not connected here. */
   send(executorId: string, message: ServerMessage): boolean {
     const link = this.#links.get(executorId);

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { newId } from '../../domain/ids.ts';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { IdParams } from '../../protocol/rest-schemas.ts';
+import type { ExecutorToken } from '../../store/executor-tokens.ts';
+import type { ApiContext } from '../context.ts';
+import { iso } from '../dto.ts';
+
+const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'what the token is for, e.g. the host it enrolls' }),
+    expires_in_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+function toWire(token: ExecutorToken): Record<string, unknown> {
+  return {
+    id: token.id,
+    name: token.name,
+    created_at: iso(token.createdAt),
+    expires_at: iso(token.expiresAt),
+    revoked_at: iso(token.revokedAt),
+    last_used_at: iso(token.lastUsedAt),
+  };
+}
+
+export function executorTokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['executors'];
+    app.post('/executor-tokens', { schema: { tags, summary: 'Create an executor enrollment token (the secret is returned only now)', body: CreateBody } }, async (request, reply) => {
+      const now = Date.now();
+      const expiresAt = request.body.expires_in_seconds ? now + request.body.expires_in_seconds * 1000 : null;
+      const { token, secret } = await context.store.executorTokens.create(newId(now), request.body.name, expiresAt, now);
+      return reply.status(201).send({ ...toWire(token), token: secret });
+    });
+    app.get('/executor-tokens', { schema: { tags, summary: 'List executor tokens (never their secrets)' } }, async () => {
+      const items = (await context.store.executorTokens.list()).map(toWire);
+      return { items, total: items.length, page: 1, page_size: items.length };
+    });
+    app.delete('/executor-tokens/:id', { schema: { tags, summary: 'Revoke an executor token', params: IdParams } }, async (request, reply) => {
+      if (!(await context.store.executorTokens.revoke(request.params.id, Date.now()))) {
+        throw new CronfleetError('not_found', `no active executor token with id '${request.params.id}'`, { id: request.params.id });
+      }
+      return reply.status(204).send();
+    });
+  };
+}
