@@ -12,6 +12,7 @@ import { installErrorHandling } from './errors.ts';
 import { registerExecutorSocket } from './executor-socket.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { executorTokenRoutes } from './routes/executor-tokens.ts';
+import { executionCallbackRoutes, executorRoutes } from './routes/executors.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -46,6 +47,8 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(scheduleRoutes(context));
       await api.register(systemRoutes(context));
       await api.register(executorTokenRoutes(context));
+      await api.register(executorRoutes(context));
+      await api.register(executionCallbackRoutes(context));
     },
     { prefix: '/api/v1' },
   );

@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { TypedEmitter } from '../dispatch/events.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import type { HttpExecutors } from '../dispatch/http-executors.ts';
 import type { Scheduler, SchedulerEvents } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
@@ -15,6 +16,7 @@ export interface ApiContext {
   scheduler: Scheduler;
   dispatcher: Dispatcher;
   gateway: ExecutorGateway;
+  httpExecutors: HttpExecutors;
   events: TypedEmitter<SchedulerEvents>;
   metrics: Metrics;
   instanceId: string;

@@ -45,6 +45,7 @@ export function executionToWire(execution: Execution): Record<string, unknown> {
     reason: execution.reason,
     shard_index: execution.shardIndex,
     shard_total: execution.shardTotal,
+    parent_id: execution.parentId,
     created_at: iso(execution.createdAt),
   };
 }
@@ -65,6 +66,8 @@ export function executorToWire(executor: Executor, running: number, now: number)
     is_healthy: executor.isHealthy,
     last_heartbeat: iso(executor.lastHeartbeat),
     heartbeat_age_ms: executor.lastHeartbeat === null ? null : Math.max(0, now - executor.lastHeartbeat),
+    last_health_check: iso(executor.lastHealthCheck),
+    health_check_failures: executor.healthCheckFailures,
     version: executor.version,
     metadata: executor.metadata,
   };

@@ -8,6 +8,7 @@ import { newId } from '../domain/ids.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { TypedEmitter } from '../dispatch/events.ts';
 import { ExecutorGateway } from '../dispatch/gateway.ts';
+import { HttpExecutors } from '../dispatch/http-executors.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Store } from '../store/store.ts';
 import { ensureAdminToken } from './admin-token.ts';
@@ -32,6 +33,7 @@ export interface Server {
   readonly scheduler: Scheduler;
   readonly dispatcher: Dispatcher;
   readonly gateway: ExecutorGateway;
+  readonly httpExecutors: HttpExecutors;
   readonly events: TypedEmitter<SchedulerEvents>;
   readonly instanceId: string;
   readonly adminToken: string;
@@ -62,6 +64,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     heartbeatIntervalMs,
     fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
   });
+  // The URL HTTP executors call back on: configured, else this instance's listen address
+  // (a wildcard host is replaced by the host name, which other machines can resolve).
+  let listenedPort: number = config.port;
+  const publicUrl = () => {
+    if (config.publicUrl !== null) return config.publicUrl;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
+    return `http://${host}:${listenedPort}`;
+  };
+  const onError = (error: unknown) => events.emit('error', { error });
+  const httpExecutors = new HttpExecutors({ store, clock, events, wake }, gateway, {
+    publicUrl,
+    pushTimeoutMs: 10_000,
+    health: {
+      intervalMs: config.healthCheckIntervalSeconds * 1000,
+      timeoutMs: 10_000,
+      failureThreshold: config.healthCheckFailureThreshold,
+      recoveryThreshold: config.healthCheckRecoveryThreshold,
+    },
+    onError,
+  });
+  // Health checks run on the leader only; links are attached on every instance.
+  events.on('leader.elected', () => httpExecutors.startHealthChecks());
+  events.on('leader.deposed', () => void httpExecutors.stopHealthChecks());
   const metrics = new Metrics(async () => ({
     leader: scheduler.isLeader,
     executions: await store.executions.countByStatus(),
@@ -84,6 +109,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     scheduler,
     dispatcher,
     gateway,
+    httpExecutors,
     events,
     metrics,
     instanceId,
@@ -92,6 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     version: VERSION,
   };
   const app = await buildApp(context, logger);
+  await httpExecutors.attachAll();
   await scheduler.start();
   let closed = false;
   return {
@@ -100,6 +127,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     scheduler,
     dispatcher,
     gateway,
+    httpExecutors,
     events,
     instanceId,
     adminToken,
@@ -108,6 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      listenedPort = port;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       return `http://${host}:${port}`;
     },
@@ -116,6 +145,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       closed = true;
       await scheduler.stop();
       await app.close();
+      await httpExecutors.close();
       await gateway.close();
       await store.close();
     },

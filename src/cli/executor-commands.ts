@@ -4,8 +4,10 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { VERSION } from '../api/server.ts';
 import { parseLabels } from '../config/config.ts';
+import { taskTypes } from '../domain/task.ts';
 import { ExecutorClient } from '../executor/client.ts';
-import { defaultRunners } from '../executor/runners/index.ts';
+import { availableRunners, type Runner } from '../executor/runners/index.ts';
+import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { CliError } from './client.ts';
 import { printJson, table } from './format.ts';
 import { addClientOptions, client } from './task-commands.ts';
@@ -18,7 +20,10 @@ interface ExecutorFlags {
   labels?: string;
   capacity: string;
   ca?: string;
+  runner: string[];
 }
+
+type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export function executorCommand(): Command {
   return new Command('executor')
@@ -30,7 +35,11 @@ export function executorCommand(): Command {
     .option('--labels <k=v,...>', 'labels tasks can select, e.g. zone=a,gpu=true')
     .option('--capacity <n>', 'executions at once', '4')
     .option('--ca <file>', 'extra CA certificate (PEM) to trust for https/wss servers')
-    .addHelpText('after', '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8')
+    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', (path: string, paths: string[]) => [...paths, path], [] as string[])
+    .addHelpText(
+      'after',
+      '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts',
+    )
     .action(async (flags: ExecutorFlags) => {
       const servers = (flags.server ?? process.env.CRONFLEET_SERVER ?? 'http://localhost:8080').split(',').map((url) => url.trim()).filter(Boolean);
       for (const server of servers) {
@@ -51,6 +60,8 @@ export function executorCommand(): Command {
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
+      const log: Log = (level, message) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
+      const runners = await runnersFor(flags.runner, log);
       const executor = new ExecutorClient({
         servers,
         token,
@@ -58,10 +69,10 @@ export function executorCommand(): Command {
         instanceId: flags.instanceId ?? `${hostname()}:${name}`,
         labels,
         capacity,
-        runners: defaultRunners(),
+        runners,
         version: VERSION,
         ...(flags.ca ? { ca: readFileSync(flags.ca) } : {}),
-        log: (level, message) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`),
+        log,
       });
       executor.start();
       let stopping = false;
@@ -75,6 +86,28 @@ export function executorCommand(): Command {
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
     });
+}
+
+/** The built-in runners this machine can serve, with the --runner modules over them. */
+async function runnersFor(modules: string[], log: Log): Promise<Runner[]> {
+  // Plugins load first: a bad module fails the command before anything else happens.
+  const plugins: Runner[] = [];
+  for (const path of modules) {
+    const plugin = await loadRunnerModule(path);
+    if (plugins.some((other) => other.type === plugin.type)) throw new CliError(`--runner ${path}: another --runner module already runs type '${plugin.type}'`, 2);
+    if (!(taskTypes as readonly string[]).includes(plugin.type)) {
+      log('warn', `runner '${plugin.type}' from ${path} will receive no work: the server only sends ${taskTypes.join(', ')} tasks`);
+    }
+    plugins.push(plugin);
+  }
+  const builtIn = await availableRunners();
+  const runners = [...builtIn.filter((runner) => !plugins.some((plugin) => plugin.type === runner.type)), ...plugins];
+  for (const plugin of plugins) {
+    const replaced = builtIn.some((runner) => runner.type === plugin.type);
+    log('info', `runner '${plugin.type}' loaded from ${modules[plugins.indexOf(plugin)]}${replaced ? ' (replaces the built-in one)' : ''}`);
+  }
+  if (!runners.some((runner) => runner.type === 'docker')) log('info', 'docker runner unavailable: no docker engine answered `docker info`; docker tasks go to other executors');
+  return runners;
 }
 
 export function executorTokenCommand(): Command {

@@ -19,6 +19,11 @@ export interface Config {
   readonly leaseTtlSeconds: number;
   readonly leaseRenewSeconds: number;
   readonly heartbeatIntervalSeconds: number;
+  /** The base URL executors use to reach this instance (HTTP executor callbacks); null = derived from the listen address. */
+  readonly publicUrl: string | null;
+  readonly healthCheckIntervalSeconds: number;
+  readonly healthCheckFailureThreshold: number;
+  readonly healthCheckRecoveryThreshold: number;
   readonly localExecutor: {
     readonly name: string;
     readonly capacity: number;
@@ -26,7 +31,7 @@ export interface Config {
   };
 }
 
-type Kind = 'port' | 'string' | 'nullable' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'labels';
+type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'labels';
 
 /** Every key: its YAML path (snake_case), its kind and default. Env name = CRONFLEET_ + path in upper case, dots as underscores. */
 const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
@@ -41,6 +46,12 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'lease_ttl_seconds', kind: 'seconds', fallback: 5 },
   { path: 'lease_renew_seconds', kind: 'seconds', fallback: 1 },
   { path: 'heartbeat_interval_seconds', kind: 'seconds', fallback: 5 },
+  { path: 'public_url', kind: 'url', fallback: null },
+  // HTTP executors' health checks (seed 001 §4.2.2): every 30 s; 3 failures in a row make
+  // an executor unhealthy, 2 successes in a row make it healthy again.
+  { path: 'health_check_interval_seconds', kind: 'seconds', fallback: 30 },
+  { path: 'health_check_failure_threshold', kind: 'count', fallback: 3 },
+  { path: 'health_check_recovery_threshold', kind: 'count', fallback: 2 },
   { path: 'local_executor.name', kind: 'string', fallback: 'local' },
   { path: 'local_executor.capacity', kind: 'capacity', fallback: 8 },
   { path: 'local_executor.labels', kind: 'labels', fallback: {} },
@@ -90,6 +101,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     leaseTtlSeconds: get('lease_ttl_seconds'),
     leaseRenewSeconds: get('lease_renew_seconds'),
     heartbeatIntervalSeconds: get('heartbeat_interval_seconds'),
+    publicUrl: get('public_url'),
+    healthCheckIntervalSeconds: get('health_check_interval_seconds'),
+    healthCheckFailureThreshold: get('health_check_failure_threshold'),
+    healthCheckRecoveryThreshold: get('health_check_recovery_threshold'),
     localExecutor: Object.freeze({
       name: get<string>('local_executor.name'),
       capacity: get<number>('local_executor.capacity'),
@@ -160,10 +175,11 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw configError(key, `must be a number of seconds above 0, got ${JSON.stringify(raw)}`, origin);
       return seconds;
     }
-    case 'capacity': {
-      const capacity = number(raw);
-      if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) throw configError(key, `must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`, origin);
-      return capacity;
+    case 'capacity':
+    case 'count': {
+      const count = number(raw);
+      if (!Number.isInteger(count) || count < 1 || count > 10_000) throw configError(key, `must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`, origin);
+      return count;
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
@@ -177,6 +193,12 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
     }
     case 'labels':
       return parseLabels(raw, key, origin);
+    case 'url': {
+      if (raw === null || raw === undefined || raw === '') return null;
+      const url = typeof raw === 'string' && URL.canParse(raw) ? new URL(raw) : null;
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw configError(key, `must be an http:// or https:// URL, got ${JSON.stringify(raw)}`, origin);
+      return url.href.replace(/\/+$/, ''); // paths are appended to it
+    }
     case 'nullable':
       if (raw === null || raw === undefined || raw === '') return null;
       if (typeof raw !== 'string') throw configError(key, `must be a string, got ${JSON.stringify(raw)}`, origin);

@@ -44,6 +44,10 @@ export async function completeExecution(deps: CompletionDeps, executionId: strin
             retryOf: execution.retryOf ?? execution.id,
             runAt: now + delay,
             reason: `retry ${execution.attempt} of ${task.maxRetry} after ${status}`,
+            // A broadcast shard's retry is the same shard, on any eligible executor.
+            shardIndex: execution.shardIndex,
+            shardTotal: execution.shardTotal,
+            parentId: execution.parentId,
           },
         ],
         now,

@@ -3,14 +3,16 @@
 // slow safety poll. Overlap rules that depend on what is running (sequential) live here.
 import type { Clock, TimerHandle } from '../domain/clock.ts';
 import type { Execution } from '../domain/execution.ts';
-import { chooseExecutor, labelsMatch, type Candidate } from '../domain/routing.ts';
+import { newId } from '../domain/ids.ts';
+import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { HttpSpec, Task } from '../domain/task.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
-import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
+import { eligibleCandidates, noExecutorReason } from './eligibility.ts';
 import type { ExecutorGateway } from './gateway.ts';
+import { RoutingMemory } from './routing-memory.ts';
 
 export interface DispatcherOptions {
   /** Safety poll: pending work is re-examined at least this often. */
@@ -26,8 +28,7 @@ export class Dispatcher {
   readonly #gateway: ExecutorGateway;
   readonly #events: TypedEmitter<DispatchEvents>;
   readonly #options: DispatcherOptions;
-  readonly #cursors = new Map<string, number>();
-  readonly #sticky = new Map<string, string>();
+  readonly #routing: RoutingMemory;
   #timer: TimerHandle | null = null;
   #running = false;
   #again = false;
@@ -40,6 +41,7 @@ export class Dispatcher {
     this.#gateway = gateway;
     this.#events = events;
     this.#options = options;
+    this.#routing = new RoutingMemory(store);
   }
 
   get completionDeps(): CompletionDeps {
@@ -49,6 +51,7 @@ export class Dispatcher {
   start(): void {
     if (this.#active) return;
     this.#active = true;
+    this.#routing.forget();
     this.wake();
   }
 
@@ -127,6 +130,7 @@ export class Dispatcher {
       const task = await this.#store.tasks.getIncludingDeleted(id);
       if (task) tasks.set(id, task);
     }
+    await this.#routing.prepare(taskIds);
     const busy = new Set((await this.#store.executions.active(taskIds)).filter((e) => e.status === 'running' && e.trigger !== 'manual').map((e) => e.taskId));
     const waitingReason = new Map<string, string>();
     const queuedBehind = new Set<string>();
@@ -138,36 +142,41 @@ export class Dispatcher {
         continue;
       }
       // sequential: one at a time, in order; a manual trigger may bypass the queue.
-      if (task.executionMode === 'sequential' && execution.trigger !== 'manual') {
-        if (busy.has(task.id) || queuedBehind.has(task.id)) {
-          queuedBehind.add(task.id);
-          waitingReason.set(execution.id, 'waiting for the previous execution of this task (sequential)');
-          continue;
-        }
-      }
-      const candidates = eligible(task, executors, load);
-      const choice = chooseExecutor(task.loadBalanceStrategy, candidates, {
-        cursor: this.#cursors.get(task.id) ?? 0,
-        stickyExecutorId: this.#sticky.get(task.id) ?? null,
-      });
-      if (!choice) {
-        waitingReason.set(execution.id, noExecutorReason(task, executors));
-        if (task.executionMode === 'sequential') queuedBehind.add(task.id);
+      const queued = task.executionMode === 'sequential' && execution.trigger !== 'manual';
+      if (queued && (busy.has(task.id) || queuedBehind.has(task.id))) {
+        queuedBehind.add(task.id);
+        waitingReason.set(execution.id, 'waiting for the previous execution of this task (sequential)');
         continue;
       }
+      let candidates = eligibleCandidates(task, executors, load);
+      // A broadcast shard runs only on the executor it was made for.
+      if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
+      if (candidates.length === 0) {
+        waitingReason.set(execution.id, execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors));
+        if (queued) queuedBehind.add(task.id);
+        continue;
+      }
+      let choice: Candidate | null;
+      if (task.loadBalanceStrategy === 'broadcast' && execution.shardTotal === null) {
+        choice = await this.#split(task, execution, candidates, now);
+        this.#again = true; // the new shards are dispatched by the next pass
+      } else {
+        choice = chooseExecutor(task.loadBalanceStrategy, candidates, this.#routing.state(task.id));
+      }
+      if (!choice) continue;
       const deadline = now + task.timeoutSeconds * 1000 + this.#options.deadlineGraceMs;
       if (!(await this.#store.executions.claim(execution.id, choice.id, now, deadline))) continue;
-      this.#cursors.set(task.id, (this.#cursors.get(task.id) ?? 0) + 1);
-      this.#sticky.set(task.id, choice.id);
+      this.#routing.assigned(task.id, choice.id);
       load.set(choice.id, (load.get(choice.id) ?? 0) + 1);
-      if (task.executionMode === 'sequential' && execution.trigger !== 'manual') busy.add(task.id);
-      const sent = this.#gateway.send(choice.id, { action: 'run', tasks: [runTask(task, execution)] });
-      if (!sent) {
+      if (queued) busy.add(task.id);
+      const claimed = (await this.#store.executions.get(execution.id)) ?? execution;
+      if (!this.#gateway.send(choice.id, { action: 'run', tasks: [runTask(task, claimed)] })) {
         await completeExecution(this.completionDeps, execution.id, 'failed', { error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
         continue;
       }
       this.#events.emit('execution.dispatched', { executionId: execution.id, taskId: task.id, executorId: choice.id });
     }
+    await this.#routing.flush(now);
     const byReason = new Map<string, string[]>();
     for (const execution of pending) {
       const reason = waitingReason.get(execution.id);
@@ -176,30 +185,39 @@ export class Dispatcher {
     }
     for (const [reason, ids] of byReason) await this.#store.executions.setPendingReason(ids, reason, now);
   }
-}
 
-function supports(executor: Executor, task: Task): boolean {
-  if (task.type === 'handler') return executor.runners.includes(`handler:${(task.spec as { handler: string }).handler}`);
-  return executor.runners.includes(task.type);
-}
-
-function eligible(task: Task, executors: Executor[], load: Map<string, number>): Candidate[] {
-  return executors
-    .filter((executor) => supports(executor, task) && labelsMatch(task.executorLabels, executor.labels) && (load.get(executor.id) ?? 0) < executor.capacity)
-    .map((executor) => ({ id: executor.id, capacity: executor.capacity, running: load.get(executor.id) ?? 0, weight: 1 }));
-}
-
-function noExecutorReason(task: Task, executors: Executor[]): string {
-  if (executors.length === 0) return 'no executor is online';
-  const capable = executors.filter((executor) => supports(executor, task));
-  if (capable.length === 0) {
-    return task.type === 'handler'
-      ? `no online executor offers handler '${(task.spec as { handler: string }).handler}'`
-      : `no online executor has a '${task.type}' runner`;
+  /**
+   * broadcast: one execution per eligible executor. The original becomes shard 0 and
+   * runs on the first candidate (returned); siblings pre-assigned to the others are
+   * shards 1..n-1, linked by parent_id.
+   */
+  async #split(task: Task, execution: Execution, candidates: Candidate[], now: number): Promise<Candidate> {
+    const ordered = [...candidates].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    const total = ordered.length;
+    await this.#store.executions.setShard(execution.id, 0, total, now);
+    await this.#store.executions.insert(
+      ordered.slice(1).map((candidate, index) => ({
+        id: newId(now),
+        taskId: task.id,
+        taskVersion: execution.taskVersion,
+        trigger: execution.trigger,
+        scheduledTime: execution.scheduledTime,
+        fireTime: null,
+        parameters: execution.parameters,
+        status: 'pending' as const,
+        attempt: execution.attempt,
+        retryOf: null,
+        runAt: null,
+        reason: null,
+        shardIndex: index + 1,
+        shardTotal: total,
+        executorId: candidate.id,
+        parentId: execution.id,
+      })),
+      now,
+    );
+    return ordered[0]!;
   }
-  const matching = capable.filter((executor) => labelsMatch(task.executorLabels, executor.labels));
-  if (matching.length === 0) return `no online executor carries the labels ${JSON.stringify(task.executorLabels)}`;
-  return 'every eligible executor is at capacity';
 }
 
 export function runTask(task: Task, execution: Execution): RunTask {
@@ -216,6 +234,7 @@ export function runTask(task: Task, execution: Execution): RunTask {
     parameters: execution.parameters,
     scheduled_time: new Date(execution.scheduledTime).toISOString(),
     trigger: execution.trigger,
+    ...(execution.shardTotal !== null ? { shard: { index: execution.shardIndex ?? 0, total: execution.shardTotal } } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ export interface Execution {
   /** Broadcast runs: which shard of how many this execution is. */
   shardIndex: number | null;
   shardTotal: number | null;
+  /** Broadcast: the execution this one was split from. */
+  parentId: string | null;
   createdAt: number;
 }
 

@@ -53,6 +53,13 @@ export interface HandlerSpec {
 }
 export type TaskSpec = CommandSpec | ScriptSpec | HttpSpec | DockerSpec | HandlerSpec;
 
+/** An executor named for a task (by id or name), with its weight and failover priority. */
+export interface TaskExecutorRef {
+  executor: string;
+  weight: number;
+  priority: number;
+}
+
 export interface TaskDefinition {
   name: string;
   description: string;
@@ -65,6 +72,8 @@ export interface TaskDefinition {
   executionMode: ExecutionMode;
   loadBalanceStrategy: LoadBalanceStrategy;
   executorLabels: Record<string, string>;
+  /** When given, only these executors may run the task (weights and priorities for routing). */
+  executors: TaskExecutorRef[];
   maxRetry: number;
   retryBackoffSeconds: number;
   retryBackoffMaxSeconds: number;
@@ -230,6 +239,22 @@ function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
   }
 }
 
+function executorRefs(value: unknown): TaskExecutorRef[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > 1000) throw invalid('executors', 'must be a list of {"executor","weight","priority"}', value);
+  const seen = new Set<string>();
+  return value.map((item, index) => {
+    const field = `executors[${index}]`;
+    const entry = object(field, item);
+    for (const key of Object.keys(entry)) if (!['executor', 'weight', 'priority'].includes(key)) throw invalid(`${field}.${key}`, `unknown field '${key}'`);
+    const executor = text(`${field}.executor`, entry.executor, '', 255);
+    if (executor === '') throw invalid(`${field}.executor`, 'is required: an executor id or name');
+    if (seen.has(executor)) throw invalid(`${field}.executor`, `'${executor}' is listed twice`);
+    seen.add(executor);
+    return { executor, weight: integer(`${field}.weight`, entry.weight, 1, 1, 1000), priority: integer(`${field}.priority`, entry.priority, 0, 0, 1000) };
+  });
+}
+
 function boolean(field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalid(field, 'must be true or false', value);
   return value;
@@ -237,7 +262,7 @@ function boolean(field: string, value: unknown): boolean {
 
 const knownFields = new Set([
   'name', 'description', 'tags', 'cron_expression', 'timezone', 'type', 'command', 'args', 'shell', 'env', 'cwd',
-  'script', 'http', 'docker', 'handler', 'parameters', 'execution_mode', 'load_balance_strategy', 'executor_labels',
+  'script', 'http', 'docker', 'handler', 'parameters', 'execution_mode', 'load_balance_strategy', 'executor_labels', 'executors',
   'max_retry', 'retry_backoff_seconds', 'retry_backoff_max_seconds', 'timeout_seconds', 'misfire_policy',
   'misfire_grace_seconds', 'status',
 ]);
@@ -274,6 +299,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     executionMode: oneOf('execution_mode', body.execution_mode, executionModes, taskDefaults.executionMode),
     loadBalanceStrategy: oneOf('load_balance_strategy', body.load_balance_strategy, loadBalanceStrategies, taskDefaults.loadBalanceStrategy),
     executorLabels: stringMap('executor_labels', body.executor_labels),
+    executors: executorRefs(body.executors),
     maxRetry: integer('max_retry', body.max_retry, taskDefaults.maxRetry, 0, 100),
     retryBackoffSeconds,
     retryBackoffMaxSeconds: integer('retry_backoff_max_seconds', body.retry_backoff_max_seconds, Math.max(retryBackoffSeconds, taskDefaults.retryBackoffMaxSeconds), retryBackoffSeconds, 7 * 86_400),
@@ -296,6 +322,7 @@ export function definitionToWire(definition: TaskDefinition): Record<string, unk
     execution_mode: definition.executionMode,
     load_balance_strategy: definition.loadBalanceStrategy,
     executor_labels: definition.executorLabels,
+    executors: definition.executors,
     max_retry: definition.maxRetry,
     retry_backoff_seconds: definition.retryBackoffSeconds,
     retry_backoff_max_seconds: definition.retryBackoffMaxSeconds,

@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../protocol/executor-messages.ts';
 import { OutputCapture, defaultOutputLimits, type OutputLimits } from './output.ts';
 import { baseEnvironment } from './runners/environment.ts';
 import { killStrays } from './strays.ts';
-import type { Runner } from './runners/runner.ts';
+import { advertisedNames, type Runner } from './runners/runner.ts';
 
 export interface AgentOptions {
   name: string;
@@ -49,7 +49,7 @@ export class Agent {
       instance_id: this.#options.instanceId,
       labels: this.#options.labels,
       capacity: this.#options.capacity,
-      runners: [...this.#runners.keys()],
+      runners: advertisedNames([...this.#runners.values()]),
       running: this.runningIds(),
       protocol_version: PROTOCOL_VERSION,
       version: this.#options.version,

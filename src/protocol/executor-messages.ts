@@ -20,6 +20,8 @@ export interface RunTask {
   parameters: Record<string, unknown>;
   scheduled_time: string;
   trigger: string;
+  /** Broadcast: this run's shard of the total (also CRONFLEET_SHARD_INDEX / _TOTAL). */
+  shard?: { index: number; total: number };
 }
 
 export type ServerMessage =

@@ -1,7 +1,7 @@
 // REST request/response schemas (TypeBox): one definition validates requests and
 // generates the OpenAPI document. Semantic checks (cron, time zone, per-type fields)
 // happen in the domain and name the offending field.
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 
 const StringMap = Type.Record(Type.String(), Type.String());
 const Json = Type.Record(Type.String(), Type.Unknown());
@@ -35,6 +35,18 @@ export const TaskBody = Type.Object(
     execution_mode: Type.Optional(Type.String({ enum: ['parallel', 'sequential', 'skip', 'replace'] })),
     load_balance_strategy: Type.Optional(Type.String()),
     executor_labels: Type.Optional(StringMap),
+    executors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            executor: Type.String({ description: 'executor id or name' }),
+            weight: Type.Optional(Type.Integer({ description: 'weighted_round_robin share, default 1' })),
+            priority: Type.Optional(Type.Integer({ description: 'failover order, lowest first, default 0' })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     max_retry: Type.Optional(Type.Integer()),
     retry_backoff_seconds: Type.Optional(Type.Integer()),
     retry_backoff_max_seconds: Type.Optional(Type.Integer()),
@@ -98,6 +110,46 @@ export const LogsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// Executors (seed 001 §5.2). An HTTP executor's registration: seed 001's body is valid
+// as written; labels, capacity and runners are optional additions.
+export const RegisterExecutorBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    instance_id: Type.String({ minLength: 1, maxLength: 255, description: 'Stable identity: registering the same instance_id again updates the executor' }),
+    base_url: Type.String({ minLength: 1, maxLength: 500, description: 'Work is pushed to <base_url>/run, stops to <base_url>/stop' }),
+    health_check_url: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    metadata: Type.Optional(Json),
+    labels: Type.Optional(StringMap),
+    capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Default: metadata.capacity, else 10' })),
+    runners: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { description: "Task types it runs and 'handler:<name>' (or 'handler:*'); default all but docker" })),
+    rotate_secret: Type.Optional(Type.Boolean({ description: 'Issue a new callback_secret (the old one stops working)' })),
+  },
+  { additionalProperties: false },
+);
+export type RegisterExecutorRequest = Static<typeof RegisterExecutorBody>;
+
+export const ExecutorStatusBody = Type.Object(
+  {
+    status: Type.String({ enum: ['online', 'offline', 'maintenance'], description: 'maintenance drains: running work finishes, no new work is sent' }),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+// An HTTP executor's report on an execution (seed 001 §5.3), sent with its callback secret.
+export const ExecutionCallbackBody = Type.Object(
+  {
+    status: Type.String({ enum: ['running', 'success', 'failed', 'timeout', 'cancelled'] }),
+    result: Type.Optional(Type.Unknown()),
+    logs: Type.Optional(Type.String({ description: 'Appended to the execution log' })),
+    end_time: Type.Optional(Type.String({ description: "Accepted for seed 001's shape; the server's clock stamps the end" })),
+    exit_code: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type ExecutionCallbackRequest = Static<typeof ExecutionCallbackBody>;
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Json) }),

@@ -23,8 +23,9 @@ export interface NewExecution {
   /** Broadcast runs: this execution's shard of `shardTotal`. */
   shardIndex?: number | null;
   shardTotal?: number | null;
-  /** Pre-assigned executor (broadcast siblings are claimed at creation). */
+  /** Pre-assigned executor: a broadcast sibling runs only there. */
   executorId?: string | null;
+  parentId?: string | null;
 }
 
 export interface ExecutionListQuery {
@@ -145,6 +146,10 @@ export class ExecutionRepository {
     await this.#db.updateTable('executions').set({ start_time: startTime, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
   }
 
+  async setShard(id: string, index: number, total: number, now: number): Promise<void> {
+    await this.#db.updateTable('executions').set({ shard_index: index, shard_total: total, updated_at: now }).where('id', '=', id).execute();
+  }
+
   async setPendingReason(ids: string[], reason: string | null, now: number): Promise<void> {
     if (ids.length === 0) return;
     await this.#db.updateTable('executions').set({ reason, updated_at: now }).where('id', 'in', ids).where('status', '=', 'pending').execute();
@@ -243,6 +248,7 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     log_bytes: 0,
     shard_index: execution.shardIndex ?? null,
     shard_total: execution.shardTotal ?? null,
+    parent_id: execution.parentId ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -270,6 +276,7 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     reason: row.reason,
     shardIndex: toNullableNumber(row.shard_index),
     shardTotal: toNullableNumber(row.shard_total),
+    parentId: row.parent_id,
     createdAt: toNumber(row.created_at),
   };
 }

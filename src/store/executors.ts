@@ -1,5 +1,6 @@
-// Executor repository: registration, heartbeats, status.
+// Executor repository: registration, heartbeats, status, health checks.
 import type { Kysely, Selectable } from 'kysely';
+import { hashSecret } from './executor-tokens.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutorsTable } from './schema.ts';
 
@@ -36,6 +37,20 @@ export interface AgentRegistration {
   runners: string[];
   version: string | null;
   connectedTo: string;
+}
+
+export interface HttpRegistration {
+  id: string;
+  name: string;
+  instanceId: string;
+  baseUrl: string;
+  healthCheckUrl: string | null;
+  labels: Record<string, string>;
+  capacity: number;
+  runners: string[];
+  metadata: Record<string, unknown>;
+  /** A new callback secret's hash; null keeps the one stored. */
+  secretHash: string | null;
 }
 
 export class ExecutorRepository {
@@ -87,8 +102,63 @@ export class ExecutorRepository {
     return (await this.get(registration.id))!;
   }
 
+  /**
+   * Registers an HTTP executor by its instance_id: registering again updates it in
+   * place (same id). A manual maintenance status and the health record survive.
+   * `created` is false for an update.
+   */
+  async upsertHttp(registration: HttpRegistration, now: number): Promise<{ executor: Executor; created: boolean }> {
+    const existing = await this.#db.selectFrom('executors').select(['id', 'status']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
+    const fields = {
+      name: registration.name,
+      base_url: registration.baseUrl,
+      health_check_url: registration.healthCheckUrl,
+      labels: toJson(registration.labels),
+      capacity: registration.capacity,
+      runners: toJson(registration.runners),
+      metadata: toJson(registration.metadata),
+      updated_at: now,
+      ...(registration.secretHash !== null ? { secret_hash: registration.secretHash } : {}),
+    };
+    if (existing) {
+      const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
+      await this.#db.updateTable('executors').set({ ...fields, status }).where('id', '=', existing.id).execute();
+      return { executor: (await this.get(existing.id))!, created: false };
+    }
+    await this.#db
+      .insertInto('executors')
+      .values({
+        id: registration.id,
+        instance_id: registration.instanceId,
+        kind: 'http',
+        status: 'online',
+        is_healthy: 1,
+        last_heartbeat: null,
+        last_health_check: null,
+        health_check_failures: 0,
+        connected_to: null,
+        version: null,
+        secret_hash: registration.secretHash,
+        created_at: now,
+        ...fields,
+      })
+      .execute();
+    return { executor: (await this.get(registration.id))!, created: true };
+  }
+
+  /** The executor whose callback secret this is, if any (only hashes are stored). */
+  async idBySecret(secret: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('executors').select('id').where('secret_hash', '=', hashSecret(secret)).executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   async get(id: string): Promise<Executor | null> {
     const row = await this.#db.selectFrom('executors').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToExecutor(row) : null;
+  }
+
+  async getByInstanceId(instanceId: string): Promise<Executor | null> {
+    const row = await this.#db.selectFrom('executors').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
     return row ? rowToExecutor(row) : null;
   }
 
@@ -103,6 +173,15 @@ export class ExecutorRepository {
 
   async setStatus(id: string, status: ExecutorStatus, now: number): Promise<void> {
     await this.#db.updateTable('executors').set({ status, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /** The outcome of one health check: consecutive failures so far and the resulting health. */
+  async recordHealthCheck(id: string, check: { healthy: boolean; failures: number }, now: number): Promise<void> {
+    await this.#db
+      .updateTable('executors')
+      .set({ is_healthy: check.healthy ? 1 : 0, health_check_failures: check.failures, last_health_check: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Online agents whose last heartbeat is older than `before`. */

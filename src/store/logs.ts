@@ -27,6 +27,16 @@ export class LogRepository {
     await this.#dialect.ignoreConflicts(this.#db.insertInto('execution_logs').values(rows) as never).execute();
   }
 
+  /** The highest seq stored for an execution; 0 when it has no log yet. */
+  async lastSeq(executionId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('execution_logs')
+      .select((eb) => eb.fn.max<number>('seq').as('last'))
+      .where('execution_id', '=', executionId)
+      .executeTakeFirst();
+    return toNumber(row?.last ?? 0);
+  }
+
   async read(executionId: string, afterSeq: number, limit: number): Promise<LogChunk[]> {
     const rows = await this.#db
       .selectFrom('execution_logs')

@@ -60,6 +60,7 @@ export interface ExecutionsTable {
   log_bytes: number;
   shard_index: number | null;
   shard_total: number | null;
+  parent_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -7,6 +7,7 @@ import { ExecutionRepository, type NewExecution } from './executions.ts';
 import { ExecutorTokenRepository } from './executor-tokens.ts';
 import { ExecutorRepository } from './executors.ts';
 import { LeaseRepository } from './leases.ts';
+import { LoadBalanceStateRepository } from './load-balance.ts';
 import { LogRepository } from './logs.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './schema.ts';
@@ -37,6 +38,7 @@ export class Store {
   readonly executorTokens: ExecutorTokenRepository;
   readonly leases: LeaseRepository;
   readonly logs: LogRepository;
+  readonly loadBalance: LoadBalanceStateRepository;
   readonly #close: () => Promise<void>;
   #closed = false;
 
@@ -51,6 +53,7 @@ export class Store {
     // SQLite lives on this machine, so its clock is ours; other dialects read now() in SQL.
     this.leases = new LeaseRepository(db, () => Date.now());
     this.logs = new LogRepository(db, dialect);
+    this.loadBalance = new LoadBalanceStateRepository(db);
   }
 
   /** Opens the database and brings its schema up to date. */

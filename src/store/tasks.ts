@@ -1,6 +1,6 @@
 // Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Task, TaskDefinition, TaskStatus } from '../domain/task.ts';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Task, TaskDefinition, TaskExecutorRef, TaskStatus } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
@@ -24,22 +24,25 @@ export class TaskRepository {
     await this.#assertNameFree(definition.name, null);
     const row: TasksTable = { id, ...definitionColumns(definition), status, next_fire_at: nextFireAt, last_fire_at: null, version: 1, created_at: now, updated_at: now, deleted_at: null };
     try {
-      await this.#db.insertInto('tasks').values(row).execute();
+      await this.#db.transaction().execute(async (trx) => {
+        await trx.insertInto('tasks').values(row).execute();
+        await writeExecutors(trx, id, definition);
+      });
     } catch (error) {
       await this.#assertNameFree(definition.name, null);
       throw error;
     }
-    return rowToTask(row);
+    return rowToTask(row, definition.executors);
   }
 
   async get(id: string): Promise<Task | null> {
     const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).where('status', '!=', 'deleted').executeTakeFirst();
-    return row ? rowToTask(row) : null;
+    return row ? (await this.#withExecutors([row]))[0]! : null;
   }
 
   async getIncludingDeleted(id: string): Promise<Task | null> {
     const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? rowToTask(row) : null;
+    return row ? (await this.#withExecutors([row]))[0]! : null;
   }
 
   async list(query: TaskListQuery): Promise<{ items: Task[]; total: number }> {
@@ -52,18 +55,21 @@ export class TaskRepository {
       base.selectAll().orderBy('name').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
-    return { items: rows.map(rowToTask), total: toNumber(count?.total ?? 0) };
+    return { items: await this.#withExecutors(rows), total: toNumber(count?.total ?? 0) };
   }
 
   /** Replaces the definition; bumps version. `nextFireAt` is recomputed by the caller. */
   async update(id: string, definition: TaskDefinition, nextFireAt: number | null, now: number): Promise<Task | null> {
     await this.#assertNameFree(definition.name, id);
-    await this.#db
-      .updateTable('tasks')
-      .set((eb) => ({ ...definitionColumns(definition), next_fire_at: nextFireAt, updated_at: now, version: eb('version', '+', 1) }))
-      .where('id', '=', id)
-      .where('status', '!=', 'deleted')
-      .execute();
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('tasks')
+        .set((eb) => ({ ...definitionColumns(definition), next_fire_at: nextFireAt, updated_at: now, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '!=', 'deleted')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) await writeExecutors(trx, id, definition);
+    });
     return this.get(id);
   }
 
@@ -87,7 +93,7 @@ export class TaskRepository {
       .orderBy('next_fire_at')
       .limit(limit)
       .execute();
-    return rows.map(rowToTask);
+    return this.#withExecutors(rows);
   }
 
   async earliestFireAt(): Promise<number | null> {
@@ -104,12 +110,40 @@ export class TaskRepository {
     return Object.fromEntries(rows.map((row) => [row.status, toNumber(row.count)]));
   }
 
+  /** Loads the named executors of several tasks in one query. */
+  async #withExecutors(rows: Array<Selectable<TasksTable>>): Promise<Task[]> {
+    if (rows.length === 0) return [];
+    const refs = await this.#db
+      .selectFrom('task_executors')
+      .selectAll()
+      .where('task_id', 'in', rows.map((row) => row.id))
+      .orderBy('priority')
+      .orderBy('executor_id')
+      .execute();
+    const byTask = new Map<string, TaskExecutorRef[]>();
+    for (const ref of refs) {
+      const list = byTask.get(ref.task_id) ?? [];
+      list.push({ executor: ref.executor_id, weight: toNumber(ref.weight), priority: toNumber(ref.priority) });
+      byTask.set(ref.task_id, list);
+    }
+    return rows.map((row) => rowToTask(row, byTask.get(row.id) ?? []));
+  }
+
   async #assertNameFree(name: string, exceptId: string | null): Promise<void> {
     let query = this.#db.selectFrom('tasks').select('id').where('name', '=', name);
     if (exceptId) query = query.where('id', '!=', exceptId);
     const clash = await query.executeTakeFirst();
     if (clash) throw new CronfleetError('name_taken', `a task named '${name}' already exists`, { field: 'name', value: name, task_id: clash.id });
   }
+}
+
+async function writeExecutors(trx: Transaction<Database>, taskId: string, definition: TaskDefinition): Promise<void> {
+  await trx.deleteFrom('task_executors').where('task_id', '=', taskId).execute();
+  if (definition.executors.length === 0) return;
+  await trx
+    .insertInto('task_executors')
+    .values(definition.executors.map((ref) => ({ task_id: taskId, executor_id: ref.executor, weight: ref.weight, priority: ref.priority })))
+    .execute();
 }
 
 function definitionColumns(definition: TaskDefinition) {
@@ -134,7 +168,7 @@ function definitionColumns(definition: TaskDefinition) {
   };
 }
 
-export function rowToTask(row: Selectable<TasksTable>): Task {
+export function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): Task {
   return {
     id: row.id,
     name: row.name,
@@ -148,6 +182,7 @@ export function rowToTask(row: Selectable<TasksTable>): Task {
     executionMode: row.execution_mode as Task['executionMode'],
     loadBalanceStrategy: row.load_balance_strategy as Task['loadBalanceStrategy'],
     executorLabels: fromJson(row.executor_labels, {}),
+    executors,
     maxRetry: toNumber(row.max_retry),
     retryBackoffSeconds: toNumber(row.retry_backoff_seconds),
     retryBackoffMaxSeconds: toNumber(row.retry_backoff_max_seconds),

@@ -6,7 +6,7 @@ import { chooseExecutor, labelsMatch, type Candidate, type RoutingState } from '
 import type { LoadBalanceStrategy } from '../../src/domain/task.ts';
 
 function executor(id: string, overrides: Partial<Candidate> = {}): Candidate {
-  return { id, capacity: 4, running: 0, weight: 1, ...overrides };
+  return { id, name: id, capacity: 4, running: 0, weight: 1, priority: 0, ...overrides };
 }
 
 const fresh: RoutingState = { cursor: 0, stickyExecutorId: null };
@@ -144,5 +144,34 @@ describe('labelsMatch', () => {
 
   it('a required label named like an Object property does not match an executor without it', () => {
     assert.equal(labelsMatch({ constructor: 'x' }, {}), false);
+  });
+});
+
+describe('consistent_hash', () => {
+  const five = ['a', 'b', 'c', 'd', 'e'].map((id) => executor(id));
+  const pick = (candidates: Candidate[], key: string) => chooseExecutor('consistent_hash', candidates, { cursor: 0, stickyExecutorId: null, hashKey: key })!.id;
+
+  it('sends the same task to the same executor every time', () => {
+    for (let cursor = 0; cursor < 10; cursor++) assert.equal(pick(five, 'task-1'), pick(five, 'task-1'));
+  });
+
+  it('moves only the tasks of an executor that leaves', () => {
+    const keys = Array.from({ length: 200 }, (_, index) => `task-${index}`);
+    const before = new Map(keys.map((key) => [key, pick(five, key)]));
+    const withoutC = five.filter((candidate) => candidate.id !== 'c');
+    for (const key of keys) if (before.get(key) !== 'c') assert.equal(pick(withoutC, key), before.get(key));
+  });
+
+  it('spreads tasks over every executor', () => {
+    const chosen = new Set(Array.from({ length: 200 }, (_, index) => pick(five, `task-${index}`)));
+    assert.equal(chosen.size, 5);
+  });
+});
+
+describe('failover', () => {
+  it('uses the lowest priority number first, then the next when it is gone', () => {
+    const candidates = [executor('x', { name: 'primary', priority: 0 }), executor('y', { name: 'backup', priority: 1 })];
+    assert.equal(chooseExecutor('failover', candidates, fresh)!.name, 'primary');
+    assert.equal(chooseExecutor('failover', candidates.slice(1), fresh)!.name, 'backup');
   });
 });

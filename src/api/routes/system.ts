@@ -54,12 +54,5 @@ export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
         executor_list: executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now)),
       };
     });
-
-    app.get('/executors', { schema: { tags: ['executors'], summary: 'List executors with load and heartbeat age' } }, async () => {
-      const [executors, load] = await Promise.all([context.store.executors.list(), context.store.executions.runningCountByExecutor()]);
-      const now = Date.now();
-      const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
-      return { items, total: items.length, page: 1, page_size: items.length };
-    });
   };
 }

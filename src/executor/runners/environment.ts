@@ -13,6 +13,10 @@ export function taskEnvironment(base: Record<string, string>, task: RunTask, tas
   env.CRONFLEET_SCHEDULED_TIME = task.scheduled_time;
   env.CRONFLEET_TRIGGER = task.trigger;
   env.CRONFLEET_PARAMETERS = JSON.stringify(task.parameters);
+  if (task.shard) {
+    env.CRONFLEET_SHARD_INDEX = String(task.shard.index);
+    env.CRONFLEET_SHARD_TOTAL = String(task.shard.total);
+  }
   for (const [key, value] of Object.entries(task.parameters)) {
     if (!PARAM_KEY.test(key)) continue;
     env[`CRONFLEET_PARAM_${key.toUpperCase()}`] = typeof value === 'string' ? value : JSON.stringify(value);

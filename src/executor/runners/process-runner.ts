@@ -1,4 +1,4 @@
-// Shared by the command and script runners: run a process group, map its end to an outcome.
+// Shared by the command, script and docker runners: run a process group, map its end to an outcome.
 import { stat } from 'node:fs/promises';
 import { spawnGroup } from '../process.ts';
 import type { RunContext, RunOutcome } from './runner.ts';
@@ -9,6 +9,8 @@ export async function runProcess(
   args: string[],
   env: Record<string, string>,
   cwd: string | null,
+  /** Sees the output as it goes to the execution's log (the docker runner reads its CLI's errors). */
+  observe?: (stream: 'stdout' | 'stderr', data: Buffer) => void,
 ): Promise<RunOutcome> {
   if (cwd !== null && !(await isDirectory(cwd))) {
     const message = `working directory '${cwd}' does not exist or is not a directory`;
@@ -21,7 +23,10 @@ export async function runProcess(
     env,
     cwd: cwd ?? undefined,
     stdin: JSON.stringify(context.task.parameters),
-    onOutput: (stream, data) => context.output.write(stream, data),
+    onOutput: (stream, data) => {
+      context.output.write(stream, data);
+      observe?.(stream, data);
+    },
   });
   const onAbort = () => {
     if (context.signal.reason === 'kill') child.kill();

@@ -1,5 +1,24 @@
-// The runner plugin interface: one module per task type. A team adds its own runner
-// by passing it to the agent (`runners: [...defaultRunners(), myRunner]`).
+// The runner plugin interface: one runner per task type. The agent picks the runner
+// whose `type` equals the task's type and awaits `run()`; whatever it resolves with is
+// reported as the execution's end.
+//
+// A team adds its own runner in one of two ways:
+//   - in code: `new ExecutorClient({ runners: [...defaultRunners(), myRunner], … })`,
+//     or the SDK's `startExecutor({ runners: [myRunner], … })`;
+//   - on the command line: `cronfleet executor --runner ./my-runner.ts`, where the
+//     module's default export is the Runner (see plugin.ts). A plugin whose type
+//     matches a built-in runner replaces it.
+//
+// What a runner must honour:
+//   - `run()` resolves, never hangs: when `signal` aborts (stop, kill or timeout) it
+//     ends its work promptly — a child process gets SIGTERM, then SIGKILL after
+//     `killGraceMs` (process-runner.ts does this). The agent turns any outcome of an
+//     aborted run into `cancelled` or `timeout`, so the outcome's status then matters little.
+//   - A thrown error or rejection is reported as `failed` ("runner crashed: …"); return
+//     a `failed` outcome with a clear `error` for expected failures instead.
+//   - Output goes through `output` (live, bounded); `result` must be JSON-serialisable.
+//   - The server only sends the task types it knows (command, script, http, docker,
+//     handler), so a plugin's `type` is one of them.
 import type { RunTask } from '../../protocol/executor-messages.ts';
 import type { OutputCapture } from '../output.ts';
 
@@ -22,7 +41,19 @@ export interface RunOutcome {
 }
 
 export interface Runner {
-  /** The task type it runs, e.g. 'command'; advertised to the server on hello. */
+  /** The task type it runs, e.g. 'command'. */
   readonly type: string;
   run(context: RunContext): Promise<RunOutcome>;
+  /**
+   * What the agent advertises on hello for this runner; the dispatcher routes a task
+   * only to executors advertising what it needs. Defaults to `[type]`. The handler
+   * runner advertises `handler:<name>` per handler, since a handler task needs that
+   * particular function, not just any handler runner.
+   */
+  advertise?(): string[];
+}
+
+/** Every name a set of runners advertises, without repeats. */
+export function advertisedNames(runners: readonly Runner[]): string[] {
+  return [...new Set(runners.flatMap((runner) => runner.advertise?.() ?? [runner.type]))];
 }

@@ -18,4 +18,6 @@ export async function up(db: Kysely<unknown>, types: ColumnTypes): Promise<void>
   await db.schema.alterTable('executors').addColumn('secret_hash', shortText).execute();
   await db.schema.alterTable('executions').addColumn('shard_index', 'integer').execute();
   await db.schema.alterTable('executions').addColumn('shard_total', 'integer').execute();
+  // Broadcast siblings point at the execution they were split from.
+  await db.schema.alterTable('executions').addColumn('parent_id', id).execute();
 }

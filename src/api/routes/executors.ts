@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { ExecutionCallbackBody, ExecutorStatusBody, IdParams, RegisterExecutorBody } from '../../protocol/rest-schemas.ts';
+import type { ExecutorStatus } from '../../store/executors.ts';
+import type { ApiContext } from '../context.ts';
+import { executionToWire, executorToWire } from '../dto.ts';
+
+export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['executors'];
+    const toWire = async (executorId: string) => {
+      const [executor, load] = await Promise.all([context.store.executors.get(executorId), context.store.executions.runningCountByExecutor()]);
+      return executorToWire(executor!, load.get(executorId) ?? 0, Date.now());
+    };
+
+    app.get('/executors', { schema: { tags, summary: 'List executors with load and heartbeat age' } }, async () => {
+      const [executors, load] = await Promise.all([context.store.executors.list(), context.store.executions.runningCountByExecutor()]);
+      const now = Date.now();
+      const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
+      return { items, total: items.length, page: 1, page_size: items.length };
+    });
+
+    app.post(
+      '/executors/register',
+      { schema: { tags, summary: 'Register (or update, by instance_id) an HTTP executor; the callback_secret is returned only on first registration or rotation', body: RegisterExecutorBody } },
+      async (request, reply) => {
+        const { executor, created, callbackSecret } = await context.httpExecutors.register(request.body);
+        const body = { ...(await toWire(executor.id)), ...(callbackSecret !== null ? { callback_secret: callbackSecret } : {}) };
+        return reply.status(created ? 201 : 200).send(body);
+      },
+    );
+
+    app.put(
+      '/executors/:id/status',
+      { schema: { tags, summary: 'Set an executor online, offline or in maintenance (maintenance drains: running work finishes)', params: IdParams, body: ExecutorStatusBody } },
+      async (request) => {
+        const { id } = request.params;
+        const executor = await context.store.executors.get(id);
+        if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+        const status = request.body.status as ExecutorStatus;
+        await context.store.executors.setStatus(id, status, context.clock.now());
+        // No column holds the reason yet (an audit log is planned): the log keeps it.
+        request.log.info({ executorId: id, from: executor.status, to: status, reason: request.body.reason ?? null }, 'executor status set');
+        if (status === 'online') context.dispatcher.wake(); // work may have waited for it
+        return toWire(id);
+      },
+    );
+  };
+}
+
+// The callback is the one /api route an HTTP executor calls: the admin-token hook skips
+// it (auth.ts names it) and it requires the callback secret of the executor the
+// execution is assigned to. Authentication runs before body validation, so an anonymous
+// caller learns nothing, not even what a valid body looks like.
+
+export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const callers = new WeakMap<FastifyRequest, string>();
+    app.post(
+      '/executions/:id/callback',
+      {
+        schema: {
+          tags: ['executions'],
+          summary: 'An HTTP executor reports on an execution ("Authorization: Bearer <callback_secret>")',
+          params: IdParams,
+          body: ExecutionCallbackBody,
+        },
+        onRequest: async (request) => {
+          const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+          callers.set(request, await context.httpExecutors.authenticate(match?.[1] ?? null));
+        },
+      },
+      async (request) => {
+        const execution = await context.httpExecutors.callback(callers.get(request)!, request.params.id, request.body);
+        return executionToWire(execution);
+      },
+    );
+  };
+}

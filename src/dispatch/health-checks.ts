@@ -1,0 +1,100 @@
+// Health checks of HTTP executors (seed 001 §4.2.2), run by the leader: every interval
+// a GET of each executor's health_check_url. `failureThreshold` failures in a row make
+// it unhealthy (the dispatcher skips it), `recoveryThreshold` successes in a row make it
+// healthy again. Any 2xx answer within the timeout is a success.
+//
+// Consecutive failures are kept in the database (health_check_failures); consecutive
+// successes only matter while unhealthy and are kept here: a new leader starts counting
+// them afresh, which at worst delays a recovery by a few checks.
+import type { TimerHandle } from '../domain/clock.ts';
+import type { Executor } from '../store/executors.ts';
+import type { CompletionDeps } from './completion.ts';
+import { TypedEmitter } from './events.ts';
+
+export interface HealthCheckOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  recoveryThreshold: number;
+}
+
+export interface HealthEvents {
+  'health.checked': { executorId: string; ok: boolean; healthy: boolean; failures: number };
+}
+
+export interface HealthCheckHooks {
+  /** Called with every HTTP executor at the start of each round. */
+  beforeRound(executors: Executor[]): void;
+  onError(error: unknown): void;
+}
+
+export class HealthChecks {
+  readonly events = new TypedEmitter<HealthEvents>();
+  readonly #deps: CompletionDeps;
+  readonly #options: HealthCheckOptions;
+  readonly #hooks: HealthCheckHooks;
+  readonly #successes = new Map<string, number>();
+  #timer: TimerHandle | null = null;
+  #active: AbortController | null = null;
+  #idle: Promise<void> = Promise.resolve();
+
+  constructor(deps: CompletionDeps, options: HealthCheckOptions, hooks: HealthCheckHooks) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#hooks = hooks;
+  }
+
+  start(): void {
+    if (this.#active) return;
+    this.#active = new AbortController();
+    this.#successes.clear();
+    this.#schedule(0, this.#active.signal);
+  }
+
+  /** Cancels the timer and any check under way; resolves once the round has ended. Idempotent. */
+  async stop(): Promise<void> {
+    this.#active?.abort();
+    this.#active = null;
+    this.#timer?.cancel();
+    this.#timer = null;
+    await this.#idle;
+  }
+
+  #schedule(delayMs: number, signal: AbortSignal): void {
+    this.#timer = this.#deps.clock.setTimer(delayMs, () => {
+      this.#idle = this.#round(signal)
+        .catch(this.#hooks.onError)
+        .finally(() => {
+          if (!signal.aborted) this.#schedule(this.#options.intervalMs, signal);
+        });
+    });
+  }
+
+  async #round(signal: AbortSignal): Promise<void> {
+    const executors = (await this.#deps.store.executors.list()).filter((executor) => executor.kind === 'http');
+    this.#hooks.beforeRound(executors);
+    await Promise.all(executors.filter((executor) => executor.healthCheckUrl !== null).map((executor) => this.#check(executor, signal)));
+  }
+
+  async #check(executor: Executor, signal: AbortSignal): Promise<void> {
+    const ok = await probe(executor.healthCheckUrl!, AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs)]));
+    if (signal.aborted) return; // stopped (deposed or shutting down): record nothing
+    const successes = ok ? (this.#successes.get(executor.id) ?? 0) + 1 : 0;
+    this.#successes.set(executor.id, successes);
+    const failures = ok ? 0 : executor.healthCheckFailures + 1;
+    const healthy = ok ? executor.isHealthy || successes >= this.#options.recoveryThreshold : executor.isHealthy && failures < this.#options.failureThreshold;
+    await this.#deps.store.executors.recordHealthCheck(executor.id, { healthy, failures }, this.#deps.clock.now());
+    this.events.emit('health.checked', { executorId: executor.id, ok, healthy, failures });
+    if (healthy && !executor.isHealthy) this.#deps.wake(); // work waiting for an executor may go there now
+  }
+}
+
+async function probe(url: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

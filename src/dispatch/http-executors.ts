@@ -1,0 +1,281 @@
+// HTTP executors (seed 001 §4.2, §5.2, §5.3): executors that are web services, not
+// agents. They register over REST, receive work as HTTP pushes (POST <base_url>/run,
+// /stop) and report back through the callback route with a secret of their own. Each
+// one joins the gateway through a link whose sends are pushes, so the dispatcher routes
+// to them exactly as to a connected agent.
+//
+// Links exist on every instance (any of them may become leader and dispatch). Health
+// checks run on the leader only: one prober means the health columns have one writer.
+import type { Execution } from '../domain/execution.ts';
+import { isTerminal, type FinishStatus } from '../domain/execution.ts';
+import { newId } from '../domain/ids.ts';
+import { taskTypes } from '../domain/task.ts';
+import { CronfleetError } from '../protocol/errors.ts';
+import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
+import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';
+import { hashSecret, newSecret } from '../store/executor-tokens.ts';
+import type { Executor } from '../store/executors.ts';
+import { completeExecution, type CompletionDeps } from './completion.ts';
+import type { TypedEmitter } from './events.ts';
+import type { ExecutorGateway } from './gateway.ts';
+import { HealthChecks, type HealthCheckOptions, type HealthEvents } from './health-checks.ts';
+
+export const CALLBACK_SECRET_PREFIX = 'cfh_';
+
+/** Without `runners` an HTTP executor offers every task type but docker, and any handler. */
+const DEFAULT_RUNNERS = [...taskTypes.filter((type) => type !== 'docker' && type !== 'handler'), 'handler:*'];
+const DEFAULT_CAPACITY = 10;
+
+export interface HttpExecutorOptions {
+  /** This instance's base URL as executors reach it; known only once the server listens. */
+  publicUrl(): string;
+  pushTimeoutMs: number;
+  health: HealthCheckOptions;
+  onError(error: unknown): void;
+}
+
+export interface Registration {
+  executor: Executor;
+  created: boolean;
+  /** Only on first registration or a rotation: the executor authenticates callbacks with it. */
+  callbackSecret: string | null;
+}
+
+export class HttpExecutors {
+  readonly #deps: CompletionDeps;
+  readonly #gateway: ExecutorGateway;
+  readonly #options: HttpExecutorOptions;
+  readonly #health: HealthChecks;
+  /** The latest registration of each attached executor: a push reads its base_url here. */
+  readonly #known = new Map<string, Executor>();
+  readonly #detach = new Map<string, () => void>();
+  readonly #pushes = new Set<Promise<void>>();
+  /** Callbacks about one execution are applied one at a time (log seq numbers follow each other). */
+  readonly #callbacks = new Map<string, Promise<unknown>>();
+  readonly #closing = new AbortController();
+
+  constructor(deps: CompletionDeps, gateway: ExecutorGateway, options: HttpExecutorOptions) {
+    this.#deps = deps;
+    this.#gateway = gateway;
+    this.#options = options;
+    this.#health = new HealthChecks(deps, options.health, {
+      // Each round also attaches executors that registered through another instance.
+      beforeRound: (executors) => executors.forEach((executor) => this.#attach(executor)),
+      onError: options.onError,
+    });
+  }
+
+  get events(): TypedEmitter<HealthEvents> {
+    return this.#health.events;
+  }
+
+  /** Attaches every registered HTTP executor to the gateway. */
+  async attachAll(): Promise<void> {
+    for (const executor of await this.#deps.store.executors.list()) {
+      if (executor.kind === 'http') this.#attach(executor);
+    }
+  }
+
+  /** Leader only (wired to leader.elected / leader.deposed). */
+  startHealthChecks(): void {
+    if (!this.#closing.signal.aborted) this.#health.start();
+  }
+
+  stopHealthChecks(): Promise<void> {
+    return this.#health.stop();
+  }
+
+  /** Stops health checks, detaches every link and waits for pushes under way. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#health.stop();
+    for (const detach of this.#detach.values()) detach();
+    this.#detach.clear();
+    await Promise.allSettled([...this.#pushes]);
+    await Promise.allSettled([...this.#callbacks.values()]);
+  }
+
+  async register(request: RegisterExecutorRequest): Promise<Registration> {
+    const baseUrl = httpUrl(request.base_url, 'base_url').replace(/\/+$/, ''); // /run and /stop are appended
+    const healthCheckUrl = request.health_check_url ? httpUrl(request.health_check_url, 'health_check_url') : null;
+    const metadata = request.metadata ?? {};
+    const runners = request.runners ?? DEFAULT_RUNNERS;
+    for (const runner of runners) {
+      if (!(taskTypes as readonly string[]).includes(runner) && !/^handler:.+$/.test(runner)) {
+        throw new CronfleetError('invalid_request', `runners: '${runner}' is not a task type (${taskTypes.join(', ')}) nor 'handler:<name>'`, { field: 'runners' });
+      }
+    }
+    const existing = await this.#deps.store.executors.getByInstanceId(request.instance_id);
+    if (existing && existing.kind !== 'http') {
+      throw new CronfleetError('conflict', `instance_id '${request.instance_id}' belongs to an agent executor`, { instance_id: request.instance_id });
+    }
+    const callbackSecret = !existing || request.rotate_secret ? newSecret(CALLBACK_SECRET_PREFIX) : null;
+    const now = this.#deps.clock.now();
+    const { executor, created } = await this.#deps.store.executors.upsertHttp(
+      {
+        id: newId(now),
+        name: request.name,
+        instanceId: request.instance_id,
+        baseUrl,
+        healthCheckUrl,
+        labels: request.labels ?? {},
+        capacity: request.capacity ?? metadataCapacity(metadata) ?? DEFAULT_CAPACITY,
+        runners,
+        metadata,
+        secretHash: callbackSecret === null ? null : hashSecret(callbackSecret),
+      },
+      now,
+    );
+    this.#attach(executor);
+    this.#deps.wake(); // its capacity, runners or labels may fit waiting work
+    return { executor, created, callbackSecret };
+  }
+
+  /** The executor a callback secret belongs to; unauthorized when none. */
+  async authenticate(secret: string | null): Promise<string> {
+    if (!secret) throw new CronfleetError('unauthorized', 'missing credentials: send "Authorization: Bearer <callback_secret>"');
+    const executorId = await this.#deps.store.executors.idBySecret(secret);
+    if (executorId === null) throw new CronfleetError('unauthorized', 'invalid callback secret');
+    return executorId;
+  }
+
+  /**
+   * Applies an executor's report on an execution assigned to it: logs are appended,
+   * `running` marks the start, a final status finishes it (and may schedule a retry).
+   */
+  callback(executorId: string, executionId: string, report: ExecutionCallbackRequest): Promise<Execution> {
+    const previous = this.#callbacks.get(executionId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.#applyCallback(executorId, executionId, report));
+    this.#callbacks.set(executionId, next);
+    void next.finally(() => {
+      if (this.#callbacks.get(executionId) === next) this.#callbacks.delete(executionId);
+    }).catch(() => {});
+    return next;
+  }
+
+  async #applyCallback(executorId: string, executionId: string, report: ExecutionCallbackRequest): Promise<Execution> {
+    const { store, events } = this.#deps;
+    const execution = await store.executions.get(executionId);
+    if (!execution) throw new CronfleetError('execution_not_found', `no execution with id '${executionId}'`, { id: executionId });
+    if (execution.executorId !== executorId) {
+      throw new CronfleetError('unauthorized', `execution '${executionId}' is not assigned to the executor this secret belongs to`);
+    }
+    if (execution.status !== 'running') {
+      const why = isTerminal(execution.status) ? `already ended (${execution.status})` : `is not running (${execution.status})`;
+      throw new CronfleetError('invalid_state', `execution '${executionId}' ${why}`, { status: execution.status });
+    }
+    const now = this.#deps.clock.now();
+    if (report.logs) {
+      const seq = (await store.logs.lastSeq(executionId)) + 1;
+      await store.logs.append(executionId, [{ seq, stream: 'stdout', chunk: report.logs, createdAt: now }]);
+      await store.executions.addLogBytes(executionId, Buffer.byteLength(report.logs));
+      events.emit('execution.log', { executionId });
+    }
+    if (report.status === 'running') {
+      await this.#markStarted(execution);
+    } else {
+      // end_time is not used: times come from the server's clock, executor clocks drift.
+      await completeExecution(this.#deps, executionId, report.status as FinishStatus, {
+        exitCode: report.exit_code ?? null,
+        result: report.result ?? null,
+        error: report.error ?? null,
+      });
+    }
+    return (await store.executions.get(executionId))!;
+  }
+
+  async #markStarted(execution: Execution): Promise<void> {
+    if (execution.startTime !== null) return;
+    const now = this.#deps.clock.now();
+    await this.#deps.store.executions.markStarted(execution.id, now, now);
+    this.#deps.events.emit('execution.started', { executionId: execution.id });
+  }
+
+  #attach(executor: Executor): void {
+    this.#known.set(executor.id, executor);
+    if (this.#detach.has(executor.id) || this.#closing.signal.aborted) return;
+    const detach = this.#gateway.attach(executor.id, {
+      send: (message) => this.#push(executor.id, message),
+      close: () => {}, // nothing to close: an HTTP executor is judged by its health checks
+    });
+    this.#detach.set(executor.id, detach);
+  }
+
+  #push(executorId: string, message: ServerMessage): void {
+    const executor = this.#known.get(executorId);
+    if (!executor?.baseUrl) return;
+    if (message.action === 'run') {
+      for (const task of message.tasks) this.#track(this.#run(executor.baseUrl, task));
+    } else if (message.action === 'stop' || message.action === 'kill' || message.action === 'timeout') {
+      for (const { id } of message.tasks) this.#track(this.#stop(executor.baseUrl, id, message.action));
+    }
+    // welcome and error frames belong to the agent protocol: an HTTP executor gets none.
+  }
+
+  #track(push: Promise<void>): void {
+    this.#pushes.add(push);
+    void push.finally(() => this.#pushes.delete(push));
+  }
+
+  async #run(baseUrl: string, task: RunTask): Promise<void> {
+    const callbackUrl = `${this.#options.publicUrl()}/api/v1/executions/${task.id}/callback`;
+    try {
+      await this.#post(`${baseUrl}/run`, { ...task, callback_url: callbackUrl });
+    } catch (error) {
+      // Shutting down: the execution stays running; the leader's deadline sweep ends it if no callback comes.
+      if (this.#closing.signal.aborted) return;
+      await completeExecution(this.#deps, task.id, 'failed', { error: `push to ${baseUrl}/run failed: ${messageOf(error)}`, reason: 'push_failed' }).catch(this.#options.onError);
+      return;
+    }
+    // A 2xx reply means the executor took the work: its start, unless a callback said so first.
+    const execution = await this.#deps.store.executions.get(task.id).catch(() => null);
+    if (execution?.status === 'running') await this.#markStarted(execution).catch(this.#options.onError);
+  }
+
+  async #stop(baseUrl: string, id: string, action: 'stop' | 'kill' | 'timeout'): Promise<void> {
+    try {
+      await this.#post(`${baseUrl}/stop`, { id, action });
+    } catch (error) {
+      // The execution keeps its state: a callback may still come, else the deadline sweep ends it.
+      if (!this.#closing.signal.aborted) this.#options.onError(new Error(`${action} push to ${baseUrl}/stop for execution ${id} failed: ${messageOf(error)}`, { cause: error }));
+    }
+  }
+
+  async #post(url: string, body: unknown): Promise<void> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#options.pushTimeoutMs)]),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+  }
+}
+
+function httpUrl(value: string, field: string): string {
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CronfleetError('invalid_request', `${field} must be an http:// or https:// URL, got '${value}'`, { field });
+  }
+  return url.href;
+}
+
+/** Seed 001 puts the capacity in metadata; it must then be a usable number. */
+function metadataCapacity(metadata: Record<string, unknown>): number | null {
+  const capacity = metadata.capacity;
+  if (capacity === undefined || capacity === null) return null;
+  if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) {
+    throw new CronfleetError('invalid_request', `metadata.capacity must be an integer from 1 to 10000, got ${JSON.stringify(capacity)}`, { field: 'metadata.capacity' });
+  }
+  return capacity;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    // fetch reports "fetch failed" and hides the reason (ECONNREFUSED, …) in its cause.
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}

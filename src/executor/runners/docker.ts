@@ -1,0 +1,109 @@
+// `docker` tasks: `docker run` through the docker CLI, so whatever engine and context
+// the CLI is configured for (DOCKER_HOST, docker contexts, rootless) is used as is.
+// The CLI runs as a process group like any command; the container is not in that
+// group, so on stop or timeout the container is also stopped by name.
+import { execFile } from 'node:child_process';
+import type { RunTask } from '../../protocol/executor-messages.ts';
+import { taskEnvironment } from './environment.ts';
+import { runProcess } from './process-runner.ts';
+import type { RunContext, RunOutcome, Runner } from './runner.ts';
+
+export interface DockerSettings {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+}
+
+/** The name of an execution's container: stop and kill find it by this name. */
+export function containerName(executionId: string): string {
+  return `cronfleet-${executionId}`;
+}
+
+/**
+ * The `docker` argv for one execution. The container sees the task's env and the same
+ * CRONFLEET_* variables a command task gets (environment.ts), but not the executor's
+ * own environment (the image brings its own PATH, HOME, …). `-i` keeps stdin open for
+ * the parameters as JSON; `--` ends the options, so an image named like a flag is
+ * refused by docker as an image name instead of being read as an option.
+ */
+export function dockerRunArgs(task: RunTask, settings: DockerSettings): string[] {
+  const args = ['run', '--rm', '-i', '--name', containerName(task.id)];
+  for (const [key, value] of Object.entries(taskEnvironment({}, task, settings.env ?? {}))) args.push('-e', `${key}=${value}`);
+  return [...args, '--', settings.image, ...(settings.command ?? [])];
+}
+
+/**
+ * Whether a docker engine answers. `docker info` fails fast when the CLI is missing
+ * or no engine listens; the timeout covers an engine that accepts but hangs.
+ */
+export function dockerAvailable(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 3000 }, (error, stdout) =>
+      resolve(error === null && stdout.trim() !== ''),
+    );
+  });
+}
+
+/**
+ * `docker run` exits 125 when docker itself fails (no engine, bad image, pull denied),
+ * and 126/127 when the container's command cannot be run or is not found — but the
+ * command's own exit code can be 126/127 too, so those count as docker's only when
+ * the CLI printed its own "docker: …" error.
+ */
+const DOCKER_FAILED = 125;
+const COMMAND_NOT_RUNNABLE = [126, 127];
+
+/** Enough of the CLI's stderr to quote its error message. */
+const STDERR_KEPT = 4096;
+
+export const dockerRunner: Runner = {
+  type: 'docker',
+  async run(context: RunContext): Promise<RunOutcome> {
+    const settings = context.task.spec as unknown as DockerSettings;
+    const name = containerName(context.task.id);
+    let stderr = '';
+    const stopping: Array<Promise<void>> = [];
+    const onAbort = () => stopping.push(stopContainer(name, context));
+    if (context.signal.aborted) onAbort();
+    else context.signal.addEventListener('abort', onAbort, { once: true });
+    let outcome: RunOutcome;
+    try {
+      outcome = await runProcess(context, 'docker', dockerRunArgs(context.task, settings), context.env, null, (stream, data) => {
+        if (stream === 'stderr') stderr = (stderr + data.toString('utf8')).slice(-STDERR_KEPT);
+      });
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+      await Promise.all(stopping); // no docker CLI is left running after run() returns
+    }
+    return explained(context, outcome, settings, stderr);
+  },
+};
+
+/**
+ * Stops the container: `docker stop` gives it the same SIGTERM-then-SIGKILL grace a
+ * process gets (rounded up to whole seconds, docker's unit); a kill request kills at
+ * once. Fails quietly when the container does not exist (not created yet, or gone).
+ */
+function stopContainer(name: string, context: RunContext): Promise<void> {
+  const graceSeconds = Math.ceil(context.killGraceMs / 1000);
+  const args = context.signal.reason === 'kill' ? ['kill', name] : ['stop', '--time', String(graceSeconds), name];
+  return new Promise((resolve) => {
+    execFile('docker', args, { env: context.env, timeout: (graceSeconds + 10) * 1000 }, () => resolve());
+  });
+}
+
+/** Turns docker's own failures into errors that say what went wrong. */
+function explained(context: RunContext, outcome: RunOutcome, settings: DockerSettings, stderr: string): RunOutcome {
+  if (outcome.status === 'success' || context.signal.aborted) return outcome;
+  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith("Run 'docker run --help'"));
+  const own = lines.filter((line) => line.startsWith('docker: ')).at(-1)?.slice('docker: '.length);
+  let error: string | null = null;
+  if (outcome.exitCode === null && outcome.error?.startsWith("could not start 'docker'")) {
+    error = `the docker CLI could not be started (is docker installed and on PATH?): ${outcome.error}`;
+  } else if (outcome.exitCode === DOCKER_FAILED || (COMMAND_NOT_RUNNABLE.includes(outcome.exitCode ?? 0) && own !== undefined)) {
+    error = `docker could not run image '${settings.image}' (exit code ${outcome.exitCode}): ${own ?? lines.at(-1) ?? 'no message'}`;
+  }
+  if (error === null) return outcome;
+  context.output.system(`${error}\n`);
+  return { ...outcome, error };
+}
