@@ -60,7 +60,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     instanceId,
     leaseTtlMs: config.leaseTtlSeconds * 1000,
     leaseRenewMs: config.leaseRenewSeconds * 1000,
-    sweepIntervalMs: 5000,
+    sweepIntervalMs: Math.min(5000, heartbeatIntervalMs),
     heartbeatIntervalMs,
     fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
   });
