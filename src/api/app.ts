@@ -21,6 +21,8 @@ const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
+    // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
+    forceCloseConnections: true,
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();

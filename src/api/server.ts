@@ -23,6 +23,8 @@ export const VERSION = '0.1.0';
 export interface ServerOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Keep retrying (with backoff, logging each attempt) while the database does not answer. */
+  retryDatabase?: boolean;
   /** Called once with the admin token when this start created it. */
   onAdminTokenCreated?: (token: string) => void;
 }
@@ -49,7 +51,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${newId().slice(-6)}`;
   const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken);
   if (created) options.onAdminTokenCreated?.(adminToken);
-  const store = await Store.open(config.database);
+  const store = await Store.open(config.database, {
+    poolMax: config.databasePoolMax,
+    ...(options.retryDatabase
+      ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
+      : {}),
+  });
   const events = new TypedEmitter<SchedulerEvents>();
   let dispatcher: Dispatcher | null = null;
   const wake = () => dispatcher?.wake();

@@ -75,5 +75,7 @@ export function executionCommand(): Command {
         }
       }
     });
+  // Connection flags are listed in every subcommand's --help, not only the parent's.
+  for (const sub of execution.commands) addClientOptions(sub);
   return execution;
 }

@@ -20,7 +20,7 @@ interface ExecutorFlags {
   labels?: string;
   capacity: string;
   ca?: string;
-  runner: string[];
+  runner?: string[];
 }
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -35,7 +35,7 @@ export function executorCommand(): Command {
     .option('--labels <k=v,...>', 'labels tasks can select, e.g. zone=a,gpu=true')
     .option('--capacity <n>', 'executions at once', '4')
     .option('--ca <file>', 'extra CA certificate (PEM) to trust for https/wss servers')
-    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', (path: string, paths: string[]) => [...paths, path], [] as string[])
+    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', (path: string, paths: string[] = []) => [...paths, path])
     .addHelpText(
       'after',
       '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts',
@@ -61,7 +61,7 @@ export function executorCommand(): Command {
         throw new CliError((error as Error).message, 2);
       }
       const log: Log = (level, message) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
-      const runners = await runnersFor(flags.runner, log);
+      const runners = await runnersFor(flags.runner ?? [], log);
       const executor = new ExecutorClient({
         servers,
         token,
@@ -91,21 +91,22 @@ export function executorCommand(): Command {
 /** The built-in runners this machine can serve, with the --runner modules over them. */
 async function runnersFor(modules: string[], log: Log): Promise<Runner[]> {
   // Plugins load first: a bad module fails the command before anything else happens.
-  const plugins: Runner[] = [];
+  const plugins = new Map<string, { runner: Runner; path: string }>();
   for (const path of modules) {
-    const plugin = await loadRunnerModule(path);
-    if (plugins.some((other) => other.type === plugin.type)) throw new CliError(`--runner ${path}: another --runner module already runs type '${plugin.type}'`, 2);
-    if (!(taskTypes as readonly string[]).includes(plugin.type)) {
-      log('warn', `runner '${plugin.type}' from ${path} will receive no work: the server only sends ${taskTypes.join(', ')} tasks`);
+    const runner = await loadRunnerModule(path);
+    const other = plugins.get(runner.type);
+    if (other) throw new CliError(`--runner ${path}: ${other.path} already runs type '${runner.type}'`, 2);
+    if (!(taskTypes as readonly string[]).includes(runner.type)) {
+      log('warn', `runner '${runner.type}' from ${path} will receive no work: the server only sends ${taskTypes.join(', ')} tasks`);
     }
-    plugins.push(plugin);
+    plugins.set(runner.type, { runner, path });
   }
   const builtIn = await availableRunners();
-  const runners = [...builtIn.filter((runner) => !plugins.some((plugin) => plugin.type === runner.type)), ...plugins];
-  for (const plugin of plugins) {
-    const replaced = builtIn.some((runner) => runner.type === plugin.type);
-    log('info', `runner '${plugin.type}' loaded from ${modules[plugins.indexOf(plugin)]}${replaced ? ' (replaces the built-in one)' : ''}`);
+  for (const { runner, path } of plugins.values()) {
+    const replaces = builtIn.some((candidate) => candidate.type === runner.type);
+    log('info', `runner '${runner.type}' loaded from ${path}${replaces ? ' (replaces the built-in one)' : ''}`);
   }
+  const runners = [...builtIn.filter((runner) => !plugins.has(runner.type)), ...[...plugins.values()].map((plugin) => plugin.runner)];
   if (!runners.some((runner) => runner.type === 'docker')) log('info', 'docker runner unavailable: no docker engine answered `docker info`; docker tasks go to other executors');
   return runners;
 }
@@ -143,5 +144,7 @@ export function executorTokenCommand(): Command {
       await client(sub).request('DELETE', `/executor-tokens/${id}`);
       process.stdout.write(`revoked ${id}\n`);
     });
+  // Connection flags are listed in every subcommand's --help, not only the parent's.
+  for (const sub of command.commands) addClientOptions(sub);
   return command;
 }

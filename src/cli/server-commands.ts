@@ -30,6 +30,7 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
     flags: { port: flags.port, host: flags.host, database: flags.database, data_dir: flags.dataDir, log_level: flags.logLevel },
   });
   const server = await createServer(config, {
+    retryDatabase: true,
     onAdminTokenCreated: (token) => {
       process.stdout.write(
         `\n  First start: an admin token was created. It is shown only this once:\n\n    ${token}\n\n` +

@@ -219,5 +219,7 @@ export function taskCommand(): Command {
       await api.request('DELETE', `/tasks/${await resolveTaskId(api, idOrName)}`);
       process.stdout.write(`deleted ${idOrName}\n`);
     });
+  // Connection flags are listed in every subcommand's --help, not only the parent's.
+  for (const sub of task.commands) addClientOptions(sub);
   return task;
 }

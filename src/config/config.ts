@@ -11,6 +11,8 @@ export interface Config {
   readonly host: string;
   /** sqlite:./data/cronfleet.db (default), later postgres:// or mysql:// */
   readonly database: string;
+  /** Connections per instance to PostgreSQL/MySQL (SQLite uses one). */
+  readonly databasePoolMax: number;
   readonly dataDir: string;
   readonly adminToken: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -38,6 +40,7 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'port', kind: 'port', fallback: 8080 },
   { path: 'host', kind: 'string', fallback: '0.0.0.0' },
   { path: 'database', kind: 'nullable', fallback: null },
+  { path: 'database_pool_max', kind: 'count', fallback: 10 },
   { path: 'data_dir', kind: 'string', fallback: './data' },
   { path: 'admin_token', kind: 'nullable', fallback: null },
   { path: 'log_level', kind: 'level', fallback: 'info' },
@@ -93,6 +96,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     port: get('port'),
     host: get('host'),
     database: get<string | null>('database') ?? `sqlite:${join(dataDir, 'cronfleet.db')}`,
+    databasePoolMax: get('database_pool_max'),
     dataDir,
     adminToken: get('admin_token'),
     logLevel: get('log_level'),

@@ -6,8 +6,7 @@
 //
 // Links exist on every instance (any of them may become leader and dispatch). Health
 // checks run on the leader only: one prober means the health columns have one writer.
-import type { Execution } from '../domain/execution.ts';
-import { isTerminal, type FinishStatus } from '../domain/execution.ts';
+import { isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { taskTypes } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
@@ -50,6 +49,8 @@ export class HttpExecutors {
   readonly #known = new Map<string, Executor>();
   readonly #detach = new Map<string, () => void>();
   readonly #pushes = new Set<Promise<void>>();
+  /** When each push under way was sent: the start of its execution once the executor takes it. */
+  readonly #sentAt = new Map<string, number>();
   /** Callbacks about one execution are applied one at a time (log seq numbers follow each other). */
   readonly #callbacks = new Map<string, Promise<unknown>>();
   readonly #closing = new AbortController();
@@ -175,19 +176,22 @@ export class HttpExecutors {
       await this.#markStarted(execution);
     } else {
       // end_time is not used: times come from the server's clock, executor clocks drift.
+      // A report may beat the reply to the push: the start is then the push's.
       await completeExecution(this.#deps, executionId, report.status as FinishStatus, {
         exitCode: report.exit_code ?? null,
         result: report.result ?? null,
         error: report.error ?? null,
+        startTime: execution.startTime ?? this.#sentAt.get(executionId) ?? null,
       });
     }
     return (await store.executions.get(executionId))!;
   }
 
+  /** The start of an execution is when its push was sent (if known here), else now. */
   async #markStarted(execution: Execution): Promise<void> {
     if (execution.startTime !== null) return;
     const now = this.#deps.clock.now();
-    await this.#deps.store.executions.markStarted(execution.id, now, now);
+    await this.#deps.store.executions.markStarted(execution.id, this.#sentAt.get(execution.id) ?? now, now);
     this.#deps.events.emit('execution.started', { executionId: execution.id });
   }
 
@@ -219,17 +223,25 @@ export class HttpExecutors {
 
   async #run(baseUrl: string, task: RunTask): Promise<void> {
     const callbackUrl = `${this.#options.publicUrl()}/api/v1/executions/${task.id}/callback`;
+    this.#sentAt.set(task.id, this.#deps.clock.now());
     try {
-      await this.#post(`${baseUrl}/run`, { ...task, callback_url: callbackUrl });
+      const failure = await this.#post(`${baseUrl}/run`, { ...task, callback_url: callbackUrl }).then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
+      if (failure === null) {
+        // A 2xx reply means the executor took the work: it started, unless a callback said so first.
+        const execution = await this.#deps.store.executions.get(task.id);
+        if (execution?.status === 'running') await this.#markStarted(execution);
+      } else if (!this.#closing.signal.aborted) {
+        // (When shutting down the execution stays running: a callback or the leader's deadline sweep ends it.)
+        await completeExecution(this.#deps, task.id, 'failed', { error: `push to ${baseUrl}/run failed: ${messageOf(failure.error)}`, reason: 'push_failed' });
+      }
     } catch (error) {
-      // Shutting down: the execution stays running; the leader's deadline sweep ends it if no callback comes.
-      if (this.#closing.signal.aborted) return;
-      await completeExecution(this.#deps, task.id, 'failed', { error: `push to ${baseUrl}/run failed: ${messageOf(error)}`, reason: 'push_failed' }).catch(this.#options.onError);
-      return;
+      this.#options.onError(error);
+    } finally {
+      this.#sentAt.delete(task.id);
     }
-    // A 2xx reply means the executor took the work: its start, unless a callback said so first.
-    const execution = await this.#deps.store.executions.get(task.id).catch(() => null);
-    if (execution?.status === 'running') await this.#markStarted(execution).catch(this.#options.onError);
   }
 
   async #stop(baseUrl: string, id: string, action: 'stop' | 'kill' | 'timeout'): Promise<void> {

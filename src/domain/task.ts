@@ -277,7 +277,8 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     throw invalid('status', "must be 'active' or 'paused'", body.status);
   }
   const name = text('name', body.name, '', 128);
-  if (!NAME_PATTERN.test(name)) throw invalid('name', 'is required: 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);
+  if (body.name === undefined || body.name === null || name === '') throw invalid('name', 'is required');
+  if (!NAME_PATTERN.test(name)) throw invalid('name', 'must be 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);
   const timezone = text('timezone', body.timezone, taskDefaults.timezone, 64);
   assertTimezone(timezone);
   const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === ''

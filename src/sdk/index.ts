@@ -20,6 +20,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 
 export type { HandlerContext, HandlerFunction } from '../executor/runners/handler.ts';
 export type { RunContext, RunOutcome, Runner } from '../executor/runners/runner.ts';
+export { availableRunners, defaultRunners } from '../executor/runners/index.ts';
 
 export interface ExecutorOptions {
   /** Server base URL (http:// or https://), or several to fail over between. */
@@ -33,7 +34,7 @@ export interface ExecutorOptions {
   /** Executions run at once. Default: 4. */
   capacity?: number;
   /** Handler name → function; a task with `"handler": "<name>"` runs that function. */
-  handlers: Record<string, HandlerFunction<any, any>>;
+  handlers: Record<string, HandlerFunction>;
   /** More runners to offer besides the handlers (e.g. defaultRunners() for command tasks). */
   runners?: Runner[];
   /** Stable identity across restarts, so a restarted process is reconciled. Default: `<hostname>:<name>`. */
@@ -55,8 +56,8 @@ export interface RunningExecutor {
  * Types a handler's parameters and result. Only types: parameters are whatever the
  * task and its trigger carry, so validate them in the handler if they come from people.
  */
-export function defineHandler<P = Record<string, unknown>, R = unknown>(handler: (context: HandlerContext<P>) => R | Promise<R>): HandlerFunction<any, R> {
-  return handler as HandlerFunction<any, R>;
+export function defineHandler<P = Record<string, unknown>, R = unknown>(handler: (context: HandlerContext<P>) => R | Promise<R>): HandlerFunction<Record<string, unknown>, R> {
+  return handler as unknown as HandlerFunction<Record<string, unknown>, R>;
 }
 
 export function startExecutor(options: ExecutorOptions): RunningExecutor {
@@ -68,7 +69,7 @@ export function startExecutor(options: ExecutorOptions): RunningExecutor {
     instanceId: options.instanceId ?? `${hostname()}:${options.name}`,
     labels: options.labels ?? {},
     capacity: resolved.capacity,
-    runners: [...(options.runners ?? []).filter((runner) => runner.type !== 'handler'), handlerRunner(options.handlers)],
+    runners: [...resolved.runners, handlerRunner(options.handlers)],
     version: `${packageVersion()}+sdk`,
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -95,7 +96,7 @@ export function startExecutor(options: ExecutorOptions): RunningExecutor {
 }
 
 /** Checks what a type checker cannot; fails at once with the option's name. */
-function resolveOptions(options: ExecutorOptions): { servers: string[]; capacity: number } {
+function resolveOptions(options: ExecutorOptions): { servers: string[]; capacity: number; runners: Runner[] } {
   const servers = typeof options.server === 'string' ? [options.server] : [...(options.server ?? [])];
   if (servers.length === 0) throw invalid('server', 'is required: the server URL, e.g. http://scheduler:8080');
   for (const server of servers) {
@@ -112,7 +113,9 @@ function resolveOptions(options: ExecutorOptions): { servers: string[]; capacity
   const capacity = options.capacity ?? 4;
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) throw invalid('capacity', `must be an integer from 1 to 10000, got ${capacity}`);
   if (typeof options.handlers !== 'object' || options.handlers === null) throw invalid('handlers', 'is required: an object of handler name → function');
-  return { servers, capacity };
+  const runners = options.runners ?? [];
+  if (runners.some((runner) => runner.type === 'handler')) throw invalid('runners', "must not hold a 'handler' runner: pass the functions as 'handlers' instead");
+  return { servers, capacity, runners };
 }
 
 function invalid(option: string, message: string): CronfleetError {

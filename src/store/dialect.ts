@@ -1,23 +1,32 @@
 // One interface, several dialects: everything dialect-specific lives here as data or
 // small functions, so repositories never branch on the database's name.
-import { Kysely, type InsertQueryBuilder, type InsertResult } from 'kysely';
 import { resolve } from 'node:path';
+import { Kysely, MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
 import { CronfleetError } from '../protocol/errors.ts';
-import { openSqlite } from './sqlite.ts';
 import type { Database } from './schema.ts';
+import { openSqlite } from './sqlite.ts';
+
+type ColumnType = 'varchar(64)' | 'varchar(255)' | 'text' | 'bigint' | Expression<unknown>;
 
 export interface ColumnTypes {
-  id: 'varchar(64)';
-  shortText: 'varchar(255)';
-  longText: 'text';
-  bigint: 'bigint';
+  id: ColumnType;
+  shortText: ColumnType;
+  /** Unbounded text (MySQL's TEXT stops at 64 KiB, so it gets LONGTEXT). */
+  longText: ColumnType;
+  bigint: ColumnType;
 }
 
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
 export interface DialectInfo {
-  name: 'sqlite' | 'postgres' | 'mysql';
+  name: DialectName;
   types: ColumnTypes;
   /** Adds "skip rows that collide with a unique key" to an insert. */
   ignoreConflicts<O>(query: InsertQueryBuilder<Database, keyof Database, O>): InsertQueryBuilder<Database, keyof Database, O>;
+  /** The database's clock in epoch ms: leases are judged by it, never by comparing machines. */
+  now(db: Kysely<Database>): Promise<number>;
 }
 
 export interface OpenedDatabase {
@@ -26,22 +35,71 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-const portableTypes: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
-
-/** Opens `sqlite:./path`, a bare file path, or (later) postgres:// and mysql:// URLs. */
-export function openDatabase(url: string): OpenedDatabase {
-  if (url.startsWith('sqlite:') || !url.includes('://')) {
-    const path = url.replace(/^sqlite:(\/\/)?/, '');
-    const { dialect } = openSqlite(path === ':memory:' ? path : resolve(path));
-    const db = new Kysely<Database>({ dialect });
-    return {
-      db,
-      dialect: { name: 'sqlite', types: portableTypes, ignoreConflicts: (query) => query.onConflict((conflict) => conflict.doNothing()) },
-      close: () => db.destroy(),
-    };
-  }
-  const scheme = url.split('://')[0];
-  throw new CronfleetError('invalid_config', `database: '${scheme}' is not supported yet; use sqlite:./data/cronfleet.db`, { key: 'database' });
+export interface PoolOptions {
+  max: number;
 }
 
-export type { InsertResult };
+const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
+const onConflictDoNothing = <O>(query: InsertQueryBuilder<Database, keyof Database, O>) => query.onConflict((conflict) => conflict.doNothing());
+
+// BIGINT columns hold epoch milliseconds, well inside the safe integer range.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function dialectOf(url: string): DialectName {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
+  if (url.startsWith('sqlite:') || !url.includes('://')) return 'sqlite';
+  throw new CronfleetError('invalid_config', `database: unsupported URL scheme in '${redact(url)}'; use sqlite:./data/cronfleet.db, postgres://… or mysql://…`, { key: 'database' });
+}
+
+/** Opens `sqlite:./path` (or a bare path), `postgres://…` or `mysql://…`. */
+export function openDatabase(url: string, pool: PoolOptions = { max: 10 }): OpenedDatabase {
+  switch (dialectOf(url)) {
+    case 'sqlite': {
+      const path = url.replace(/^sqlite:(\/\/)?/, '');
+      const { dialect } = openSqlite(path === ':memory:' ? path : resolve(path));
+      const db = new Kysely<Database>({ dialect });
+      return {
+        db,
+        dialect: { name: 'sqlite', types: portable, ignoreConflicts: onConflictDoNothing, now: async () => Date.now() },
+        close: () => db.destroy(),
+      };
+    }
+    case 'postgres': {
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000 }) }) });
+      return {
+        db,
+        dialect: {
+          name: 'postgres',
+          types: portable,
+          ignoreConflicts: onConflictDoNothing,
+          now: async (kysely) => Number((await sql<{ now: number }>`select (extract(epoch from clock_timestamp()) * 1000)::bigint as now`.execute(kysely)).rows[0]!.now),
+        },
+        close: () => db.destroy(),
+      };
+    }
+    case 'mysql': {
+      const mysqlUrl = url.replace(/^mariadb:/, 'mysql:');
+      const db = new Kysely<Database>({
+        dialect: new MysqlDialect({
+          pool: createMysqlPool({ uri: mysqlUrl, connectionLimit: pool.max, supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4', connectTimeout: 10_000, timezone: 'Z' }),
+        }),
+      });
+      return {
+        db,
+        dialect: {
+          name: 'mysql',
+          types: { ...portable, longText: sql`longtext` },
+          ignoreConflicts: (query) => query.ignore(),
+          now: async (kysely) => Number((await sql<{ now: number }>`select cast(unix_timestamp(now(3)) * 1000 as signed) as now`.execute(kysely)).rows[0]!.now),
+        },
+        close: () => db.destroy(),
+      };
+    }
+  }
+}
+
+/** A URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}

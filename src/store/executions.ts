@@ -85,14 +85,13 @@ export class ExecutionRepository {
     if (query.taskId) base = base.where('executions.task_id', '=', query.taskId);
     if (query.status) base = base.where('executions.status', '=', query.status);
     if (query.executorId) base = base.where('executions.executor_id', '=', query.executorId);
-    const ids = base.select('executions.id');
-    const [rows, count] = await Promise.all([
-      this.#selectWithTask()
-        .where('executions.id', 'in', ids.orderBy('executions.id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize))
-        .orderBy('executions.id', 'desc')
-        .execute(),
+    // Page the ids first (MySQL cannot LIMIT inside IN), then fetch those rows with their task.
+    const [page, count] = await Promise.all([
+      base.select('executions.id').orderBy('executions.id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
+    const ids = page.map((row) => row.id);
+    const rows = ids.length === 0 ? [] : await this.#selectWithTask().where('executions.id', 'in', ids).orderBy('executions.id', 'desc').execute();
     return { items: rows.map(rowToExecution), total: toNumber(count?.total ?? 0) };
   }
 

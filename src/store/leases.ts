@@ -1,6 +1,7 @@
 // Leader lease with a fencing token. The token only grows: each change of holder
 // increments it, so a deposed leader's writes (checked against the token) are refused.
 import type { Kysely, Transaction } from 'kysely';
+import type { DialectInfo } from './dialect.ts';
 import { toNumber } from './json.ts';
 import type { Database } from './schema.ts';
 
@@ -12,12 +13,16 @@ export interface LeaseGrant {
 
 export class LeaseRepository {
   readonly #db: Kysely<Database>;
-  /** The database's clock: lease expiry is never judged by comparing machines' clocks. */
-  readonly now: () => number;
+  readonly #dialect: DialectInfo;
 
-  constructor(db: Kysely<Database>, now: () => number) {
+  constructor(db: Kysely<Database>, dialect: DialectInfo) {
     this.#db = db;
-    this.now = now;
+    this.#dialect = dialect;
+  }
+
+  /** The database's clock: lease expiry is never judged by comparing machines' clocks. */
+  now(): Promise<number> {
+    return this.#dialect.now(this.#db);
   }
 
   /**
@@ -25,13 +30,15 @@ export class LeaseRepository {
    * grant we hold afterwards, or null when another holder's lease is still valid.
    */
   async acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | null> {
-    const now = this.now();
+    const now = await this.now();
     return this.#db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
       const expiresAt = now + ttlMs;
       if (!current) {
-        const inserted = await trx.insertInto('leases').values({ name, holder, token: 1, expires_at: expiresAt }).onConflict((c) => c.doNothing()).executeTakeFirst();
-        return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1 ? { holder, token: 1, expiresAt } : null;
+        // Two instances may insert at once: the unique name lets one win; read who did.
+        await this.#dialect.ignoreConflicts(trx.insertInto('leases').values({ name, holder, token: 1, expires_at: expiresAt }) as never).execute();
+        const created = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+        return created?.holder === holder ? { holder, token: toNumber(created.token), expiresAt } : null;
       }
       const token = toNumber(current.token);
       const ours = current.holder === holder;
@@ -59,7 +66,7 @@ export class LeaseRepository {
 
   /** Inside a transaction: true while `token` is still the valid lease. */
   async holds(trx: Transaction<Database>, name: string, holder: string, token: number): Promise<boolean> {
-    const now = this.now();
+    const now = await this.#dialect.now(trx);
     const row = await trx
       .selectFrom('leases')
       .select('token')

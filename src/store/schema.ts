@@ -3,6 +3,7 @@
 export interface TasksTable {
   id: string;
   name: string;
+  live_name: string | null;
   description: string;
   tags: string;
   cron_expression: string | null;

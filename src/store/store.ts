@@ -2,7 +2,7 @@
 // multi-table steps that must be one transaction.
 import type { Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
-import { openDatabase, type DialectInfo } from './dialect.ts';
+import { openDatabase, redact, type DialectInfo } from './dialect.ts';
 import { ExecutionRepository, type NewExecution } from './executions.ts';
 import { ExecutorTokenRepository } from './executor-tokens.ts';
 import { ExecutorRepository } from './executors.ts';
@@ -12,6 +12,19 @@ import { LogRepository } from './logs.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
+
+export interface OpenOptions {
+  poolMax?: number;
+  /** Called before each wait when the database did not answer; without it, open fails at once. */
+  retry?: (error: Error, attempt: number, delayMs: number) => void;
+}
+
+function describeOpenError(url: string, error: unknown): Error {
+  if (error instanceof CronfleetError) return error;
+  const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const message = inner instanceof Error ? inner.message || inner.name : String(inner);
+  return new CronfleetError('unavailable', `cannot open the database ${redact(url)}: ${message}`, {}, { cause: error });
+}
 
 export interface Fence {
   lease: string;
@@ -50,22 +63,31 @@ export class Store {
     this.executions = new ExecutionRepository(db, dialect);
     this.executors = new ExecutorRepository(db);
     this.executorTokens = new ExecutorTokenRepository(db);
-    // SQLite lives on this machine, so its clock is ours; other dialects read now() in SQL.
-    this.leases = new LeaseRepository(db, () => Date.now());
+    this.leases = new LeaseRepository(db, dialect);
     this.logs = new LogRepository(db, dialect);
     this.loadBalance = new LoadBalanceStateRepository(db);
   }
 
-  /** Opens the database and brings its schema up to date. */
-  static async open(url: string): Promise<Store> {
-    const opened = openDatabase(url);
-    try {
-      await migrate(opened.db, opened.dialect);
-    } catch (error) {
-      await opened.close();
-      throw error;
+  /**
+   * Opens the database and brings its schema up to date. With `retry`, an unreachable
+   * database is retried with backoff (1 s doubling to 30 s) until it answers; a database
+   * newer than the code is never retried.
+   */
+  static async open(url: string, options: OpenOptions = {}): Promise<Store> {
+    for (let attempt = 1; ; attempt++) {
+      const opened = openDatabase(url, { max: options.poolMax ?? 10 });
+      try {
+        await migrate(opened.db, opened.dialect);
+        return new Store(opened.db, opened.dialect, opened.close);
+      } catch (error) {
+        await opened.close().catch(() => {});
+        const fatal = error instanceof CronfleetError && error.code === 'database_newer_than_code';
+        if (!options.retry || fatal) throw describeOpenError(url, error);
+        const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+        options.retry(describeOpenError(url, error), attempt, delayMs);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
     }
-    return new Store(opened.db, opened.dialect, opened.close);
   }
 
   /**

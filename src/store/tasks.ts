@@ -76,7 +76,7 @@ export class TaskRepository {
   async setStatus(id: string, status: TaskStatus, nextFireAt: number | null, now: number): Promise<Task | null> {
     await this.#db
       .updateTable('tasks')
-      .set({ status, next_fire_at: nextFireAt, updated_at: now, ...(status === 'deleted' ? { deleted_at: now } : {}) })
+      .set({ status, next_fire_at: nextFireAt, updated_at: now, ...(status === 'deleted' ? { deleted_at: now, live_name: null } : {}) })
       .where('id', '=', id)
       .where('status', '!=', 'deleted')
       .execute();
@@ -130,7 +130,7 @@ export class TaskRepository {
   }
 
   async #assertNameFree(name: string, exceptId: string | null): Promise<void> {
-    let query = this.#db.selectFrom('tasks').select('id').where('name', '=', name);
+    let query = this.#db.selectFrom('tasks').select('id').where('live_name', '=', name);
     if (exceptId) query = query.where('id', '!=', exceptId);
     const clash = await query.executeTakeFirst();
     if (clash) throw new CronfleetError('name_taken', `a task named '${name}' already exists`, { field: 'name', value: name, task_id: clash.id });
@@ -149,6 +149,7 @@ async function writeExecutors(trx: Transaction<Database>, taskId: string, defini
 function definitionColumns(definition: TaskDefinition) {
   return {
     name: definition.name,
+    live_name: definition.name,
     description: definition.description,
     tags: toJson(definition.tags),
     cron_expression: definition.cronExpression,

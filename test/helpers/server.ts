@@ -1,6 +1,6 @@
 // Starts a real server (real SQLite file in a temp dir, real HTTP on loopback), with an
 // optional local executor, for tests. Everything is torn down by close().
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -9,6 +9,7 @@ import { startLocalExecutor, type LocalExecutor } from '../../src/cli/local-exec
 import { loadConfig } from '../../src/config/config.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { OutputLimits } from '../../src/executor/output.ts';
+import { removeTestData, testDatabaseUrl } from './database.ts';
 
 export interface TestServer {
   server: Server;
@@ -33,7 +34,8 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cronfleet-test-'));
-  const config = loadConfig({ env: { CRONFLEET_LOG_LEVEL: 'silent', ...options.env }, flags: { port: 0, host: '127.0.0.1', data_dir: dataDir }, file: undefined });
+  const database = await testDatabaseUrl(dataDir);
+  const config = loadConfig({ env: { CRONFLEET_LOG_LEVEL: 'silent', ...options.env }, flags: { port: 0, host: '127.0.0.1', data_dir: dataDir, database }, file: undefined });
   const server = await createServer(config, { ...(options.clock ? { clock: options.clock } : {}), logger: pino({ level: 'silent' }) });
   const url = await server.listen();
   const executor =
@@ -71,7 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close(closeOptions = {}) {
       await executor?.stop();
       await server.close();
-      if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!closeOptions.keepData && !options.dataDir) await removeTestData(dataDir);
     },
   };
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { removeTestData } from '../helpers/database.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { createTask, executions } from './helpers.ts';
 
@@ -31,7 +32,7 @@ async function missTenFires(policy: string): Promise<Array<Record<string, any>>>
       await second.close({ keepData: true });
     }
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeTestData(dataDir);
   }
 }
 

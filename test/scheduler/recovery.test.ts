@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createTask, eventually, executions } from './helpers.ts';
 
@@ -13,7 +14,7 @@ describe('nothing stays running forever', () => {
   let dataDir: string;
   afterEach(async () => {
     await t.close({ keepData: true });
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeTestData(dataDir);
   });
 
   it('an execution left running by a crashed process fails as executor_lost on restart, and is retried', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { parseTaskDefinition } from '../../src/domain/task.ts';
 import type { NewExecution } from '../../src/store/executions.ts';
 import { migrationNames } from '../../src/store/migrate.ts';
 import { Store } from '../../src/store/store.ts';
+import { removeTestData, testDatabaseUrl } from '../helpers/database.ts';
 
 const T0 = Date.parse('2026-01-05T00:00:00.000Z');
 
@@ -21,13 +22,13 @@ describe('the exactly-once fire ledger', () => {
   let taskId: string;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cronfleet-ledger-'));
-    store = await Store.open(`sqlite:${join(dir, 'db.sqlite')}`);
+    store = await Store.open(await testDatabaseUrl(dir));
     taskId = newId();
     await store.tasks.create(taskId, parseTaskDefinition({ name: 'ledger', cron_expression: '* * * * * *', command: 'true' }), 'active', T0 + 1000, T0);
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await removeTestData(dir);
   });
 
   it('a second execution for the same (task, instant) is dropped by the unique key', async () => {
@@ -69,20 +70,20 @@ describe('the exactly-once fire ledger', () => {
 describe('migrations', () => {
   it('refuse a database that is newer than the code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cronfleet-migrate-'));
-    const url = `sqlite:${join(dir, 'db.sqlite')}`;
+    const url = await testDatabaseUrl(dir);
     try {
       const store = await Store.open(url);
       await store.db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() } as never).execute();
       await store.close();
       await assert.rejects(Store.open(url), { code: 'database_newer_than_code' });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await removeTestData(dir);
     }
   });
 
   it('run once: opening an up-to-date database again changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cronfleet-migrate-'));
-    const url = `sqlite:${join(dir, 'db.sqlite')}`;
+    const url = await testDatabaseUrl(dir);
     try {
       await (await Store.open(url)).close();
       const again = await Store.open(url);
@@ -90,7 +91,7 @@ describe('migrations', () => {
       assert.equal(rows.length, migrationNames.length);
       await again.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await removeTestData(dir);
     }
   });
 });

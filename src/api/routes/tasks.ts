@@ -34,7 +34,10 @@ export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     app.post('/tasks/:id/pause', { schema: { tags, summary: 'Pause a task', params: IdParams } }, async (request) => taskToWire(await context.tasks.pause(request.params.id)));
     app.post('/tasks/:id/resume', { schema: { tags, summary: 'Resume a task', params: IdParams } }, async (request) => taskToWire(await context.tasks.resume(request.params.id)));
 
-    app.post('/tasks/:id/trigger', { schema: { tags, summary: 'Run a task now, with parameters merged over its own', params: IdParams, body: TriggerBody } }, async (request, reply) => {
+    const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
+      request.body ??= {}; // `curl -X POST …/trigger` with no body means "no overrides"
+    };
+    app.post('/tasks/:id/trigger', { schema: { tags, summary: 'Run a task now, with parameters merged over its own', params: IdParams, body: TriggerBody }, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
       const execution = await context.tasks.trigger(request.params.id, request.body?.parameters ?? {});
       return reply.status(202).send(executionToWire(execution));
     });

@@ -14,6 +14,8 @@ export interface HandlerContext<P = Record<string, unknown>> {
   /** ISO instant the execution was scheduled for (the trigger time for manual runs). */
   scheduledTime: string;
   trigger: string;
+  /** For a broadcast task, which of the executors' runs this is; null otherwise. */
+  shard: { index: number; total: number } | null;
   /** The task's parameters merged with the trigger's; not validated against P at run time. */
   parameters: P;
   /** Aborted on stop, kill or timeout (`signal.reason` says which): stop work when it fires. */
@@ -33,7 +35,7 @@ const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** The task_update carrying the result must stay under the protocol's 1 MiB message limit. */
 const MAX_RESULT_BYTES = 256 * 1024;
 
-export function handlerRunner(handlers: Record<string, HandlerFunction<any, unknown>>): Runner {
+export function handlerRunner(handlers: Record<string, HandlerFunction>): Runner {
   for (const [name, handler] of Object.entries(handlers)) {
     if (!HANDLER_NAME.test(name)) {
       throw new CronfleetError('invalid_config', `handler name '${name}' is not valid: use 1–128 letters, digits, _ . : - starting with a letter or digit`, { handler: name });
@@ -57,7 +59,7 @@ export function handlerRunner(handlers: Record<string, HandlerFunction<any, unkn
   };
 }
 
-async function runHandler(context: RunContext, name: string, handler: HandlerFunction<any, unknown>): Promise<RunOutcome> {
+async function runHandler(context: RunContext, name: string, handler: HandlerFunction): Promise<RunOutcome> {
   const { task, output, signal } = context;
   // Once run() returns, the agent finishes the output; a handler that keeps logging
   // after that (it ignored the abort, or left work running) must not write into it.
@@ -72,6 +74,7 @@ async function runHandler(context: RunContext, name: string, handler: HandlerFun
     attempt: task.attempt,
     scheduledTime: task.scheduled_time,
     trigger: task.trigger,
+    shard: task.shard ?? null,
     parameters: task.parameters,
     signal,
     log: (text) => line('stdout', String(text)),

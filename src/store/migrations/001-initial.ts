@@ -7,7 +7,10 @@ export async function up(db: Kysely<unknown>, types: ColumnTypes): Promise<void>
   await db.schema
     .createTable('tasks')
     .addColumn('id', id, (c) => c.primaryKey())
-    .addColumn('name', shortText, (c) => c.notNull().unique())
+    .addColumn('name', shortText, (c) => c.notNull())
+    // The name while the task is not deleted, NULL after: names are unique among live
+    // tasks, and a deleted task's name can be used again.
+    .addColumn('live_name', shortText, (c) => c.unique())
     .addColumn('description', longText, (c) => c.notNull())
     .addColumn('tags', longText, (c) => c.notNull())
     .addColumn('cron_expression', shortText)

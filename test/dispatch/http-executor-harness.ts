@@ -1,0 +1,145 @@
+// A real HTTP executor for tests: a node:http server on loopback. /run records the
+// RunTask, answers 202 and, a moment later, calls the execution's callback_url with what
+// `outcome` says (nothing when it returns null: the test reports itself). /stop records
+// the request. /health answers 200, or 500 while `healthy` is false.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const WAIT_LIMIT_MS = 20_000;
+
+export interface RunRequest {
+  id: string;
+  attempt: number;
+  task_id: string;
+  task_name: string;
+  type: string;
+  parameters: Record<string, unknown>;
+  callback_url: string;
+  [field: string]: unknown;
+}
+
+export interface StopRequest {
+  id: string;
+  action: string;
+}
+
+export type CallbackBody = Record<string, unknown>;
+
+export class HttpExecutorHarness {
+  readonly runs: RunRequest[] = [];
+  readonly stops: StopRequest[] = [];
+  healthChecks = 0;
+  healthy = true;
+  /** Status code /run answers with (a non-2xx one is a refused push). */
+  runStatus = 202;
+  /** The callback secret given at registration (tests set it). */
+  secret = '';
+  outcome: (run: RunRequest) => CallbackBody | null = () => ({ status: 'success', result: { processed_records: 1000 }, logs: 'Task completed successfully', end_time: new Date().toISOString() });
+  readonly #server: Server;
+  readonly #waiters = new Set<() => void>();
+  readonly #callbacks = new Set<Promise<unknown>>();
+  readonly #callbackErrors: unknown[] = [];
+
+  private constructor() {
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+  }
+
+  static async start(): Promise<HttpExecutorHarness> {
+    const harness = new HttpExecutorHarness();
+    await new Promise<void>((resolve) => harness.#server.listen(0, '127.0.0.1', resolve));
+    return harness;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The registration body of seed 001 §5.2, pointed at this executor. */
+  registration(instanceId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { name: 'data-processor', instance_id: instanceId, base_url: this.url, health_check_url: `${this.url}/health`, metadata: { region: 'us-west-1', capacity: 10 }, ...extra };
+  }
+
+  /** Resolves with the run received for `executionId` (it may already have come). */
+  run(executionId: string): Promise<RunRequest> {
+    return this.#until(`a /run push of execution ${executionId}`, () => this.runs.find((run) => run.id === executionId));
+  }
+
+  stopOf(executionId: string): Promise<StopRequest> {
+    return this.#until(`a /stop push of execution ${executionId}`, () => this.stops.find((stop) => stop.id === executionId));
+  }
+
+  /** Calls an execution's callback as this executor would. */
+  async callback(run: Pick<RunRequest, 'callback_url'>, body: CallbackBody, secret: string | null = this.secret): Promise<{ status: number; body: any }> {
+    const response = await fetch(run.callback_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(secret === null ? {} : { authorization: `Bearer ${secret}` }) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** Stops the server; fails if one of the automatic callbacks was refused. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#callbacks]);
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#callbackErrors.length > 0) throw this.#callbackErrors[0];
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
+    if (request.method === 'GET' && request.url === '/health') {
+      this.healthChecks++;
+      response.writeHead(this.healthy ? 200 : 500).end(this.healthy ? 'ok' : 'sick');
+    } else if (request.method === 'POST' && request.url === '/run') {
+      const run = body as RunRequest;
+      this.runs.push(run);
+      response.writeHead(this.runStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: this.runStatus < 300 }));
+      const report = this.runStatus < 300 ? this.outcome(run) : null;
+      // Report after the 202 went out, as a real executor that runs the work would.
+      if (report) response.once('finish', () => this.#track(this.callback(run, report).then((result) => assert.equal(result.status, 200, JSON.stringify(result.body)))));
+    } else if (request.method === 'POST' && request.url === '/stop') {
+      this.stops.push(body as StopRequest);
+      response.writeHead(202).end();
+    } else {
+      response.writeHead(404).end();
+    }
+    for (const waiter of this.#waiters) waiter();
+  }
+
+  #track(callback: Promise<unknown>): void {
+    const tracked = callback.catch((error: unknown) => void this.#callbackErrors.push(error));
+    this.#callbacks.add(tracked);
+    void tracked.finally(() => this.#callbacks.delete(tracked));
+  }
+
+  #until<T>(what: string, read: () => T | undefined): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = read();
+        if (value === undefined) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, WAIT_LIMIT_MS);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** A URL on loopback where nothing listens (a port just freed). */
+export async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
