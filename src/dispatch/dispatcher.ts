@@ -30,6 +30,7 @@ export class Dispatcher {
   readonly #options: DispatcherOptions;
   readonly #routing: RoutingMemory;
   #timer: TimerHandle | null = null;
+  #lastPassAt = 0;
   #running = false;
   #again = false;
   #active = false;
@@ -102,7 +103,7 @@ export class Dispatcher {
         await this.#pass();
       } while (this.#again && this.#active);
     } catch (error) {
-      process.emitWarning(`dispatch pass failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.#events.emit('error', { error });
     } finally {
       this.#running = false;
       await this.#arm();
@@ -112,14 +113,15 @@ export class Dispatcher {
   async #arm(): Promise<void> {
     if (!this.#active) return;
     this.#timer?.cancel();
-    const now = this.#clock.now();
-    const earliest = await this.#store.executions.earliestRunAt(now).catch(() => null);
-    const delay = Math.min(this.#options.pollMs, earliest === null ? Infinity : earliest - now);
+    // Backoffs ending after the last pass looked; anything due before it was handled then.
+    const earliest = await this.#store.executions.earliestRunAt(this.#lastPassAt).catch(() => null);
+    const delay = Math.min(this.#options.pollMs, earliest === null ? Infinity : earliest - this.#clock.now());
     this.#timer = this.#clock.setTimer(delay, () => this.wake());
   }
 
   async #pass(): Promise<void> {
     const now = this.#clock.now();
+    this.#lastPassAt = now;
     const pending = await this.#store.executions.dispatchable(now, this.#options.batchSize);
     if (pending.length === 0) return;
     const executors = (await this.#store.executors.list()).filter((executor) => this.#gateway.isConnected(executor.id) && executor.status === 'online' && executor.isHealthy);

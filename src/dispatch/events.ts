@@ -9,6 +9,8 @@ export interface DispatchEvents {
   'execution.log': { executionId: string };
   'executor.connected': { executorId: string };
   'executor.disconnected': { executorId: string };
+  /** A background loop failed; it logs, backs off and keeps going. */
+  error: { error: unknown };
 }
 
 export class TypedEmitter<Events extends object> {

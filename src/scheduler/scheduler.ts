@@ -22,7 +22,6 @@ export interface SchedulerEvents extends DispatchEvents {
   fired: { tasks: FiredTask[] };
   'leader.elected': { token: number };
   'leader.deposed': Record<string, never>;
-  error: { error: unknown };
 }
 
 export class Scheduler {

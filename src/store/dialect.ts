@@ -37,6 +37,7 @@ export interface OpenedDatabase {
 
 export interface PoolOptions {
   max: number;
+  onIdleError?: (error: Error) => void;
 }
 
 const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
@@ -66,7 +67,11 @@ export function openDatabase(url: string, pool: PoolOptions = { max: 10 }): Open
       };
     }
     case 'postgres': {
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000 }) }) });
+      const pgPool = new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000 });
+      // An idle connection dropped by the server (a restart, a failover) must not crash
+      // the process: the pool replaces it and the next query reports any real outage.
+      pgPool.on('error', (error) => pool.onIdleError?.(error));
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pgPool }) });
       return {
         db,
         dialect: {

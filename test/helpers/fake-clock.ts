@@ -21,7 +21,13 @@ export class FakeClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer = { at: this.#now + Math.max(0, delayMs), order: this.#order++, callback };
+    // A timer already due runs on its own, as a real one would: async work that re-arms
+    // "now" after a test's advance() returned must not wait for the next advance().
+    if (delayMs <= 0) {
+      const handle = setImmediate(callback);
+      return { cancel: () => clearImmediate(handle) };
+    }
+    const timer = { at: this.#now + delayMs, order: this.#order++, callback };
     this.#timers.add(timer);
     return { cancel: () => this.#timers.delete(timer) };
   }
