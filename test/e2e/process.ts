@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { testDatabaseUrl } from '../helpers/database.ts';
 
 export const CLI = resolve(import.meta.dirname, '..', '..', 'bin', 'cronfleet');
 
@@ -15,7 +16,8 @@ export interface UpProcess {
 }
 
 export async function startUp(dataDir: string): Promise<UpProcess> {
-  const child = spawn(CLI, ['up', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
+  const database = await testDatabaseUrl(dataDir);
+  const child = spawn(CLI, ['up', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database', database, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CRONFLEET_ADMIN_TOKEN: '' },
   });

@@ -3,11 +3,12 @@
 // a crash in the middle of a run leaves nothing running.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
+import { removeTestData } from '../helpers/database.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { CLI, startUp, type UpProcess } from './process.ts';
 
@@ -18,7 +19,7 @@ describe('cronfleet up (real processes, real time)', () => {
   const processes: UpProcess[] = [];
   after(async () => {
     for (const up of processes) await up.stop('SIGKILL');
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) await removeTestData(dir);
   });
 
   it('runs a task every second, one success per second with none doubled or missed, until paused', async () => {
