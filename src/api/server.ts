@@ -9,7 +9,9 @@ import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { TypedEmitter } from '../dispatch/events.ts';
 import { ExecutorGateway } from '../dispatch/gateway.ts';
 import { HttpExecutors } from '../dispatch/http-executors.ts';
+import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
+import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
 import { ensureAdminToken } from './admin-token.ts';
 import { buildApp } from './app.ts';
@@ -53,20 +55,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   if (created) options.onAdminTokenCreated?.(adminToken);
   const store = await Store.open(config.database, {
     poolMax: config.databasePoolMax,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
     ...(options.retryDatabase
       ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
       : {}),
   });
   const events = new TypedEmitter<SchedulerEvents>();
-  let dispatcher: Dispatcher | null = null;
-  const wake = () => dispatcher?.wake();
+  // Assigned below; the wake-ups that read them only run once the server is up.
+  let dispatcher!: Dispatcher;
+  let scheduler!: Scheduler;
+  // New work for the leader: wake it here, or through the database when another instance leads.
+  const wake = () => {
+    dispatcher.wake();
+    if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
+  };
   const heartbeatIntervalMs = config.heartbeatIntervalSeconds * 1000;
+  const leaseRenewMs = config.leaseRenewSeconds * 1000;
   const gateway = new ExecutorGateway({ store, clock, events, wake }, { instanceId, heartbeatIntervalMs });
-  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500 });
-  const scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
+  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs: 3 * leaseRenewMs + 2000 });
+  const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
+  scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
     instanceId,
     leaseTtlMs: config.leaseTtlSeconds * 1000,
-    leaseRenewMs: config.leaseRenewSeconds * 1000,
+    leaseRenewMs,
     sweepIntervalMs: Math.min(5000, heartbeatIntervalMs),
     heartbeatIntervalMs,
     fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
@@ -74,6 +85,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // The URL HTTP executors call back on: configured, else this instance's listen address
   // (a wildcard host is replaced by the host name, which other machines can resolve).
   let listenedPort: number = config.port;
+  let listened = false;
   const publicUrl = () => {
     if (config.publicUrl !== null) return config.publicUrl;
     const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -108,7 +120,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   events.on('execution.finished', ({ status }) => metrics.finished.inc({ status }));
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
-  const tasks = new TaskService({ store, clock, scheduleChanged: () => scheduler.wake(), workAdded: wake });
+  const tasks = new TaskService({
+    store,
+    clock,
+    scheduleChanged: () => {
+      scheduler.wake();
+      if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
+    },
+    workAdded: wake,
+  });
+  store.signals.listen('cronfleet_dispatch', () => {
+    dispatcher.wake();
+    scheduler.wake();
+  });
+  const instanceHeartbeat = new InstanceHeartbeat(store, { instanceId, version: VERSION, intervalMs: leaseRenewMs, address: () => (listened ? publicUrl() : null), onError });
   const context: ApiContext = {
     store,
     clock,
@@ -126,7 +151,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   };
   const app = await buildApp(context, logger);
   await httpExecutors.attachAll();
+  await instanceHeartbeat.start();
   await scheduler.start();
+  delivery.start();
   let closed = false;
   return {
     app,
@@ -144,6 +171,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       listenedPort = port;
+      listened = true;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       return `http://${host}:${port}`;
     },
@@ -151,6 +179,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       if (closed) return;
       closed = true;
       await scheduler.stop();
+      await delivery.stop();
+      await instanceHeartbeat.stop();
       await app.close();
       await httpExecutors.close();
       await gateway.close();

@@ -5,14 +5,14 @@ import type { Clock, TimerHandle } from '../domain/clock.ts';
 import type { Execution } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
-import type { HttpSpec, Task } from '../domain/task.ts';
-import type { RunTask } from '../protocol/executor-messages.ts';
+import type { Task } from '../domain/task.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
 import { eligibleCandidates, noExecutorReason } from './eligibility.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { RoutingMemory } from './routing-memory.ts';
+import { runTask } from './run-task.ts';
 
 export interface DispatcherOptions {
   /** Safety poll: pending work is re-examined at least this often. */
@@ -20,6 +20,8 @@ export interface DispatcherOptions {
   /** Extra time past a task's timeout before an unreported execution counts as overdue. */
   deadlineGraceMs: number;
   batchSize: number;
+  /** An instance silent this long no longer counts as holding its executors' sockets. */
+  instanceTimeoutMs: number;
 }
 
 export class Dispatcher {
@@ -87,13 +89,29 @@ export class Dispatcher {
     if (execution.status === 'pending') {
       return completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'stopped on request', reason: 'stopped' });
     }
-    if (execution.status !== 'running') return false;
-    const delivered = execution.executorId !== null && this.#gateway.send(execution.executorId, { action: kill ? 'kill' : 'stop', tasks: [{ id: execution.id }] });
-    if (!delivered) {
-      // Its executor is not connected: nothing can stop the process, so end the record.
-      return completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'stopped on request; the executor was not connected', reason: 'stopped' });
+    if (execution.status !== 'running' || execution.executorId === null) return false;
+    const action = kill ? 'kill' : 'stop';
+    if (this.#gateway.send(execution.executorId, { action, tasks: [{ id: execution.id }] })) return true;
+    if (await this.#reachableElsewhere(execution.executorId)) {
+      // Another instance holds its socket: leave the request where that instance looks.
+      await this.#store.executions.requestStop(execution.id, action, this.#clock.now());
+      await this.#store.signals.notify('cronfleet_deliver');
+      return true;
     }
-    return true;
+    // Its executor is not connected anywhere: nothing can stop the process, so end the record.
+    return completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'stopped on request; the executor was not connected', reason: 'stopped' });
+  }
+
+  async #reachableElsewhere(executorId: string): Promise<boolean> {
+    const executor = await this.#store.executors.get(executorId);
+    if (!executor?.connectedTo) return false;
+    return (await this.#liveInstances()).has(executor.connectedTo);
+  }
+
+  /** Instances that heartbeat recently: executors connected to them can be reached. */
+  async #liveInstances(): Promise<Set<string>> {
+    const now = await this.#store.dialect.now(this.#store.db);
+    return this.#store.instances.liveIds(now - this.#options.instanceTimeoutMs);
   }
 
   async #loop(): Promise<void> {
@@ -124,7 +142,11 @@ export class Dispatcher {
     this.#lastPassAt = now;
     const pending = await this.#store.executions.dispatchable(now, this.#options.batchSize);
     if (pending.length === 0) return;
-    const executors = (await this.#store.executors.list()).filter((executor) => this.#gateway.isConnected(executor.id) && executor.status === 'online' && executor.isHealthy);
+    const live = await this.#liveInstances();
+    // Connected here, or to another live instance (which delivers what we route to it).
+    const reachable = (id: string, connectedTo: string | null) => this.#gateway.isConnected(id) || (connectedTo !== null && live.has(connectedTo));
+    const executors = (await this.#store.executors.list()).filter((executor) => reachable(executor.id, executor.connectedTo) && executor.status === 'online' && executor.isHealthy);
+    let remote = false;
     const load = await this.#store.executions.runningCountByExecutor();
     const taskIds = [...new Set(pending.map((execution) => execution.taskId))];
     const tasks = new Map<string, Task>();
@@ -171,13 +193,19 @@ export class Dispatcher {
       this.#routing.assigned(task.id, choice.id);
       load.set(choice.id, (load.get(choice.id) ?? 0) + 1);
       if (queued) busy.add(task.id);
+      if (!this.#gateway.isConnected(choice.id)) {
+        remote = true; // the instance holding its socket delivers it
+        continue;
+      }
       const claimed = (await this.#store.executions.get(execution.id)) ?? execution;
       if (!this.#gateway.send(choice.id, { action: 'run', tasks: [runTask(task, claimed)] })) {
         await completeExecution(this.completionDeps, execution.id, 'failed', { error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
         continue;
       }
+      await this.#store.executions.markDelivered(execution.id, now);
       this.#events.emit('execution.dispatched', { executionId: execution.id, taskId: task.id, executorId: choice.id });
     }
+    if (remote) await this.#store.signals.notify('cronfleet_deliver');
     await this.#routing.flush(now);
     const byReason = new Map<string, string[]>();
     for (const execution of pending) {
@@ -220,30 +248,4 @@ export class Dispatcher {
     );
     return ordered[0]!;
   }
-}
-
-export function runTask(task: Task, execution: Execution): RunTask {
-  const spec = wireSpec(task);
-  return {
-    id: execution.id,
-    attempt: execution.attempt,
-    task_id: task.id,
-    task_name: task.name,
-    type: task.type,
-    ...(task.type === 'command' ? { command: spec.command as string, args: spec.args as string[] } : {}),
-    timeout: task.timeoutSeconds,
-    spec,
-    parameters: execution.parameters,
-    scheduled_time: new Date(execution.scheduledTime).toISOString(),
-    trigger: execution.trigger,
-    ...(execution.shardTotal !== null ? { shard: { index: execution.shardIndex ?? 0, total: execution.shardTotal } } : {}),
-  };
-}
-
-function wireSpec(task: Task): Record<string, unknown> {
-  if (task.type === 'http') {
-    const { expectStatus, ...rest } = task.spec as HttpSpec;
-    return { ...rest, expect_status: expectStatus };
-  }
-  return { ...task.spec };
 }

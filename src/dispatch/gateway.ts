@@ -137,6 +137,7 @@ export class ExecutorGateway {
         await queue;
         if (executorId !== null && this.#links.get(executorId) === link) {
           this.#links.delete(executorId);
+          await this.#deps.store.executors.disconnected(executorId, this.#options.instanceId, this.#deps.clock.now()).catch(() => {});
           this.#deps.events.emit('executor.disconnected', { executorId });
         }
         await this.flushLogs();
@@ -211,7 +212,8 @@ export class ExecutorGateway {
   async #reconcile(executorId: string, stillRunning: string[]): Promise<void> {
     const running = new Set(stillRunning);
     const orphans: Array<{ id: string }> = [];
-    for (const execution of await this.#deps.store.executions.runningOn(executorId)) {
+    // Only runs that reached it: one routed but not yet delivered is still on its way.
+    for (const execution of await this.#deps.store.executions.runningOn(executorId, true)) {
       if (running.has(execution.id)) continue;
       await completeExecution(this.#deps, execution.id, 'failed', { error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
       orphans.push({ id: execution.id }); // its process may have outlived the executor: kill it
@@ -235,6 +237,8 @@ export class ExecutorGateway {
         return;
       case 'task_update':
         await this.#taskUpdate(executorId, message, now);
+        // Stored (or already known): the executor may stop re-sending this report.
+        if (message.data.status !== 'running') this.#links.get(executorId)?.send({ action: 'ack', task_ids: [message.task_id] });
         return;
       case 'hello':
         return;

@@ -79,6 +79,7 @@ export class Agent {
           else void killStrays(id);
         }
         return;
+      case 'ack':
       case 'error':
         return;
     }

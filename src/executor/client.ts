@@ -40,6 +40,9 @@ export class ExecutorClient {
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
   #welcomeWaiters: Array<() => void> = [];
+  /** Final reports sent but not yet acknowledged: re-sent after a reconnect, since the
+   *  server that received them may have died before storing them. */
+  readonly #unacked = new Map<string, ExecutorMessage>();
 
   constructor(options: ExecutorClientOptions) {
     this.#options = options;
@@ -85,6 +88,10 @@ export class ExecutorClient {
   }
 
   #send(message: ExecutorMessage): void {
+    if (message.action === 'task_update' && message.data.status !== 'running') {
+      this.#unacked.set(message.task_id, message);
+      if (this.#unacked.size > QUEUE_LIMIT) this.#unacked.delete(this.#unacked.keys().next().value!);
+    }
     if (this.#welcomed && this.#socket?.readyState === WebSocket.OPEN) {
       this.#socket.send(JSON.stringify(message));
       return;
@@ -110,7 +117,7 @@ export class ExecutorClient {
     });
     this.#socket = socket;
     socket.on('open', () => {
-      const reporting = this.#queue.filter((message) => message.action === 'task_update' && message.data.status !== 'running').map((message) => (message as { task_id: string }).task_id);
+      const reporting = [...this.#unacked.keys()];
       const hello = this.agent.hello();
       hello.running = [...new Set([...hello.running, ...reporting])];
       socket.send(JSON.stringify(hello));
@@ -121,6 +128,10 @@ export class ExecutorClient {
         message = parseServerMessage(data);
       } catch (error) {
         this.#log('warn', `ignored a bad message from ${server}: ${(error as Error).message}`);
+        return;
+      }
+      if (message.action === 'ack') {
+        for (const id of message.task_ids) this.#unacked.delete(id);
         return;
       }
       if (message.action === 'error') {
@@ -149,7 +160,8 @@ export class ExecutorClient {
     this.#log('info', `connected to ${server} as executor ${this.#options.name}`);
     const queued = this.#queue;
     this.#queue = [];
-    for (const message of queued) this.#send(message);
+    const resend = [...this.#unacked.values()].filter((message) => !queued.includes(message));
+    for (const message of [...queued, ...resend]) this.#send(message);
     for (const resolve of this.#welcomeWaiters.splice(0)) resolve();
   }
 

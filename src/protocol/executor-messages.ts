@@ -28,6 +28,8 @@ export type ServerMessage =
   | { action: 'run'; tasks: RunTask[] }
   | { action: 'stop' | 'kill' | 'timeout'; tasks: Array<{ id: string }> }
   | { action: 'welcome'; executor_id: string; heartbeat_interval_ms: number }
+  /** The final reports of these executions are stored: the executor may forget them. */
+  | { action: 'ack'; task_ids: string[] }
   | { action: 'error'; code: string; message: string };
 
 export type TaskUpdateStatus = 'running' | 'success' | 'failed' | 'timeout' | 'cancelled';

@@ -130,6 +130,10 @@ export function parseServerMessage(raw: string | Buffer): ServerMessage {
   switch (message.action) {
     case 'welcome':
       return { action: 'welcome', executor_id: str(message, 'executor_id', MAX_ID), heartbeat_interval_ms: int(message, 'heartbeat_interval_ms', 100, 3_600_000) };
+    case 'ack': {
+      if (!Array.isArray(message.task_ids) || message.task_ids.some((id) => typeof id !== 'string')) fail("'task_ids' must be a list of ids");
+      return { action: 'ack', task_ids: message.task_ids as string[] };
+    }
     case 'error':
       return { action: 'error', code: str(message, 'code', 64), message: typeof message.message === 'string' ? message.message : '' };
     case 'run': {

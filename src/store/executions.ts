@@ -174,9 +174,56 @@ export class ExecutionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async runningOn(executorId: string): Promise<Execution[]> {
-    const rows = await this.#selectWithTask().where('executions.executor_id', '=', executorId).where('executions.status', '=', 'running').execute();
+  /** Running on an executor; with `deliveredOnly`, only runs that reached it. */
+  async runningOn(executorId: string, deliveredOnly = false): Promise<Execution[]> {
+    let query = this.#selectWithTask().where('executions.executor_id', '=', executorId).where('executions.status', '=', 'running');
+    if (deliveredOnly) query = query.where('executions.delivered_at', 'is not', null);
+    return (await query.execute()).map(rowToExecution);
+  }
+
+  async markDelivered(id: string, now: number): Promise<void> {
+    await this.#db.updateTable('executions').set({ delivered_at: now }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+  }
+
+  /** Runs routed to these executors that have not reached them yet (cluster delivery). */
+  async undelivered(executorIds: string[], limit: number): Promise<Execution[]> {
+    if (executorIds.length === 0) return [];
+    const rows = await this.#selectWithTask()
+      .where('executions.status', '=', 'running')
+      .where('executions.delivered_at', 'is', null)
+      .where('executions.executor_id', 'in', executorIds)
+      .orderBy('executions.id')
+      .limit(limit)
+      .execute();
     return rows.map(rowToExecution);
+  }
+
+  /** Asks whichever instance holds the executor's socket to stop or kill a run. */
+  async requestStop(id: string, action: 'stop' | 'kill', now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('executions')
+      .set({ stop_requested: action, stop_delivered_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async pendingStops(executorIds: string[]): Promise<Array<{ id: string; executorId: string; action: 'stop' | 'kill' }>> {
+    if (executorIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('executions')
+      .select(['id', 'executor_id', 'stop_requested'])
+      .where('status', '=', 'running')
+      .where('stop_requested', 'is not', null)
+      .where('stop_delivered_at', 'is', null)
+      .where('executor_id', 'in', executorIds)
+      .execute();
+    return rows.map((row) => ({ id: row.id, executorId: row.executor_id!, action: row.stop_requested === 'kill' ? 'kill' : 'stop' }));
+  }
+
+  async markStopDelivered(id: string, now: number): Promise<void> {
+    await this.#db.updateTable('executions').set({ stop_delivered_at: now }).where('id', '=', id).execute();
   }
 
   async runningCountByExecutor(): Promise<Map<string, number>> {
@@ -248,6 +295,9 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     shard_index: execution.shardIndex ?? null,
     shard_total: execution.shardTotal ?? null,
     parent_id: execution.parentId ?? null,
+    delivered_at: null,
+    stop_requested: null,
+    stop_delivered_at: null,
     created_at: now,
     updated_at: now,
   };

@@ -167,6 +167,11 @@ export class ExecutorRepository {
     return rows.map(rowToExecutor);
   }
 
+  /** The executor's socket closed on this instance (unless it already moved elsewhere). */
+  async disconnected(id: string, instanceId: string, now: number): Promise<void> {
+    await this.#db.updateTable('executors').set({ connected_to: null, updated_at: now }).where('id', '=', id).where('connected_to', '=', instanceId).execute();
+  }
+
   async heartbeat(id: string, now: number): Promise<void> {
     await this.#db.updateTable('executors').set({ last_heartbeat: Date.now(), updated_at: now }).where('id', '=', id).execute();
   }

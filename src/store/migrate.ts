@@ -8,10 +8,12 @@ import type { DialectInfo } from './dialect.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as executorFleet from './migrations/002-executor-fleet.ts';
+import * as clusterDelivery from './migrations/003-cluster-delivery.ts';
 
 const migrationList = [
   ['001-initial', initial],
   ['002-executor-fleet', executorFleet],
+  ['003-cluster-delivery', clusterDelivery],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

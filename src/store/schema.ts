@@ -62,6 +62,9 @@ export interface ExecutionsTable {
   shard_index: number | null;
   shard_total: number | null;
   parent_id: string | null;
+  delivered_at: number | null;
+  stop_requested: string | null;
+  stop_delivered_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -6,15 +6,19 @@ import { openDatabase, redact, type DialectInfo } from './dialect.ts';
 import { ExecutionRepository, type NewExecution } from './executions.ts';
 import { ExecutorTokenRepository } from './executor-tokens.ts';
 import { ExecutorRepository } from './executors.ts';
+import { InstanceRepository } from './instances.ts';
 import { LeaseRepository } from './leases.ts';
 import { LoadBalanceStateRepository } from './load-balance.ts';
 import { LogRepository } from './logs.ts';
 import { migrate } from './migrate.ts';
+import { openSignals, type Signals } from './signals.ts';
 import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
 
 export interface OpenOptions {
   poolMax?: number;
+  /** Errors of background connections (a dropped LISTEN connection, an idle pool client). */
+  onBackgroundError?: (error: Error) => void;
   /** Called before each wait when the database did not answer; without it, open fails at once. */
   retry?: (error: Error, attempt: number, delayMs: number) => void;
 }
@@ -52,11 +56,15 @@ export class Store {
   readonly leases: LeaseRepository;
   readonly logs: LogRepository;
   readonly loadBalance: LoadBalanceStateRepository;
+  readonly instances: InstanceRepository;
+  /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
+  readonly signals: Signals;
   readonly #close: () => Promise<void>;
   #closed = false;
 
-  private constructor(db: Kysely<Database>, dialect: DialectInfo, close: () => Promise<void>) {
+  private constructor(db: Kysely<Database>, dialect: DialectInfo, close: () => Promise<void>, signals: Signals) {
     this.db = db;
+    this.signals = signals;
     this.dialect = dialect;
     this.#close = close;
     this.tasks = new TaskRepository(db);
@@ -66,6 +74,7 @@ export class Store {
     this.leases = new LeaseRepository(db, dialect);
     this.logs = new LogRepository(db, dialect);
     this.loadBalance = new LoadBalanceStateRepository(db);
+    this.instances = new InstanceRepository(db);
   }
 
   /**
@@ -75,10 +84,11 @@ export class Store {
    */
   static async open(url: string, options: OpenOptions = {}): Promise<Store> {
     for (let attempt = 1; ; attempt++) {
-      const opened = openDatabase(url, { max: options.poolMax ?? 10 });
+      const opened = openDatabase(url, { max: options.poolMax ?? 10, ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}) });
       try {
         await migrate(opened.db, opened.dialect);
-        return new Store(opened.db, opened.dialect, opened.close);
+        const signals = openSignals(url, opened.dialect.name, options.onBackgroundError ?? (() => {}));
+        return new Store(opened.db, opened.dialect, opened.close, signals);
       } catch (error) {
         await opened.close().catch(() => {});
         const fatal = error instanceof CronfleetError && error.code === 'database_newer_than_code';
@@ -119,6 +129,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.signals.close();
     await this.#close();
   }
 }

@@ -30,6 +30,7 @@ describe('nothing stays running forever', () => {
       clock.now(),
     );
     await first.server.store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
+    await first.server.store.executions.markDelivered(id, clock.now()); // it had reached the executor
     await first.server.scheduler.stop();
     await first.close({ keepData: true });
 

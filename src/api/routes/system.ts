@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiContext } from '../context.ts';
-import { executorToWire } from '../dto.ts';
+import { executorToWire, iso } from '../dto.ts';
 
 /** Probes and metrics: outside /api. */
 export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
@@ -30,19 +30,31 @@ export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/system/status', { schema: { tags: ['system'], summary: 'Instances, leader, executors, running and pending counts' } }, async () => {
-      const [lease, counts, executors, load] = await Promise.all([
+      const [lease, counts, executors, load, instances, now] = await Promise.all([
         context.store.leases.current('scheduler-leader'),
         context.store.executions.countByStatus(),
         context.store.executors.list(),
         context.store.executions.runningCountByExecutor(),
+        context.store.instances.list(),
+        context.store.leases.now(),
       ]);
-      const now = Date.now();
       const leaderValid = lease !== null && lease.expiresAt > now;
       return {
         instance_id: context.instanceId,
         version: context.version,
         leader: leaderValid ? { instance_id: lease.holder, fencing_token: lease.token } : null,
         is_leader: context.scheduler.isLeader,
+        instances: instances.map((instance) => ({
+          id: instance.id,
+          hostname: instance.hostname,
+          pid: instance.pid,
+          version: instance.version,
+          address: instance.address,
+          started_at: iso(instance.startedAt),
+          last_heartbeat: iso(instance.lastHeartbeat),
+          heartbeat_age_ms: Math.max(0, now - instance.lastHeartbeat),
+          is_leader: leaderValid && lease.holder === instance.id,
+        })),
         executors: {
           total: executors.length,
           online: executors.filter((executor) => executor.status === 'online').length,

@@ -1,0 +1,157 @@
+// Chaos (PostgreSQL and MariaDB runs only): 3 `cronfleet server` processes, 2 agents,
+// 50 tasks firing every second; the leader is SIGKILLed and restarted every ~15 s.
+// Afterwards every (task, instant) has exactly one execution (run or recorded skip)
+// and nothing is stuck running. Bounded: CHAOS_SECONDS (default 120 on PostgreSQL,
+// 45 on MariaDB) plus setup and drain.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CLI } from '../e2e/process.ts';
+import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
+import { eventually } from '../scheduler/helpers.ts';
+
+const TASKS = 50;
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? (testDialect === 'postgres' ? 120 : 45));
+const KILL_EVERY_MS = 15_000;
+const ADMIN_TOKEN = 'cf_chaos_admin_token_for_this_test_only';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<void>;
+}
+
+function launch(args: string[], env: Record<string, string>): Proc {
+  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc: Proc = { child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+  child.stdout!.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
+  child.stderr!.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
+  return proc;
+}
+
+async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+  await proc.exited;
+}
+
+describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 1000} s for ${SECONDS} s`, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-chaos-'));
+  const servers: Array<Proc | null> = [null, null, null];
+  const agents: Proc[] = [];
+  after(async () => {
+    for (const agent of agents) await stop(agent);
+    for (const server of servers) if (server) await stop(server);
+    await removeTestData(dataDir);
+  });
+
+  it('loses no fire, doubles none, and leaves nothing running', async () => {
+    const database = await testDatabaseUrl(dataDir);
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    const startServer = (index: number) => {
+      servers[index] = launch(
+        ['server', '--port', String(ports[index]), '--host', '127.0.0.1', '--database', database, '--data-dir', join(dataDir, `server-${index}`), '--log-level', 'error'],
+        { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}`, CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' },
+      );
+    };
+    const api = async (method: string, path: string, body?: unknown) => {
+      for (const url of urls) {
+        try {
+          const response = await fetch(`${url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+            signal: AbortSignal.timeout(5000),
+          });
+          return { status: response.status, body: (await response.json()) as any };
+        } catch {
+          // that server is down right now: try the next
+        }
+      }
+      throw new Error(`no server answered ${method} ${path}`);
+    };
+    const leaderIndex = async () => {
+      for (const [index, url] of urls.entries()) {
+        try {
+          const health = (await (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).json()) as { leader: boolean };
+          if (health.leader) return index;
+        } catch {
+          // down
+        }
+      }
+      return -1;
+    };
+
+    for (const index of [0, 1, 2]) {
+      startServer(index);
+      await eventually(async () => (await fetch(`${urls[index]}/readyz`).catch(() => null))?.ok, `server ${index} to start`, 60_000);
+    }
+    const token = (await api('POST', '/api/v1/executor-tokens', { name: 'chaos' })).body.token as string;
+    for (const name of ['agent-a', 'agent-b']) {
+      agents.push(launch(['executor', '--server', urls.join(','), '--token', token, '--name', name, '--capacity', '200'], { CRONFLEET_EXECUTOR_TOKEN: token }));
+    }
+    await eventually(async () => ((await api('GET', '/api/v1/executors')).body.items as Array<{ status: string }>).filter((e) => e.status === 'online').length === 2, 'both agents online', 30_000);
+
+    const taskIds: string[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      const created = await api('POST', '/api/v1/tasks', { name: `chaos-${i}`, cron_expression: '* * * * * *', command: 'true', timeout_seconds: 30 });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      taskIds.push(created.body.id);
+    }
+
+    const deadline = Date.now() + SECONDS * 1000;
+    let kills = 0;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(KILL_EVERY_MS, Math.max(0, deadline - Date.now()))));
+      if (Date.now() >= deadline) break;
+      const leader = await leaderIndex();
+      if (leader < 0) continue;
+      await stop(servers[leader]!);
+      kills += 1;
+      startServer(leader);
+    }
+    assert.ok(kills >= Math.floor(SECONDS / (KILL_EVERY_MS / 1000)) - 1, `the leader was killed ${kills} times`);
+
+    // Stop firing, let what runs finish, then audit every task's fire ledger.
+    for (const id of taskIds) assert.equal((await api('POST', `/api/v1/tasks/${id}/pause`)).status, 200);
+    await eventually(async () => {
+      const status = (await api('GET', '/api/v1/system/status')).body as { running: number; pending: number };
+      return status.running === 0 && status.pending === 0;
+    }, 'every execution to end', 90_000);
+
+    let fires = 0;
+    for (const id of taskIds) {
+      const items: Array<{ scheduled_time: string; trigger: string; status: string }> = [];
+      for (let page = 1; ; page++) {
+        const batch = (await api('GET', `/api/v1/executions?task_id=${id}&page=${page}&page_size=1000`)).body.items as typeof items;
+        items.push(...batch);
+        if (batch.length < 1000) break;
+      }
+      const instants = items.filter((e) => e.trigger === 'schedule').map((e) => Date.parse(e.scheduled_time)).sort((a, b) => a - b);
+      assert.equal(new Set(instants).size, instants.length, `a fire of ${id} was doubled`);
+      for (let i = 1; i < instants.length; i++) {
+        assert.equal(instants[i]! - instants[i - 1]!, 1000, `task ${id} has a hole after ${new Date(instants[i - 1]!).toISOString()}`);
+      }
+      assert.ok(items.every((e) => e.status !== 'running' && e.status !== 'pending'));
+      const failed = items.filter((e) => e.status !== 'success' && e.status !== 'skipped');
+      assert.equal(failed.length, 0, `task ${id}: ${JSON.stringify(failed.slice(0, 3))}`);
+      fires += instants.length;
+    }
+    assert.ok(fires >= TASKS * (SECONDS - 10), `${fires} fires recorded`);
+  });
+});
