@@ -30,13 +30,18 @@ export interface MisfireOptions {
 }
 
 export function planFires(schedule: Schedule, firstDue: number, now: number, options: MisfireOptions): FirePlan {
-  // After a long outage, walk back from now rather than forward from the first due fire:
-  // the work stays bounded by maxDue however long the outage was.
-  const recent = schedule.previous(now, options.maxDue);
-  const truncated = recent.length === options.maxDue && recent[0]! > firstDue;
-  const due: number[] = [];
-  let at: number | null = truncated ? recent[0]! : firstDue;
+  // Walk forward from the first due fire (normally one step). After a long outage, stop
+  // at maxDue and walk back from now instead: the work stays bounded however long it was.
+  let due: number[] = [];
+  let truncated = false;
+  let at: number | null = firstDue;
   while (at !== null && at <= now) {
+    if (due.length === options.maxDue) {
+      due = schedule.previous(now, options.maxDue);
+      truncated = true;
+      at = schedule.next(now);
+      break;
+    }
     due.push(at);
     at = schedule.next(at);
   }

@@ -120,7 +120,10 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
       await new Promise((resolve) => setTimeout(resolve, Math.min(KILL_EVERY_MS, Math.max(0, deadline - Date.now()))));
       if (Date.now() >= deadline) break;
       const leader = await leaderIndex();
-      if (leader < 0) continue;
+      if (leader < 0) {
+        console.error('no leader found', servers.map((server) => server?.log.slice(-500)));
+        continue;
+      }
       await stop(servers[leader]!);
       kills += 1;
       startServer(leader);
