@@ -59,7 +59,7 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     await removeTestData(dataDir);
   });
 
-  it('loses no fire, doubles none, and leaves nothing running', async () => {
+  it('loses no fire, doubles none, and leaves nothing running', { timeout: (SECONDS + 240) * 1000 }, async () => {
     const database = await testDatabaseUrl(dataDir);
     const ports = [await freePort(), await freePort(), await freePort()];
     const urls = ports.map((port) => `http://127.0.0.1:${port}`);
@@ -120,10 +120,7 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
       await new Promise((resolve) => setTimeout(resolve, Math.min(KILL_EVERY_MS, Math.max(0, deadline - Date.now()))));
       if (Date.now() >= deadline) break;
       const leader = await leaderIndex();
-      if (leader < 0) {
-        console.error('no leader found', servers.map((server) => server?.log.slice(-500)));
-        continue;
-      }
+      if (leader < 0) continue; // between leaders right now: try again next round
       await stop(servers[leader]!);
       kills += 1;
       startServer(leader);
