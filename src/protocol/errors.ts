@@ -50,6 +50,7 @@ export class CronfleetError extends Error {
   }
 }
 
+/** Also true for errors from another copy of this module (the SDK's built JS, say). */
 export function isCronfleetError(value: unknown): value is CronfleetError {
-  return value instanceof CronfleetError;
+  return value instanceof CronfleetError || (value instanceof Error && value.name === 'CronfleetError' && typeof (value as { code?: unknown }).code === 'string');
 }
