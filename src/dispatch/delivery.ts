@@ -1,7 +1,8 @@
 // Delivery (every instance): the leader routes an execution to an executor by writing
 // it; the instance holding that executor's socket sends it. Woken by the leader in the
 // same process, by NOTIFY on PostgreSQL, and by a short poll otherwise.
-import type { Clock, TimerHandle } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
+import { PassLoop } from '../domain/pass-loop.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
 import type { ExecutorGateway } from './gateway.ts';
@@ -18,11 +19,7 @@ export class Delivery {
   readonly #gateway: ExecutorGateway;
   readonly #events: TypedEmitter<DispatchEvents>;
   readonly #options: DeliveryOptions;
-  #timer: TimerHandle | null = null;
-  #active = false;
-  #busy = false;
-  #again = false;
-  #idle: Promise<void> = Promise.resolve();
+  readonly #loop: PassLoop;
 
   constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DeliveryOptions) {
     this.#store = store;
@@ -30,50 +27,27 @@ export class Delivery {
     this.#gateway = gateway;
     this.#events = events;
     this.#options = options;
+    this.#loop = new PassLoop({
+      // Real time, not the injected clock: this is transport polling, not scheduling.
+      clock: systemClock,
+      pass: () => this.#pass(),
+      nextDelay: async () => this.#options.pollMs,
+      onError: (error) => this.#events.emit('error', { error }),
+    });
   }
 
   start(): void {
-    if (this.#active) return;
-    this.#active = true;
+    if (this.#loop.active) return;
     this.#store.signals.listen('cronfleet_deliver', () => this.wake());
-    this.wake();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#active = false;
-    this.#timer?.cancel();
-    this.#timer = null;
-    await this.#idle;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   wake(): void {
-    if (!this.#active) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = true;
-    this.#idle = this.#run();
-  }
-
-  async #run(): Promise<void> {
-    try {
-      do {
-        this.#again = false;
-        await this.#pass();
-      } while (this.#again && this.#active);
-    } catch (error) {
-      this.#events.emit('error', { error });
-    } finally {
-      this.#busy = false;
-      if (this.#active) {
-        this.#timer?.cancel();
-        // Real time, not the injected clock: this is transport polling, not scheduling.
-        const handle = setTimeout(() => this.wake(), this.#options.pollMs);
-        handle.unref();
-        this.#timer = { cancel: () => clearTimeout(handle) };
-      }
-    }
+    this.#loop.wake();
   }
 
   async #pass(): Promise<void> {

@@ -1,7 +1,8 @@
 // The dispatcher (leader only): moves pending executions to executors. It runs when
 // woken (a fire, a finish, a connect, a trigger), when a retry's backoff ends, and on a
 // slow safety poll. Overlap rules that depend on what is running (sequential) live here.
-import type { Clock, TimerHandle } from '../domain/clock.ts';
+import type { Clock } from '../domain/clock.ts';
+import { PassLoop } from '../domain/pass-loop.ts';
 import type { Execution } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
@@ -31,12 +32,8 @@ export class Dispatcher {
   readonly #events: TypedEmitter<DispatchEvents>;
   readonly #options: DispatcherOptions;
   readonly #routing: RoutingMemory;
-  #timer: TimerHandle | null = null;
+  readonly #loop: PassLoop;
   #lastPassAt = 0;
-  #running = false;
-  #again = false;
-  #active = false;
-  #idle: Promise<void> = Promise.resolve();
 
   constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions) {
     this.#store = store;
@@ -45,6 +42,17 @@ export class Dispatcher {
     this.#events = events;
     this.#options = options;
     this.#routing = new RoutingMemory(store);
+    this.#loop = new PassLoop({
+      clock,
+      pass: () => this.#pass(),
+      // Backoffs ending after the last pass looked (anything due before was handled then),
+      // and a slow safety poll.
+      nextDelay: async () => {
+        const earliest = await this.#store.executions.earliestRunAt(this.#lastPassAt);
+        return Math.min(this.#options.pollMs, earliest === null ? Infinity : earliest - this.#clock.now());
+      },
+      onError: (error) => this.#events.emit('error', { error }),
+    });
   }
 
   get completionDeps(): CompletionDeps {
@@ -52,33 +60,23 @@ export class Dispatcher {
   }
 
   start(): void {
-    if (this.#active) return;
-    this.#active = true;
+    if (this.#loop.active) return;
     this.#routing.forget();
-    this.wake();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#active = false;
-    this.#timer?.cancel();
-    this.#timer = null;
-    await this.#idle;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Runs a dispatch pass soon; passes never overlap, a wake during one runs another. */
   wake(): void {
-    if (!this.#active) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = true;
-    this.#idle = this.#loop();
+    this.#loop.wake();
   }
 
   /** Resolves once no dispatch pass is running (tests and shutdown). */
   settled(): Promise<void> {
-    return this.#idle;
+    return this.#loop.settled();
   }
 
   /**
@@ -112,29 +110,6 @@ export class Dispatcher {
   async #liveInstances(): Promise<Set<string>> {
     const now = await this.#store.dialect.now(this.#store.db);
     return this.#store.instances.liveIds(now - this.#options.instanceTimeoutMs);
-  }
-
-  async #loop(): Promise<void> {
-    try {
-      do {
-        this.#again = false;
-        await this.#pass();
-      } while (this.#again && this.#active);
-    } catch (error) {
-      this.#events.emit('error', { error });
-    } finally {
-      this.#running = false;
-      await this.#arm();
-    }
-  }
-
-  async #arm(): Promise<void> {
-    if (!this.#active) return;
-    this.#timer?.cancel();
-    // Backoffs ending after the last pass looked; anything due before it was handled then.
-    const earliest = await this.#store.executions.earliestRunAt(this.#lastPassAt).catch(() => null);
-    const delay = Math.min(this.#options.pollMs, earliest === null ? Infinity : earliest - this.#clock.now());
-    this.#timer = this.#clock.setTimer(delay, () => this.wake());
   }
 
   async #pass(): Promise<void> {
@@ -183,7 +158,7 @@ export class Dispatcher {
       let choice: Candidate | null;
       if (task.loadBalanceStrategy === 'broadcast' && execution.shardTotal === null) {
         choice = await this.#split(task, execution, candidates, now);
-        this.#again = true; // the new shards are dispatched by the next pass
+        this.wake(); // the new shards are dispatched by the next pass
       } else {
         choice = chooseExecutor(task.loadBalanceStrategy, candidates, this.#routing.state(task.id));
       }

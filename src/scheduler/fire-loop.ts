@@ -1,7 +1,8 @@
 // The fire loop (leader only). A timer is armed for the earliest next_fire_at; when it
 // rings, every due task's fires are planned (misfire policy, execution mode) and
 // recorded in one fenced transaction, then handed straight to dispatch.
-import type { Clock, TimerHandle } from '../domain/clock.ts';
+import type { Clock } from '../domain/clock.ts';
+import { PassLoop } from '../domain/pass-loop.ts';
 import { newId } from '../domain/ids.ts';
 import { planFires } from '../domain/misfire.ts';
 import { parseSchedule, type Schedule } from '../domain/schedule.ts';
@@ -42,72 +43,42 @@ export class FireLoop {
   readonly #options: FireLoopOptions;
   readonly #hooks: FireLoopHooks;
   readonly #schedules = new Map<string, Schedule>();
-  #timer: TimerHandle | null = null;
-  #active = false;
-  #busy = false;
-  #again = false;
-  #idle: Promise<void> = Promise.resolve();
+  readonly #loop: PassLoop;
 
   constructor(store: Store, clock: Clock, options: FireLoopOptions, hooks: FireLoopHooks) {
     this.#store = store;
     this.#clock = clock;
     this.#options = options;
     this.#hooks = hooks;
+    this.#loop = new PassLoop({
+      clock,
+      pass: async () => {
+        while (this.#loop.active && (await this.#fireDue()) === this.#options.batchSize);
+      },
+      // Armed for the earliest next fire; at most maxSleepMs, to see other instances' changes.
+      nextDelay: async () => {
+        const earliest = await this.#store.tasks.earliestFireAt();
+        return Math.min(this.#options.maxSleepMs, earliest === null ? Infinity : earliest - this.#clock.now());
+      },
+      onError: (error) => this.#hooks.onError(error),
+    });
   }
 
   start(): void {
-    if (this.#active) return;
-    this.#active = true;
-    this.wake();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#active = false;
-    this.#timer?.cancel();
-    this.#timer = null;
-    await this.#idle;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Looks at the schedule again now (a task was created, changed or resumed). */
   wake(): void {
-    if (!this.#active) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = true;
-    this.#idle = this.#run();
+    this.#loop.wake();
   }
 
   settled(): Promise<void> {
-    return this.#idle;
-  }
-
-  async #run(): Promise<void> {
-    try {
-      do {
-        this.#again = false;
-        while (this.#active && (await this.#fireDue()) === this.#options.batchSize);
-      } while (this.#again && this.#active);
-    } catch (error) {
-      this.#hooks.onError(error);
-    } finally {
-      this.#busy = false;
-      await this.#arm();
-    }
-  }
-
-  async #arm(): Promise<void> {
-    if (!this.#active) return;
-    this.#timer?.cancel();
-    let delay = this.#options.maxSleepMs;
-    try {
-      const earliest = await this.#store.tasks.earliestFireAt();
-      if (earliest !== null) delay = Math.min(delay, earliest - this.#clock.now());
-    } catch (error) {
-      this.#hooks.onError(error);
-    }
-    if (this.#active) this.#timer = this.#clock.setTimer(delay, () => this.wake());
+    return this.#loop.settled();
   }
 
   /** Handles one batch of due tasks; returns how many there were. */

@@ -2,35 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { designCommandBody as designExample, seedCreateBody } from '../helpers/example-bodies.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const seedCreateBody = {
-  name: 'data_sync_task',
-  cron_expression: '0 */5 * * * *',
-  execution_mode: 'sequential',
-  load_balance_strategy: 'round_robin',
-  max_retry: 3,
-  timeout_seconds: 600,
-  parameters: { source: 'database_a', target: 'database_b' },
-};
-
-const designCommandBody = {
-  name: 'data_sync_command',
-  cron_expression: '0 */5 * * * *',
-  timezone: 'Asia/Shanghai',
-  type: 'command',
-  command: '/usr/bin/env',
-  args: ['echo', 'hello'],
-  shell: false,
-  env: { MODE: 'full' },
-  execution_mode: 'sequential',
-  load_balance_strategy: 'round_robin',
-  executor_labels: { zone: 'a' },
-  max_retry: 3,
-  timeout_seconds: 600,
-  misfire_policy: 'run_once',
-  parameters: { source: 'database_a', target: 'database_b' },
-};
+// The command body under another name, so both can exist at once.
+const designCommandBody = { ...designExample, name: 'data_sync_command' };
 
 describe('the documented example requests', () => {
   let t: TestServer;

@@ -3,34 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronfleetError, type ErrorCode } from '../../src/protocol/errors.ts';
 import { definitionToWire, parseTaskDefinition, taskDefaults, type TaskDefinition } from '../../src/domain/task.ts';
+import { designCommandBody, seedCreateBody } from '../helpers/example-bodies.ts';
 
-const seedExample = {
-  name: 'data_sync_task',
-  cron_expression: '0 */5 * * * *',
-  execution_mode: 'sequential',
-  load_balance_strategy: 'round_robin',
-  max_retry: 3,
-  timeout_seconds: 600,
-  parameters: { source: 'database_a', target: 'database_b' },
-};
-
-const designCommandBody = {
-  name: 'data_sync_task',
-  cron_expression: '0 */5 * * * *',
-  timezone: 'Asia/Shanghai',
-  type: 'command',
-  command: '/usr/bin/env',
-  args: ['echo', 'hello'],
-  shell: false,
-  env: { MODE: 'full' },
-  execution_mode: 'sequential',
-  load_balance_strategy: 'round_robin',
-  executor_labels: { zone: 'a' },
-  max_retry: 3,
-  timeout_seconds: 600,
-  misfire_policy: 'run_once',
-  parameters: { source: 'database_a', target: 'database_b' },
-};
+const seedExample = seedCreateBody;
 
 function rejects(body: unknown, field: string, code: ErrorCode = 'invalid_task'): void {
   assert.throws(
