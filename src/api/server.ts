@@ -71,9 +71,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   };
   const heartbeatIntervalMs = config.heartbeatIntervalSeconds * 1000;
   const leaseRenewMs = config.leaseRenewSeconds * 1000;
-  const gateway = new ExecutorGateway({ store, clock, events, wake }, { instanceId, heartbeatIntervalMs });
+  let delivery!: Delivery;
+  const gateway = new ExecutorGateway({ store, clock, events, wake, redeliver: () => delivery.wake() }, { instanceId, heartbeatIntervalMs });
   dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs: 3 * leaseRenewMs + 2000 });
-  const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
+  delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
   scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
     instanceId,
     leaseTtlMs: config.leaseTtlSeconds * 1000,

@@ -15,6 +15,8 @@ export interface CompletionDeps {
   events: TypedEmitter<DispatchEvents>;
   /** Called after a retry was scheduled or capacity freed up. */
   wake(): void;
+  /** Runs routed but not delivered wait for this instance's delivery loop. */
+  redeliver?: () => void;
   random?: () => number;
 }
 

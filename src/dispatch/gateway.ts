@@ -215,6 +215,11 @@ export class ExecutorGateway {
     // Only runs that reached it: one routed but not yet delivered is still on its way.
     for (const execution of await this.#deps.store.executions.runningOn(executorId, true)) {
       if (running.has(execution.id)) continue;
+      if (execution.startTime === null) {
+        // Sent but never reported started: the message died with the connection. Send it again.
+        await this.#deps.store.executions.undeliver(execution.id);
+        continue;
+      }
       await completeExecution(this.#deps, execution.id, 'failed', { error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
       orphans.push({ id: execution.id }); // its process may have outlived the executor: kill it
     }
@@ -223,6 +228,7 @@ export class ExecutorGateway {
       if (!execution || execution.status !== 'running' || execution.executorId !== executorId) orphans.push({ id });
     }
     if (orphans.length > 0) this.send(executorId, { action: 'kill', tasks: orphans });
+    this.#deps.redeliver?.();
   }
 
   async #handle(executorId: string, message: ExecutorMessage): Promise<void> {

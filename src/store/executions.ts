@@ -181,6 +181,11 @@ export class ExecutionRepository {
     return (await query.execute()).map(rowToExecution);
   }
 
+  /** The run never reached its executor after all: deliver it again. */
+  async undeliver(id: string): Promise<void> {
+    await this.#db.updateTable('executions').set({ delivered_at: null }).where('id', '=', id).where('status', '=', 'running').where('start_time', 'is', null).execute();
+  }
+
   async markDelivered(id: string, now: number): Promise<void> {
     await this.#db.updateTable('executions').set({ delivered_at: now }).where('id', '=', id).where('delivered_at', 'is', null).execute();
   }

@@ -31,6 +31,7 @@ describe('nothing stays running forever', () => {
     );
     await first.server.store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
     await first.server.store.executions.markDelivered(id, clock.now()); // it had reached the executor
+    await first.server.store.executions.markStarted(id, clock.now(), clock.now()); // and started there
     await first.server.scheduler.stop();
     await first.close({ keepData: true });
 
@@ -64,5 +65,40 @@ describe('nothing stays running forever', () => {
     const execution = (await t.request('GET', `/api/v1/executions/${id}`)).body;
     assert.equal(execution.status, 'timeout');
     assert.equal(execution.reason, 'deadline_passed');
+  });
+});
+
+describe('a run that never reached its executor', () => {
+  it('is sent again after the executor reconnects, not declared lost', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-redeliver-'));
+    const clock = new FakeClock();
+    const first = await startTestServer({ clock, dataDir });
+    try {
+      const task = await createTask(first, { name: 'in-flight', command: 'echo', args: ['delivered'] });
+      const executorId = (await first.request('GET', '/api/v1/executors')).body.items[0].id;
+      // Routed and written to a socket that died before the executor read it.
+      const id = newId();
+      await first.server.store.executions.insert(
+        [{ id, taskId: task.id, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
+        clock.now(),
+      );
+      await first.server.store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
+      await first.server.store.executions.markDelivered(id, clock.now());
+      await first.close({ keepData: true });
+
+      const second = await startTestServer({ clock, dataDir });
+      try {
+        const done = await eventually(async () => {
+          const execution = (await second.request('GET', `/api/v1/executions/${id}`)).body;
+          return execution.status !== 'running' ? execution : undefined;
+        }, 'the run to be delivered again and finish');
+        assert.equal(done.status, 'success');
+        assert.equal(done.reason, null);
+      } finally {
+        await second.close({ keepData: true });
+      }
+    } finally {
+      await removeTestData(dataDir);
+    }
   });
 });
