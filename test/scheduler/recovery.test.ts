@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
+import type { Store } from '../../src/store/store.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -24,14 +25,7 @@ describe('nothing stays running forever', () => {
     const task = await createTask(first, { name: 'interrupted', command: 'true', max_retry: 1, retry_backoff_seconds: 1 });
     const executorId = (await first.request('GET', '/api/v1/executors')).body.items[0].id;
     // What a crash leaves behind: the row says running on the local executor, no process reports.
-    const id = newId();
-    await first.server.store.executions.insert(
-      [{ id, taskId: task.id, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
-      clock.now(),
-    );
-    await first.server.store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
-    await first.server.store.executions.markDelivered(id, clock.now()); // it had reached the executor
-    await first.server.store.executions.markStarted(id, clock.now(), clock.now()); // and started there
+    const id = await leaveRunning(first.server.store, clock, task.id, executorId, { started: true });
     await first.server.scheduler.stop();
     await first.close({ keepData: true });
 
@@ -77,13 +71,7 @@ describe('a run that never reached its executor', () => {
       const task = await createTask(first, { name: 'in-flight', command: 'echo', args: ['delivered'] });
       const executorId = (await first.request('GET', '/api/v1/executors')).body.items[0].id;
       // Routed and written to a socket that died before the executor read it.
-      const id = newId();
-      await first.server.store.executions.insert(
-        [{ id, taskId: task.id, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
-        clock.now(),
-      );
-      await first.server.store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
-      await first.server.store.executions.markDelivered(id, clock.now());
+      const id = await leaveRunning(first.server.store, clock, task.id, executorId, { started: false });
       await first.close({ keepData: true });
 
       const second = await startTestServer({ clock, dataDir });
@@ -102,3 +90,16 @@ describe('a run that never reached its executor', () => {
     }
   });
 });
+
+/** A row as a crash leaves it: claimed by an executor and sent to it; started there or not. */
+async function leaveRunning(store: Store, clock: FakeClock, taskId: string, executorId: string, options: { started: boolean }): Promise<string> {
+  const id = newId();
+  await store.executions.insert(
+    [{ id, taskId, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
+    clock.now(),
+  );
+  await store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
+  await store.executions.markDelivered(id, clock.now());
+  if (options.started) await store.executions.markStarted(id, clock.now(), clock.now());
+  return id;
+}
