@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
@@ -23,6 +23,8 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   const app = Fastify({
     // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
     forceCloseConnections: true,
+    // One line per request (below), at debug: an operator's terminal is not an access log.
+    logController: new LogController({ disableRequestLogging: true }),
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -31,6 +33,11 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   // would store "max_retry": "3" as 3 and "args": "x" as ["x"].
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.debug(line, 'request');
+  });
   installAuth(app, { adminToken: context.adminToken, metricsPublic: context.metricsPublic });
   await app.register(fastifySwagger, {
     openapi: {
