@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createServer, VERSION } from '../api/server.ts';
 import { loadConfig } from '../config/config.ts';
+import { CliError } from './client.ts';
 import { startLocalExecutor } from './local-executor.ts';
 
 interface ServerFlags {
@@ -38,7 +39,16 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
       );
     },
   });
-  const url = await server.listen();
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    await server.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use (another cronfleet?); choose another with --port`, 1);
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${config.port}; use a port above 1023 or run with the needed rights`, 1);
+    throw error;
+  }
   const executor = withExecutor
     ? await startLocalExecutor(server.gateway, {
         name: config.localExecutor.name,

@@ -1,4 +1,5 @@
 // Executor repository: registration, heartbeats, status, health checks.
+import { CronfleetError } from '../protocol/errors.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { hashSecret } from './executor-tokens.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
@@ -77,6 +78,9 @@ export class ExecutorRepository {
       is_healthy: 1,
       updated_at: now,
     };
+    if (existing && existing.kind !== 'agent') {
+      throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an HTTP executor; give this agent another --instance-id`, { instance_id: registration.instanceId });
+    }
     if (existing) {
       const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
       await this.#db.updateTable('executors').set({ ...fields, status }).where('id', '=', existing.id).execute();

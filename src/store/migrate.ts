@@ -27,6 +27,8 @@ export async function migrate(db: Kysely<Database>, dialect: DialectInfo): Promi
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    // No migration result at all: the database did not answer (or refused the lock).
+    if (!results || results.length === 0) throw error;
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
     throw new CronfleetError('unavailable', `database migration ${failed} failed: ${String(error)}`, { migration: failed }, { cause: error });
   }
