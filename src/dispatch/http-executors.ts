@@ -233,6 +233,10 @@ export class HttpExecutors {
         // A 2xx reply means the executor took the work: it started, unless a callback said so first.
         const execution = await this.#deps.store.executions.get(task.id);
         if (execution?.status === 'running') await this.#markStarted(execution);
+      } else if (isTimeout(failure.error)) {
+        // No answer in time: the executor may well have taken the work. Failing it here would
+        // run it twice after a retry; its callback, or else the deadline sweep, settles it.
+        this.#options.onError(new Error(`push to ${baseUrl}/run for execution ${task.id} got no answer in time; waiting for its callback`));
       } else if (!this.#closing.signal.aborted) {
         // (When shutting down the execution stays running: a callback or the leader's deadline sweep ends it.)
         await completeExecution(this.#deps, task.id, 'failed', { error: `push to ${baseUrl}/run failed: ${messageOf(failure.error)}`, reason: 'push_failed' });
@@ -263,6 +267,10 @@ export class HttpExecutors {
     const text = await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
 }
 
 function httpUrl(value: string, field: string): string {
