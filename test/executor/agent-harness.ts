@@ -1,10 +1,12 @@
 // Drives a real Agent in-process, as the gateway would: it hands the agent server
 // messages and collects every ExecutorMessage the agent sends. Runners, child processes
 // and sockets are all real; tests await the messages themselves, never a sleep.
+import { after, before } from 'node:test';
 import { Agent, type AgentOptions } from '../../src/executor/agent.ts';
 import type { OutputLimits } from '../../src/executor/output.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
 import type { ExecutorMessage, LogMessage, RunTask, TaskUpdate } from '../../src/protocol/executor-messages.ts';
+import { killIfRunning } from './process-probe.ts';
 
 /** Small flush interval so live chunks arrive quickly; limits large enough for probes. */
 export const testOutputLimits: OutputLimits = { headBytes: 64 * 1024, tailBytes: 32 * 1024, flushMs: 20 };
@@ -128,4 +130,20 @@ export function commandTask(spec: CommandSpec, overrides: Partial<RunTask> = {})
 /** A command task running `script` with /bin/sh -c in argv mode (no shell: true). */
 export function shTask(script: string, overrides: Partial<RunTask> = {}): RunTask {
   return commandTask({ command: '/bin/sh', args: ['-c', script] }, overrides);
+}
+
+/**
+ * A describe block's agent and the pids its tests spawn: the agent is made before the
+ * tests and closed after them, and any spawned process still alive is killed.
+ */
+export function agentSuite(options: ConstructorParameters<typeof AgentHarness>[0]): { harness: AgentHarness; spawned: number[] } {
+  const suite = { harness: undefined as unknown as AgentHarness, spawned: [] as number[] };
+  before(() => {
+    suite.harness = new AgentHarness(options);
+  });
+  after(async () => {
+    await suite.harness.close();
+    killIfRunning(suite.spawned);
+  });
+  return suite;
 }

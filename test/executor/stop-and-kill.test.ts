@@ -1,43 +1,36 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { AgentHarness, shTask } from './agent-harness.ts';
-import { killIfRunning, parsePids, stillRunningAfter } from './process-probe.ts';
+import { describe, it } from 'node:test';
+import { AgentHarness, agentSuite, shTask } from './agent-harness.ts';
+import { parsePids, stillRunningAfter } from './process-probe.ts';
 
 describe('stop and kill requests', () => {
-  let harness: AgentHarness;
-  const spawned: number[] = [];
-  before(() => {
-    harness = new AgentHarness({ killGraceMs: 200 });
-  });
-  after(async () => {
-    await harness.close();
-    killIfRunning(spawned);
-  });
+  const suite = agentSuite({ killGraceMs: 200 });
+  const spawned = suite.spawned;
 
   /** Starts a task that prints "<pid> <grandchild pid>" and then runs until stopped. */
   async function startLongTask(script = 'sleep 100 & echo "$$ $!"; sleep 100; wait') {
     const task = shTask(script);
-    const finished = harness.run(task);
-    await harness.printed(task.id, '\n'); // the whole pid line has arrived
-    const pids = parsePids(harness.output(task.id, 'stdout'));
+    const finished = suite.harness.run(task);
+    await suite.harness.printed(task.id, '\n'); // the whole pid line has arrived
+    const pids = parsePids(suite.harness.output(task.id, 'stdout'));
     spawned.push(...pids);
     return { task, finished, pids };
   }
 
   it('a stop request ends the execution as cancelled and ends the whole process group', async () => {
     const { task, finished, pids } = await startLongTask();
-    harness.agent.handle({ action: 'stop', tasks: [{ id: task.id }] });
+    suite.harness.agent.handle({ action: 'stop', tasks: [{ id: task.id }] });
     const update = await finished;
     assert.equal(update.data.status, 'cancelled');
     assert.equal(update.data.error, 'stopped on request');
     assert.equal((update.data.result as { signal: string }).signal, 'SIGTERM');
-    assert.match(harness.output(task.id, 'system'), /stopped/);
+    assert.match(suite.harness.output(task.id, 'system'), /stopped/);
     assert.deepEqual(await stillRunningAfter(pids), []);
   });
 
   it('a stop request escalates to SIGKILL for a process that ignores SIGTERM', async () => {
     const { task, finished, pids } = await startLongTask('trap "" TERM; sleep 100 & echo "$$ $!"; sleep 100; wait');
-    harness.agent.handle({ action: 'stop', tasks: [{ id: task.id }] });
+    suite.harness.agent.handle({ action: 'stop', tasks: [{ id: task.id }] });
     const update = await finished;
     assert.equal(update.data.status, 'cancelled');
     assert.equal((update.data.result as { signal: string }).signal, 'SIGKILL');
@@ -46,18 +39,18 @@ describe('stop and kill requests', () => {
 
   it('a kill request ends the execution as cancelled with SIGKILL at once', async () => {
     const { task, finished, pids } = await startLongTask('trap "" TERM; sleep 100 & echo "$$ $!"; sleep 100; wait');
-    harness.agent.handle({ action: 'kill', tasks: [{ id: task.id }] });
+    suite.harness.agent.handle({ action: 'kill', tasks: [{ id: task.id }] });
     const update = await finished;
     assert.equal(update.data.status, 'cancelled');
     assert.equal(update.data.error, 'killed on request');
     assert.equal((update.data.result as { signal: string }).signal, 'SIGKILL');
-    assert.match(harness.output(task.id, 'system'), /killed/);
+    assert.match(suite.harness.output(task.id, 'system'), /killed/);
     assert.deepEqual(await stillRunningAfter(pids), []);
   });
 
   it('ignores a stop for an execution it does not run', async () => {
-    harness.agent.handle({ action: 'stop', tasks: [{ id: 'execution-unknown' }] });
-    const update = await harness.run(shTask('echo fine'));
+    suite.harness.agent.handle({ action: 'stop', tasks: [{ id: 'execution-unknown' }] });
+    const update = await suite.harness.run(shTask('echo fine'));
     assert.equal(update.data.status, 'success');
   });
 
