@@ -1,11 +1,11 @@
 // The Fastify app: errors, auth, OpenAPI, routes and the static web UI.
-import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
+import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { CronfleetError } from '../protocol/errors.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
@@ -16,11 +16,12 @@ import { executionCallbackRoutes, executorRoutes } from './routes/executors.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
 import { taskRoutes } from './routes/tasks.ts';
-
-const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
+import { registerWebUi } from './web-ui.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
+  const { tls } = context;
   const app = Fastify({
+    ...(tls ? { https: { cert: readPem(tls.cert, 'tls_cert'), key: readPem(tls.key, 'tls_key') } } : {}),
     // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
     forceCloseConnections: true,
     // One line per request (below), at debug: an operator's terminal is not an access log.
@@ -61,6 +62,14 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     },
     { prefix: '/api/v1' },
   );
-  await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
+  await registerWebUi(app);
   return app;
+}
+
+function readPem(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CronfleetError('invalid_config', `invalid config ${key}: cannot read ${path}: ${(error as Error).message}`, { key });
+  }
 }

@@ -23,4 +23,6 @@ export interface ApiContext {
   adminToken: string;
   metricsPublic: boolean;
   version: string;
+  /** PEM files for HTTPS/WSS; null = plain HTTP. */
+  tls: { cert: string; key: string } | null;
 }

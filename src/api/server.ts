@@ -85,12 +85,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   // The URL HTTP executors call back on: configured, else this instance's listen address
   // (a wildcard host is replaced by the host name, which other machines can resolve).
+  const scheme = config.tlsCert ? 'https' : 'http';
   let listenedPort: number = config.port;
   let listened = false;
   const publicUrl = () => {
     if (config.publicUrl !== null) return config.publicUrl;
     const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
-    return `http://${host}:${listenedPort}`;
+    return `${scheme}://${host}:${listenedPort}`;
   };
   const onError = (error: unknown) => events.emit('error', { error });
   const httpExecutors = new HttpExecutors({ store, clock, events, wake }, gateway, {
@@ -149,6 +150,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     adminToken,
     metricsPublic: config.metricsPublic,
     version: VERSION,
+    tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null,
   };
   const app = await buildApp(context, logger);
   await httpExecutors.attachAll();
@@ -174,7 +176,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       listenedPort = port;
       listened = true;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-      return `http://${host}:${port}`;
+      return `${scheme}://${host}:${port}`;
     },
     async close() {
       if (closed) return;

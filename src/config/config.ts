@@ -26,6 +26,21 @@ export interface Config {
   readonly healthCheckIntervalSeconds: number;
   readonly healthCheckFailureThreshold: number;
   readonly healthCheckRecoveryThreshold: number;
+  /** HTTPS/WSS: PEM certificate chain and private key files; both or neither. */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  /** Browser origins allowed to call the API cross-site; empty = CORS off. */
+  readonly corsOrigins: readonly string[];
+  /** Requests per minute per client on /api (0 = unlimited). */
+  readonly rateLimitPerMinute: number;
+  /** Login attempts per minute per client address and user name. */
+  readonly loginRateLimitPerMinute: number;
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** How long a UI login lasts without activity. */
+  readonly sessionTtlMinutes: number;
+  /** Key for secrets at rest (32 bytes, base64); null = generated in the data dir (single instance only). */
+  readonly secretKey: string | null;
   readonly localExecutor: {
     readonly name: string;
     readonly capacity: number;
@@ -33,7 +48,7 @@ export interface Config {
   };
 }
 
-type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'labels';
+type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels';
 
 /** Every key: its YAML path (snake_case), its kind and default. Env name = CRONFLEET_ + path in upper case, dots as underscores. */
 const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
@@ -55,6 +70,14 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'health_check_interval_seconds', kind: 'seconds', fallback: 30 },
   { path: 'health_check_failure_threshold', kind: 'count', fallback: 3 },
   { path: 'health_check_recovery_threshold', kind: 'count', fallback: 2 },
+  { path: 'tls_cert', kind: 'nullable', fallback: null },
+  { path: 'tls_key', kind: 'nullable', fallback: null },
+  { path: 'cors_origins', kind: 'list', fallback: [] },
+  { path: 'rate_limit_per_minute', kind: 'limit', fallback: 6000 },
+  { path: 'login_rate_limit_per_minute', kind: 'count', fallback: 10 },
+  { path: 'body_limit_bytes', kind: 'bytes', fallback: 1024 * 1024 },
+  { path: 'session_ttl_minutes', kind: 'count', fallback: 720 },
+  { path: 'secret_key', kind: 'nullable', fallback: null },
   { path: 'local_executor.name', kind: 'string', fallback: 'local' },
   { path: 'local_executor.capacity', kind: 'capacity', fallback: 8 },
   { path: 'local_executor.labels', kind: 'labels', fallback: {} },
@@ -109,12 +132,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     healthCheckIntervalSeconds: get('health_check_interval_seconds'),
     healthCheckFailureThreshold: get('health_check_failure_threshold'),
     healthCheckRecoveryThreshold: get('health_check_recovery_threshold'),
+    tlsCert: get('tls_cert'),
+    tlsKey: get('tls_key'),
+    corsOrigins: Object.freeze(get<string[]>('cors_origins')),
+    rateLimitPerMinute: get('rate_limit_per_minute'),
+    loginRateLimitPerMinute: get('login_rate_limit_per_minute'),
+    bodyLimitBytes: get('body_limit_bytes'),
+    sessionTtlMinutes: get('session_ttl_minutes'),
+    secretKey: get('secret_key'),
     localExecutor: Object.freeze({
       name: get<string>('local_executor.name'),
       capacity: get<number>('local_executor.capacity'),
       labels: Object.freeze(get<Record<string, string>>('local_executor.labels')),
     }),
   };
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw configError(config.tlsCert === null ? 'tls_cert' : 'tls_key', 'tls_cert and tls_key must be set together');
+  }
   if (config.leaseRenewSeconds >= config.leaseTtlSeconds) {
     throw configError('lease_renew_seconds', `must be less than lease_ttl_seconds (${config.leaseTtlSeconds})`);
   }
@@ -184,6 +218,21 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
       const count = number(raw);
       if (!Number.isInteger(count) || count < 1 || count > 10_000) throw configError(key, `must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`, origin);
       return count;
+    }
+    case 'limit': {
+      const limit = number(raw);
+      if (!Number.isInteger(limit) || limit < 0 || limit > 10_000_000) throw configError(key, `must be an integer from 0 (no limit) to 10000000, got ${JSON.stringify(raw)}`, origin);
+      return limit;
+    }
+    case 'bytes': {
+      const bytes = number(raw);
+      if (!Number.isInteger(bytes) || bytes < 1024 || bytes > 1024 ** 3) throw configError(key, `must be a number of bytes from 1024 to 1073741824, got ${JSON.stringify(raw)}`, origin);
+      return bytes;
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+      if (!items || items.some((item) => typeof item !== 'string')) throw configError(key, `must be a list of strings (comma-separated in env and flags), got ${JSON.stringify(raw)}`, origin);
+      return (items as string[]).map((item) => item.trim()).filter(Boolean);
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
