@@ -6,16 +6,24 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CronfleetError } from '../protocol/errors.ts';
+import { installAuditTrail } from './audit-trail.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerExecutorSocket } from './executor-socket.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { executorTokenRoutes } from './routes/executor-tokens.ts';
 import { executionCallbackRoutes, executorRoutes } from './routes/executors.ts';
+import { eventRoutes } from './routes/events.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
+import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
@@ -27,7 +35,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     // One line per request (below), at debug: an operator's terminal is not an access log.
     logController: new LogController({ disableRequestLogging: true }),
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: context.security.bodyLimitBytes,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates the TypeBox schemas: query strings and path params (text) are
   // converted to the schema's types, JSON bodies are checked as sent — Ajv's coercion
@@ -39,19 +47,25 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
     else request.log.debug(line, 'request');
   });
-  installAuth(app, { adminToken: context.adminToken, metricsPublic: context.metricsPublic });
+  await registerSecurityPlugins(app, context);
+  installAuth(app, { store: context.store, adminToken: context.adminToken, metricsPublic: context.metricsPublic, sessionTtlMs: context.security.sessionTtlMs, now: () => context.clock.now() });
+  installAuditTrail(app, context);
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'cronfleet API', version: context.version, description: 'Distributed scheduled tasks. Send "Authorization: Bearer <token>".' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      info: { title: 'cronfleet API', version: context.version, description: 'Distributed scheduled tasks. Send "Authorization: Bearer <token>" (an API token), or sign in and send the session cookie with X-CSRF-Token.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'cronfleet_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   await registerExecutorSocket(app, context.gateway);
   await app.register(probeRoutes(context));
   await app.register(
     async (api) => {
+      await api.register(authRoutes(context));
+      await api.register(userRoutes(context));
+      await api.register(tokenRoutes(context));
+      await api.register(auditRoutes(context));
       await api.register(taskRoutes(context));
       await api.register(executionRoutes(context));
       await api.register(scheduleRoutes(context));
@@ -59,6 +73,8 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(executorTokenRoutes(context));
       await api.register(executorRoutes(context));
       await api.register(executionCallbackRoutes(context));
+      await api.register(statsRoutes(context));
+      await api.register(eventRoutes(context));
     },
     { prefix: '/api/v1' },
   );

@@ -25,4 +25,11 @@ export interface ApiContext {
   version: string;
   /** PEM files for HTTPS/WSS; null = plain HTTP. */
   tls: { cert: string; key: string } | null;
+  security: {
+    sessionTtlMs: number;
+    loginRateLimitPerMinute: number;
+    rateLimitPerMinute: number;
+    corsOrigins: readonly string[];
+    bodyLimitBytes: number;
+  };
 }

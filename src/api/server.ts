@@ -13,10 +13,12 @@ import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
+import { assertClusterKey, loadSecretKey, registerSecretKey } from '../store/secret-cipher.ts';
 import { ensureAdminToken } from './admin-token.ts';
 import { buildApp } from './app.ts';
 import type { ApiContext } from './context.ts';
 import { Metrics } from './metrics.ts';
+import { generatePassword, hashPassword } from './passwords.ts';
 import { TaskService } from './task-service.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -29,6 +31,8 @@ export interface ServerOptions {
   retryDatabase?: boolean;
   /** Called once with the admin token when this start created it. */
   onAdminTokenCreated?: (token: string) => void;
+  /** Called once with the first admin's one-time password when this start created the user. */
+  onAdminUserCreated?: (user: { username: string; password: string }) => void;
 }
 
 export interface Server {
@@ -53,6 +57,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${newId().slice(-6)}`;
   const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken);
   if (created) options.onAdminTokenCreated?.(adminToken);
+  // The key that seals secrets at rest: checked before the database is touched, then
+  // against the cluster's recorded fingerprint (every instance must share it).
+  const { cipher: secrets, created: secretKeyCreated } = loadSecretKey(config.secretKey, config.dataDir);
+  if (secretKeyCreated) logger.warn(`generated a secret key in ${config.dataDir}; a cluster needs the same secret_key (CRONFLEET_SECRET_KEY) on every instance`);
   const store = await Store.open(config.database, {
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
@@ -60,6 +68,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
       : {}),
   });
+  await createFirstAdmin(store, clock, options.onAdminUserCreated);
+  await assertClusterKey(store.db, store.dialect, secrets, clock.now()).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const releaseSecretKey = registerSecretKey(secrets);
   const events = new TypedEmitter<SchedulerEvents>();
   // Assigned below; the wake-ups that read them only run once the server is up.
   let dispatcher!: Dispatcher;
@@ -104,6 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       recoveryThreshold: config.healthCheckRecoveryThreshold,
     },
     onError,
+    secrets,
   });
   // Health checks run on the leader only; links are attached on every instance.
   events.on('leader.elected', () => httpExecutors.startHealthChecks());
@@ -125,6 +140,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const tasks = new TaskService({
     store,
     clock,
+    secrets,
     scheduleChanged: () => {
       scheduler.wake();
       if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
@@ -151,6 +167,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     metricsPublic: config.metricsPublic,
     version: VERSION,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null,
+    security: {
+      sessionTtlMs: config.sessionTtlMinutes * 60_000,
+      loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      corsOrigins: config.corsOrigins,
+      bodyLimitBytes: config.bodyLimitBytes,
+    },
   };
   const app = await buildApp(context, logger);
   await httpExecutors.attachAll();
@@ -188,6 +211,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await httpExecutors.close();
       await gateway.close();
       await store.close();
+      releaseSecretKey();
     },
   };
+}
+
+/** No default password anywhere: an empty users table gets an `admin` with a random one, shown once. */
+async function createFirstAdmin(store: Store, clock: Clock, onCreated: ServerOptions['onAdminUserCreated']): Promise<void> {
+  if ((await store.users.count()) > 0) return;
+  const password = generatePassword();
+  const now = clock.now();
+  // Two instances starting together: the unique user name lets one of them win.
+  if (await store.users.create({ id: newId(now), username: 'admin', passwordHash: await hashPassword(password), role: 'admin' }, now)) {
+    onCreated?.({ username: 'admin', password });
+  }
 }

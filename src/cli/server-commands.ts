@@ -38,6 +38,12 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
           `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
       );
     },
+    onAdminUserCreated: ({ username, password }) => {
+      process.stdout.write(
+        `\n  First start: the web UI user '${username}' was created. Its password is shown only this once:\n\n    ${password}\n\n` +
+          `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
+      );
+    },
   });
   let url: string;
   try {

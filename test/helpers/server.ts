@@ -16,6 +16,8 @@ export interface TestServer {
   executor: LocalExecutor | null;
   url: string;
   token: string;
+  /** The first admin user's one-time password (user name 'admin'). */
+  adminPassword: string;
   dataDir: string;
   request<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
   /** Stops the executor and server; keeps the data dir unless `keepData` (restart tests). */
@@ -35,8 +37,13 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cronfleet-test-'));
   const database = await testDatabaseUrl(dataDir);
-  const config = loadConfig({ env: { CRONFLEET_LOG_LEVEL: 'silent', ...options.env }, flags: { port: 0, host: '127.0.0.1', data_dir: dataDir, database }, file: undefined });
-  const server = await createServer(config, { ...(options.clock ? { clock: options.clock } : {}), logger: pino({ level: 'silent' }) });
+  const config = loadConfig({ env: { CRONFLEET_LOG_LEVEL: 'silent', CRONFLEET_RATE_LIMIT_PER_MINUTE: '0', ...options.env }, flags: { port: 0, host: '127.0.0.1', data_dir: dataDir, database }, file: undefined });
+  let adminPassword = '';
+  const server = await createServer(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    logger: pino({ level: 'silent' }),
+    onAdminUserCreated: ({ password }) => (adminPassword = password),
+  });
   const url = await server.listen();
   const executor =
     options.executor === false
@@ -54,6 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     executor,
     url,
     token: server.adminToken,
+    adminPassword,
     dataDir,
     async request(method, path, body, token) {
       const headers: Record<string, string> = {};

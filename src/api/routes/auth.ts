@@ -1,0 +1,84 @@
+// Signing in to the UI: a session cookie (HttpOnly, SameSite=Strict) plus a CSRF token
+// the UI echoes in X-CSRF-Token. The same routes tell any caller who they are.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { randomBytes } from 'node:crypto';
+import { Type } from 'typebox';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { newSecret } from '../../store/executor-tokens.ts';
+import { principalOf, SESSION_COOKIE } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { userToWire } from '../security-dto.ts';
+import { hashPassword, passwordProblem, verifyPassword } from '../passwords.ts';
+
+const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+const PasswordBody = Type.Object(
+  { current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+
+export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['auth'];
+    const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: context.tls !== null };
+    app.post(
+      '/auth/login',
+      {
+        schema: { tags, summary: 'Sign in: sets the session cookie and returns the CSRF token to send with every change', body: LoginBody, security: [] },
+        config: {
+          rateLimit: {
+            max: context.security.loginRateLimitPerMinute,
+            timeWindow: 60_000,
+            keyGenerator: (request) => `login:${request.ip}:${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { username, password } = request.body;
+        const found = await context.store.users.passwordHash(username);
+        const matches = await verifyPassword(password, found?.passwordHash ?? null);
+        if (!found || !matches || found.user.disabled) {
+          request.auditLogin = { username, ok: false };
+          throw new CronfleetError('unauthorized', 'wrong user name or password');
+        }
+        const now = context.clock.now();
+        const session = newSecret('cfs_');
+        const csrfToken = randomBytes(24).toString('base64url');
+        await context.store.users.startSession(session, csrfToken, found.user.id, now, now + context.security.sessionTtlMs);
+        request.auditLogin = { username, ok: true };
+        reply.setCookie(SESSION_COOKIE, session, { ...cookieOptions, maxAge: Math.floor(context.security.sessionTtlMs / 1000) });
+        return { user: userToWire(found.user), csrf_token: csrfToken };
+      },
+    );
+
+    app.post('/auth/logout', { schema: { tags, summary: 'Sign out: ends this session' } }, async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await context.store.users.endSession(cookie);
+      reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return reply.status(204).send();
+    });
+
+    app.get('/auth/me', { schema: { tags, summary: 'Who is calling: the user (or token) and, for a session, its CSRF token' } }, async (request) => {
+      const principal = principalOf(request);
+      if (principal.kind === 'user') {
+        const user = await context.store.users.get(principal.id!);
+        return { user: user ? userToWire(user) : null, csrf_token: principal.csrfToken };
+      }
+      return { user: null, token: { id: principal.id, name: principal.name, role: principal.role }, csrf_token: null };
+    });
+
+    app.put('/auth/password', { schema: { tags, summary: 'Change your own password (ends your other sessions)', body: PasswordBody } }, async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new CronfleetError('invalid_request', 'only a signed-in user has a password to change');
+      const stored = await context.store.users.passwordHashById(principal.id!);
+      if (!(await verifyPassword(request.body.current_password, stored))) throw new CronfleetError('forbidden', 'current_password is wrong', { field: 'current_password' });
+      const problem = passwordProblem(request.body.new_password);
+      if (problem) throw new CronfleetError('invalid_request', `new_password: ${problem}`, { field: 'new_password' });
+      await context.store.users.update(principal.id!, { passwordHash: await hashPassword(request.body.new_password) }, context.clock.now());
+      reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,60 @@
+// API tokens: for scripts, CI and the CLI. A token's role is at most its creator's;
+// operators see and revoke their own tokens, admins everyone's.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { newId } from '../../domain/ids.ts';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { IdParams } from '../../protocol/rest-schemas.ts';
+import { roleAtLeast, roles, type Role } from '../access.ts';
+import { principalOf } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { apiTokenToWire } from '../security-dto.ts';
+
+const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'what the token is for, e.g. "ci-deploy"' }),
+    role: Type.String({ enum: [...roles], description: 'at most your own role' }),
+    expires_in_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['tokens'];
+    app.get('/tokens', { schema: { tags, summary: 'List API tokens (never their secrets): all for admins, your own otherwise' } }, async (request) => {
+      const principal = principalOf(request);
+      const tokens = principal.role === 'admin' ? await context.store.apiTokens.list() : principal.userId ? await context.store.apiTokens.list(principal.userId) : [];
+      const items = tokens.map(apiTokenToWire);
+      return { items, total: items.length, page: 1, page_size: items.length };
+    });
+
+    app.post('/tokens', { schema: { tags, summary: 'Create an API token (the secret is returned only now)', body: CreateTokenBody } }, async (request, reply) => {
+      const principal = principalOf(request);
+      const role = request.body.role as Role;
+      if (!roleAtLeast(principal.role, role)) throw new CronfleetError('forbidden', `you have the ${principal.role} role and cannot create a token with the ${role} role`, { field: 'role' });
+      const now = context.clock.now();
+      const { token, secret } = await context.store.apiTokens.create({
+        id: newId(now),
+        name: request.body.name,
+        role,
+        userId: principal.userId,
+        createdBy: principal.actor,
+        createdAt: now,
+        expiresAt: request.body.expires_in_seconds ? now + request.body.expires_in_seconds * 1000 : null,
+      });
+      return reply.status(201).send({ ...apiTokenToWire(token), token: secret });
+    });
+
+    app.delete('/tokens/:id', { schema: { tags, summary: 'Revoke an API token', params: IdParams } }, async (request, reply) => {
+      const principal = principalOf(request);
+      const token = await context.store.apiTokens.get(request.params.id);
+      const mine = token !== null && token.userId !== null && token.userId === principal.userId;
+      if (!token || (principal.role !== 'admin' && !mine)) throw new CronfleetError('not_found', `no API token with id '${request.params.id}'`, { id: request.params.id });
+      if (!(await context.store.apiTokens.revoke(token.id, context.clock.now()))) {
+        throw new CronfleetError('invalid_state', `API token '${token.id}' is already revoked`, { id: token.id });
+      }
+      return reply.status(204).send();
+    });
+  };
+}

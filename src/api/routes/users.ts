@@ -1,0 +1,87 @@
+// Users (admins only). A new user without a password gets a generated one, shown once.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { newId } from '../../domain/ids.ts';
+import { CronfleetError } from '../../protocol/errors.ts';
+import { IdParams } from '../../protocol/rest-schemas.ts';
+import { roles } from '../access.ts';
+import { principalOf } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { userToWire } from '../security-dto.ts';
+import { generatePassword, hashPassword, passwordProblem } from '../passwords.ts';
+
+const RoleField = Type.String({ enum: [...roles], description: 'admin: everything; operator: tasks and executions; viewer: read only' });
+const CreateUserBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', description: 'letters, digits, _ . @ -' }),
+    password: Type.Optional(Type.String({ maxLength: 256, description: 'at least 10 characters; omitted = generated and returned once' })),
+    role: RoleField,
+  },
+  { additionalProperties: false },
+);
+const UpdateUserBody = Type.Object(
+  { role: Type.Optional(RoleField), password: Type.Optional(Type.String({ maxLength: 256 })), disabled: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const tags = ['users'];
+    const checkPassword = (password: string) => {
+      const problem = passwordProblem(password);
+      if (problem) throw new CronfleetError('invalid_request', `password: ${problem}`, { field: 'password' });
+    };
+    const existing = async (id: string) => {
+      const user = await context.store.users.get(id);
+      if (!user) throw new CronfleetError('not_found', `no user with id '${id}'`, { id });
+      return user;
+    };
+    // The last active admin cannot be demoted, disabled or deleted: someone must be able to manage users.
+    const keepAnAdmin = async (id: string) => {
+      if ((await context.store.users.otherActiveAdmins(id)) === 0) {
+        throw new CronfleetError('invalid_state', 'this is the last active admin: make another user admin first');
+      }
+    };
+
+    app.get('/users', { schema: { tags, summary: 'List users' } }, async () => {
+      const items = (await context.store.users.list()).map(userToWire);
+      return { items, total: items.length, page: 1, page_size: items.length };
+    });
+
+    app.post('/users', { schema: { tags, summary: 'Create a user (a generated password is returned only now)', body: CreateUserBody } }, async (request, reply) => {
+      const { username, role } = request.body;
+      const generated = request.body.password === undefined ? generatePassword() : null;
+      const password = request.body.password ?? generated!;
+      checkPassword(password);
+      const now = context.clock.now();
+      const id = newId(now);
+      if (!(await context.store.users.create({ id, username, passwordHash: await hashPassword(password), role }, now))) {
+        throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
+      }
+      const user = await existing(id);
+      return reply.status(201).send({ ...userToWire(user), ...(generated ? { password: generated } : {}) });
+    });
+
+    app.put('/users/:id', { schema: { tags, summary: "Change a user's role, password or disabled flag (ends their sessions)", params: IdParams, body: UpdateUserBody } }, async (request) => {
+      const user = await existing(request.params.id);
+      const { role, password, disabled } = request.body;
+      if (user.role === 'admin' && ((role !== undefined && role !== 'admin') || disabled === true)) await keepAnAdmin(user.id);
+      if (password !== undefined) checkPassword(password);
+      const updated = await context.store.users.update(
+        user.id,
+        { ...(role !== undefined ? { role } : {}), ...(disabled !== undefined ? { disabled } : {}), ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) },
+        context.clock.now(),
+      );
+      return userToWire(updated!);
+    });
+
+    app.delete('/users/:id', { schema: { tags, summary: 'Delete a user; their sessions end and their API tokens are revoked', params: IdParams } }, async (request, reply) => {
+      const user = await existing(request.params.id);
+      if (principalOf(request).userId === user.id) throw new CronfleetError('invalid_state', 'you cannot delete yourself');
+      if (user.role === 'admin') await keepAnAdmin(user.id);
+      await context.store.apiTokens.revokeAllOf(user.id, context.clock.now());
+      await context.store.users.delete(user.id);
+      return reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,45 @@
+// Wire shapes of users, API tokens and audit entries (snake_case, ISO times).
+import type { ApiToken } from '../store/api-tokens.ts';
+import type { AuditEntry } from '../store/audit.ts';
+import type { User } from '../store/users.ts';
+import { iso } from './dto.ts';
+
+export function userToWire(user: User): Record<string, unknown> {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    disabled: user.disabled,
+    created_at: iso(user.createdAt),
+    updated_at: iso(user.updatedAt),
+    last_login_at: iso(user.lastLoginAt),
+  };
+}
+
+export function apiTokenToWire(token: ApiToken): Record<string, unknown> {
+  return {
+    id: token.id,
+    name: token.name,
+    role: token.role,
+    user_id: token.userId,
+    created_by: token.createdBy,
+    created_at: iso(token.createdAt),
+    expires_at: iso(token.expiresAt),
+    revoked_at: iso(token.revokedAt),
+    last_used_at: iso(token.lastUsedAt),
+  };
+}
+
+export function auditEntryToWire(entry: AuditEntry): Record<string, unknown> {
+  return {
+    id: entry.id,
+    at: iso(entry.at),
+    actor: entry.actor,
+    action: entry.action,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    before: entry.before,
+    after: entry.after,
+    ip: entry.ip,
+  };
+}
