@@ -5,6 +5,7 @@ import { isCronfleetError } from '../protocol/errors.ts';
 import { CliError } from './client.ts';
 import { executionCommand } from './execution-commands.ts';
 import { executorCommand, executorTokenCommand } from './executor-commands.ts';
+import { auditCommand, tokenCommand, userCommand } from './security-commands.ts';
 import { serverCommand, upCommand } from './server-commands.ts';
 import { taskCommand } from './task-commands.ts';
 
@@ -20,6 +21,9 @@ program.addCommand(taskCommand());
 program.addCommand(executionCommand());
 program.addCommand(executorCommand());
 program.addCommand(executorTokenCommand());
+program.addCommand(userCommand());
+program.addCommand(tokenCommand());
+program.addCommand(auditCommand());
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();
