@@ -55,6 +55,6 @@ describe('cronfleet server and token discovery', { concurrency: 3 }, () => {
   it('exits 1 with the 401 message for a wrong token', async () => {
     const result = await runCli(['execution', 'ls', '--server', t.url, '--token', 'cf_wrong'], { cwd });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /invalid token \(unauthorized, HTTP 401\)/);
+    assert.match(result.stderr, /invalid, expired or revoked token \(unauthorized, HTTP 401\)/);
   });
 });
