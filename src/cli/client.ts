@@ -1,12 +1,16 @@
 // A small REST client for the CLI: finds the server and the admin token by itself.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setDefaultCACertificates } from 'node:tls';
 import { adminTokenPath } from '../api/admin-token.ts';
+import { certificateProblem, trustedCertificates } from '../executor/tls.ts';
 
 export interface ClientOptions {
   server?: string;
   token?: string;
   dataDir?: string;
+  /** A PEM file with the CA that signed an https server's certificate (besides the system's CAs). */
+  ca?: string;
 }
 
 export class CliError extends Error {
@@ -24,6 +28,8 @@ export class ApiClient {
   constructor(options: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
     this.baseUrl = (options.server ?? env.CRONFLEET_SERVER ?? 'http://localhost:8080').replace(/\/+$/, '');
     this.#token = options.token ?? env.CRONFLEET_ADMIN_TOKEN ?? readToken(options.dataDir ?? env.CRONFLEET_DATA_DIR ?? './data');
+    const ca = options.ca ?? env.CRONFLEET_CA;
+    if (ca) trustCa(ca);
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
@@ -51,9 +57,27 @@ export class ApiClient {
       return await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      const problem = certificateProblem(error instanceof Error ? error.cause : null);
+      if (problem) throw new CliError(`cannot trust the cronfleet server at ${this.baseUrl}: ${problem}`);
       throw new CliError(`cannot reach the cronfleet server at ${this.baseUrl} (${cause}); start it with 'cronfleet up' or pass --server URL`);
     }
   }
+}
+
+/**
+ * The global fetch verifies https servers against Node's default CAs; a CLI command
+ * makes its requests from this one process, so adding the CA to those defaults is
+ * the simplest way to make fetch trust it (fetch takes no per-request CA option).
+ */
+function trustCa(path: string): void {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`--ca: cannot read ${path}: ${(error as Error).message}`, 2);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca: ${path} holds no PEM certificate`, 2);
+  setDefaultCACertificates(trustedCertificates(pem));
 }
 
 function readToken(dataDir: string): string | null {

@@ -6,6 +6,8 @@ import { VERSION } from '../api/server.ts';
 import { parseLabels } from '../config/config.ts';
 import { taskTypes } from '../domain/task.ts';
 import { ExecutorClient } from '../executor/client.ts';
+import { outputLimitsFor } from '../executor/output.ts';
+import { resolveExecutorPolicy, type ExecutorPolicy } from '../executor/policy.ts';
 import { availableRunners, type Runner } from '../executor/runners/index.ts';
 import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { CliError } from './client.ts';
@@ -21,6 +23,12 @@ interface ExecutorFlags {
   capacity: string;
   ca?: string;
   runner?: string[];
+  allowCommand?: string[];
+  runAs?: string;
+  maxTimeout?: string;
+  maxMemory?: string;
+  maxOutput?: string;
+  allowLinkLocal?: boolean;
 }
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -34,11 +42,17 @@ export function executorCommand(): Command {
     .option('--instance-id <id>', 'stable identity across restarts (default: <hostname>:<name>)')
     .option('--labels <k=v,...>', 'labels tasks can select, e.g. zone=a,gpu=true')
     .option('--capacity <n>', 'executions at once', '4')
-    .option('--ca <file>', 'extra CA certificate (PEM) to trust for https/wss servers')
-    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', (path: string, paths: string[] = []) => [...paths, path])
+    .option('--ca <file>', 'CA certificate (PEM) to trust, besides the system CAs, for https/wss servers with a private CA (env CRONFLEET_CA)')
+    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', collect)
+    .option('--allow-command <glob>', 'only run command/script tasks whose program (absolute path, after PATH lookup) matches; repeatable; shell tasks need /bin/sh allowed (env CRONFLEET_ALLOW_COMMANDS, comma separated)', collect)
+    .option('--run-as <user>', 'run command and script processes as this user; needs root (env CRONFLEET_RUN_AS)')
+    .option('--max-timeout <seconds>', "ceiling on tasks' timeouts; longer ones are clamped (env CRONFLEET_MAX_TIMEOUT)")
+    .option('--max-memory <MB>', 'memory limit per command/script process (ulimit -v) and per container (docker --memory) (env CRONFLEET_MAX_MEMORY)')
+    .option('--max-output <bytes>', 'output kept per execution: the first 2/3 and the last 1/3 (env CRONFLEET_MAX_OUTPUT; default 786432)')
+    .option('--allow-link-local', 'let HTTP tasks reach link-local and cloud-metadata addresses such as 169.254.169.254 (env CRONFLEET_ALLOW_LINK_LOCAL=true)')
     .addHelpText(
       'after',
-      '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts',
+      '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts\n  cronfleet executor --server https://scheduler:8443 --ca ./ca.pem --token "$T" \\\n    --allow-command \'/opt/jobs/**\' --run-as jobs --max-timeout 3600 --max-memory 512',
     )
     .action(async (flags: ExecutorFlags) => {
       const servers = (flags.server ?? process.env.CRONFLEET_SERVER ?? 'http://localhost:8080').split(',').map((url) => url.trim()).filter(Boolean);
@@ -61,6 +75,20 @@ export function executorCommand(): Command {
         throw new CliError((error as Error).message, 2);
       }
       const log: Log = (level, message) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
+      const policy = await policyFor(flags);
+      for (const note of policy.notes) log('info', note);
+      const maxOutput = flags.maxOutput ?? process.env.CRONFLEET_MAX_OUTPUT;
+      const outputLimits = maxOutput === undefined ? null : outputLimitsFor(integerFlag('--max-output', maxOutput, 1024));
+      const caPath = flags.ca ?? process.env.CRONFLEET_CA;
+      let ca: Buffer | null = null;
+      if (caPath) {
+        try {
+          ca = readFileSync(caPath);
+        } catch (error) {
+          throw new CliError(`--ca: cannot read ${caPath}: ${(error as Error).message}`, 2);
+        }
+        if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca: ${caPath} holds no PEM certificate`, 2);
+      }
       const runners = await runnersFor(flags.runner ?? [], log);
       const executor = new ExecutorClient({
         servers,
@@ -71,7 +99,9 @@ export function executorCommand(): Command {
         capacity,
         runners,
         version: VERSION,
-        ...(flags.ca ? { ca: readFileSync(flags.ca) } : {}),
+        policy,
+        ...(outputLimits ? { outputLimits } : {}),
+        ...(ca ? { ca } : {}),
         log,
       });
       executor.start();
@@ -86,6 +116,34 @@ export function executorCommand(): Command {
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
     });
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The safety settings from flags, else from their CRONFLEET_* variables. */
+async function policyFor(flags: ExecutorFlags): Promise<ExecutorPolicy> {
+  const env = process.env;
+  const allowCommands = flags.allowCommand ?? env.CRONFLEET_ALLOW_COMMANDS?.split(',') ?? [];
+  const maxTimeout = flags.maxTimeout ?? env.CRONFLEET_MAX_TIMEOUT;
+  const maxMemory = flags.maxMemory ?? env.CRONFLEET_MAX_MEMORY;
+  const allowLinkLocal = flags.allowLinkLocal ?? ['1', 'true'].includes(env.CRONFLEET_ALLOW_LINK_LOCAL ?? '');
+  try {
+    return await resolveExecutorPolicy({
+      allowCommands,
+      runAs: flags.runAs ?? env.CRONFLEET_RUN_AS ?? null,
+      maxTimeoutSeconds: maxTimeout === undefined ? null : integerFlag('--max-timeout', maxTimeout, 1),
+      maxMemoryMb: maxMemory === undefined ? null : integerFlag('--max-memory', maxMemory, 1),
+      allowLinkLocal,
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+}
+
+function integerFlag(name: string, value: string, minimum: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < minimum) throw new CliError(`${name} must be a whole number of at least ${minimum}, got '${value}'`, 2);
+  return number;
 }
 
 /** The built-in runners this machine can serve, with the --runner modules over them. */

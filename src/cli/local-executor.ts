@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import type { Connection, ExecutorGateway } from '../dispatch/gateway.ts';
 import { Agent } from '../executor/agent.ts';
 import { defaultRunners, type Runner } from '../executor/runners/index.ts';
-import type { OutputLimits } from '../executor/output.ts';
+import { outputLimitsFor, type OutputLimits } from '../executor/output.ts';
+import { resolveExecutorPolicy, type ExecutorPolicySettings } from '../executor/policy.ts';
 import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage } from '../protocol/executor-validation.ts';
 
@@ -17,7 +18,23 @@ export interface LocalExecutorOptions {
   runners?: Runner[];
   outputLimits?: OutputLimits;
   killGraceMs?: number;
+  /** The `local_executor.*` safety keys (config.ts); resolved here, so a bad one fails the start naming its key. */
+  safety?: LocalExecutorSafety;
+  /** Where the policy's notes go at start (how the memory limit is enforced, …). */
+  log?: (message: string) => void;
 }
+
+export interface LocalExecutorSafety extends ExecutorPolicySettings {
+  maxOutputBytes?: number | null;
+}
+
+/** Config keys as named in errors about them. */
+const safetyKeys = {
+  allowCommands: 'local_executor.allow_commands',
+  runAs: 'local_executor.run_as',
+  maxTimeoutSeconds: 'local_executor.max_timeout_seconds',
+  maxMemoryMb: 'local_executor.max_memory_mb',
+};
 
 export interface LocalExecutor {
   agent: Agent;
@@ -25,6 +42,10 @@ export interface LocalExecutor {
 }
 
 export async function startLocalExecutor(gateway: ExecutorGateway, options: LocalExecutorOptions): Promise<LocalExecutor> {
+  const policy = await resolveExecutorPolicy(options.safety ?? {}, safetyKeys);
+  for (const note of policy.notes) options.log?.(`local executor: ${note}`);
+  const maxOutputBytes = options.safety?.maxOutputBytes;
+  const outputLimits = options.outputLimits ?? (maxOutputBytes ? outputLimitsFor(maxOutputBytes) : null);
   let connection: Connection | null = null;
   // Serialise deliveries so the gateway sees messages in the order they were sent.
   let inbound: Promise<void> = Promise.resolve();
@@ -36,7 +57,8 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
     capacity: options.capacity,
     runners: options.runners ?? defaultRunners(),
     version: options.version,
-    ...(options.outputLimits ? { outputLimits: options.outputLimits } : {}),
+    policy,
+    ...(outputLimits ? { outputLimits } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     send(message: ExecutorMessage) {
       const frame = JSON.stringify(message);

@@ -55,14 +55,22 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
     if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${config.port}; use a port above 1023 or run with the needed rights`, 1);
     throw error;
   }
-  const executor = withExecutor
-    ? await startLocalExecutor(server.gateway, {
-        name: config.localExecutor.name,
-        capacity: config.localExecutor.capacity,
-        labels: { ...config.localExecutor.labels },
-        version: VERSION,
-      })
-    : null;
+  let executor: Awaited<ReturnType<typeof startLocalExecutor>> | null = null;
+  try {
+    executor = withExecutor
+      ? await startLocalExecutor(server.gateway, {
+          name: config.localExecutor.name,
+          capacity: config.localExecutor.capacity,
+          labels: { ...config.localExecutor.labels },
+          version: VERSION,
+          safety: config.localExecutor,
+          log: (note) => process.stderr.write(`${note}\n`),
+        })
+      : null;
+  } catch (error) {
+    await server.close(); // a bad local_executor.* setting: stop cleanly, naming it
+    throw error;
+  }
   process.stdout.write(`cronfleet ${VERSION} listening on ${url} (database ${config.database}${executor ? ', local executor on' : ''})\n`);
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -35,7 +35,8 @@ export function addClientOptions(command: Command): Command {
   return command
     .option('--server <url>', 'server URL (env CRONFLEET_SERVER)', undefined)
     .option('--token <token>', 'API token (env CRONFLEET_ADMIN_TOKEN; default: the admin token in the data dir)')
-    .option('--data-dir <dir>', 'where to find the admin token', undefined);
+    .option('--data-dir <dir>', 'where to find the admin token', undefined)
+    .option('--ca <file>', 'CA certificate (PEM) to trust for an https server with a private CA (env CRONFLEET_CA)');
 }
 
 export function client(command: Command): ApiClient {

@@ -45,6 +45,13 @@ export interface Config {
     readonly name: string;
     readonly capacity: number;
     readonly labels: Readonly<Record<string, string>>;
+    /** Safety settings (README "Executor safety"): program globs, user, ceilings; 0 = none. */
+    readonly allowCommands: readonly string[];
+    readonly runAs: string | null;
+    readonly maxTimeoutSeconds: number;
+    readonly maxMemoryMb: number;
+    readonly maxOutputBytes: number;
+    readonly allowLinkLocal: boolean;
   };
 }
 
@@ -81,6 +88,14 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'local_executor.name', kind: 'string', fallback: 'local' },
   { path: 'local_executor.capacity', kind: 'capacity', fallback: 8 },
   { path: 'local_executor.labels', kind: 'labels', fallback: {} },
+  // The local executor's safety settings, as `cronfleet executor`'s flags (executor/policy.ts):
+  // empty allowlist = any program; 0 = no timeout ceiling / no memory limit.
+  { path: 'local_executor.allow_commands', kind: 'list', fallback: [] },
+  { path: 'local_executor.run_as', kind: 'nullable', fallback: null },
+  { path: 'local_executor.max_timeout_seconds', kind: 'limit', fallback: 0 },
+  { path: 'local_executor.max_memory_mb', kind: 'limit', fallback: 0 },
+  { path: 'local_executor.max_output_bytes', kind: 'bytes', fallback: 768 * 1024 },
+  { path: 'local_executor.allow_link_local', kind: 'boolean', fallback: false },
 ];
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -144,6 +159,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       name: get<string>('local_executor.name'),
       capacity: get<number>('local_executor.capacity'),
       labels: Object.freeze(get<Record<string, string>>('local_executor.labels')),
+      allowCommands: Object.freeze(get<string[]>('local_executor.allow_commands')),
+      runAs: get<string | null>('local_executor.run_as'),
+      maxTimeoutSeconds: get<number>('local_executor.max_timeout_seconds'),
+      maxMemoryMb: get<number>('local_executor.max_memory_mb'),
+      maxOutputBytes: get<number>('local_executor.max_output_bytes'),
+      allowLinkLocal: get<boolean>('local_executor.allow_link_local'),
     }),
   };
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {

@@ -4,6 +4,7 @@
 import type { ExecutorMessage, HelloMessage, RunTask, ServerMessage, TaskUpdate } from '../protocol/executor-messages.ts';
 import { PROTOCOL_VERSION } from '../protocol/executor-messages.ts';
 import { OutputCapture, defaultOutputLimits, type OutputLimits } from './output.ts';
+import { effectiveTimeout, openPolicy, type ExecutorPolicy } from './policy.ts';
 import { baseEnvironment } from './runners/environment.ts';
 import { killStrays } from './strays.ts';
 import { advertisedNames, type Runner } from './runners/runner.ts';
@@ -18,6 +19,8 @@ export interface AgentOptions {
   version: string;
   outputLimits?: OutputLimits;
   killGraceMs?: number;
+  /** What the operator allows on this executor (policy.ts); default: no restrictions. */
+  policy?: ExecutorPolicy;
 }
 
 const FINISHED_MEMORY = 1000;
@@ -122,20 +125,26 @@ export class Agent {
     const output = new OutputCapture(this.#options.outputLimits ?? defaultOutputLimits, (seq, stream, chunk) =>
       this.#options.send({ action: 'log', execution_id: task.id, seq, stream, chunk }),
     );
-    const timer = setTimeout(() => controller.abort('timeout'), task.timeout * 1000);
+    const policy = this.#options.policy ?? openPolicy;
+    const timeout = effectiveTimeout(policy, task.timeout);
+    if (timeout.clamped) {
+      const asked = task.timeout > 0 ? `${task.timeout}s` : 'none';
+      output.system(`[cronfleet: timeout ${asked} clamped to this executor's ceiling of ${timeout.seconds}s]\n`);
+    }
+    const timer = timeout.seconds === null ? null : setTimeout(() => controller.abort('timeout'), timeout.seconds * 1000);
     const runner = this.#runners.get(task.type);
     let outcome;
     try {
       outcome = runner
-        ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killGraceMs: this.#options.killGraceMs ?? 5000 })
+        ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killGraceMs: this.#options.killGraceMs ?? 5000, policy })
         : { status: 'failed' as const, exitCode: null, result: null, error: `this executor has no '${task.type}' runner` };
     } catch (error) {
       outcome = { status: 'failed' as const, exitCode: null, result: null, error: `runner crashed: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
     }
     const reason = controller.signal.aborted ? String(controller.signal.reason) : null;
-    if (reason === 'timeout') output.system(`\n[cronfleet: timed out after ${task.timeout}s]\n`);
+    if (reason === 'timeout') output.system(`\n[cronfleet: timed out after ${timeout.seconds}s]\n`);
     else if (reason) output.system(`\n[cronfleet: ${reason === 'kill' ? 'killed' : 'stopped'}]\n`);
     const { recent } = output.finish();
     const status = reason === 'timeout' ? 'timeout' : reason ? 'cancelled' : outcome.status;
@@ -144,7 +153,7 @@ export class Agent {
       output: recent,
       exit_code: outcome.exitCode,
       result: outcome.result,
-      error: reason === 'timeout' ? `timed out after ${task.timeout}s` : reason ? `${reason === 'kill' ? 'killed' : 'stopped'} on request` : outcome.error,
+      error: reason === 'timeout' ? `timed out after ${timeout.seconds}s` : reason ? `${reason === 'kill' ? 'killed' : 'stopped'} on request` : outcome.error,
       time_start: timeStart,
       time_end: new Date().toISOString(),
     });

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage, MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 import { Agent, type AgentOptions } from './agent.ts';
+import { certificateProblem, trustedCertificates } from './tls.ts';
 
 export interface ExecutorClientOptions extends Omit<AgentOptions, 'send'> {
   /** Server base URLs (http:// or https://); the WebSocket URL is derived from each. */
@@ -15,7 +16,7 @@ export interface ExecutorClientOptions extends Omit<AgentOptions, 'send'> {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
-  /** Extra CA certificates to trust (PEM), for servers with a private CA. */
+  /** Extra CA certificate(s) to trust (PEM), besides the system's, for servers with a private CA. */
   ca?: string | Buffer;
 }
 
@@ -113,7 +114,8 @@ export class ExecutorClient {
       headers: { authorization: `Bearer ${this.#options.token}` },
       maxPayload: 4 * MAX_MESSAGE_BYTES,
       handshakeTimeout: 10_000,
-      ...(this.#options.ca ? { ca: this.#options.ca } : {}),
+      // The socket verifies the server's certificate always (ws passes rejectUnauthorized: true by default).
+      ...(this.#options.ca ? { ca: trustedCertificates(this.#options.ca) } : {}),
     });
     this.#socket = socket;
     socket.on('open', () => {
@@ -141,7 +143,10 @@ export class ExecutorClient {
       this.agent.handle(message);
       if (message.action === 'welcome') this.#onWelcome(server);
     });
-    socket.on('error', (error) => this.#log('warn', `connection to ${url} failed: ${error.message}`));
+    socket.on('error', (error) => {
+      const problem = certificateProblem(error);
+      this.#log(problem ? 'error' : 'warn', `connection to ${url} failed: ${problem ?? error.message}`);
+    });
     socket.on('close', (code, reason) => {
       if (this.#socket !== socket) return;
       const wasWelcomed = this.#welcomed;

@@ -14,6 +14,16 @@ export interface OutputLimits {
 
 export const defaultOutputLimits: OutputLimits = { headBytes: 512 * 1024, tailBytes: 256 * 1024, flushMs: 200 };
 
+/**
+ * Limits that keep at most `maxBytes` of an execution's output (--max-output): two
+ * thirds from the start, where a task says what it is doing, and one third from the
+ * end, where it says how it ended — the default's proportions.
+ */
+export function outputLimitsFor(maxBytes: number): OutputLimits {
+  const headBytes = Math.ceil((maxBytes * 2) / 3);
+  return { headBytes, tailBytes: maxBytes - headBytes, flushMs: defaultOutputLimits.flushMs };
+}
+
 export type ChunkSink = (seq: number, stream: Stream, chunk: string) => void;
 
 export class OutputCapture {

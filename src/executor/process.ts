@@ -8,6 +8,9 @@ export interface GroupProcessOptions {
   env: Record<string, string>;
   cwd?: string | undefined;
   stdin: string;
+  /** Run as this user (the agent must be root to switch to another one). */
+  uid?: number | undefined;
+  gid?: number | undefined;
   onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
 }
 
@@ -28,6 +31,8 @@ export function spawnGroup(options: GroupProcessOptions): GroupProcess {
     env: options.env,
     cwd: options.cwd,
     detached: true,
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let killTimer: NodeJS.Timeout | null = null;

@@ -6,7 +6,7 @@ import { runCli, type CliResult } from './run-cli.ts';
 
 describe('cronfleet user, token and audit', () => {
   let t: TestServer;
-  const cli = (...args: string[]) => runCli([...args, '--server', t.url, '--token', t.token], {});
+  const cli = (...args: string[]) => runCli([...args, '--server', t.url, '--token', t.token], { cwd: process.cwd() });
   const ok = (result: CliResult) => {
     assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
     return result.stdout;

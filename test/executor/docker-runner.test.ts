@@ -4,7 +4,7 @@
 // does run docker too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dockerAvailable, dockerRunArgs, dockerRunner } from '../../src/executor/runners/docker.ts';
+import { dockerAvailable, dockerEnvFile, dockerRunArgs, dockerRunner } from '../../src/executor/runners/docker.ts';
 import { availableRunners, defaultRunners } from '../../src/executor/runners/index.ts';
 import { AgentHarness, runTask } from './agent-harness.ts';
 
@@ -25,17 +25,17 @@ describe('docker runner', () => {
     else process.env.DOCKER_HOST = savedDockerHost;
   });
 
-  it('builds docker run with a named, removed container, the env, stdin, and the image after --', () => {
+  it('builds docker run with a named, removed container, the env file, stdin, and the image after --', () => {
+    const task = runTask('docker', {}, { id: 'exec-1', task_id: 'task-9', task_name: 'backup' });
+    const args = dockerRunArgs(task, { image: 'alpine:3.20', command: ['sh', '-c', 'echo "$MODE"'], env: { MODE: 'full' } }, { envFile: '/tmp/x/env' });
+    assert.deepEqual(args, ['run', '--rm', '-i', '--name', 'cronfleet-exec-1', '--env-file', '/tmp/x/env', '--', 'alpine:3.20', 'sh', '-c', 'echo "$MODE"']);
+  });
+
+  it('puts the task env and the CRONFLEET_* variables in the env file, not the executor\'s own environment', () => {
     const task = runTask('docker', {}, { id: 'exec-1', task_id: 'task-9', task_name: 'backup', parameters: { bucket: 'logs', 'not a name': 1 } });
-    const args = dockerRunArgs(task, { image: 'alpine:3.20', command: ['sh', '-c', 'echo "$MODE"'], env: { MODE: 'full' } });
-    assert.deepEqual(args.slice(0, 5), ['run', '--rm', '-i', '--name', 'cronfleet-exec-1']);
-    assert.deepEqual(args.slice(-5), ['--', 'alpine:3.20', 'sh', '-c', 'echo "$MODE"']);
-    const env = new Map<string, string>();
-    for (let index = 5; index < args.length - 5; index += 2) {
-      assert.equal(args[index], '-e');
-      const [key, ...value] = args[index + 1]!.split('=');
-      env.set(key!, value.join('='));
-    }
+    const file = dockerEnvFile(task, { image: 'alpine:3.20', command: [], env: { MODE: 'full' } });
+    assert.ok('text' in file);
+    const env = new Map(file.text.trimEnd().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
     assert.equal(env.get('MODE'), 'full');
     assert.equal(env.get('CRONFLEET_EXECUTION_ID'), 'exec-1');
     assert.equal(env.get('CRONFLEET_TASK_ID'), 'task-9');
@@ -45,8 +45,18 @@ describe('docker runner', () => {
     assert.ok(!env.has('PATH'), "the executor's own environment stays outside the container");
   });
 
+  it('refuses an env value with a line break, which an env file cannot carry', () => {
+    const file = dockerEnvFile(runTask('docker', {}), { image: 'alpine', command: [], env: { KEY: 'line 1\nline 2' } });
+    assert.deepEqual(file, { error: "env variable KEY holds a line break, which docker's --env-file cannot pass; encode it (e.g. base64)" });
+  });
+
+  it('adds a memory limit to the container when the executor has one', () => {
+    const args = dockerRunArgs(runTask('docker', {}), { image: 'busybox', command: [], env: {} }, { envFile: '/e', memoryMb: 256 });
+    assert.deepEqual(args.slice(7, 11), ['--memory', '256m', '--memory-swap', '256m']);
+  });
+
   it("runs the image's default command when the task gives none", () => {
-    const args = dockerRunArgs(runTask('docker', {}), { image: 'busybox', command: [], env: {} });
+    const args = dockerRunArgs(runTask('docker', {}), { image: 'busybox', command: [], env: {} }, { envFile: '/e' });
     assert.deepEqual(args.slice(-2), ['--', 'busybox']);
   });
 

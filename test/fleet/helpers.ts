@@ -24,10 +24,21 @@ export interface AgentProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startAgent(t: TestServer, token: string, name: string, options: { labels?: string; capacity?: number } = {}): Promise<AgentProcess> {
+export interface AgentOptions {
+  labels?: string;
+  capacity?: number;
+  /** More `cronfleet executor` flags, e.g. ['--ca', path]. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Default true: resolve once the executor is online. */
+  waitOnline?: boolean;
+}
+
+export async function startAgent(t: TestServer, token: string, name: string, options: AgentOptions = {}): Promise<AgentProcess> {
   const args = ['executor', '--server', t.url, '--token', token, '--name', name, '--capacity', String(options.capacity ?? 4)];
   if (options.labels) args.push('--labels', options.labels);
-  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  args.push(...(options.args ?? []));
+  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let output = '';
   child.stdout!.on('data', (data) => (output += data));
   child.stderr!.on('data', (data) => (output += data));
@@ -41,7 +52,7 @@ export async function startAgent(t: TestServer, token: string, name: string, opt
       await exited;
     },
   };
-  await eventually(async () => (await onlineExecutor(t, name)) !== undefined, `executor ${name} to connect\n${output}`);
+  if (options.waitOnline !== false) await eventually(async () => (await onlineExecutor(t, name)) !== undefined, `executor ${name} to connect\n${output}`);
   return agent;
 }
 

@@ -12,7 +12,7 @@ interface Session {
 
 async function login(t: TestServer, username: string, password: string): Promise<{ status: number; body: any; session: Session | null }> {
   const response = await fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  const body = await response.json();
+  const body = (await response.json()) as any;
   const setCookie = response.headers.get('set-cookie') ?? '';
   const cookie = setCookie.split(';')[0] ?? '';
   return { status: response.status, body, session: response.ok ? { cookie, csrf: body.csrf_token, setCookie } : null };

@@ -1,5 +1,8 @@
 // `command` tasks: argv by default (no shell, so arguments are never re-parsed);
 // `shell: true` runs the command string with /bin/sh -c, args as $1, $2, …
+// Under a command allowlist the program checked is the one exec'd: the command for
+// argv tasks, /bin/sh for shell tasks — so a shell task runs only where /bin/sh itself
+// is allowed, since a shell can run anything.
 import { taskEnvironment } from './environment.ts';
 import { runProcess } from './process-runner.ts';
 import type { RunContext, Runner } from './runner.ts';
@@ -18,7 +21,8 @@ export const commandRunner: Runner = {
     const spec = context.task.spec as unknown as CommandSettings;
     const env = taskEnvironment(context.env, context.task, spec.env ?? {});
     const args = spec.args ?? [];
-    if (spec.shell) return runProcess(context, '/bin/sh', ['-c', spec.command, 'cronfleet', ...args], env, spec.cwd);
-    return runProcess(context, spec.command, args, env, spec.cwd);
+    const cwd = spec.cwd ?? null;
+    if (spec.shell) return runProcess(context, { command: '/bin/sh', args: ['-c', spec.command, 'cronfleet', ...args], env, cwd, taskProgram: true });
+    return runProcess(context, { command: spec.command, args, env, cwd, taskProgram: true });
   },
 };

@@ -3,9 +3,12 @@
 // The CLI runs as a process group like any command; the container is not in that
 // group, so on stop or timeout the container is also stopped by name.
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunTask } from '../../protocol/executor-messages.ts';
 import { taskEnvironment } from './environment.ts';
-import { runProcess } from './process-runner.ts';
+import { failed, runProcess } from './process-runner.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
 
 export interface DockerSettings {
@@ -22,14 +25,32 @@ export function containerName(executionId: string): string {
 /**
  * The `docker` argv for one execution. The container sees the task's env and the same
  * CRONFLEET_* variables a command task gets (environment.ts), but not the executor's
- * own environment (the image brings its own PATH, HOME, …). `-i` keeps stdin open for
- * the parameters as JSON; `--` ends the options, so an image named like a flag is
- * refused by docker as an image name instead of being read as an option.
+ * own environment (the image brings its own PATH, HOME, …). The variables go in an
+ * env file (dockerEnvFile), never on the command line, where `ps` would show them to
+ * every user of the machine. `-i` keeps stdin open for the parameters as JSON; `--`
+ * ends the options, so an image named like a flag is refused by docker as an image
+ * name instead of being read as an option.
  */
-export function dockerRunArgs(task: RunTask, settings: DockerSettings): string[] {
-  const args = ['run', '--rm', '-i', '--name', containerName(task.id)];
-  for (const [key, value] of Object.entries(taskEnvironment({}, task, settings.env ?? {}))) args.push('-e', `${key}=${value}`);
+export function dockerRunArgs(task: RunTask, settings: DockerSettings, options: { envFile: string; memoryMb?: number | null }): string[] {
+  const args = ['run', '--rm', '-i', '--name', containerName(task.id), '--env-file', options.envFile];
+  // The engine's cgroup limit; swap the same, so the container cannot swap its way past it.
+  if (options.memoryMb) args.push('--memory', `${options.memoryMb}m`, '--memory-swap', `${options.memoryMb}m`);
   return [...args, '--', settings.image, ...(settings.command ?? [])];
+}
+
+/**
+ * The env file's text: one KEY=value per line, as docker reads it. Docker's format
+ * cannot carry a newline in a value (the rest would become a line of its own), so
+ * such a value is refused rather than silently cut.
+ */
+export function dockerEnvFile(task: RunTask, settings: DockerSettings): { text: string } | { error: string } {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(taskEnvironment({}, task, settings.env ?? {}))) {
+    if (/[\r\n]/.test(value)) return { error: `env variable ${key} holds a line break, which docker's --env-file cannot pass; encode it (e.g. base64)` };
+    if (key === '' || key.includes('=') || key.startsWith('#') || /[\s\r\n]/.test(key)) return { error: `env variable name '${key}' cannot be passed to docker` };
+    lines.push(`${key}=${value}`);
+  }
+  return { text: `${lines.join('\n')}\n` };
 }
 
 /**
@@ -60,20 +81,35 @@ export const dockerRunner: Runner = {
   type: 'docker',
   async run(context: RunContext): Promise<RunOutcome> {
     const settings = context.task.spec as unknown as DockerSettings;
+    const envFile = dockerEnvFile(context.task, settings);
+    if ('error' in envFile) return failed(context, envFile.error);
     const name = containerName(context.task.id);
     let stderr = '';
     const stopping: Array<Promise<void>> = [];
     const onAbort = () => stopping.push(stopContainer(name, context));
-    if (context.signal.aborted) onAbort();
-    else context.signal.addEventListener('abort', onAbort, { once: true });
+    // mkdtemp makes a 0700 directory and the file is 0600: only the agent's user reads the values.
+    const directory = await mkdtemp(join(tmpdir(), 'cronfleet-docker-'));
     let outcome: RunOutcome;
     try {
-      outcome = await runProcess(context, 'docker', dockerRunArgs(context.task, settings), context.env, null, (stream, data) => {
-        if (stream === 'stderr') stderr = (stderr + data.toString('utf8')).slice(-STDERR_KEPT);
+      const path = join(directory, 'env');
+      await writeFile(path, envFile.text, { mode: 0o600 });
+      if (context.signal.aborted) onAbort();
+      else context.signal.addEventListener('abort', onAbort, { once: true });
+      const args = dockerRunArgs(context.task, settings, { envFile: path, memoryMb: context.policy.memoryLimit?.megabytes ?? null });
+      outcome = await runProcess(context, {
+        command: 'docker',
+        args,
+        env: context.env,
+        cwd: null,
+        taskProgram: false,
+        observe: (stream, data) => {
+          if (stream === 'stderr') stderr = (stderr + data.toString('utf8')).slice(-STDERR_KEPT);
+        },
       });
     } finally {
       context.signal.removeEventListener('abort', onAbort);
       await Promise.all(stopping); // no docker CLI is left running after run() returns
+      await rm(directory, { recursive: true, force: true });
     }
     return explained(context, outcome, settings, stderr);
   },

@@ -1,5 +1,9 @@
 // `http` tasks: one request with the global fetch. Success is the expected status
 // (any 2xx when none is given). The response body becomes the execution's output.
+// Redirects are not followed (a 3xx is the result), and link-local and cloud-metadata
+// destinations are refused unless the executor allows them (network-policy.ts).
+import { refusedDestination } from '../network-policy.ts';
+import { failed } from './process-runner.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
 
 interface HttpSettings {
@@ -21,6 +25,10 @@ export const httpRunner: Runner = {
       'x-cronfleet-task-id': context.task.task_id,
       ...spec.headers,
     };
+    if (!context.policy.allowLinkLocal && URL.canParse(spec.url)) {
+      const refused = await refusedDestination(new URL(spec.url));
+      if (refused) return failed(context, `${spec.method} ${spec.url} refused: ${refused}; this executor allows it only when started with --allow-link-local`);
+    }
     const started = Date.now();
     try {
       const response = await fetch(spec.url, {

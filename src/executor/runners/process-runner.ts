@@ -1,31 +1,54 @@
 // Shared by the command, script and docker runners: run a process group, map its end to an outcome.
 import { stat } from 'node:fs/promises';
+import { checkProgram, environmentFor, withMemoryLimit } from '../policy.ts';
 import { spawnGroup } from '../process.ts';
 import type { RunContext, RunOutcome } from './runner.ts';
 
-export async function runProcess(
-  context: RunContext,
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd: string | null,
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string | null;
+  /**
+   * A task's own program (command and script tasks): it must pass the executor's
+   * allowlist and runs as the run-as user under the memory limit. The docker CLI is
+   * not one: it runs as the agent (it needs the engine's socket), and the container
+   * gets its limits from docker itself.
+   */
+  taskProgram: boolean;
   /** Sees the output as it goes to the execution's log (the docker runner reads its CLI's errors). */
-  observe?: (stream: 'stdout' | 'stderr', data: Buffer) => void,
-): Promise<RunOutcome> {
-  if (cwd !== null && !(await isDirectory(cwd))) {
-    const message = `working directory '${cwd}' does not exist or is not a directory`;
-    context.output.system(`${message}\n`);
-    return { status: 'failed', exitCode: null, result: null, error: message };
+  observe?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
+}
+
+export async function runProcess(context: RunContext, spec: ProcessSpec): Promise<RunOutcome> {
+  const { policy } = context;
+  const { cwd } = spec;
+  if (cwd !== null && !(await isDirectory(cwd))) return failed(context, `working directory '${cwd}' does not exist or is not a directory`);
+  let command = spec.command;
+  let args = spec.args;
+  let env = spec.env;
+  const user = spec.taskProgram ? policy.runAs : null;
+  if (spec.taskProgram) {
+    const check = checkProgram(policy, command, env, cwd);
+    if (!check.allowed) return failed(context, check.error);
+    command = check.path;
+    if (policy.memoryLimit?.mechanism === 'unavailable') {
+      context.output.system(`[cronfleet: the ${policy.memoryLimit.megabytes} MB memory limit is not applied: /bin/sh on this executor cannot set ulimit -v]\n`);
+    }
+    ({ command, args } = withMemoryLimit(policy.memoryLimit, command, args));
+    env = environmentFor(user, env);
   }
   const child = spawnGroup({
     command,
     args,
     env,
     cwd: cwd ?? undefined,
+    uid: user?.uid,
+    gid: user?.gid,
     stdin: JSON.stringify(context.task.parameters),
     onOutput: (stream, data) => {
       context.output.write(stream, data);
-      observe?.(stream, data);
+      spec.observe?.(stream, data);
     },
   });
   const onAbort = () => {
@@ -36,15 +59,17 @@ export async function runProcess(
   else context.signal.addEventListener('abort', onAbort, { once: true });
   const { code, signal, spawnError } = await child.done;
   context.signal.removeEventListener('abort', onAbort);
-  if (spawnError) {
-    const message = `could not start '${command}': ${spawnError.message}`;
-    context.output.system(`${message}\n`);
-    return { status: 'failed', exitCode: null, result: null, error: message };
-  }
+  if (spawnError) return failed(context, `could not start '${spec.command}'${user ? ` as ${user.name}` : ''}: ${spawnError.message}`);
   const result = { exit_code: code, signal, output_bytes: context.output.totalBytes };
   if (code === 0) return { status: 'success', exitCode: 0, result, error: null };
   const error = signal ? `terminated by ${signal}` : `exited with code ${code}`;
   return { status: 'failed', exitCode: code, result, error };
+}
+
+/** A run that ends before anything starts: the reason goes to the output and the error. */
+export function failed(context: RunContext, message: string): RunOutcome {
+  context.output.system(`${message}\n`);
+  return { status: 'failed', exitCode: null, result: null, error: message };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -21,6 +21,7 @@
 //     handler), so a plugin's `type` is one of them.
 import type { RunTask } from '../../protocol/executor-messages.ts';
 import type { OutputCapture } from '../output.ts';
+import type { ExecutorPolicy } from '../policy.ts';
 
 export interface RunContext {
   task: RunTask;
@@ -31,6 +32,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** How long a stopped process gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
+  /** What this executor's operator allows (policy.ts); a runner that starts processes or makes requests honours it. */
+  policy: ExecutorPolicy;
 }
 
 export interface RunOutcome {

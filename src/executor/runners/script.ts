@@ -1,5 +1,7 @@
 // `script` tasks: an inline body written to a private temp file and run by its interpreter.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Under a command allowlist the interpreter is the program checked; with --run-as the
+// temp directory and file are handed to that user, so only they (and root) can read them.
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taskEnvironment } from './environment.ts';
@@ -16,8 +18,13 @@ export const scriptRunner: Runner = {
     try {
       const file = join(directory, `script.${extensions[spec.interpreter] ?? 'txt'}`);
       await writeFile(file, spec.body, { mode: 0o700 });
+      const user = context.policy.runAs;
+      if (user) {
+        await chown(directory, user.uid, user.gid);
+        await chown(file, user.uid, user.gid);
+      }
       const env = taskEnvironment(context.env, context.task, spec.env ?? {});
-      return await runProcess(context, spec.interpreter, [file], env, null);
+      return await runProcess(context, { command: spec.interpreter, args: [file], env, cwd: null, taskProgram: true });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
