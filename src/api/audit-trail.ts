@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../domain/ids.ts';
 import type { ApiContext } from './context.ts';
-import { executionToWire, executorToWire, taskToWire } from './dto.ts';
+import { executionsToWire, executorToWire, taskToWire } from './dto.ts';
 import { apiTokenToWire, userToWire } from './security-dto.ts';
 
 type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session';
@@ -114,7 +114,7 @@ async function loadState(context: ApiContext, resource: Resource, id: string): P
       return taskToWire(await context.tasks.get(id));
     case 'execution': {
       const execution = await context.store.executions.get(id);
-      return execution ? executionToWire(execution) : null;
+      return execution ? (await executionsToWire(context.store, [execution]))[0] : null;
     }
     case 'executor': {
       const executor = await context.store.executors.get(id);

@@ -1,6 +1,10 @@
 // Domain objects to the wire (snake_case, ISO instants), never raw database rows.
+// Secrets never leave here: a task's show as SECRET_PLACEHOLDER, and their values are
+// masked in what an execution reports (result, error, reason).
 import type { Execution } from '../domain/execution.ts';
-import { definitionToWire, type Task } from '../domain/task.ts';
+import { SECRET_PLACEHOLDER, definitionToWire, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets, type Task } from '../domain/task.ts';
+import { openSealed } from '../store/secret-cipher.ts';
+import type { Store } from '../store/store.ts';
 import type { Executor } from '../store/executors.ts';
 import type { LogChunk } from '../store/logs.ts';
 
@@ -11,7 +15,7 @@ export function iso(ms: number | null): string | null {
 export function taskToWire(task: Task): Record<string, unknown> {
   return {
     id: task.id,
-    ...definitionToWire(task),
+    ...definitionToWire(withSecrets(task, () => SECRET_PLACEHOLDER)),
     status: task.status,
     next_fire_at: iso(task.nextFireAt),
     last_fire_at: iso(task.lastFireAt),
@@ -21,7 +25,18 @@ export function taskToWire(task: Task): Record<string, unknown> {
   };
 }
 
+/**
+ * An execution on the wire. Its result, error and reason are masked with the secret
+ * values of its parameters; executionsToWire also masks those of its task's env and
+ * headers (it loads the task).
+ */
 export function executionToWire(execution: Execution): Record<string, unknown> {
+  return maskedExecutionToWire(execution, []);
+}
+
+/** executionToWire, also masking `taskSecrets` (from taskSecretValues). */
+export function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): Record<string, unknown> {
+  const secrets = [...taskSecrets, ...[...sealedParameters(execution.parameters).values()].map(openSealed)];
   return {
     id: execution.id,
     task_id: execution.taskId,
@@ -29,7 +44,7 @@ export function executionToWire(execution: Execution): Record<string, unknown> {
     task_version: execution.taskVersion,
     trigger: execution.trigger,
     scheduled_time: iso(execution.scheduledTime),
-    parameters: execution.parameters,
+    parameters: mapSecrets(execution.parameters, () => SECRET_PLACEHOLDER),
     status: execution.status,
     executor_id: execution.executorId,
     attempt: execution.attempt,
@@ -40,14 +55,29 @@ export function executionToWire(execution: Execution): Record<string, unknown> {
     end_time: iso(execution.endTime),
     duration_ms: execution.startTime !== null && execution.endTime !== null ? execution.endTime - execution.startTime : null,
     exit_code: execution.exitCode,
-    result: execution.result,
-    error: execution.error,
-    reason: execution.reason,
+    result: maskSecretJson(execution.result, secrets),
+    error: execution.error === null ? null : maskSecretText(execution.error, secrets),
+    reason: execution.reason === null ? null : maskSecretText(execution.reason, secrets),
     shard_index: execution.shardIndex,
     shard_total: execution.shardTotal,
     parent_id: execution.parentId,
     created_at: iso(execution.createdAt),
   };
+}
+
+/** The values of a task's secrets, opened: only to mask them, never to be sent. */
+export function taskSecretValues(task: Task): string[] {
+  return [...sealedSecrets(task).values()].map(openSealed);
+}
+
+/** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
+export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<Array<Record<string, unknown>>> {
+  const secretsByTask = new Map<string, string[]>();
+  for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
+    const task = await store.tasks.getIncludingDeleted(taskId);
+    secretsByTask.set(taskId, task ? taskSecretValues(task) : []);
+  }
+  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? []));
 }
 
 export function executorToWire(executor: Executor, running: number, now: number): Record<string, unknown> {

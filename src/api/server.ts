@@ -60,7 +60,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // The key that seals secrets at rest: checked before the database is touched, then
   // against the cluster's recorded fingerprint (every instance must share it).
   const { cipher: secrets, created: secretKeyCreated } = loadSecretKey(config.secretKey, config.dataDir);
-  if (secretKeyCreated) logger.warn(`generated a secret key in ${config.dataDir}; a cluster needs the same secret_key (CRONFLEET_SECRET_KEY) on every instance`);
+  if (secretKeyCreated) logger.info(`generated a secret key in ${config.dataDir}; a cluster needs the same secret_key (CRONFLEET_SECRET_KEY) on every instance`);
   const store = await Store.open(config.database, {
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),

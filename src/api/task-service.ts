@@ -2,14 +2,31 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { parseSchedule } from '../domain/schedule.ts';
-import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
+import {
+  SECRET_PLACEHOLDER,
+  assertParameterSecrets,
+  definitionToWire,
+  mapSecrets,
+  parseTaskDefinition,
+  sealedParameters,
+  sealedSecrets,
+  taskTypes,
+  typeSpecificFields,
+  withSecrets,
+  type SecretValue,
+  type Task,
+  type TaskDefinition,
+} from '../domain/task.ts';
 import type { Execution } from '../domain/execution.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 
 export interface TaskServiceDeps {
   store: Store;
   clock: Clock;
+  /** Seals new secret values before they are stored. */
+  secrets: SecretCipher;
   /** The schedule changed: the fire loop recomputes. */
   scheduleChanged(): void;
   /** New pending work: the dispatcher looks. */
@@ -24,7 +41,7 @@ export class TaskService {
   }
 
   async create(body: unknown): Promise<Task> {
-    const definition = parseTaskDefinition(body);
+    const definition = this.#seal(parseTaskDefinition(body), new Map());
     const paused = (body as Record<string, unknown>).status === 'paused';
     const now = this.#deps.clock.now();
     const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
@@ -45,12 +62,14 @@ export class TaskService {
       throw new CronfleetError('invalid_task', 'body: must be an object', { field: 'body' });
     }
     const changes = body as Record<string, unknown>;
-    const merged: Record<string, unknown> = { ...definitionToWire(existing) };
+    // The stored secrets enter the merge as placeholders, exactly as a client that read the
+    // task and sent it back would give them: both keep the stored value.
+    const merged: Record<string, unknown> = { ...definitionToWire(withSecrets(existing, () => SECRET_PLACEHOLDER)) };
     // Switching type (explicitly, or by giving another type's main field) drops the old type's fields.
     const otherType = changes.type ?? taskTypes.find((type) => type !== existing.type && changes[type] !== undefined);
     if (otherType !== undefined && otherType !== existing.type) for (const field of typeSpecificFields) delete merged[field];
     Object.assign(merged, changes);
-    const definition = parseTaskDefinition(merged);
+    const definition = this.#seal(parseTaskDefinition(merged), sealedSecrets(existing));
     const status = changes.status as 'active' | 'paused' | undefined;
     const now = this.#deps.clock.now();
     const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone;
@@ -65,6 +84,24 @@ export class TaskService {
     if (!updated) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
     this.#deps.scheduleChanged();
     return updated;
+  }
+
+  /** New secret values are sealed; placeholders take the stored value at the same path. */
+  #seal(definition: TaskDefinition, stored: Map<string, string>): TaskDefinition {
+    return withSecrets(definition, this.#sealer(stored));
+  }
+
+  #sealer(stored: Map<string, string>): (secret: SecretValue, path: string[]) => SecretValue {
+    return (secret, path) => {
+      if ('$sealed' in secret) return secret;
+      if (secret.secret !== true) return { $sealed: this.#deps.secrets.seal(secret.secret) };
+      const sealed = stored.get(JSON.stringify(path));
+      if (sealed === undefined) {
+        const field = path.join('.');
+        throw new CronfleetError('invalid_task', `${field}: {"secret":true} keeps the stored secret, but none is stored there; send {"secret":"<value>"}`, { field });
+      }
+      return { $sealed: sealed };
+    };
   }
 
   async pause(id: string): Promise<Task> {
@@ -91,8 +128,10 @@ export class TaskService {
   }
 
   /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */
-  async trigger(id: string, parameters: Record<string, unknown>): Promise<Execution> {
+  async trigger(id: string, overrides: Record<string, unknown>): Promise<Execution> {
     const task = await this.get(id);
+    assertParameterSecrets(overrides);
+    const parameters = mapSecrets(overrides, this.#sealer(sealedParameters(task.parameters)), ['parameters']) as Record<string, unknown>;
     const now = this.#deps.clock.now();
     const executionId = newId(now);
     await this.#deps.store.executions.insert(

@@ -6,13 +6,25 @@
 //
 // Links exist on every instance (any of them may become leader and dispatch). Health
 // checks run on the leader only: one prober means the health columns have one writer.
+//
+// Both directions are signed with the executor's callback secret (HMAC-SHA256), so the
+// secret itself never travels after registration:
+//   X-Cronfleet-Executor:  <executor id>
+//   X-Cronfleet-Timestamp: <unix seconds>
+//   X-Cronfleet-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+// A request whose timestamp is more than 5 minutes from the receiver's wall clock is
+// refused (a captured request cannot be replayed later); signatures are compared in
+// constant time. The server keeps the secret sealed with the cluster's secret key. The
+// old "Authorization: Bearer <callback_secret>" form is not accepted.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
-import { taskTypes } from '../domain/task.ts';
+import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, taskTypes } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
 import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';
-import { hashSecret, newSecret } from '../store/executor-tokens.ts';
+import { newSecret } from '../store/executor-tokens.ts';
+import { openSealed, type SecretCipher } from '../store/secret-cipher.ts';
 import type { Executor } from '../store/executors.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 import type { TypedEmitter } from './events.ts';
@@ -31,6 +43,24 @@ export interface HttpExecutorOptions {
   pushTimeoutMs: number;
   health: HealthCheckOptions;
   onError(error: unknown): void;
+  /** Seals each new callback secret. */
+  secrets: SecretCipher;
+}
+
+export const SIGNATURE_HEADERS = { executor: 'x-cronfleet-executor', timestamp: 'x-cronfleet-timestamp', signature: 'x-cronfleet-signature' } as const;
+/** How far a signed request's timestamp may be from the receiver's clock. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** The X-Cronfleet-Signature value of a body signed at `timestamp` (unix seconds). */
+export function signBody(secret: string, timestamp: number, body: string | Buffer): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}
+
+/** The three headers of a signed request. */
+export interface SignedRequestHeaders {
+  executorId: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
 }
 
 export interface Registration {
@@ -110,7 +140,9 @@ export class HttpExecutors {
     if (existing && existing.kind !== 'http') {
       throw new CronfleetError('conflict', `instance_id '${request.instance_id}' belongs to an agent executor`, { instance_id: request.instance_id });
     }
-    const callbackSecret = !existing || request.rotate_secret ? newSecret(CALLBACK_SECRET_PREFIX) : null;
+    // One registered before secrets were sealed (only a hash kept) cannot sign: it gets a new one.
+    const unsigned = existing !== null && (await this.#deps.store.executors.sealedCallbackSecret(existing.id)) === null;
+    const callbackSecret = !existing || request.rotate_secret || unsigned ? newSecret(CALLBACK_SECRET_PREFIX) : null;
     const now = this.#deps.clock.now();
     const { executor, created } = await this.#deps.store.executors.upsertHttp(
       {
@@ -123,7 +155,7 @@ export class HttpExecutors {
         capacity: request.capacity ?? metadataCapacity(metadata) ?? DEFAULT_CAPACITY,
         runners,
         metadata,
-        secretHash: callbackSecret === null ? null : hashSecret(callbackSecret),
+        sealedSecret: callbackSecret === null ? null : this.#options.secrets.seal(callbackSecret),
       },
       now,
     );
@@ -132,11 +164,25 @@ export class HttpExecutors {
     return { executor, created, callbackSecret };
   }
 
-  /** The executor a callback secret belongs to; unauthorized when none. */
-  async authenticate(secret: string | null): Promise<string> {
-    if (!secret) throw new CronfleetError('unauthorized', 'missing credentials: send "Authorization: Bearer <callback_secret>"');
-    const executorId = await this.#deps.store.executors.idBySecret(secret);
-    if (executorId === null) throw new CronfleetError('unauthorized', 'invalid callback secret');
+  /**
+   * The executor that signed a callback; unauthorized otherwise. One message for an
+   * unknown executor and a wrong signature, so a caller cannot probe for executor ids.
+   */
+  async authenticate(headers: SignedRequestHeaders, rawBody: Buffer): Promise<string> {
+    const { executorId, timestamp, signature } = headers;
+    if (!executorId || !timestamp || !signature) {
+      throw new CronfleetError('unauthorized', 'missing signature: send X-Cronfleet-Executor, X-Cronfleet-Timestamp and X-Cronfleet-Signature (v1=<hex HMAC-SHA256 of "<timestamp>.<body>" with the callback secret>)');
+    }
+    const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    // Wall time, not the injected clock: the executor's clock is a real one.
+    if (!(Math.abs(Date.now() / 1000 - seconds) <= SIGNATURE_TOLERANCE_SECONDS)) {
+      throw new CronfleetError('unauthorized', `X-Cronfleet-Timestamp must be the current unix time in seconds (within ${SIGNATURE_TOLERANCE_SECONDS} s of the server's clock)`);
+    }
+    const sealed = await this.#deps.store.executors.sealedCallbackSecret(executorId);
+    const expected = Buffer.from(signBody(sealed === null ? '' : openSealed(sealed), seconds, rawBody));
+    const presented = Buffer.from(signature.trim());
+    const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
+    if (sealed === null || !matches) throw new CronfleetError('unauthorized', 'invalid signature for this executor');
     return executorId;
   }
 
@@ -159,7 +205,7 @@ export class HttpExecutors {
     const execution = await store.executions.get(executionId);
     if (!execution) throw new CronfleetError('execution_not_found', `no execution with id '${executionId}'`, { id: executionId });
     if (execution.executorId !== executorId) {
-      throw new CronfleetError('unauthorized', `execution '${executionId}' is not assigned to the executor this secret belongs to`);
+      throw new CronfleetError('unauthorized', `execution '${executionId}' is not assigned to the executor that signed this callback`);
     }
     if (execution.status !== 'running') {
       const why = isTerminal(execution.status) ? `already ended (${execution.status})` : `is not running (${execution.status})`;
@@ -175,12 +221,15 @@ export class HttpExecutors {
     if (report.status === 'running') {
       await this.#markStarted(execution);
     } else {
+      // The task's secret values are masked before the report is stored (logs are masked by the store).
+      const task = await store.tasks.getIncludingDeleted(execution.taskId);
+      const secrets = [...(task ? sealedSecrets(task).values() : []), ...sealedParameters(execution.parameters).values()].map(openSealed);
       // end_time is not used: times come from the server's clock, executor clocks drift.
       // A report may beat the reply to the push: the start is then the push's.
       await completeExecution(this.#deps, executionId, report.status as FinishStatus, {
         exitCode: report.exit_code ?? null,
-        result: report.result ?? null,
-        error: report.error ?? null,
+        result: maskSecretJson(report.result ?? null, secrets),
+        error: report.error === undefined || report.error === null ? null : maskSecretText(report.error, secrets),
         startTime: execution.startTime ?? this.#sentAt.get(executionId) ?? null,
       });
     }
@@ -209,9 +258,9 @@ export class HttpExecutors {
     const executor = this.#known.get(executorId);
     if (!executor?.baseUrl) return;
     if (message.action === 'run') {
-      for (const task of message.tasks) this.#track(this.#run(executor.baseUrl, task));
+      for (const task of message.tasks) this.#track(this.#run(executor, executor.baseUrl, task));
     } else if (message.action === 'stop' || message.action === 'kill' || message.action === 'timeout') {
-      for (const { id } of message.tasks) this.#track(this.#stop(executor.baseUrl, id, message.action));
+      for (const { id } of message.tasks) this.#track(this.#stop(executor, executor.baseUrl, id, message.action));
     }
     // welcome and error frames belong to the agent protocol: an HTTP executor gets none.
   }
@@ -221,11 +270,11 @@ export class HttpExecutors {
     void push.finally(() => this.#pushes.delete(push));
   }
 
-  async #run(baseUrl: string, task: RunTask): Promise<void> {
+  async #run(executor: Executor, baseUrl: string, task: RunTask): Promise<void> {
     const callbackUrl = `${this.#options.publicUrl()}/api/v1/executions/${task.id}/callback`;
     this.#sentAt.set(task.id, this.#deps.clock.now());
     try {
-      const failure = await this.#post(`${baseUrl}/run`, { ...task, callback_url: callbackUrl }).then(
+      const failure = await this.#post(executor, `${baseUrl}/run`, { ...task, callback_url: callbackUrl }).then(
         () => null,
         (error: unknown) => ({ error }),
       );
@@ -248,24 +297,34 @@ export class HttpExecutors {
     }
   }
 
-  async #stop(baseUrl: string, id: string, action: 'stop' | 'kill' | 'timeout'): Promise<void> {
+  async #stop(executor: Executor, baseUrl: string, id: string, action: 'stop' | 'kill' | 'timeout'): Promise<void> {
     try {
-      await this.#post(`${baseUrl}/stop`, { id, action });
+      await this.#post(executor, `${baseUrl}/stop`, { id, action });
     } catch (error) {
       // The execution keeps its state: a callback may still come, else the deadline sweep ends it.
       if (!this.#closing.signal.aborted) this.#options.onError(new Error(`${action} push to ${baseUrl}/stop for execution ${id} failed: ${messageOf(error)}`, { cause: error }));
     }
   }
 
-  async #post(url: string, body: unknown): Promise<void> {
+  /** A push, signed as the callbacks are, so the executor can tell it comes from this cluster. */
+  async #post(executor: Executor, url: string, body: unknown): Promise<void> {
+    const sealed = await this.#deps.store.executors.sealedCallbackSecret(executor.id);
+    if (sealed === null) throw new Error(`executor ${executor.id} has no callback secret to sign with; register it again with "rotate_secret": true`);
+    const text = JSON.stringify(body);
+    const timestamp = Math.floor(Date.now() / 1000);
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADERS.executor]: executor.id,
+        [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+        [SIGNATURE_HEADERS.signature]: signBody(openSealed(sealed), timestamp, text),
+      },
+      body: text,
       signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#options.pushTimeoutMs)]),
     });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    const reply = await response.text();
+    if (!response.ok) throw new Error(`HTTP ${response.status}${reply ? `: ${reply.slice(0, 200)}` : ''}`);
   }
 }
 

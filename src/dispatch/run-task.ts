@@ -1,9 +1,13 @@
-// The run message for one execution: what an executor needs to run it.
+// The run message for one execution: what an executor needs to run it. This is the one
+// place a task's secrets are opened (domain/task.ts "Secrets"): the executor gets the
+// values, the database and every API response only ever hold them sealed or masked.
 import type { Execution } from '../domain/execution.ts';
-import type { HttpSpec, Task } from '../domain/task.ts';
+import { mapSecrets, withSecrets, type HttpSpec, type SecretValue, type Task } from '../domain/task.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
+import { openSealed } from '../store/secret-cipher.ts';
 
-export function runTask(task: Task, execution: Execution): RunTask {
+export function runTask(stored: Task, execution: Execution): RunTask {
+  const task = withSecrets(stored, openSecret);
   const spec = wireSpec(task);
   return {
     id: execution.id,
@@ -14,11 +18,17 @@ export function runTask(task: Task, execution: Execution): RunTask {
     ...(task.type === 'command' ? { command: spec.command as string, args: spec.args as string[] } : {}),
     timeout: task.timeoutSeconds,
     spec,
-    parameters: execution.parameters,
+    parameters: mapSecrets(execution.parameters, openSecret) as Record<string, unknown>,
     scheduled_time: new Date(execution.scheduledTime).toISOString(),
     trigger: execution.trigger,
     ...(execution.shardTotal !== null ? { shard: { index: execution.shardIndex ?? 0, total: execution.shardTotal } } : {}),
   };
+}
+
+/** Stored secrets are sealed; anything else here would be a bug upstream, and is not sent. */
+function openSecret(secret: SecretValue): string {
+  if ('$sealed' in secret) return openSealed(secret.$sealed);
+  throw new Error('a secret reached the run message unsealed');
 }
 
 function wireSpec(task: Task): Record<string, unknown> {

@@ -4,6 +4,13 @@
 import { Type, type Static } from 'typebox';
 
 const StringMap = Type.Record(Type.String(), Type.String());
+// env and http.headers values may be secrets: {"secret":"<value>"}, or {"secret":true} to
+// keep the stored one (domain/task.ts). Reads show {"secret":true}.
+const SecretString = Type.Object(
+  { secret: Type.Union([Type.String({ minLength: 1 }), Type.Literal(true)], { description: 'the value (write only); true keeps the stored one' }) },
+  { additionalProperties: false, description: 'A secret: encrypted at rest, shown as {"secret":true}, masked in logs and results' },
+);
+const SecretStringMap = Type.Record(Type.String(), Type.Union([Type.String(), SecretString]));
 const Json = Type.Record(Type.String(), Type.Unknown());
 
 export const TaskBody = Type.Object(
@@ -17,21 +24,21 @@ export const TaskBody = Type.Object(
     command: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String())),
     shell: Type.Optional(Type.Boolean()),
-    env: Type.Optional(StringMap),
+    env: Type.Optional(SecretStringMap),
     cwd: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    script: Type.Optional(Type.Object({ interpreter: Type.Optional(Type.String()), body: Type.String(), env: Type.Optional(StringMap) })),
+    script: Type.Optional(Type.Object({ interpreter: Type.Optional(Type.String()), body: Type.String(), env: Type.Optional(SecretStringMap) })),
     http: Type.Optional(
       Type.Object({
         method: Type.Optional(Type.String()),
         url: Type.String(),
-        headers: Type.Optional(StringMap),
+        headers: Type.Optional(SecretStringMap),
         body: Type.Optional(Type.Unknown()),
         expect_status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
       }),
     ),
-    docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])), env: Type.Optional(StringMap) })),
+    docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])), env: Type.Optional(SecretStringMap) })),
     handler: Type.Optional(Type.String()),
-    parameters: Type.Optional(Json),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON; a value written {"secret":"<value>"} (at any depth) is a secret' })),
     execution_mode: Type.Optional(Type.String({ enum: ['parallel', 'sequential', 'skip', 'replace'] })),
     load_balance_strategy: Type.Optional(Type.String()),
     executor_labels: Type.Optional(StringMap),

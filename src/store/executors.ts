@@ -1,7 +1,6 @@
 // Executor repository: registration, heartbeats, status, health checks.
 import { CronfleetError } from '../protocol/errors.ts';
 import type { Kysely, Selectable } from 'kysely';
-import { hashSecret } from './executor-tokens.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutorsTable } from './schema.ts';
 
@@ -50,8 +49,8 @@ export interface HttpRegistration {
   capacity: number;
   runners: string[];
   metadata: Record<string, unknown>;
-  /** A new callback secret's hash; null keeps the one stored. */
-  secretHash: string | null;
+  /** A new callback secret, sealed (secret-cipher.ts); null keeps the one stored. */
+  sealedSecret: string | null;
 }
 
 export class ExecutorRepository {
@@ -99,6 +98,7 @@ export class ExecutorRepository {
         health_check_failures: 0,
         metadata: toJson({}),
         secret_hash: null,
+        callback_secret_sealed: null,
         created_at: now,
         ...fields,
       })
@@ -122,7 +122,8 @@ export class ExecutorRepository {
       runners: toJson(registration.runners),
       metadata: toJson(registration.metadata),
       updated_at: now,
-      ...(registration.secretHash !== null ? { secret_hash: registration.secretHash } : {}),
+      // The SHA-256 hash of migration 002 is dropped: HMAC verification needs the secret itself.
+      ...(registration.sealedSecret !== null ? { callback_secret_sealed: registration.sealedSecret, secret_hash: null } : {}),
     };
     if (existing) {
       const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
@@ -142,7 +143,8 @@ export class ExecutorRepository {
         health_check_failures: 0,
         connected_to: null,
         version: null,
-        secret_hash: registration.secretHash,
+        secret_hash: null,
+        callback_secret_sealed: registration.sealedSecret,
         created_at: now,
         ...fields,
       })
@@ -150,10 +152,10 @@ export class ExecutorRepository {
     return { executor: (await this.get(registration.id))!, created: true };
   }
 
-  /** The executor whose callback secret this is, if any (only hashes are stored). */
-  async idBySecret(secret: string): Promise<string | null> {
-    const row = await this.#db.selectFrom('executors').select('id').where('secret_hash', '=', hashSecret(secret)).executeTakeFirst();
-    return row?.id ?? null;
+  /** An HTTP executor's callback secret, sealed; null for an unknown id, an agent, or one registered before secrets were sealed. */
+  async sealedCallbackSecret(id: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('executors').select('callback_secret_sealed').where('id', '=', id).where('kind', '=', 'http').executeTakeFirst();
+    return row?.callback_secret_sealed ?? null;
   }
 
   async get(id: string): Promise<Executor | null> {

@@ -1,6 +1,6 @@
 // Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Task, TaskDefinition, TaskExecutorRef, TaskStatus } from '../domain/task.ts';
+import { withSecrets, type Task, type TaskDefinition, type TaskExecutorRef, type TaskStatus } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
@@ -147,6 +147,7 @@ async function writeExecutors(trx: Transaction<Database>, taskId: string, defini
 }
 
 function definitionColumns(definition: TaskDefinition) {
+  assertSealed(definition);
   return {
     name: definition.name,
     live_name: definition.name,
@@ -167,6 +168,14 @@ function definitionColumns(definition: TaskDefinition) {
     misfire_policy: definition.misfirePolicy,
     misfire_grace_seconds: definition.misfireGraceSeconds,
   };
+}
+
+/** The last guard before SQL: a secret reaches the database sealed, or not at all. */
+function assertSealed(definition: TaskDefinition): void {
+  withSecrets(definition, (secret, path) => {
+    if (!('$sealed' in secret)) throw new CronfleetError('internal', `${path.join('.')}: a secret must be sealed before it is stored`);
+    return secret;
+  });
 }
 
 export function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): Task {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { signedHeaders } from '../dispatch/http-executor-harness.ts';
 
 // Seed 001 §5.2, exactly as written.
 const seedRegistration = {
@@ -23,7 +24,11 @@ describe('executor management API', () => {
 
   const register = (body: Record<string, unknown>) => t.request('POST', '/api/v1/executors/register', body);
   /** A callback about an execution that does not exist: 404 proves the secret was accepted, 401 that it was not. */
-  const callbackStatus = async (secret: string) => (await t.request('POST', '/api/v1/executions/no-such-execution/callback', { status: 'success' }, secret)).status;
+  const callbackStatus = async (executorId: string, secret: string) => {
+    const body = JSON.stringify({ status: 'success' });
+    const response = await fetch(`${t.url}/api/v1/executions/no-such-execution/callback`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(executorId, secret, body) }, body });
+    return response.status;
+  };
 
   it("registers seed 001's body as written and returns a callback secret once", async () => {
     const response = await register(seedRegistration);
@@ -39,7 +44,7 @@ describe('executor management API', () => {
     assert.equal(response.body.status, 'online');
     assert.equal(response.body.is_healthy, true);
     assert.match(response.body.callback_secret, /^cfh_/);
-    assert.equal(await callbackStatus(response.body.callback_secret), 404);
+    assert.equal(await callbackStatus(response.body.id, response.body.callback_secret), 404);
 
     const list = await t.request('GET', '/api/v1/executors');
     assert.equal(list.status, 200);
@@ -71,7 +76,7 @@ describe('executor management API', () => {
     assert.equal(again.body.base_url, 'http://192.168.1.101:9090');
     assert.equal(again.body.capacity, 20);
     assert.equal('callback_secret' in again.body, false);
-    assert.equal(await callbackStatus(first.body.callback_secret), 404);
+    assert.equal(await callbackStatus(first.body.id, first.body.callback_secret), 404);
   });
 
   it('issues a new secret on rotate_secret and retires the old one', async () => {
@@ -80,8 +85,8 @@ describe('executor management API', () => {
     assert.equal(rotated.status, 200);
     assert.match(rotated.body.callback_secret, /^cfh_/);
     assert.notEqual(rotated.body.callback_secret, first.body.callback_secret);
-    assert.equal(await callbackStatus(first.body.callback_secret), 401);
-    assert.equal(await callbackStatus(rotated.body.callback_secret), 404);
+    assert.equal(await callbackStatus(first.body.id, first.body.callback_secret), 401);
+    assert.equal(await callbackStatus(rotated.body.id, rotated.body.callback_secret), 404);
   });
 
   it('refuses a bad registration with 400 naming the field', async () => {

@@ -4,6 +4,7 @@
 // and nothing is stuck running. Bounded: CHAOS_SECONDS (default 120 on PostgreSQL,
 // 45 on MariaDB) plus setup and drain.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,6 +19,7 @@ const TASKS = 50;
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? (testDialect === 'postgres' ? 120 : 45));
 const KILL_EVERY_MS = 15_000;
 const ADMIN_TOKEN = 'cf_chaos_admin_token_for_this_test_only';
+const SECRET_KEY = randomBytes(32).toString('base64');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,8 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     const startServer = (index: number) => {
       servers[index] = launch(
         ['server', '--port', String(ports[index]), '--host', '127.0.0.1', '--database', database, '--data-dir', join(dataDir, `server-${index}`), '--log-level', 'error'],
-        { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}`, CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' },
+        // One secret key for the cluster: each server has its own data dir, so none may generate its own.
+        { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_SECRET_KEY: SECRET_KEY, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}`, CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' },
       );
     };
     const api = async (method: string, path: string, body?: unknown) => {

@@ -1,6 +1,7 @@
 // Several scheduler instances on one database: one leader fires and routes; any
 // instance serves the API and holds executor connections; a follower takes over.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
 
-const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SECONDS: '0.5', CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '0.5' };
+// Every instance of a cluster shares one secret key (as the README's "Running a cluster" says).
+const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SECONDS: '0.5', CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '0.5', CRONFLEET_SECRET_KEY: randomBytes(32).toString('base64') };
 
 describe('a cluster of scheduler instances', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-cluster-'));

@@ -50,7 +50,7 @@ describe('HTTP executor health checks', () => {
   it('marks an executor unhealthy after 3 failed checks in a row and healthy after 2 passing ones', async () => {
     const registered = await t.request('POST', '/api/v1/executors/register', executor.registration('dp-001'));
     assert.equal(registered.status, 201);
-    executor.secret = registered.body.callback_secret;
+    executor.adopt(registered.body);
     const id: string = registered.body.id;
     await nextCheck(id, checks.length, (check) => check.ok);
 

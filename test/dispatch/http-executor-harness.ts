@@ -2,7 +2,13 @@
 // RunTask, answers 202 and, a moment later, calls the execution's callback_url with what
 // `outcome` says (nothing when it returns null: the test reports itself). /stop records
 // the request. /health answers 200, or 500 while `healthy` is false.
+//
+// It signs its callbacks and checks the server's signature on /run and /stop as the
+// README describes (HMAC-SHA256 of "<timestamp>.<raw body>" with the callback secret),
+// written here from that description rather than with the server's own helper, so a
+// change to the wire format on one side only fails the tests.
 import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -26,6 +32,24 @@ export interface StopRequest {
 
 export type CallbackBody = Record<string, unknown>;
 
+/** How a callback is signed; each field overrides the harness's own (null leaves the header out). */
+export interface CallbackAuth {
+  executorId?: string | null;
+  secret?: string;
+  timestamp?: number | null;
+  signature?: string | null;
+}
+
+/** X-Cronfleet-Signature for a raw body, as an HTTP executor computes it. */
+export function signature(secret: string, timestamp: number, rawBody: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+}
+
+/** The signature headers of a callback body, for tests that call the route themselves. */
+export function signedHeaders(executorId: string, secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return { 'x-cronfleet-executor': executorId, 'x-cronfleet-timestamp': String(timestamp), 'x-cronfleet-signature': signature(secret, timestamp, rawBody) };
+}
+
 export class HttpExecutorHarness {
   readonly runs: RunRequest[] = [];
   readonly stops: StopRequest[] = [];
@@ -33,8 +57,11 @@ export class HttpExecutorHarness {
   healthy = true;
   /** Status code /run answers with (a non-2xx one is a refused push). */
   runStatus = 202;
-  /** The callback secret given at registration (tests set it). */
+  /** The callback secret and executor id given at registration (see adopt). */
   secret = '';
+  executorId = '';
+  /** Pushes whose signature did not verify (answered 401), with the reason. */
+  readonly refusedPushes: string[] = [];
   outcome: (run: RunRequest) => CallbackBody | null = () => ({ status: 'success', result: { processed_records: 1000 }, logs: 'Task completed successfully', end_time: new Date().toISOString() });
   readonly #server: Server;
   readonly #waiters = new Set<() => void>();
@@ -60,6 +87,12 @@ export class HttpExecutorHarness {
     return { name: 'data-processor', instance_id: instanceId, base_url: this.url, health_check_url: `${this.url}/health`, metadata: { region: 'us-west-1', capacity: 10 }, ...extra };
   }
 
+  /** Takes the id and callback secret from a registration response body. */
+  adopt(registered: { id: string; callback_secret: string }): void {
+    this.executorId = registered.id;
+    this.secret = registered.callback_secret;
+  }
+
   /** Resolves with the run received for `executionId` (it may already have come). */
   run(executionId: string): Promise<RunRequest> {
     return this.#until(`a /run push of execution ${executionId}`, () => this.runs.find((run) => run.id === executionId));
@@ -69,13 +102,17 @@ export class HttpExecutorHarness {
     return this.#until(`a /stop push of execution ${executionId}`, () => this.stops.find((stop) => stop.id === executionId));
   }
 
-  /** Calls an execution's callback as this executor would. */
-  async callback(run: Pick<RunRequest, 'callback_url'>, body: CallbackBody, secret: string | null = this.secret): Promise<{ status: number; body: any }> {
-    const response = await fetch(run.callback_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(secret === null ? {} : { authorization: `Bearer ${secret}` }) },
-      body: JSON.stringify(body),
-    });
+  /** Calls an execution's callback as this executor would: signed with its id and secret. */
+  async callback(run: Pick<RunRequest, 'callback_url'>, body: CallbackBody, auth: CallbackAuth = {}): Promise<{ status: number; body: any }> {
+    const raw = JSON.stringify(body);
+    const executorId = auth.executorId === undefined ? this.executorId : auth.executorId;
+    const timestamp = auth.timestamp === undefined ? Math.floor(Date.now() / 1000) : auth.timestamp;
+    const signed = auth.signature === undefined ? signature(auth.secret ?? this.secret, timestamp ?? 0, raw) : auth.signature;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (executorId !== null) headers['x-cronfleet-executor'] = executorId;
+    if (timestamp !== null) headers['x-cronfleet-timestamp'] = String(timestamp);
+    if (signed !== null) headers['x-cronfleet-signature'] = signed;
+    const response = await fetch(run.callback_url, { method: 'POST', headers, body: raw });
     return { status: response.status, body: await response.json() };
   }
 
@@ -90,8 +127,13 @@ export class HttpExecutorHarness {
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
-    if (request.method === 'GET' && request.url === '/health') {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = chunks.length > 0 ? JSON.parse(raw) : null;
+    const refusal = request.method === 'POST' ? this.#verifyPush(request, raw) : null;
+    if (refusal !== null) {
+      this.refusedPushes.push(refusal);
+      response.writeHead(401).end(refusal);
+    } else if (request.method === 'GET' && request.url === '/health') {
       this.healthChecks++;
       response.writeHead(this.healthy ? 200 : 500).end(this.healthy ? 'ok' : 'sick');
     } else if (request.method === 'POST' && request.url === '/run') {
@@ -108,6 +150,19 @@ export class HttpExecutorHarness {
       response.writeHead(404).end();
     }
     for (const waiter of this.#waiters) waiter();
+  }
+
+  /** Why a push's signature does not verify; null when it does (or no secret is known yet). */
+  #verifyPush(request: IncomingMessage, raw: string): string | null {
+    if (this.secret === '') return null;
+    const executorId = request.headers['x-cronfleet-executor'];
+    const timestamp = Number(request.headers['x-cronfleet-timestamp']);
+    const presented = String(request.headers['x-cronfleet-signature'] ?? '');
+    if (executorId !== this.executorId) return `push for executor ${String(executorId)}, I am ${this.executorId}`;
+    if (!(Math.abs(Date.now() / 1000 - timestamp) <= 300)) return `stale or missing timestamp ${String(request.headers['x-cronfleet-timestamp'])}`;
+    const expected = Buffer.from(signature(this.secret, timestamp, raw));
+    if (presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), expected)) return 'bad signature';
+    return null;
   }
 
   #track(callback: Promise<unknown>): void {

@@ -5,7 +5,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { watchExecutions, type ExecutionWatch } from '../api/execution-watch.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { deadUrl, HttpExecutorHarness, type RunRequest } from './http-executor-harness.ts';
+import { deadUrl, HttpExecutorHarness, signature, type CallbackAuth, type RunRequest } from './http-executor-harness.ts';
 
 const seedTask = { name: 'data_sync_task', parameters: { source: 'database_a', target: 'database_b' } };
 
@@ -22,15 +22,17 @@ describe('HTTP executors', () => {
   });
   afterEach(async () => {
     watch.stop();
-    await t.close();
+    // The executor first: it waits for its callbacks under way, whose replies the server
+    // may still be writing after the execution.finished event a test awaited.
     await executor.close();
+    await t.close();
     for (const dir of leftDirs.splice(0)) await removeTestData(dir);
   });
 
   async function register(harness: HttpExecutorHarness, instanceId: string, extra: Record<string, unknown> = {}): Promise<string> {
     const response = await t.request('POST', '/api/v1/executors/register', { ...harness.registration(instanceId), ...extra });
     assert.equal(response.status, 201, JSON.stringify(response.body));
-    harness.secret = response.body.callback_secret;
+    harness.adopt(response.body);
     return response.body.id;
   }
 
@@ -90,23 +92,75 @@ describe('HTTP executors', () => {
     ]);
   });
 
-  it('refuses a callback without the secret of the executor the execution is assigned to, and changes nothing', async () => {
+  it('refuses a callback not signed by the executor the execution is assigned to, and changes nothing', async () => {
     await register(executor, 'dp-001');
     const other = await HttpExecutorHarness.start();
     try {
       await register(other, 'dp-002', { runners: ['command'] }); // never chosen for the handler task
       const run = await runningExecution();
-      for (const secret of ['cfh_not-a-secret', other.secret, t.token, null]) {
-        const refused = await executor.callback(run, { status: 'success', logs: 'forged' }, secret);
-        assert.equal(refused.status, 401, `secret ${secret}`);
-        assert.equal(refused.body.error.code, 'unauthorized');
+      const now = Math.floor(Date.now() / 1000);
+      const forgeries: Array<[string, CallbackAuth]> = [
+        ['a wrong secret', { secret: 'cfh_not-a-secret' }],
+        ["another executor's id and secret", { executorId: other.executorId, secret: other.secret }],
+        ["this executor's id signed with another's secret", { secret: other.secret }],
+        ['the admin token as the secret', { secret: t.token }],
+        ['a timestamp 6 minutes old', { timestamp: now - 360 }],
+        ['a timestamp 6 minutes ahead', { timestamp: now + 360 }],
+        ['no timestamp', { timestamp: null }],
+        ['no signature', { signature: null }],
+        ['no executor id', { executorId: null }],
+        ['an unknown executor id', { executorId: 'no-such-executor' }],
+        ['a signature of another body', { signature: signature(executor.secret, now, '{"status":"failed"}') }],
+      ];
+      for (const [what, auth] of forgeries) {
+        const refused = await executor.callback(run, { status: 'success', logs: 'forged' }, auth);
+        assert.equal(refused.status, 401, what);
+        assert.equal(refused.body.error.code, 'unauthorized', what);
       }
+      const bearer = await fetch(run.callback_url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${executor.secret}` }, body: '{"status":"success"}' });
+      assert.equal(bearer.status, 401, 'the old bearer form is not accepted');
+      const notJson = await fetch(run.callback_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+      assert.equal(notJson.status, 401, 'an unsigned caller learns nothing about the body');
       assert.equal((await execution(run.id)).status, 'running');
       assert.deepEqual(await logLines(run.id), []);
-      assert.equal((await executor.callback(run, { status: 'success' })).status, 200);
+      // Signed with a timestamp within 5 minutes it is accepted.
+      assert.equal((await executor.callback(run, { status: 'success' }, { timestamp: now - 240 })).status, 200);
     } finally {
       await other.close();
     }
+  });
+
+  it('signs each push with the executor id, a timestamp and an HMAC of the body the executor can verify', async () => {
+    await register(executor, 'dp-001');
+    const run = await runningExecution();
+    assert.deepEqual(executor.refusedPushes, [], 'the harness verified the push (executor id, timestamp, signature)');
+    await t.request('POST', `/api/v1/executions/${run.id}/stop`);
+    await executor.stopOf(run.id);
+    assert.deepEqual(executor.refusedPushes, []);
+    // An executor that does not know the secret (here: told another one) refuses the push, and the execution fails as not taken.
+    executor.secret = 'cfh_someone-else';
+    const refusedRun = await trigger({ name: 'refused', handler: 'x' });
+    await watch.finished(refusedRun);
+    assert.match(executor.refusedPushes[0] ?? '', /bad signature/);
+    const failed = await execution(refusedRun);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /HTTP 401/);
+  });
+
+  it('pushes the real value of a secret parameter and masks it in what the executor reports back', async () => {
+    await register(executor, 'dp-001');
+    executor.outcome = () => null;
+    const id = await trigger({ name: 'with_secret', handler: 'x', parameters: { api_key: { secret: 'ak-Hd73-only-the-executor-sees' } } });
+    const run = await executor.run(id);
+    assert.equal(run.parameters.api_key, 'ak-Hd73-only-the-executor-sees');
+    const reported = await executor.callback(run, { status: 'failed', result: { echoed: 'key ak-Hd73-only-the-executor-sees' }, error: 'bad key ak-Hd73-only-the-executor-sees', logs: 'using ak-Hd73-only-the-executor-sees\n' });
+    assert.equal(reported.status, 200);
+    const view = await execution(id);
+    assert.deepEqual(view.parameters.api_key, { secret: true });
+    assert.deepEqual(view.result, { echoed: 'key ******' });
+    assert.equal(view.error, 'bad key ******');
+    assert.deepEqual(await logLines(id), [[1, 'stdout', 'using ******\n']]);
+    assert.ok(!JSON.stringify(reported.body).includes('ak-Hd73'));
   });
 
   it('answers 404 for an unknown execution and 409 for one that already ended', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronfleetError, type ErrorCode } from '../../src/protocol/errors.ts';
-import { definitionToWire, parseTaskDefinition, taskDefaults, type TaskDefinition } from '../../src/domain/task.ts';
+import { SECRET_MASK, definitionToWire, maskSecretText, parseTaskDefinition, sealedSecrets, taskDefaults, withSecrets, type TaskDefinition } from '../../src/domain/task.ts';
 import { designCommandBody, seedCreateBody } from '../helpers/example-bodies.ts';
 
 const seedExample = seedCreateBody;
@@ -202,5 +202,60 @@ describe('round trip through the wire form', () => {
   it('the wire form is snake_case', () => {
     const wire = definitionToWire(parseTaskDefinition(designCommandBody));
     for (const key of Object.keys(wire)) assert.match(key, /^[a-z_]+$/);
+  });
+});
+
+describe('secrets in a task body', () => {
+  const body = {
+    name: 'with_secrets',
+    command: 'run',
+    env: { TOKEN: { secret: 't0ken' }, MODE: 'full' },
+    parameters: { db: { password: { secret: 'pa55' }, host: 'h' }, list: [{ secret: true }] },
+  };
+
+  it('are accepted in parameters at any depth and in env, as {"secret":"<value>"} or the placeholder', () => {
+    const definition = parseTaskDefinition(body);
+    assert.deepEqual(definition.parameters, body.parameters);
+    assert.deepEqual((definition.spec as { env: unknown }).env, body.env);
+    const http = parseTaskDefinition({ name: 'h', http: { url: 'http://x/', headers: { authorization: { secret: 'Bearer s' } } } });
+    assert.deepEqual((http.spec as { headers: unknown }).headers, { authorization: { secret: 'Bearer s' } });
+  });
+
+  it('are found with their wire paths, and replaced by withSecrets', () => {
+    const definition = parseTaskDefinition(body);
+    const paths: string[] = [];
+    const masked = withSecrets(definition, (_secret, path) => {
+      paths.push(path.join('.'));
+      return { secret: true };
+    });
+    assert.deepEqual(paths.sort(), ['env.TOKEN', 'parameters.db.password', 'parameters.list.0']);
+    assert.ok(!JSON.stringify(definitionToWire(masked)).includes('pa55'));
+    const sealed = withSecrets(definition, (secret) => ('secret' in secret && secret.secret !== true ? { $sealed: `sealed:${secret.secret}` } : secret));
+    assert.deepEqual([...sealedSecrets(sealed).values()].sort(), ['sealed:pa55', 'sealed:t0ken']);
+  });
+
+  it('are refused when malformed, without the value in the error', () => {
+    rejects({ ...body, parameters: { p: { secret: 12 } } }, 'parameters.p');
+    rejects({ ...body, parameters: { p: { secret: '' } } }, 'parameters.p');
+    rejects({ ...body, parameters: { p: { $sealed: 'v1:abc' } } }, 'parameters.p');
+    rejects({ ...body, env: { TOKEN: { secret: 'x', other: 1 } } }, 'env.TOKEN');
+    assert.throws(
+      () => parseTaskDefinition({ ...body, env: { TOKEN: { secret: 'visible?', extra: true } } }),
+      (error: CronfleetError) => !JSON.stringify(error.toBody()).includes('visible?'),
+    );
+  });
+});
+
+describe('masking secret values in text', () => {
+  it('replaces every occurrence, longest value first', () => {
+    assert.equal(maskSecretText('a=hunter2 b=hunter2x', ['hunter2', 'hunter2x']), `a=${SECRET_MASK} b=${SECRET_MASK}`);
+  });
+
+  it('masks the halves of a value split across two chunks when each half is 4 characters or more', () => {
+    const secret = 'correct-horse';
+    assert.equal(maskSecretText('token=correct', [secret], 4), `token=${SECRET_MASK}`);
+    assert.equal(maskSecretText('-horse and more', [secret], 4), `${SECRET_MASK} and more`);
+    assert.equal(maskSecretText('ends with cor', [secret], 4), 'ends with cor', 'a 3-character start is left');
+    assert.equal(maskSecretText('plain text', [secret], 4), 'plain text');
   });
 });

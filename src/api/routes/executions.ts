@@ -3,7 +3,7 @@ import { isTerminal } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionListQuery, IdParams, LogsQuery } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
-import { executionToWire, logChunkToWire } from '../dto.ts';
+import { executionsToWire, logChunkToWire } from '../dto.ts';
 import { assertFound } from './tasks.ts';
 
 export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
@@ -19,12 +19,11 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         page,
         pageSize,
       });
-      return { items: items.map(executionToWire), total, page, page_size: pageSize };
+      return { items: await executionsToWire(context.store, items), total, page, page_size: pageSize };
     });
 
-    app.get('/executions/:id', { schema: { tags, summary: 'Get an execution', params: IdParams } }, async (request) =>
-      executionToWire(assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id)),
-    );
+    const oneToWire = async (id: string) => (await executionsToWire(context.store, [assertFound(await context.store.executions.get(id), 'execution', id)]))[0]!;
+    app.get('/executions/:id', { schema: { tags, summary: 'Get an execution', params: IdParams } }, async (request) => oneToWire(request.params.id));
 
     app.post('/executions/:id/stop', { schema: { tags, summary: 'Stop an execution (kill its process group)', params: IdParams } }, async (request, reply) => {
       const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
@@ -32,7 +31,7 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
       }
       await context.dispatcher.stopExecution(execution);
-      return reply.status(202).send(executionToWire((await context.store.executions.get(execution.id))!));
+      return reply.status(202).send(await oneToWire(execution.id));
     });
 
     app.get('/executions/:id/logs', { schema: { tags, summary: 'Read (or follow) an execution log', params: IdParams, querystring: LogsQuery } }, async (request, reply) => {

@@ -4,7 +4,8 @@ import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionCallbackBody, ExecutorStatusBody, IdParams, RegisterExecutorBody } from '../../protocol/rest-schemas.ts';
 import type { ExecutorStatus } from '../../store/executors.ts';
 import type { ApiContext } from '../context.ts';
-import { executionToWire, executorToWire } from '../dto.ts';
+import { SIGNATURE_HEADERS } from '../../dispatch/http-executors.ts';
+import { executionsToWire, executorToWire } from '../dto.ts';
 
 export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -23,7 +24,7 @@ export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 
     app.post(
       '/executors/register',
-      { schema: { tags, summary: 'Register (or update, by instance_id) an HTTP executor; the callback_secret is returned only on first registration or rotation', body: RegisterExecutorBody } },
+      { schema: { tags, summary: 'Register (or update, by instance_id) an HTTP executor; the callback_secret (it signs callbacks and verifies pushes, see the callback route) is returned only on first registration or rotation', body: RegisterExecutorBody } },
       async (request, reply) => {
         const { executor, created, callbackSecret } = await context.httpExecutors.register(request.body);
         const body = { ...(await toWire(executor.id)), ...(callbackSecret !== null ? { callback_secret: callbackSecret } : {}) };
@@ -50,30 +51,55 @@ export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 }
 
 // The callback is the one /api route an HTTP executor calls: the admin-token hook skips
-// it (auth.ts names it) and it requires the callback secret of the executor the
-// execution is assigned to. Authentication runs before body validation, so an anonymous
-// caller learns nothing, not even what a valid body looks like.
+// it (auth.ts names it) and it requires a request signed by the executor the execution
+// is assigned to (dispatch/http-executors.ts: HMAC-SHA256 of "<timestamp>.<raw body>").
+// The signature is over the bytes sent, so this plugin keeps the raw body, and checks it
+// before the body is parsed or validated: an unsigned caller learns nothing, not even
+// whether the body is JSON or what a valid one looks like.
 
 export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const callers = new WeakMap<FastifyRequest, string>();
+    const raw = new WeakMap<FastifyRequest, Buffer>();
+    // Scoped to this plugin (Fastify encapsulation): the other routes parse JSON as usual.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      raw.set(request, body as Buffer);
+      done(null, body); // parsed once the signature holds (preValidation)
+    });
     app.post(
       '/executions/:id/callback',
       {
         schema: {
           tags: ['executions'],
-          summary: 'An HTTP executor reports on an execution ("Authorization: Bearer <callback_secret>")',
+          summary: 'An HTTP executor reports on an execution (signed: X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Signature: v1=<hex HMAC-SHA256(callback_secret, timestamp + "." + raw body)>)',
           params: IdParams,
           body: ExecutionCallbackBody,
         },
-        onRequest: async (request) => {
-          const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-          callers.set(request, await context.httpExecutors.authenticate(match?.[1] ?? null));
+        preValidation: async (request) => {
+          const header = (name: string) => {
+            const value = request.headers[name];
+            return Array.isArray(value) ? value[0] : value;
+          };
+          const body = raw.get(request) ?? Buffer.alloc(0);
+          callers.set(
+            request,
+            await context.httpExecutors.authenticate(
+              { executorId: header(SIGNATURE_HEADERS.executor), timestamp: header(SIGNATURE_HEADERS.timestamp), signature: header(SIGNATURE_HEADERS.signature) },
+              body,
+            ),
+          );
+          try {
+            request.body = JSON.parse(body.toString('utf8'));
+          } catch {
+            throw new CronfleetError('invalid_request', 'the body is not valid JSON');
+          }
         },
       },
       async (request) => {
         const execution = await context.httpExecutors.callback(callers.get(request)!, request.params.id, request.body);
-        return executionToWire(execution);
+        const [wire] = await executionsToWire(context.store, [execution]);
+        return wire;
       },
     );
   };

@@ -3,7 +3,7 @@ import { nextFires, parseSchedule } from '../../domain/schedule.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { IdParams, NextFiresQuery, TaskBody, TaskListQuery, TriggerBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
-import { executionToWire, iso, taskToWire } from '../dto.ts';
+import { executionsToWire, iso, taskToWire } from '../dto.ts';
 
 export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -37,9 +37,10 @@ export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
       request.body ??= {}; // `curl -X POST …/trigger` with no body means "no overrides"
     };
-    app.post('/tasks/:id/trigger', { schema: { tags, summary: 'Run a task now, with parameters merged over its own', params: IdParams, body: TriggerBody }, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
+    app.post('/tasks/:id/trigger', { schema: { tags, summary: 'Run a task now, with parameters merged over its own ({"secret":"<value>"} marks a secret override; {"secret":true} keeps the stored one)', params: IdParams, body: TriggerBody }, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
       const execution = await context.tasks.trigger(request.params.id, request.body?.parameters ?? {});
-      return reply.status(202).send(executionToWire(execution));
+      const [wire] = await executionsToWire(context.store, [execution]);
+      return reply.status(202).send(wire);
     });
 
     app.get('/tasks/:id/next-fires', { schema: { tags, summary: "Preview a task's next fire times", params: IdParams, querystring: NextFiresQuery } }, async (request) => {
