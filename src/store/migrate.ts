@@ -9,11 +9,17 @@ import type { Database } from './schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as executorFleet from './migrations/002-executor-fleet.ts';
 import * as clusterDelivery from './migrations/003-cluster-delivery.ts';
+import * as security from './migrations/004-security.ts';
+import * as secrets from './migrations/005-secrets.ts';
+import * as stats from './migrations/006-stats.ts';
 
 const migrationList = [
   ['001-initial', initial],
   ['002-executor-fleet', executorFleet],
   ['003-cluster-delivery', clusterDelivery],
+  ['004-security', security],
+  ['005-secrets', secrets],
+  ['006-stats', stats],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -96,6 +96,8 @@ export interface ExecutorsTable {
   metadata: string;
   version: string | null;
   secret_hash: string | null;
+  /** The callback secret sealed with the cluster's secret key (secret-cipher.ts). */
+  callback_secret_sealed: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -133,6 +135,57 @@ export interface LoadBalanceStateTable {
   updated_at: number;
 }
 
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  role: string;
+  user_id: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  before_state: string | null;
+  after_state: string | null;
+  ip: string | null;
+}
+
+/** Cluster-wide settings by name (the secret key's fingerprint). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_executors: TaskExecutorsTable;
@@ -143,4 +196,9 @@ export interface Database {
   leases: LeasesTable;
   load_balance_state: LoadBalanceStateTable;
   executor_tokens: ExecutorTokensTable;
+  settings: SettingsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
 }

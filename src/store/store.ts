@@ -1,5 +1,8 @@
 // The storage contract: repositories named in domain words, plus the few
 // multi-table steps that must be one transaction.
+import { ApiTokenRepository } from './api-tokens.ts';
+import { AuditRepository } from './audit.ts';
+import { UserRepository } from './users.ts';
 import type { Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
 import { openDatabase, redact, type DialectInfo } from './dialect.ts';
@@ -14,6 +17,8 @@ import { migrate } from './migrate.ts';
 import { openSignals, type Signals } from './signals.ts';
 import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
+import { StatsRepository } from './stats.ts';
+import { ChangeRepository } from './changes.ts';
 
 export interface OpenOptions {
   poolMax?: number;
@@ -53,10 +58,15 @@ export class Store {
   readonly executions: ExecutionRepository;
   readonly executors: ExecutorRepository;
   readonly executorTokens: ExecutorTokenRepository;
+  readonly users: UserRepository;
+  readonly apiTokens: ApiTokenRepository;
+  readonly audit: AuditRepository;
   readonly leases: LeaseRepository;
   readonly logs: LogRepository;
   readonly loadBalance: LoadBalanceStateRepository;
   readonly instances: InstanceRepository;
+  readonly stats: StatsRepository;
+  readonly changes: ChangeRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
   readonly #close: () => Promise<void>;
@@ -71,10 +81,15 @@ export class Store {
     this.executions = new ExecutionRepository(db, dialect);
     this.executors = new ExecutorRepository(db);
     this.executorTokens = new ExecutorTokenRepository(db);
+    this.users = new UserRepository(db);
+    this.apiTokens = new ApiTokenRepository(db);
+    this.audit = new AuditRepository(db);
     this.leases = new LeaseRepository(db, dialect);
     this.logs = new LogRepository(db, dialect);
     this.loadBalance = new LoadBalanceStateRepository(db);
     this.instances = new InstanceRepository(db);
+    this.stats = new StatsRepository(db);
+    this.changes = new ChangeRepository(db);
   }
 
   /**
