@@ -142,6 +142,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     clock,
     secrets,
     scheduleChanged: () => {
+      events.emit('task.changed', {});
       scheduler.wake();
       if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
     },

@@ -163,6 +163,7 @@ class EventFeed {
       events.on('fired', wake),
       events.on('leader.elected', wake),
       events.on('leader.deposed', wake),
+      events.on('task.changed', wake),
     ];
     if (!this.#listening) {
       // Signals cannot be unlistened; the callback is a no-op while no stream is open.
