@@ -72,8 +72,8 @@ function accessFor(request: FastifyRequest, metricsPublic: boolean): Access | nu
   if (request.method === 'OPTIONS') return null;
   if (path.startsWith('/api/docs')) return 'viewer';
   const url = request.routeOptions.url;
-  // No such route: say 404 only to someone signed in.
-  if (url === undefined) return 'signed_in';
+  // No such route (or only the web UI's catch-all): say 404 only to someone signed in.
+  if (url === undefined || !url.startsWith('/api/')) return 'signed_in';
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   return routeAccess(method, url) ?? 'admin';
 }

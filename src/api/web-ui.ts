@@ -1,10 +1,74 @@
-// The web UI: static files served at `/` by every instance.
+// The web UI: the Vite build in web/dist, served at `/` by every instance. Client-side
+// routes (/tasks/…, /executions/…) get index.html; /api and /ws paths never do — an
+// unknown one stays a JSON 404. Hashed assets are cached for good, index.html never,
+// so a new build is picked up on the next page load. Built after the server started?
+// Files are looked up per request, so no restart is needed.
+import { existsSync, statSync } from 'node:fs';
+import { join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
-const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
+const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-export async function registerWebUi(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
+/** Shown when the UI has not been built: plain HTML, no script (the CSP allows none inline). */
+const notBuiltPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cronfleet</title></head>
+<body style="font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 10vh auto; padding: 0 1rem">
+<h1>cronfleet</h1>
+<p>The scheduler is running, but the web UI has not been built. Run <code>npm run build:web</code> (or <code>npm ci</code>) and reload this page.</p>
+<p lang="zh-CN">调度器正在运行，但 Web 界面尚未构建。请运行 <code>npm run build:web</code>（或 <code>npm ci</code>）后刷新本页。</p>
+<p>REST API: <code>/api/v1</code> · OpenAPI: <a href="/api/docs">/api/docs</a> · <a href="/healthz">/healthz</a></p>
+</body></html>
+`;
+
+function isServerPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/') || path === '/ws' || path.startsWith('/ws/');
+}
+
+/** The file under root a URL path names, or null (missing, a directory, or outside root). */
+function fileUnder(root: string, urlPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  const relative = normalize(decoded).replace(/^([/\\])+/, '');
+  const absolute = join(root, relative);
+  if (!absolute.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
+  try {
+    return statSync(absolute).isFile() ? relative : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function registerWebUi(app: FastifyInstance, options: { root?: string } = {}): Promise<void> {
+  const root = options.root ?? defaultRoot;
+  // serve: false — only reply.sendFile; the route below decides what each path gets.
+  await app.register(fastifyStatic, { root, serve: false });
+
+  const sendIndex = (reply: FastifyReply) => {
+    if (!existsSync(join(root, 'index.html'))) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(notBuiltPage);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+  };
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (isServerPath(path)) return reply.callNotFound();
+    const file = fileUnder(root, path);
+    if (file === null) {
+      // A missing asset is a 404, not the app: a stale page must not parse HTML as JS.
+      if (path.startsWith('/assets/')) return reply.callNotFound();
+      return sendIndex(reply);
+    }
+    if (file === 'index.html') return sendIndex(reply);
+    // Vite puts a content hash in every file name under assets/.
+    const hashed = file.startsWith(`assets${sep}`) || file.startsWith('assets/');
+    return reply.sendFile(file, hashed ? { maxAge: '365d', immutable: true } : { maxAge: '1h' });
+  });
 }

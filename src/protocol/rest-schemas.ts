@@ -77,6 +77,7 @@ export const TaskListQuery = Type.Object(
     status: Type.Optional(Type.String({ enum: ['active', 'paused', 'deleted'] })),
     type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
     search: Type.Optional(Type.String({ maxLength: 128 })),
+    tag: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 20 })], { description: 'only tasks carrying this tag (repeat for all of several)' })),
     ...Pagination,
   },
   { additionalProperties: false },

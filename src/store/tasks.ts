@@ -9,6 +9,7 @@ export interface TaskListQuery {
   status?: TaskStatus | undefined;
   type?: string | undefined;
   search?: string | undefined;
+  tags?: readonly string[] | undefined;
   page: number;
   pageSize: number;
 }
@@ -50,7 +51,10 @@ export class TaskRepository {
     base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'deleted');
     if (query.type) base = base.where('type', '=', query.type);
     // '!' escapes LIKE wildcards the same way on every dialect (backslash does not).
-    if (query.search) base = base.where(sql<boolean>`name like ${`%${query.search.replace(/[%_!]/g, (c) => `!${c}`)}%`} escape '!'`);
+    const like = (text: string) => text.replace(/[%_!]/g, (c) => `!${c}`);
+    if (query.search) base = base.where(sql<boolean>`name like ${`%${like(query.search)}%`} escape '!'`);
+    // Tags are a JSON array of strings: match one whole element, quotes included.
+    for (const tag of query.tags ?? []) base = base.where(sql<boolean>`tags like ${`%${like(JSON.stringify(tag))}%`} escape '!'`);
     const [rows, count] = await Promise.all([
       base.selectAll().orderBy('name').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),

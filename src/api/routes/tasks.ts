@@ -16,7 +16,7 @@ export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/tasks', { schema: { tags, summary: 'List tasks', querystring: TaskListQuery } }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
-      const { items, total } = await context.store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, page, pageSize });
+      const { items, total } = await context.store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, tags: [request.query.tag ?? []].flat(), page, pageSize });
       return { items: items.map(taskToWire), total, page, page_size: pageSize };
     });
 

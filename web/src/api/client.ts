@@ -1,0 +1,100 @@
+// The one place the UI talks HTTP to the server. A signed-in browser uses the
+// HttpOnly session cookie and sends the CSRF token on every non-GET request; a pasted
+// API token (kept only for this tab) is sent as a Bearer token instead.
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code;
+    this.details = body.details ?? {};
+  }
+
+  /** The request field a validation error names (`details.field`), if any. */
+  get field(): string | null {
+    return typeof this.details.field === 'string' ? this.details.field : null;
+  }
+}
+
+const tokenKey = 'cronfleet.token';
+let csrfToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function bearerToken(): string | null {
+  return sessionStorage.getItem(tokenKey);
+}
+
+export function setBearerToken(token: string | null): void {
+  if (token === null) sessionStorage.removeItem(tokenKey);
+  else sessionStorage.setItem(tokenKey, token);
+}
+
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+export function authHeaders(method = 'GET'): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const bearer = bearerToken();
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  else if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  return headers;
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
+    else if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const headers = authHeaders(method);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(withQuery(`/api/v1${path}`, query), {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const errorBody = (parsed as { error?: ApiErrorBody } | null)?.error ?? { code: `http_${response.status}`, message: text || response.statusText };
+    if (response.status === 401 && !path.startsWith('/auth/')) onUnauthorized?.();
+    throw new ApiError(response.status, errorBody);
+  }
+  return parsed as T;
+}
+
+export const get = <T>(path: string, query?: Query) => api<T>('GET', path, undefined, query);
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+export const del = <T = void>(path: string) => api<T>('DELETE', path);

@@ -1,0 +1,137 @@
+// The cron helper: the expression in words (cronstrue, in the UI's language) and the
+// next fire times in the task's time zone as the server computes them, with each
+// change of UTC offset (a DST transition) flagged.
+import { Alert, Badge, Group, List, Paper, Skeleton, Stack, Text } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { IconClock, IconSunElectricity } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import cronstrue from 'cronstrue';
+import 'cronstrue/locales/zh_CN.js';
+import { useTranslation } from 'react-i18next';
+import { post } from '../api/client.ts';
+import { errorMessage } from './feedback.tsx';
+
+const nicknames: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+/** The expression in words, or null when cronstrue cannot read it. */
+export function describeCron(expression: string, language: string, t: (key: string, options?: Record<string, unknown>) => string): string | null {
+  const trimmed = expression.trim();
+  const every = /^@every\s+(\d+)\s*(ms|s|m|h|d)$/i.exec(trimmed);
+  if (every) return t('cron.every', { count: Number(every[1]), unit: t(`cron.unit.${every[2]!.toLowerCase()}`) });
+  const cron = nicknames[trimmed.toLowerCase()] ?? trimmed;
+  try {
+    return cronstrue.toString(cron, { locale: language.startsWith('zh') ? 'zh_CN' : 'en', use24HourTimeFormat: true, throwExceptionOnParseError: true, verbose: false });
+  } catch {
+    return null;
+  }
+}
+
+/** "GMT+08:00"-style offset of an instant in a zone. */
+export function zoneOffset(instant: Date, timeZone: string): string {
+  try {
+    const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName');
+    return part?.value ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function CronHelper({ expression, timezone }: { expression: string; timezone: string }) {
+  const { t, i18n } = useTranslation();
+  // Debounce the strings, not an object: a fresh object each render would never settle.
+  const [debouncedExpression] = useDebouncedValue(expression.trim(), 350);
+  const [debouncedTimezone] = useDebouncedValue(timezone || 'UTC', 350);
+  const debounced = { expression: debouncedExpression, timezone: debouncedTimezone };
+  const preview = useQuery({
+    queryKey: ['schedule-preview', debounced],
+    queryFn: () => post<{ fires: string[] }>('/schedules/preview', { cron_expression: debounced.expression, timezone: debounced.timezone, count: 10 }),
+    enabled: debounced.expression !== '',
+    retry: false,
+    staleTime: 30_000,
+  });
+
+  if (!expression.trim()) {
+    return (
+      <Paper withBorder p="sm" bg="var(--mantine-color-default-hover)">
+        <Text size="sm" c="dimmed">
+          {t('cron.manualOnly')}
+        </Text>
+      </Paper>
+    );
+  }
+  const words = describeCron(expression, i18n.resolvedLanguage ?? 'en', t);
+  const locale = i18n.resolvedLanguage ?? 'en';
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat(locale, { timeZone: debounced.timezone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  } catch {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+  const fires = preview.data?.fires ?? [];
+  let previousOffset = zoneOffset(new Date(), debounced.timezone);
+
+  return (
+    <Paper withBorder p="sm" data-testid="cron-helper">
+      <Stack gap="xs">
+        <Group gap="xs" wrap="nowrap" align="flex-start">
+          <IconClock size={18} style={{ flexShrink: 0, marginTop: 2 }} />
+          <Text size="sm" fw={600} data-testid="cron-words">
+            {words ?? t('cron.noWords')}
+          </Text>
+        </Group>
+        {preview.isError ? (
+          <Alert color="red" p="xs" data-testid="cron-error">
+            {errorMessage(preview.error)}
+          </Alert>
+        ) : preview.isLoading || preview.isFetching && fires.length === 0 ? (
+          <Skeleton h={120} />
+        ) : (
+          <>
+            <Text size="xs" c="dimmed">
+              {t('cron.nextFires', { timezone: debounced.timezone })}
+            </Text>
+            <List size="sm" spacing={2} listStyleType="none" data-testid="cron-fires">
+              {fires.map((fire) => {
+                const instant = new Date(fire);
+                const offset = zoneOffset(instant, debounced.timezone);
+                const changed = offset !== previousOffset;
+                const from = previousOffset;
+                previousOffset = offset;
+                return (
+                  <List.Item key={fire}>
+                    <Group gap={6} wrap="wrap">
+                      <Text size="sm" ff="monospace">
+                        {format.format(instant)}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {offset}
+                      </Text>
+                      {changed && (
+                        <Badge size="xs" color="orange" variant="light" leftSection={<IconSunElectricity size={10} />} data-testid="dst-flag">
+                          {t('cron.dstChange', { from, to: offset })}
+                        </Badge>
+                      )}
+                    </Group>
+                  </List.Item>
+                );
+              })}
+            </List>
+            {fires.length === 0 && (
+              <Text size="sm" c="dimmed">
+                {t('cron.noFires')}
+              </Text>
+            )}
+          </>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,102 @@
+// Small display helpers shared by the pages: status colours, durations, times.
+import { Badge, Code, Text, Tooltip } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { ExecutionStatus } from '../api/types.ts';
+
+export const statusColor: Record<string, string> = {
+  pending: 'gray',
+  running: 'blue',
+  success: 'teal',
+  failed: 'red',
+  timeout: 'orange',
+  skipped: 'yellow',
+  cancelled: 'grape',
+  active: 'teal',
+  paused: 'yellow',
+  deleted: 'gray',
+  online: 'teal',
+  offline: 'red',
+  maintenance: 'yellow',
+};
+
+export function StatusBadge({ status, size = 'sm' }: { status: ExecutionStatus | string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
+  const { t } = useTranslation();
+  return (
+    <Badge color={statusColor[status] ?? 'gray'} variant="light" size={size} data-status={status}>
+      {t(`status.${status}`, { defaultValue: status })}
+    </Badge>
+  );
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${Math.round(seconds % 60)}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+export function formatPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
+  const value = ratio <= 1 ? ratio * 100 : ratio;
+  return `${value.toFixed(value >= 99.95 || value === 0 ? 0 : 1)}%`;
+}
+
+export function useFormatters() {
+  const { i18n, t } = useTranslation();
+  const locale = i18n.resolvedLanguage ?? 'en';
+  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  return {
+    dateTime(value: string | null | undefined, timeZone?: string): string {
+      if (!value) return '—';
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) return '—';
+      return timeZone ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone }).format(date) : dateTime.format(date);
+    },
+    ago(value: string | null | undefined): string {
+      if (!value) return t('common.never');
+      return this.age(Date.now() - new Date(value).getTime());
+    },
+    age(ms: number | null | undefined): string {
+      if (ms === null || ms === undefined) return t('common.never');
+      const seconds = Math.round(ms / 1000);
+      if (Math.abs(seconds) < 60) return relative.format(-seconds, 'second');
+      const minutes = Math.round(seconds / 60);
+      if (Math.abs(minutes) < 60) return relative.format(-minutes, 'minute');
+      const hours = Math.round(minutes / 60);
+      if (Math.abs(hours) < 48) return relative.format(-hours, 'hour');
+      return relative.format(-Math.round(hours / 24), 'day');
+    },
+  };
+}
+
+export function TimeAgo({ value }: { value: string | null | undefined }) {
+  const format = useFormatters();
+  return (
+    <Tooltip label={format.dateTime(value)} disabled={!value}>
+      <Text span size="sm">
+        {format.ago(value)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+export function ShortId({ id }: { id: string | null | undefined }) {
+  if (!id) return <Text span c="dimmed">—</Text>;
+  return (
+    <Tooltip label={id}>
+      <Code>{id.slice(-8)}</Code>
+    </Tooltip>
+  );
+}
+
+export function Json({ value }: { value: unknown }) {
+  return (
+    <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxHeight: 320, overflow: 'auto' }}>
+      {value === undefined || value === null ? '—' : typeof value === 'string' ? value : JSON.stringify(value, null, 2)}
+    </Code>
+  );
+}

@@ -1,0 +1,161 @@
+// One execution: its status timeline, outcome, and the live log; stop while it runs.
+import { Anchor, Button, Card, Grid, Group, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
+import { IconCircleCheck, IconCircleX, IconClockHour4, IconPlayerPlay, IconPlayerStop, IconSend } from '@tabler/icons-react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { get, post } from '../api/client.ts';
+import type { Execution } from '../api/types.ts';
+import { useAuth } from '../auth.tsx';
+import { ErrorAlert, Loading, notifySuccess, useConfirm } from '../components/feedback.tsx';
+import { formatDuration, Json, ShortId, StatusBadge, useFormatters } from '../components/format.tsx';
+import { LiveLog } from '../components/live-log.tsx';
+import { useExecutorNames } from '../components/execution-table.tsx';
+
+const terminal = new Set(['success', 'failed', 'timeout', 'skipped', 'cancelled']);
+
+function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text size="sm" component="div">
+        {children}
+      </Text>
+    </div>
+  );
+}
+
+export default function ExecutionDetailPage() {
+  const { id = '' } = useParams();
+  const { t } = useTranslation();
+  const { can } = useAuth();
+  const format = useFormatters();
+  const queryClient = useQueryClient();
+  const { modal, confirm } = useConfirm();
+  const executorNames = useExecutorNames();
+  const execution = useQuery({
+    queryKey: ['execution', id],
+    queryFn: () => get<Execution>(`/executions/${id}`),
+    refetchInterval: (query) => (query.state.data && terminal.has(query.state.data.status) ? false : 2000),
+  });
+
+  if (execution.isLoading) return <Loading />;
+  if (!execution.data) return <ErrorAlert error={execution.error} />;
+  const data = execution.data;
+  const finished = terminal.has(data.status);
+  const endColor = data.status === 'success' ? 'teal' : data.status === 'running' ? 'blue' : 'red';
+
+  const steps = [
+    { key: 'created', time: data.created_at, icon: <IconSend size={12} /> },
+    ...(data.scheduled_time ? [{ key: 'scheduled', time: data.scheduled_time, icon: <IconClockHour4 size={12} /> }] : []),
+    ...(data.start_time ? [{ key: 'started', time: data.start_time, icon: <IconPlayerPlay size={12} /> }] : []),
+    ...(data.end_time ? [{ key: 'ended', time: data.end_time, icon: data.status === 'success' ? <IconCircleCheck size={12} /> : <IconCircleX size={12} /> }] : []),
+  ];
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Anchor component={Link} to={`/tasks/${data.task_id}`} size="sm">
+            ← {data.task_name ?? t('executions.task')}
+          </Anchor>
+          <Group gap="sm">
+            <Title order={2}>{t('executionDetail.title')}</Title>
+            <ShortId id={data.id} />
+            <span data-testid="execution-status">
+              <StatusBadge status={data.status} size="lg" />
+            </span>
+          </Group>
+        </div>
+        {can('operator') && !finished && (
+          <Button
+            color="red"
+            variant="light"
+            leftSection={<IconPlayerStop size={16} />}
+            data-testid="execution-stop"
+            onClick={() =>
+              confirm(t('executionDetail.stopTitle'), t('executionDetail.stopBody'), async () => {
+                await post(`/executions/${data.id}/stop`);
+                notifySuccess(t('executionDetail.stopping'));
+                void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
+              })
+            }
+          >
+            {t('executionDetail.stop')}
+          </Button>
+        )}
+      </Group>
+      <Grid>
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <Card h="100%">
+            <Text fw={600} mb="md">
+              {t('executionDetail.timeline')}
+            </Text>
+            <Timeline active={steps.length - 1} bulletSize={22} lineWidth={2} color={finished ? endColor : 'blue'}>
+              {steps.map((step) => (
+                <Timeline.Item key={step.key} bullet={step.icon} title={t(`executionDetail.step.${step.key}`)}>
+                  <Text size="xs" c="dimmed">
+                    {format.dateTime(step.time)}
+                  </Text>
+                </Timeline.Item>
+              ))}
+              {!finished && (
+                <Timeline.Item bullet={<IconClockHour4 size={12} />} title={t(`status.${data.status}`)} lineVariant="dashed">
+                  <Text size="xs" c="dimmed">
+                    {data.reason ?? t('executionDetail.inProgress')}
+                  </Text>
+                </Timeline.Item>
+              )}
+            </Timeline>
+          </Card>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 8 }}>
+          <Card h="100%">
+            <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="md">
+              <Field label={t('executions.trigger')}>{t(`trigger.${data.trigger}`, { defaultValue: data.trigger })}</Field>
+              <Field label={t('executionDetail.attempt')}>{data.attempt}</Field>
+              <Field label={t('executionDetail.exitCode')}>
+                <span data-testid="exit-code">{data.exit_code ?? '—'}</span>
+              </Field>
+              <Field label={t('executions.duration')}>{formatDuration(data.duration_ms)}</Field>
+              <Field label={t('executions.executor')}>{data.executor_id ? <Anchor component={Link} to="/executors" size="sm">{executorNames.get(data.executor_id) ?? data.executor_id.slice(-8)}</Anchor> : '—'}</Field>
+              {data.shard_total ? <Field label={t('executionDetail.shard')}>{`${(data.shard_index ?? 0) + 1} / ${data.shard_total}`}</Field> : null}
+              {data.retry_of && (
+                <Field label={t('executionDetail.retryOf')}>
+                  <Anchor component={Link} to={`/executions/${data.retry_of}`} size="sm">
+                    {data.retry_of.slice(-8)}
+                  </Anchor>
+                </Field>
+              )}
+            </SimpleGrid>
+            {(data.error || data.reason) && (
+              <Text c="red" size="sm" mt="md" data-testid="execution-error">
+                {data.error ?? data.reason}
+              </Text>
+            )}
+            <SimpleGrid cols={{ base: 1, sm: 2 }} mt="md">
+              <div>
+                <Text size="xs" c="dimmed" tt="uppercase" fw={600} mb={4}>
+                  {t('executionDetail.result')}
+                </Text>
+                <Json value={data.result} />
+              </div>
+              <div>
+                <Text size="xs" c="dimmed" tt="uppercase" fw={600} mb={4}>
+                  {t('form.parameters')}
+                </Text>
+                <Json value={data.parameters && Object.keys(data.parameters).length ? data.parameters : null} />
+              </div>
+            </SimpleGrid>
+          </Card>
+        </Grid.Col>
+      </Grid>
+      <Card>
+        <LiveLog executionId={data.id} onEnd={() => void queryClient.invalidateQueries({ queryKey: ['execution', data.id] })} />
+      </Card>
+      {modal}
+    </Stack>
+  );
+}

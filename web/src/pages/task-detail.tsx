@@ -1,0 +1,269 @@
+// One task: its definition, statistics per window with a daily trend and health score,
+// the next fires and its recent executions.
+import { Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { get } from '../api/client.ts';
+import type { Execution, Page, Task, TaskStats } from '../api/types.ts';
+import { useAuth } from '../auth.tsx';
+import { StatusTrendChart } from '../components/charts.tsx';
+import { describeCron } from '../components/cron-helper.tsx';
+import { ErrorAlert, Loading } from '../components/feedback.tsx';
+import { ExecutionTable } from '../components/execution-table.tsx';
+import { formatDuration, formatPercent, Json, StatusBadge, useFormatters } from '../components/format.tsx';
+import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
+import { useTaskActions } from '../components/task-actions.tsx';
+import { useRefetchInterval } from '../live.tsx';
+
+type Window = '24h' | '7d' | '90d';
+
+function healthColor(score: number | null | undefined): string {
+  if (score === null || score === undefined) return 'gray';
+  return score >= 90 ? 'teal' : score >= 70 ? 'yellow' : score >= 40 ? 'orange' : 'red';
+}
+
+function Stat({ label, value }: { label: string; value: string | number }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text fz="xl" fw={700} className="stat-value">
+        {value}
+      </Text>
+    </div>
+  );
+}
+
+/** What the task runs, in one line, with secrets masked. */
+function runSummary(task: Task): string {
+  const mask = (map: Record<string, unknown> | undefined) =>
+    Object.entries(map ?? {}).map(([key, value]) => `${key}=${isSecretPlaceholder(value) ? '••••••' : String(value)}`).join(' ');
+  switch (task.type) {
+    case 'command':
+      return [mask(task.env), task.command, ...(task.args ?? [])].filter(Boolean).join(' ');
+    case 'script':
+      return `${task.script?.interpreter ?? 'sh'} <<'EOF'\n${task.script?.body ?? ''}\nEOF`;
+    case 'http':
+      return `${task.http?.method ?? 'GET'} ${task.http?.url ?? ''}${task.http?.headers && Object.keys(task.http.headers).length ? `\n${mask(task.http.headers)}` : ''}`;
+    case 'docker':
+      return `docker run ${task.docker?.image ?? ''} ${Array.isArray(task.docker?.command) ? task.docker.command.join(' ') : (task.docker?.command ?? '')}`;
+    case 'handler':
+      return `handler: ${task.handler ?? task.name}`;
+  }
+}
+
+export default function TaskDetailPage() {
+  const { id = '' } = useParams();
+  const { t, i18n } = useTranslation();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const format = useFormatters();
+  const [window, setWindow] = useState<Window>('7d');
+  const refetchInterval = useRefetchInterval(5000);
+  const actions = useTaskActions();
+  const task = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`), refetchInterval });
+  const stats = useQuery({ queryKey: ['task-stats', id, window], queryFn: () => get<TaskStats>(`/tasks/${id}/stats`, { window }), refetchInterval });
+  const fires = useQuery({ queryKey: ['task', id, 'next-fires'], queryFn: () => get<{ fires: string[]; timezone: string }>(`/tasks/${id}/next-fires`, { count: 5 }), enabled: Boolean(task.data?.cron_expression) });
+  const executions = useQuery({ queryKey: ['executions', { task_id: id }], queryFn: () => get<Page<Execution>>('/executions', { task_id: id, page_size: 10 }), refetchInterval });
+
+  if (task.isLoading) return <Loading />;
+  if (!task.data) return <ErrorAlert error={task.error} />;
+  const data = task.data;
+  const s = stats.data;
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Anchor component={Link} to="/tasks" size="sm">
+            ← {t('nav.tasks')}
+          </Anchor>
+          <Group gap="sm">
+            <Title order={2} data-testid="task-title">
+              {data.name}
+            </Title>
+            <StatusBadge status={data.status} size="md" />
+            <Badge variant="default">{t(`taskType.${data.type}`)}</Badge>
+          </Group>
+          {data.description && <Text c="dimmed">{data.description}</Text>}
+        </div>
+        {can('operator') && data.status !== 'deleted' && (
+          <Group gap="xs">
+            <Button variant="light" leftSection={<IconRocket size={16} />} onClick={() => actions.openTrigger(data)} data-testid="task-trigger">
+              {t('tasks.trigger')}
+            </Button>
+            {data.status === 'active' ? (
+              <Button variant="light" color="yellow" leftSection={<IconPlayerPause size={16} />} onClick={() => actions.pause(data)} loading={actions.busy} data-testid="task-pause">
+                {t('tasks.pause')}
+              </Button>
+            ) : (
+              <Button variant="light" color="teal" leftSection={<IconPlayerPlay size={16} />} onClick={() => actions.resume(data)} loading={actions.busy} data-testid="task-resume">
+                {t('tasks.resume')}
+              </Button>
+            )}
+            <Button variant="default" component={Link} to={`/tasks/${data.id}/edit`} leftSection={<IconPencil size={16} />}>
+              {t('common.edit')}
+            </Button>
+            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(data, () => navigate('/tasks'))}>
+              {t('common.delete')}
+            </Button>
+          </Group>
+        )}
+      </Group>
+
+      <Card>
+        <Group justify="space-between" mb="md">
+          <Text fw={600}>{t('taskDetail.statistics')}</Text>
+          <SegmentedControl
+            size="xs"
+            value={window}
+            onChange={(value) => setWindow(value as Window)}
+            data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))}
+          />
+        </Group>
+        <ErrorAlert error={stats.error} />
+        <Grid align="center">
+          <Grid.Col span={{ base: 12, sm: 3 }}>
+            <Group justify="center">
+              <RingProgress
+                size={132}
+                thickness={12}
+                roundCaps
+                sections={[{ value: s?.health_score ?? 0, color: healthColor(s?.health_score) }]}
+                label={
+                  <Stack gap={0} align="center">
+                    <Text fw={700} fz={26} data-testid="health-score">
+                      {s?.health_score ?? '—'}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {t('taskDetail.health')}
+                    </Text>
+                  </Stack>
+                }
+              />
+            </Group>
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, sm: 9 }}>
+            <SimpleGrid cols={{ base: 2, sm: 5 }}>
+              <Stat label={t('taskDetail.runs')} value={s?.total ?? '—'} />
+              <Stat label={t('dashboard.successRate')} value={formatPercent(s?.success_rate)} />
+              <Stat label={t('taskDetail.avgDuration')} value={formatDuration(s?.avg_duration_ms)} />
+              <Stat label={t('taskDetail.p95Duration')} value={formatDuration(s?.p95_duration_ms)} />
+              <Stat label={t('taskDetail.timeouts')} value={s?.timeouts ?? '—'} />
+            </SimpleGrid>
+          </Grid.Col>
+        </Grid>
+        {s && <StatusTrendChart data={s.trend} bucket={s.bucket} height={200} />}
+      </Card>
+
+      <Grid>
+        <Grid.Col span={{ base: 12, md: 7 }}>
+          <Card h="100%">
+            <Text fw={600} mb="sm">
+              {t('taskDetail.definition')}
+            </Text>
+            <Table variant="vertical" layout="fixed" withRowBorders={false} verticalSpacing={4}>
+              <Table.Tbody>
+                <Table.Tr>
+                  <Table.Th w={150}>{t('form.schedule')}</Table.Th>
+                  <Table.Td>
+                    {data.cron_expression ? (
+                      <>
+                        <Code>{data.cron_expression}</Code> <Text span size="sm" c="dimmed">({data.timezone})</Text>
+                        <Text size="sm">{describeCron(data.cron_expression, i18n.resolvedLanguage ?? 'en', t)}</Text>
+                      </>
+                    ) : (
+                      t('tasks.manualOnly')
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+                <Table.Tr>
+                  <Table.Th>{t('form.whatToRun')}</Table.Th>
+                  <Table.Td>
+                    <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+                      {runSummary(data)}
+                    </Code>
+                  </Table.Td>
+                </Table.Tr>
+                <Table.Tr>
+                  <Table.Th>{t('form.routing')}</Table.Th>
+                  <Table.Td>
+                    <Text size="sm">
+                      {t(`executionMode.${data.execution_mode}`, { defaultValue: data.execution_mode })} · {t(`strategy.${data.load_balance_strategy}`, { defaultValue: data.load_balance_strategy })}
+                    </Text>
+                    <Group gap={4}>
+                      {Object.entries(data.executor_labels ?? {}).map(([key, value]) => (
+                        <Badge key={key} size="xs" variant="outline">
+                          {key}={value}
+                        </Badge>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+                <Table.Tr>
+                  <Table.Th>{t('form.reliability')}</Table.Th>
+                  <Table.Td>
+                    <Text size="sm">
+                      {t('taskDetail.reliabilityLine', { timeout: data.timeout_seconds, retries: data.max_retry, misfire: t(`misfire.${data.misfire_policy}`, { defaultValue: data.misfire_policy }) })}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+                {data.parameters && Object.keys(data.parameters).length > 0 && (
+                  <Table.Tr>
+                    <Table.Th>{t('form.parameters')}</Table.Th>
+                    <Table.Td>
+                      <Json value={data.parameters} />
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+                <Table.Tr>
+                  <Table.Th>{t('taskDetail.version')}</Table.Th>
+                  <Table.Td>
+                    <Text size="sm">
+                      v{data.version} · {format.dateTime(data.updated_at)}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              </Table.Tbody>
+            </Table>
+          </Card>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 5 }}>
+          <Card h="100%">
+            <Text fw={600} mb="sm">
+              {t('taskDetail.nextFires')}
+            </Text>
+            {data.status !== 'active' || !data.cron_expression ? (
+              <Text size="sm" c="dimmed">
+                {data.status === 'paused' ? t('taskDetail.pausedNoFires') : t('tasks.manualOnly')}
+              </Text>
+            ) : (
+              <Stack gap={4}>
+                {(fires.data?.fires ?? []).map((fire) => (
+                  <Text key={fire} size="sm" ff="monospace">
+                    {format.dateTime(fire, data.timezone)}
+                  </Text>
+                ))}
+              </Stack>
+            )}
+          </Card>
+        </Grid.Col>
+      </Grid>
+
+      <Card p={0}>
+        <Group justify="space-between" p="md" pb="xs">
+          <Text fw={600}>{t('taskDetail.recentExecutions')}</Text>
+          <Anchor component={Link} to={`/executions?task_id=${data.id}`} size="sm">
+            {t('common.viewAll')}
+          </Anchor>
+        </Group>
+        {executions.isLoading ? <Loading /> : <ExecutionTable items={executions.data?.items ?? []} showTask={false} />}
+      </Card>
+      {actions.modals}
+    </Stack>
+  );
+}

@@ -1,0 +1,281 @@
+// Create or edit a task: every field of the task body, grouped in sections, with the
+// server's validation errors shown on the field they name.
+import { Alert, Anchor, Button, Card, Grid, Group, JsonInput, NumberInput, SegmentedControl, Select, Stack, Switch, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { IconDeviceFloppy } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ApiError, get, post, put } from '../api/client.ts';
+import { executionModes, loadBalanceStrategies, misfirePolicies, taskTypes, type Executor, type Page, type Task } from '../api/types.ts';
+import { CronHelper } from '../components/cron-helper.tsx';
+import { ErrorAlert, Loading, notifySuccess } from '../components/feedback.tsx';
+import { ExecutorPicker } from '../components/executor-picker.tsx';
+import { KeyValueEditor } from '../components/key-value-editor.tsx';
+import { blank, bodyFromValues, formPathOf, valuesFromTask, type TaskFormValues } from './task-form-values.ts';
+
+/** Monospace for the value only, not the label. */
+const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
+
+
+function timeZones(): string[] {
+  try {
+    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+  } catch {
+    return ['UTC'];
+  }
+}
+
+export default function TaskEditPage() {
+  const { t } = useTranslation();
+  const { id } = useParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const editing = id !== undefined;
+  const [formError, setFormError] = useState<unknown>(null);
+  const zones = useMemo(timeZones, []);
+  const existing = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`), enabled: editing });
+  const executors = useQuery({ queryKey: ['executors'], queryFn: () => get<Page<Executor>>('/executors') });
+
+  const form = useForm<TaskFormValues>({
+    initialValues: blank,
+    validateInputOnBlur: true,
+    validate: {
+      name: (value) => (!value.trim() ? t('form.required') : /^[A-Za-z0-9_.:-]+$/.test(value.trim()) ? null : t('form.namePattern')),
+      command: (value, values) => (values.type === 'command' && !value.trim() ? t('form.required') : null),
+      script: { body: (value, values) => (values.type === 'script' && !value.trim() ? t('form.required') : null) },
+      http: { url: (value, values) => (values.type === 'http' && !/^https?:\/\/\S+$/.test(value.trim()) ? t('form.url') : null) },
+      docker: { image: (value, values) => (values.type === 'docker' && !value.trim() ? t('form.required') : null) },
+      parameters: (value) => {
+        try {
+          const parsed: unknown = JSON.parse(value.trim() || '{}');
+          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? null : t('form.jsonObject');
+        } catch {
+          return t('form.invalidJson');
+        }
+      },
+      timeout_seconds: (value) => (Number(value) >= 1 ? null : t('form.positive')),
+      max_retry: (value) => (Number(value) >= 0 ? null : t('form.nonNegative')),
+    },
+  });
+
+  useEffect(() => {
+    if (existing.data) {
+      form.setValues(valuesFromTask(existing.data));
+      form.resetDirty();
+    }
+  }, [existing.data]);
+
+  const save = useMutation({
+    mutationFn: (values: TaskFormValues) => (editing ? put<Task>(`/tasks/${id}`, bodyFromValues(values)) : post<Task>('/tasks', bodyFromValues(values))),
+    onSuccess: (task) => {
+      notifySuccess(t(editing ? 'form.saved' : 'form.created', { name: task.name }));
+      void queryClient.invalidateQueries({ queryKey: ['tasks'] });
+      queryClient.setQueryData(['task', task.id], task);
+      navigate(`/tasks/${task.id}`);
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.field) {
+        const path = formPathOf(error.field, form.getValues().type);
+        if (path) {
+          form.setFieldError(path, error.message);
+          setFormError(null);
+          document.querySelector(`[data-path="${path}"]`)?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+          return;
+        }
+      }
+      setFormError(error);
+    },
+  });
+
+  if (editing && existing.isLoading) return <Loading />;
+  if (editing && existing.error) return <ErrorAlert error={existing.error} />;
+  const values = form.getValues();
+  const type = form.values.type;
+  const pathProps = (path: string) => ({ ...form.getInputProps(path), 'data-path': path });
+
+  return (
+    <form onSubmit={form.onSubmit((submitted) => save.mutate(submitted))} noValidate data-testid="task-form">
+      <Stack maw={1100}>
+        <Group justify="space-between">
+          <div>
+            <Anchor component={Link} to={editing ? `/tasks/${id}` : '/tasks'} size="sm">
+              ← {editing ? values.name || t('nav.tasks') : t('nav.tasks')}
+            </Anchor>
+            <Title order={2}>{editing ? t('form.editTitle') : t('form.newTitle')}</Title>
+          </div>
+          <Button type="submit" leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} data-testid="task-save">
+            {editing ? t('common.save') : t('form.create')}
+          </Button>
+        </Group>
+        {formError ? <ErrorAlert error={formError} /> : null}
+        {Object.keys(form.errors).length > 0 && (
+          <Alert color="red" variant="light" data-testid="form-has-errors">
+            {t('form.fixErrors')}
+          </Alert>
+        )}
+
+        <Card>
+          <Text fw={600} mb="sm">{t('form.basics')}</Text>
+          <Grid>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <TextInput label={t('form.name')} description={t('form.nameHint')} withAsterisk {...pathProps('name')} data-testid="field-name" />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <TagsInput label={t('form.tags')} description={t('form.tagsHint')} {...pathProps('tags')} />
+            </Grid.Col>
+            <Grid.Col span={12}>
+              <Textarea label={t('form.description')} autosize minRows={2} {...pathProps('description')} />
+            </Grid.Col>
+          </Grid>
+        </Card>
+
+        <Card>
+          <Text fw={600} mb="sm">{t('form.schedule')}</Text>
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Stack>
+                <TextInput label={t('form.cron')} description={t('form.cronHint')} styles={mono} {...pathProps('cron_expression')} data-testid="field-cron" />
+                <Select label={t('form.timezone')} data={zones} searchable {...pathProps('timezone')} allowDeselect={false} data-testid="field-timezone" />
+                <SegmentedControl
+                  data={[
+                    { value: 'active', label: t('status.active') },
+                    { value: 'paused', label: t('status.paused') },
+                  ]}
+                  {...form.getInputProps('status')}
+                 
+                />
+              </Stack>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <CronHelper expression={form.values.cron_expression} timezone={form.values.timezone} />
+            </Grid.Col>
+          </Grid>
+        </Card>
+
+        <Card>
+          <Text fw={600} mb="sm">{t('form.whatToRun')}</Text>
+          <Stack>
+            <SegmentedControl data={taskTypes.map((value) => ({ value, label: t(`taskType.${value}`) }))} {...form.getInputProps('type')} data-testid="field-type" style={{ overflowX: 'auto' }} />
+            {type === 'command' && (
+              <Grid>
+                <Grid.Col span={{ base: 12, sm: 8 }}>
+                  <TextInput label={t('form.command')} description={t('form.commandHint')} withAsterisk styles={mono} {...pathProps('command')} data-testid="field-command" />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 4 }}>
+                  <Switch mt={{ base: 0, sm: 34 }} label={t('form.shell')} {...form.getInputProps('shell', { type: 'checkbox' })} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <Textarea label={t('form.args')} description={t('form.argsHint')} autosize minRows={2} styles={mono} {...pathProps('args')} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput label={t('form.cwd')} styles={mono} {...pathProps('cwd')} />
+                </Grid.Col>
+              </Grid>
+            )}
+            {type === 'script' && (
+              <Grid>
+                <Grid.Col span={{ base: 12, sm: 4 }}>
+                  <TextInput label={t('form.interpreter')} styles={mono} {...pathProps('script.interpreter')} />
+                </Grid.Col>
+                <Grid.Col span={12}>
+                  <Textarea label={t('form.scriptBody')} withAsterisk autosize minRows={6} styles={mono} {...pathProps('script.body')} />
+                </Grid.Col>
+              </Grid>
+            )}
+            {type === 'http' && (
+              <Grid>
+                <Grid.Col span={{ base: 4, sm: 2 }}>
+                  <Select label={t('form.method')} data={['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']} allowDeselect={false} {...pathProps('http.method')} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 8, sm: 7 }}>
+                  <TextInput label={t('form.url')} withAsterisk placeholder="https://…" {...pathProps('http.url')} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 3 }}>
+                  <TextInput label={t('form.expectStatus')} placeholder="200, 204" {...pathProps('http.expect_status')} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, md: 6 }}>
+                  <KeyValueEditor label={t('form.headers')} value={form.values.http.headers} onChange={(rows) => form.setFieldValue('http.headers', rows)} error={form.errors['http.headers'] as string | undefined} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, md: 6 }}>
+                  <Textarea label={t('form.requestBody')} autosize minRows={3} styles={mono} {...pathProps('http.body')} />
+                </Grid.Col>
+              </Grid>
+            )}
+            {type === 'docker' && (
+              <Grid>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput label={t('form.image')} withAsterisk placeholder="alpine:3" {...pathProps('docker.image')} />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput label={t('form.command')} styles={mono} {...pathProps('docker.command')} />
+                </Grid.Col>
+              </Grid>
+            )}
+            {type === 'handler' && <TextInput label={t('form.handler')} description={t('form.handlerHint')} {...pathProps('handler')} />}
+            {type !== 'http' && type !== 'handler' && (
+              <KeyValueEditor label={t('form.env')} value={form.values.env} onChange={(rows) => form.setFieldValue('env', rows)} error={form.errors.env as string | undefined} keyPlaceholder="NAME" />
+            )}
+            <JsonInput label={t('form.parameters')} description={t('form.parametersHint')} autosize minRows={3} maxRows={12} formatOnBlur {...pathProps('parameters')} />
+          </Stack>
+        </Card>
+
+        <Card>
+          <Text fw={600} mb="sm">{t('form.routing')}</Text>
+          <Grid>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <Select label={t('form.executionMode')} description={t('form.executionModeHint')} data={executionModes.map((value) => ({ value, label: t(`executionMode.${value}`) }))} allowDeselect={false} {...pathProps('execution_mode')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <Select label={t('form.loadBalance')} data={loadBalanceStrategies.map((value) => ({ value, label: t(`strategy.${value}`) }))} allowDeselect={false} {...pathProps('load_balance_strategy')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <KeyValueEditor label={t('form.executorLabels')} description={t('form.executorLabelsHint')} allowSecrets={false} value={form.values.executor_labels} onChange={(rows) => form.setFieldValue('executor_labels', rows)} error={form.errors.executor_labels as string | undefined} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <ExecutorPicker
+                value={form.values.executors}
+                onChange={(rows) => form.setFieldValue('executors', rows)}
+                executors={executors.data?.items ?? []}
+                error={form.errors.executors as string | undefined}
+              />
+            </Grid.Col>
+          </Grid>
+        </Card>
+
+        <Card>
+          <Text fw={600} mb="sm">{t('form.reliability')}</Text>
+          <Grid>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.timeout')} min={1} {...pathProps('timeout_seconds')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.maxRetry')} min={0} {...pathProps('max_retry')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.backoff')} min={0} placeholder={t('form.default')} {...pathProps('retry_backoff_seconds')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.backoffMax')} min={0} placeholder={t('form.default')} {...pathProps('retry_backoff_max_seconds')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <Select label={t('form.misfire')} data={misfirePolicies.map((value) => ({ value, label: t(`misfire.${value}`) }))} allowDeselect={false} {...pathProps('misfire_policy')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.misfireGrace')} min={0} placeholder={t('form.default')} {...pathProps('misfire_grace_seconds')} />
+            </Grid.Col>
+          </Grid>
+        </Card>
+        <Group justify="flex-end">
+          <Button variant="default" component={Link} to={editing ? `/tasks/${id}` : '/tasks'}>
+            {t('common.cancel')}
+          </Button>
+          <Button type="submit" leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending}>
+            {editing ? t('common.save') : t('form.create')}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
