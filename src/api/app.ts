@@ -10,6 +10,7 @@ import { installAuditTrail } from './audit-trail.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
+import { refuseNulText } from './input-guard.ts';
 import { registerExecutorSocket } from './executor-socket.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -42,6 +43,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   // would store "max_retry": "3" as 3 and "args": "x" as ["x"].
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  refuseNulText(app);
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import { maskSecretText, sealedParameters } from '../domain/task.ts';
 import type { DialectInfo } from './dialect.ts';
-import { fromJson, toNumber } from './json.ts';
+import { fromJson, storableText, toNumber } from './json.ts';
 import { openSealed } from './secret-cipher.ts';
 import type { Database } from './schema.ts';
 
@@ -42,7 +42,7 @@ export class LogRepository {
       execution_id: executionId,
       seq: chunk.seq,
       stream: chunk.stream,
-      chunk: secrets.length === 0 ? chunk.chunk : maskSecretText(chunk.chunk, secrets, SPLIT_SECRET_MIN_CHARS),
+      chunk: storableText(secrets.length === 0 ? chunk.chunk : maskSecretText(chunk.chunk, secrets, SPLIT_SECRET_MIN_CHARS)),
       created_at: chunk.createdAt,
     }));
     await this.#dialect.ignoreConflicts(this.#db.insertInto('execution_logs').values(rows) as never).execute();

@@ -223,3 +223,34 @@ describe('fuzzing the API and the gateway', () => {
     assert.equal(await snapshot(), baseline);
   });
 });
+
+describe('NUL characters', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ executor: true });
+  });
+  after(() => t.close());
+
+  it('refuses NUL in any text of a request with a 400 naming the field', async () => {
+    const response = await t.request('POST', '/api/v1/tasks', { name: 'nul', command: '/bin/true', description: 'a\u0000b' });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error.details.field, 'description');
+    assert.equal((await t.request('GET', '/api/v1/tasks/a%00b')).status, 400);
+  });
+
+  it('stores the output of a process that prints NUL bytes', async () => {
+    const created = await t.request('POST', '/api/v1/tasks', { name: 'nul-output', command: "printf 'before\\000after'; printf 'err\\000' >&2; exit 3", shell: true });
+    const triggered = await t.request('POST', `/api/v1/tasks/${created.body.id}/trigger`);
+    let execution;
+    for (let i = 0; i < 200; i++) {
+      execution = (await t.request('GET', `/api/v1/executions/${triggered.body.id}`)).body;
+      if (execution.status !== 'pending' && execution.status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(execution.status, 'failed');
+    assert.equal(execution.exit_code, 3);
+    const logs = await t.request('GET', `/api/v1/executions/${triggered.body.id}/logs`);
+    assert.equal(logs.status, 200);
+    assert.match(JSON.stringify(logs.body), /before.after/);
+  });
+});
