@@ -45,6 +45,21 @@ describe('execution listing and details', () => {
     await t.close();
   });
 
+
+  it('filters by scheduled time window and trigger', async () => {
+    const all = (await t.request('GET', '/api/v1/executions?page_size=100')).body.items as Array<{ id: string; scheduled_time: string }>;
+    const times = all.map((execution) => execution.scheduled_time).sort();
+    const middle = times[2]!;
+    const from = await t.request('GET', `/api/v1/executions?from=${encodeURIComponent(middle)}&page_size=100`);
+    assert.equal(from.body.total, all.filter((execution) => execution.scheduled_time >= middle).length);
+    const to = await t.request('GET', `/api/v1/executions?to=${encodeURIComponent(middle)}&page_size=100`);
+    assert.equal(to.body.total, all.filter((execution) => execution.scheduled_time < middle).length);
+    assert.equal((await t.request('GET', '/api/v1/executions?trigger=manual')).body.total, all.length);
+    assert.equal((await t.request('GET', '/api/v1/executions?trigger=schedule')).body.total, 0);
+    const bad = await t.request('GET', '/api/v1/executions?from=yesterday');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details.field, 'from');
+  });
   it('lists the executions of one task, newest first', async () => {
     const list = await t.request('GET', `/api/v1/executions?task_id=${okTask}`);
     assert.equal(list.status, 200);

@@ -16,6 +16,9 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         taskId: request.query.task_id,
         status: request.query.status as never,
         executorId: request.query.executor_id,
+        trigger: request.query.trigger,
+        from: instant(request.query.from, 'from'),
+        to: instant(request.query.to, 'to'),
         page,
         pageSize,
       });
@@ -98,4 +101,14 @@ async function followLogs(
     offFinished();
     response.end();
   }
+}
+
+/** An ISO 8601 instant from the query string, in epoch ms; a 400 naming the field when it is not one. */
+function instant(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
+    throw new CronfleetError('invalid_request', `querystring: ${field} must be an ISO 8601 instant like 2026-11-22T08:00:00Z, not '${text}'`, { location: 'querystring', field });
+  }
+  return ms;
 }
