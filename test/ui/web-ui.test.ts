@@ -1,8 +1,9 @@
 // The web UI end to end: a real server (SQLite file, local executor, real HTTP) and
 // Debian's chromium driven by playwright-core. One journey, in order, as a person would
 // use it: sign in, create a task through the form, watch it execute and follow its
-// live log, pause it, switch to Chinese, check the executors page. Screenshots of every
-// page land in test-results/ui/ for a human to look at.
+// live log, filter the execution history, pause it, switch to Chinese, register and
+// edit an executor. Screenshots of every page land in test-results/ui/ for a human to
+// look at.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,15 @@ const username = 'ui-tester';
 const password = 'correct-horse-battery';
 const taskName = 'ui_nightly_report';
 
+/** Polls until `check` holds (the UI catches up asynchronously). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe('web UI', { concurrency: false }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -27,6 +37,9 @@ describe('web UI', { concurrency: false }, () => {
 
   const shot = async (name: string, target: Page = page) => {
     await target.waitForLoadState('networkidle').catch(() => undefined);
+    // Let dialogs finish fading in, and keep the pointer off charts (no stray tooltips).
+    await target.mouse.move(0, 0).catch(() => undefined);
+    await target.waitForTimeout(350);
     await target.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
   };
 
@@ -76,7 +89,31 @@ describe('web UI', { concurrency: false }, () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.getByTestId('metric-executors').getByText('1 / 1').waitFor();
     await page.locator('[data-testid="live-indicator"][data-live="true"]').waitFor();
+    await page.getByTestId('executor-load-card').getByText('Executor load').waitFor();
+    await page.locator('[data-executor-load="local"][data-running="0"]').waitFor();
     await shot('02-dashboard');
+  });
+
+  test('the dashboard follows executor load live, and a running execution\'s duration ticks', async () => {
+    const created = await server.request('POST', '/api/v1/tasks', { name: 'ui_load_job', type: 'command', command: 'sleep 30', shell: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const run = await server.request('POST', `/api/v1/tasks/${(created.body as { id: string }).id}/trigger`, {});
+    const executionId = (run.body as { id: string }).id;
+    const local = page.locator('[data-executor-load="local"]');
+    await page.locator('[data-executor-load="local"][data-running="1"]').waitFor();
+    assert.match(await local.innerText(), /1 \/ \d+/);
+    await shot('02b-dashboard-load');
+    await page.getByTestId('nav-executions').click();
+    const elapsed = page.locator(`[data-execution-id="${executionId}"]`).getByTestId('elapsed');
+    await elapsed.waitFor();
+    const first = await elapsed.innerText();
+    await until(async () => (await elapsed.innerText()) !== first, 'the elapsed time moves on');
+    await shot('02c-executions-running');
+    await page.getByTestId('nav-dashboard').click();
+    await page.locator('[data-executor-load="local"][data-running="1"]').waitFor();
+    const stopped = await server.request('POST', `/api/v1/executions/${executionId}/stop`, {});
+    assert.ok(stopped.status < 300, JSON.stringify(stopped.body));
+    await page.locator('[data-executor-load="local"][data-running="0"]').waitFor();
   });
 
   test('the task form shows the cron in words, the next fires, and a server error on its field', async () => {
@@ -130,6 +167,51 @@ describe('web UI', { concurrency: false }, () => {
     await page.getByTestId('execution-status').getByText('Success').waitFor();
     assert.equal(await page.getByTestId('exit-code').innerText(), '0');
     await shot('05-execution-detail');
+  });
+
+  test('the execution history filters by trigger and scheduled time, kept in the URL', async () => {
+    await page.getByTestId('nav-executions').click();
+    const rows = page.getByTestId('execution-table').locator('[data-execution-id]');
+    await rows.first().waitFor();
+    await page.getByTestId('filter-trigger').click();
+    await page.getByRole('option', { name: 'Manual' }).click();
+    await page.waitForURL(/[?&]trigger=manual/);
+    const manual = await server.request('GET', '/api/v1/executions?trigger=manual');
+    const manualTotal = (manual.body as { total: number }).total;
+    assert.ok(manualTotal >= 1);
+    await until(async () => (await rows.count()) === manualTotal && (await rows.filter({ hasText: 'Manual' }).count()) === manualTotal, 'only manual runs are listed');
+
+    // A range that starts in an hour matches nothing; one that ends before it starts is flagged.
+    // What a datetime-local input shows for an instant, in the browser's time zone.
+    const localInputAt = (instant: Date) =>
+      page.evaluate<string, string>((iso) => {
+        const date = new Date(iso);
+        const pad = (value: number) => String(value).padStart(2, '0');
+        return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+      }, instant.toISOString());
+    const localInput = (offsetMinutes: number) => localInputAt(new Date(Date.now() + offsetMinutes * 60_000));
+    await page.getByTestId('filter-from').fill(await localInput(60));
+    await page.waitForURL(/[?&]from=/);
+    await page.getByText('No execution matches these filters.').waitFor();
+    await page.getByTestId('filter-to').fill(await localInput(30));
+    await page.getByText('Must be later than “from”').waitFor();
+    await shot('05b-executions-range-invalid');
+    await page.getByTestId('clear-filters').click();
+    await until(async () => !/[?&](trigger|from|to)=/.test(page.url()), 'the filters are gone from the URL');
+    await until(async () => (await page.getByTestId('filter-from').inputValue()) === '', 'the inputs are cleared');
+    await rows.first().waitFor();
+
+    // A shared link opens with its filters applied and shown.
+    const from = new Date(Date.now() - 10 * 60_000);
+    from.setSeconds(0, 0);
+    await page.goto(`${server.url}/executions?trigger=schedule&from=${encodeURIComponent(from.toISOString())}`);
+    const scheduled = await server.request('GET', `/api/v1/executions?trigger=schedule&from=${encodeURIComponent(from.toISOString())}`);
+    assert.ok((scheduled.body as { total: number }).total >= 1);
+    await rows.first().waitFor();
+    await until(async () => (await rows.count()) > 0 && (await rows.filter({ hasText: 'Schedule' }).count()) === (await rows.count()), 'only scheduled runs are listed');
+    assert.equal(await page.getByTestId('filter-from').inputValue(), await localInputAt(from));
+    assert.equal(await page.getByTestId('filter-trigger').inputValue(), 'Schedule');
+    await shot('05c-executions-filtered');
   });
 
   test('pausing the task from its page shows it paused and stops its next fires', async () => {
@@ -205,7 +287,52 @@ describe('web UI', { concurrency: false }, () => {
     await dialog.getByRole('button', { name: '完成' }).click();
     await page.locator('[data-executor-name="billing-http"]').waitFor();
     await row.getByText('健康').waitFor();
+    await dialog.waitFor({ state: 'hidden' });
     await shot('10-executors-zh');
+
+    // Editing an HTTP executor re-registers the same instance_id: same executor, new details.
+    type WireExecutor = { id: string; name: string; instance_id: string; capacity: number; labels: Record<string, string>; metadata: Record<string, unknown>; runners: string[] };
+    const listExecutors = async () => ((await server.request('GET', '/api/v1/executors')).body as { items: WireExecutor[] }).items;
+    const before = (await listExecutors()).find((executor) => executor.name === 'billing-http')!;
+    const httpRow = page.locator('[data-executor-name="billing-http"]');
+    await httpRow.getByTestId('executor-edit').click();
+    await dialog.getByText('编辑 billing-http').waitFor();
+    assert.equal(await page.getByTestId('executor-field-name').inputValue(), 'billing-http');
+    assert.equal(await page.getByTestId('executor-field-instance').inputValue(), 'billing-1');
+    assert.ok(await page.getByTestId('executor-field-instance').isDisabled(), 'the instance id cannot change');
+    assert.equal(await page.getByTestId('executor-field-base-url').inputValue(), 'http://127.0.0.1:9/hooks');
+    await page.getByTestId('executor-field-capacity').fill('3');
+    await page.getByTestId('executor-field-health-url').fill('http://127.0.0.1:9/health');
+    await page.getByTestId('executor-field-labels').getByRole('button', { name: '添加' }).click();
+    await page.getByTestId('executor-field-labels').locator('input').nth(0).fill('team');
+    await page.getByTestId('executor-field-labels').locator('input').nth(1).fill('billing');
+    await page.getByTestId('executor-field-metadata').fill('{"owner": "billing-team"}');
+    await shot('10c-edit-executor-zh');
+    await page.getByTestId('executor-save').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await httpRow.getByText('team=billing').waitFor();
+    await httpRow.getByText('运行 0 / 3').waitFor();
+    const edited = (await listExecutors()).filter((executor) => executor.instance_id === 'billing-1');
+    assert.equal(edited.length, 1);
+    assert.equal(edited[0]!.id, before.id);
+    assert.equal(edited[0]!.capacity, 3);
+    assert.deepEqual(edited[0]!.labels, { team: 'billing' });
+    assert.deepEqual(edited[0]!.metadata, { owner: 'billing-team' });
+    assert.deepEqual(edited[0]!.runners, before.runners, 'the runners are kept');
+    // The form opens with what was saved.
+    await httpRow.getByTestId('executor-edit').click();
+    await dialog.getByText('编辑 billing-http').waitFor();
+    assert.equal(await page.getByTestId('executor-field-capacity').inputValue(), '3');
+    assert.match(await page.getByTestId('executor-field-metadata').inputValue(), /billing-team/);
+    await dialog.getByRole('button', { name: '取消' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // An agent reports its own details: a note, not a form.
+    await row.getByTestId('executor-edit').click();
+    await page.getByTestId('agent-note').getByText('--capacity', { exact: false }).waitFor();
+    assert.equal(await dialog.getByTestId('executor-form').count(), 0);
+    await shot('10d-agent-note-zh');
+    await dialog.getByRole('button', { name: '完成' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await row.getByTestId('executor-maintenance').click();
     await row.getByText('维护中').waitFor();
     await row.getByTestId('executor-online').click();
@@ -213,6 +340,11 @@ describe('web UI', { concurrency: false }, () => {
     await page.getByTestId('nav-executions').click();
     await page.getByTestId('execution-table').waitFor();
     await shot('11-executions-zh');
+    await page.getByTestId('filter-trigger').click();
+    await page.getByRole('option', { name: '手动' }).click();
+    await page.waitForURL(/[?&]trigger=manual/);
+    await page.getByTestId('clear-filters').getByText('清除筛选').waitFor();
+    await shot('11b-executions-filtered-zh');
     await page.getByTestId('nav-cluster').click();
     await page.getByTestId('cluster-leader').waitFor();
     await shot('12-cluster-zh');
@@ -287,6 +419,16 @@ describe('web UI', { concurrency: false }, () => {
       const formOverflow = await mobile.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       assert.ok(formOverflow <= 1, `the task form scrolls sideways by ${formOverflow}px`);
       await shot('16-phone-task-form-dark', mobile);
+      await mobile.goto(`${server.url}/executions?trigger=manual`);
+      await mobile.getByTestId('execution-table').waitFor();
+      await mobile.getByTestId('filter-from').waitFor();
+      const executionsOverflow = await mobile.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      assert.ok(executionsOverflow <= 1, `the executions page scrolls sideways by ${executionsOverflow}px`);
+      await shot('17-phone-executions-dark', mobile);
+      await mobile.goto(`${server.url}/executors`);
+      await mobile.locator('[data-executor-name="billing-http"]').getByTestId('executor-edit').click();
+      await mobile.getByTestId('executor-form').waitFor();
+      await shot('18-phone-edit-executor-dark', mobile);
     } finally {
       await phone.close();
     }

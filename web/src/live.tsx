@@ -33,14 +33,18 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (bearerToken() || typeof EventSource === 'undefined') return undefined;
     const source = new EventSource('/api/v1/events', { withCredentials: true });
-    // Bursts of events (a fire of many tasks) are coalesced into one refetch per query family.
-    const pending = new Set<string>();
+    // Bursts of events (a fire of many tasks) are coalesced into one refetch per query
+    // family (a key prefix: 'tasks', or ['executors', 'load']).
+    const pending = new Map<string, string[]>();
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const invalidate = (...families: string[]) => {
-      for (const family of families) pending.add(family);
+    const invalidate = (...families: (string | string[])[]) => {
+      for (const family of families) {
+        const key = Array.isArray(family) ? family : [family];
+        pending.set(key.join('/'), key);
+      }
       timer ??= setTimeout(() => {
         timer = null;
-        for (const family of pending) void queryClient.invalidateQueries({ queryKey: [family] });
+        for (const key of pending.values()) void queryClient.invalidateQueries({ queryKey: key });
         pending.clear();
       }, 300);
     };
@@ -48,7 +52,8 @@ export function LiveEvents({ children }: { children: ReactNode }) {
     source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
     source.addEventListener('execution', (event) => {
       const data = parse((event as MessageEvent<string>).data);
-      invalidate('executions', 'overview', 'status', 'task-stats');
+      // An execution starting or ending changes its executor's load (running / capacity).
+      invalidate('executions', 'overview', 'status', 'task-stats', ['executors', 'load']);
       if (typeof data.id === 'string') void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
     });
     source.addEventListener('task', () => invalidate('tasks', 'task', 'overview'));

@@ -120,6 +120,7 @@ export interface Executor {
   last_health_check?: string | null;
   health_check_failures?: number;
   version?: string | null;
+  metadata?: Record<string, unknown>;
   callback_secret?: string;
 }
 

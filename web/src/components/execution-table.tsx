@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { get } from '../api/client.ts';
 import type { Execution, Executor, Page } from '../api/types.ts';
-import { formatDuration, ShortId, StatusBadge, TimeAgo } from './format.tsx';
+import { Elapsed, formatDuration, ShortId, StatusBadge, TimeAgo } from './format.tsx';
 
 /** Executor id → name, from the (cached) executor list. */
 export function useExecutorNames(): Map<string, string> {
@@ -13,14 +13,14 @@ export function useExecutorNames(): Map<string, string> {
   return new Map((executors.data?.items ?? []).map((executor) => [executor.id, executor.name]));
 }
 
-export function ExecutionTable({ items, showTask = true }: { items: Execution[]; showTask?: boolean }) {
+export function ExecutionTable({ items, showTask = true, emptyText }: { items: Execution[]; showTask?: boolean; emptyText?: string }) {
   const { t } = useTranslation();
   const executorNames = useExecutorNames();
   const navigate = useNavigate();
   if (items.length === 0) {
     return (
       <Text c="dimmed" ta="center" py="lg" size="sm">
-        {t('executions.empty')}
+        {emptyText ?? t('executions.empty')}
       </Text>
     );
   }
@@ -65,7 +65,7 @@ export function ExecutionTable({ items, showTask = true }: { items: Execution[];
               </Table.Td>
               <Table.Td>
                 <Text size="sm" className="stat-value">
-                  {execution.status === 'running' && execution.start_time ? formatDuration(Date.now() - Date.parse(execution.start_time)) : formatDuration(execution.duration_ms)}
+                  {execution.status === 'running' && execution.start_time ? <Elapsed since={execution.start_time} /> : formatDuration(execution.duration_ms)}
                 </Text>
               </Table.Td>
               <Table.Td>

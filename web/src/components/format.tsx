@@ -1,5 +1,6 @@
 // Small display helpers shared by the pages: status colours, durations, times.
 import { Badge, Code, Text, Tooltip } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExecutionStatus } from '../api/types.ts';
 
@@ -36,6 +37,26 @@ export function formatDuration(ms: number | null | undefined): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${Math.round(seconds % 60)}s`;
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/** The current time, re-read every `intervalMs` while mounted. */
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/** Time since `since`, ticking every second: a running execution's duration so far. */
+export function Elapsed({ since }: { since: string }) {
+  const now = useNow(1000);
+  return (
+    <Text span inherit c="blue" data-testid="elapsed">
+      {formatDuration(Math.max(0, now - Date.parse(since)))}
+    </Text>
+  );
 }
 
 export function formatPercent(ratio: number | null | undefined): string {

@@ -36,10 +36,11 @@ export const en = {
     running: 'Running now', pending: 'Pending', executors: 'Executors healthy', executorsHint: '{{online}} online · {{healthy}} healthy', leader: 'Leader',
     noLeader: 'No leader', instances_one: '{{count}} scheduler instance', instances_other: '{{count}} scheduler instances',
     executionsOverTime: 'Executions over time', topFailing: 'Top failing tasks', noFailures: 'No failures in this window.', noExecutions: 'No executions in this window yet.',
+    executorLoad: 'Executor load', noExecutors: 'No executors yet.', moreExecutors_one: '+{{count}} more executor', moreExecutors_other: '+{{count}} more executors',
   },
   tasks: {
     title: 'Tasks', new: 'New task', search: 'Search by name', anyStatus: 'Any status', anyType: 'Any type', tags: 'Tags', name: 'Name', schedule: 'Schedule',
-    type: 'Type', status: 'Status', nextFire: 'Next fire', manualOnly: 'Manual only', empty: 'No tasks yet.', noMatch: 'No task matches these filters.',
+    type: 'Type', status: 'Status', nextFire: 'Next fire', lastFire: 'Last fire', manualOnly: 'Manual only', empty: 'No tasks yet.', noMatch: 'No task matches these filters.',
     createFirst: 'Create your first task', trigger: 'Run now', pause: 'Pause', resume: 'Resume', pausedOne: '{{name}} paused', resumedOne: '{{name}} resumed',
     triggered: 'Execution started', triggerTitle: 'Run {{name}} now', triggerHint: 'These parameters are merged over the task\'s own for this run only.',
     deleteTitle: 'Delete task', deleteBody: 'Delete {{name}}? It stops firing; its execution history is kept.', deletedOne: '{{name}} deleted',
@@ -73,7 +74,8 @@ export const en = {
   },
   executions: {
     title: 'Executions', anyTask: 'Any task', anyExecutor: 'Any executor', id: 'ID', task: 'Task', status: 'Status', trigger: 'Trigger', started: 'Started',
-    duration: 'Duration', executor: 'Executor', empty: 'No executions yet.',
+    duration: 'Duration', executor: 'Executor', empty: 'No executions yet.', anyTrigger: 'Any trigger', from: 'From', to: 'To',
+    fromLabel: 'Scheduled from', toLabel: 'Scheduled before', rangeInvalid: 'Must be later than “from”', clearFilters: 'Clear filters', noMatch: 'No execution matches these filters.',
   },
   executionDetail: {
     title: 'Execution', stop: 'Stop', stopTitle: 'Stop this execution?', stopBody: 'Its process group gets SIGTERM, then SIGKILL after a grace period.',
@@ -89,7 +91,11 @@ export const en = {
     callbackSecretOnce: 'The executor\'s callback secret, shown only now. Configure it on the executor.', status: 'Status', health: 'Health',
     healthy: 'Healthy', unhealthy: 'Unhealthy', failures_one: '{{count}} failed health check', failures_other: '{{count}} failed health checks',
     load: 'Load', loadValue: '{{running}} / {{capacity}} running', heartbeat: 'Heartbeat', setMaintenance: 'Maintenance', setOnline: 'Back online',
-    inMaintenance: '{{name}} is in maintenance: running work finishes, no new work is sent', backOnline: '{{name}} is online', empty: 'No executors yet. Start one with “cronfleet executor --server …”.',
+    inMaintenance: '{{name}} is in maintenance: running work finishes, no new work is sent', backOnline: '{{name}} is online', edit: 'Edit', editTitle: 'Edit {{name}}', saved: '{{name}} saved',
+    instanceIdFixed: 'The identity of this executor; it cannot change', metadata: 'Metadata', metadataHint: 'Optional JSON object kept with the executor',
+    metadataInvalid: 'Must be a JSON object', rotateSecret: 'Issue a new callback secret (the old one stops working)',
+    agentTitle: 'Agent {{name}}', agentNote: 'An agent reports its own name, labels and capacity each time it connects, so they are not edited here. Change them where the agent runs and restart it:',
+    empty: 'No executors yet. Start one with “cronfleet executor --server …”.',
   },
   cluster: {
     title: 'Cluster', fencingToken: 'fencing token {{token}}', thisInstance: 'This instance', leader: 'Leader', follower: 'Follower', instances: 'Scheduler instances',

@@ -38,10 +38,11 @@ export const zhCN: typeof en = {
     running: '正在运行', pending: '等待中', executors: '健康执行器', executorsHint: '{{online}} 在线 · {{healthy}} 健康', leader: '主节点',
     noLeader: '无主节点', instances_one: '{{count}} 个调度实例', instances_other: '{{count}} 个调度实例',
     executionsOverTime: '执行趋势', topFailing: '失败最多的任务', noFailures: '此时间段内没有失败。', noExecutions: '此时间段内还没有执行。',
+    executorLoad: '执行器负载', noExecutors: '还没有执行器。', moreExecutors_one: '还有 {{count}} 个执行器', moreExecutors_other: '还有 {{count}} 个执行器',
   },
   tasks: {
     title: '任务', new: '新建任务', search: '按名称搜索', anyStatus: '全部状态', anyType: '全部类型', tags: '标签', name: '名称', schedule: '调度',
-    type: '类型', status: '状态', nextFire: '下次触发', manualOnly: '仅手动', empty: '还没有任务。', noMatch: '没有符合筛选条件的任务。',
+    type: '类型', status: '状态', nextFire: '下次触发', lastFire: '上次触发', manualOnly: '仅手动', empty: '还没有任务。', noMatch: '没有符合筛选条件的任务。',
     createFirst: '创建第一个任务', trigger: '立即运行', pause: '暂停', resume: '恢复', pausedOne: '已暂停 {{name}}', resumedOne: '已恢复 {{name}}',
     triggered: '已开始执行', triggerTitle: '立即运行 {{name}}', triggerHint: '这些参数仅对本次运行生效，会覆盖任务自身的同名参数。',
     deleteTitle: '删除任务', deleteBody: '确定删除 {{name}}？它将不再触发，执行历史会保留。', deletedOne: '已删除 {{name}}',
@@ -75,7 +76,8 @@ export const zhCN: typeof en = {
   },
   executions: {
     title: '执行记录', anyTask: '全部任务', anyExecutor: '全部执行器', id: 'ID', task: '任务', status: '状态', trigger: '触发方式', started: '开始时间',
-    duration: '耗时', executor: '执行器', empty: '还没有执行记录。',
+    duration: '耗时', executor: '执行器', empty: '还没有执行记录。', anyTrigger: '全部触发方式', from: '从', to: '至',
+    fromLabel: '计划时间起', toLabel: '计划时间止', rangeInvalid: '必须晚于起始时间', clearFilters: '清除筛选', noMatch: '没有符合筛选条件的执行记录。',
   },
   executionDetail: {
     title: '执行详情', stop: '停止', stopTitle: '停止这次执行？', stopBody: '将向其进程组发送 SIGTERM，宽限期后发送 SIGKILL。',
@@ -91,7 +93,11 @@ export const zhCN: typeof en = {
     callbackSecretOnce: '执行器的回调密钥，仅显示这一次。请配置到执行器上。', status: '状态', health: '健康',
     healthy: '健康', unhealthy: '不健康', failures_one: '健康检查失败 {{count}} 次', failures_other: '健康检查失败 {{count}} 次',
     load: '负载', loadValue: '运行 {{running}} / {{capacity}}', heartbeat: '心跳', setMaintenance: '维护', setOnline: '恢复上线',
-    inMaintenance: '{{name}} 进入维护：正在运行的任务会完成，不再分配新任务', backOnline: '{{name}} 已上线', empty: '还没有执行器。用 “cronfleet executor --server …” 启动一个。',
+    inMaintenance: '{{name}} 进入维护：正在运行的任务会完成，不再分配新任务', backOnline: '{{name}} 已上线', edit: '编辑', editTitle: '编辑 {{name}}', saved: '已保存 {{name}}',
+    instanceIdFixed: '执行器的身份标识，不能修改', metadata: '元数据', metadataHint: '可选，随执行器保存的 JSON 对象',
+    metadataInvalid: '必须是 JSON 对象', rotateSecret: '签发新的回调密钥（旧密钥随即失效）',
+    agentTitle: '代理 {{name}}', agentNote: '代理在每次连接时自行上报名称、标签和容量，因此不在这里编辑。请在代理所在机器上修改参数并重启：',
+    empty: '还没有执行器。用 “cronfleet executor --server …” 启动一个。',
   },
   cluster: {
     title: '集群', fencingToken: '栅栏令牌 {{token}}', thisInstance: '当前实例', leader: '主节点', follower: '从节点', instances: '调度实例',

@@ -8,6 +8,7 @@ import { Link } from 'react-router';
 import { get } from '../api/client.ts';
 import type { Overview, SystemStatus } from '../api/types.ts';
 import { StatusTrendChart } from '../components/charts.tsx';
+import { ExecutorLoadList } from '../components/executor-load.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { formatPercent, TimeAgo } from '../components/format.tsx';
 import { useRefetchInterval } from '../live.tsx';
@@ -136,6 +137,15 @@ export default function DashboardPage() {
         </Card>
         </Grid.Col>
       </Grid>
+      <Card data-testid="executor-load-card">
+        <Group justify="space-between" mb="sm">
+          <Text fw={600}>{t('dashboard.executorLoad')}</Text>
+          <Anchor component={Link} to="/executors" size="sm">
+            {t('common.viewAll')}
+          </Anchor>
+        </Group>
+        <ExecutorLoadList />
+      </Card>
     </Stack>
   );
 }

@@ -8,7 +8,7 @@ import { get, post } from '../api/client.ts';
 import type { Execution } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading, notifySuccess, useConfirm } from '../components/feedback.tsx';
-import { formatDuration, Json, ShortId, StatusBadge, useFormatters } from '../components/format.tsx';
+import { Elapsed, formatDuration, Json, ShortId, StatusBadge, useFormatters } from '../components/format.tsx';
 import { LiveLog } from '../components/live-log.tsx';
 import { useExecutorNames } from '../components/execution-table.tsx';
 
@@ -119,7 +119,7 @@ export default function ExecutionDetailPage() {
               <Field label={t('executionDetail.exitCode')}>
                 <span data-testid="exit-code">{data.exit_code ?? '—'}</span>
               </Field>
-              <Field label={t('executions.duration')}>{formatDuration(data.duration_ms)}</Field>
+              <Field label={t('executions.duration')}>{data.status === 'running' && data.start_time ? <Elapsed since={data.start_time} /> : formatDuration(data.duration_ms)}</Field>
               <Field label={t('executions.executor')}>{data.executor_id ? <Anchor component={Link} to="/executors" size="sm">{executorNames.get(data.executor_id) ?? data.executor_id.slice(-8)}</Anchor> : '—'}</Field>
               {data.shard_total ? <Field label={t('executionDetail.shard')}>{`${(data.shard_index ?? 0) + 1} / ${data.shard_total}`}</Field> : null}
               {data.retry_of && (

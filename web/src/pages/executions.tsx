@@ -1,5 +1,7 @@
-// Execution history: filter by task, status and executor; server-side pages.
-import { Card, Group, Pagination, Select, Stack, Text, Title } from '@mantine/core';
+// Execution history: filter by task, status, executor, trigger and scheduled time;
+// server-side pages. Every filter lives in the URL, so a filtered view can be shared.
+import { Button, Card, Group, Pagination, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { IconFilterOff } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
@@ -10,6 +12,28 @@ import { ExecutionTable } from '../components/execution-table.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
 const pageSize = 25;
+const triggers = ['schedule', 'manual', 'retry', 'dependency', 'backfill'] as const;
+const filterKeys = ['task_id', 'status', 'executor_id', 'trigger', 'from', 'to'] as const;
+
+/** An ISO instant from the URL as a datetime-local value (the browser's time zone). */
+function toLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A datetime-local value (local time) as an ISO instant for the URL and the API; null when empty or partial. */
+function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function validInstant(value: string | null): string | null {
+  return value && !Number.isNaN(Date.parse(value)) ? value : null;
+}
 
 export default function ExecutionsPage() {
   const { t } = useTranslation();
@@ -17,6 +41,11 @@ export default function ExecutionsPage() {
   const taskId = params.get('task_id');
   const status = params.get('status');
   const executorId = params.get('executor_id');
+  const trigger = params.get('trigger');
+  const from = validInstant(params.get('from'));
+  const to = validInstant(params.get('to'));
+  const rangeInvalid = from !== null && to !== null && Date.parse(to) <= Date.parse(from);
+  const filtered = filterKeys.some((key) => params.has(key));
   const page = Number(params.get('page') ?? '1') || 1;
   const refetchInterval = useRefetchInterval(5000);
 
@@ -27,12 +56,18 @@ export default function ExecutionsPage() {
     if (key !== 'page') next.delete('page');
     setParams(next, { replace: true });
   };
+  const clearFilters = () => {
+    const next = new URLSearchParams(params);
+    for (const key of [...filterKeys, 'page']) next.delete(key);
+    setParams(next, { replace: true });
+  };
 
   const tasks = useQuery({ queryKey: ['tasks', 'all-names'], queryFn: () => get<Page<Task>>('/tasks', { page_size: 1000 }), staleTime: 30_000 });
   const executors = useQuery({ queryKey: ['executors'], queryFn: () => get<Page<Executor>>('/executors'), staleTime: 30_000 });
   const executions = useQuery({
-    queryKey: ['executions', { taskId, status, executorId, page }],
-    queryFn: () => get<Page<Execution>>('/executions', { task_id: taskId, status, executor_id: executorId, page, page_size: pageSize }),
+    queryKey: ['executions', { taskId, status, executorId, trigger, from, to, page }],
+    queryFn: () => get<Page<Execution>>('/executions', { task_id: taskId, status, executor_id: executorId, trigger, from, to, page, page_size: pageSize }),
+    enabled: !rangeInvalid,
     placeholderData: keepPreviousData,
     refetchInterval,
   });
@@ -42,39 +77,76 @@ export default function ExecutionsPage() {
     <Stack>
       <Title order={2}>{t('executions.title')}</Title>
       <Card p="sm">
-        <Group gap="sm" grow preventGrowOverflow={false}>
-          <Select
-            placeholder={t('executions.anyTask')}
-            value={taskId}
-            onChange={(value) => update('task_id', value)}
-            data={(tasks.data?.items ?? []).map((task) => ({ value: task.id, label: task.name }))}
-            searchable
-            clearable
-            miw={180}
-          />
-          <Select
-            placeholder={t('tasks.anyStatus')}
-            value={status}
-            onChange={(value) => update('status', value)}
-            data={executionStatuses.map((value) => ({ value, label: t(`status.${value}`) }))}
-            clearable
-            miw={140}
-          />
-          <Select
-            placeholder={t('executions.anyExecutor')}
-            value={executorId}
-            onChange={(value) => update('executor_id', value)}
-            data={(executors.data?.items ?? []).map((executor) => ({ value: executor.id, label: executor.name }))}
-            clearable
-            miw={160}
-          />
-        </Group>
+        <Stack gap="sm">
+          <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm">
+            <Select
+              placeholder={t('executions.anyTask')}
+              value={taskId}
+              onChange={(value) => update('task_id', value)}
+              data={(tasks.data?.items ?? []).map((task) => ({ value: task.id, label: task.name }))}
+              searchable
+              clearable
+            />
+            <Select
+              placeholder={t('tasks.anyStatus')}
+              value={status}
+              onChange={(value) => update('status', value)}
+              data={executionStatuses.map((value) => ({ value, label: t(`status.${value}`) }))}
+              clearable
+            />
+            <Select
+              placeholder={t('executions.anyExecutor')}
+              value={executorId}
+              onChange={(value) => update('executor_id', value)}
+              data={(executors.data?.items ?? []).map((executor) => ({ value: executor.id, label: executor.name }))}
+              clearable
+            />
+            <Select
+              placeholder={t('executions.anyTrigger')}
+              value={trigger}
+              onChange={(value) => update('trigger', value)}
+              data={triggers.map((value) => ({ value, label: t(`trigger.${value}`) }))}
+              clearable
+              data-testid="filter-trigger"
+            />
+          </SimpleGrid>
+          <Group gap="sm" grow preventGrowOverflow={false} align="flex-start">
+            <TextInput
+              type="datetime-local"
+              aria-label={t('executions.fromLabel')}
+              title={t('executions.fromLabel')}
+              leftSection={<Text size="xs" c="dimmed">{t('executions.from')}</Text>}
+              leftSectionWidth={46}
+              value={toLocalInput(from)}
+              onChange={(event) => update('from', fromLocalInput(event.currentTarget.value))}
+              miw={210}
+              data-testid="filter-from"
+            />
+            <TextInput
+              type="datetime-local"
+              aria-label={t('executions.toLabel')}
+              title={t('executions.toLabel')}
+              leftSection={<Text size="xs" c="dimmed">{t('executions.to')}</Text>}
+              leftSectionWidth={46}
+              value={toLocalInput(to)}
+              onChange={(event) => update('to', fromLocalInput(event.currentTarget.value))}
+              error={rangeInvalid ? t('executions.rangeInvalid') : undefined}
+              miw={210}
+              data-testid="filter-to"
+            />
+            {filtered && (
+              <Button variant="subtle" color="gray" leftSection={<IconFilterOff size={16} />} onClick={clearFilters} style={{ flexGrow: 0 }} data-testid="clear-filters">
+                {t('executions.clearFilters')}
+              </Button>
+            )}
+          </Group>
+        </Stack>
       </Card>
       <ErrorAlert error={executions.error} />
-      <Card p={0}>{executions.isLoading ? <Loading /> : <ExecutionTable items={executions.data?.items ?? []} />}</Card>
+      <Card p={0}>{executions.isLoading ? <Loading /> : <ExecutionTable items={rangeInvalid ? [] : (executions.data?.items ?? [])} emptyText={filtered ? t('executions.noMatch') : undefined} />}</Card>
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
-          {t('common.total', { count: executions.data?.total ?? 0 })}
+          {t('common.total', { count: rangeInvalid ? 0 : (executions.data?.total ?? 0) })}
         </Text>
         {pages > 1 && <Pagination total={pages} value={page} onChange={(value) => update('page', String(value))} />}
       </Group>

@@ -1,34 +1,61 @@
 // The executor fleet: status, health, labels, load and heartbeat; maintenance and
-// online; register an HTTP executor.
-import { Alert, Badge, Button, Card, Code, CopyButton, Group, Modal, NumberInput, Progress, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+// online; register an HTTP executor and edit it (an agent reports its own details).
+import { Alert, Badge, Button, Card, Checkbox, Code, CopyButton, Group, JsonInput, Modal, NumberInput, Progress, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconCheck, IconCopy, IconHeartbeat, IconPlus, IconTool } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { IconCheck, IconCopy, IconHeartbeat, IconPencil, IconPlus, IconTool } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, get, post, put } from '../api/client.ts';
-import type { Executor, Page } from '../api/types.ts';
+import { ApiError, post, put } from '../api/client.ts';
+import type { Executor } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading, notifyError, notifySuccess } from '../components/feedback.tsx';
-import { KeyValueEditor, mapFromRows, type KeyValueRow } from '../components/key-value-editor.tsx';
+import { loadColor, loadPercent, useExecutorLoad } from '../components/executor-load.tsx';
+import { KeyValueEditor, mapFromRows, rowsFromMap, type KeyValueRow } from '../components/key-value-editor.tsx';
 import { StatusBadge, useFormatters } from '../components/format.tsx';
-import { useRefetchInterval } from '../live.tsx';
 
-function RegisterModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+const urlPattern = /^https?:\/\/\S+$/;
+
+function parseMetadata(text: string): Record<string, unknown> | null {
+  if (!text.trim()) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Register an HTTP executor, or edit one: the same request with the same instance_id
+ * updates it. Runners are not in the form, so an edit sends the executor's own back
+ * (left out, the server would reset them to the default).
+ */
+function ExecutorModal({ opened, executor, onClose }: { opened: boolean; executor: Executor | null; onClose: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const editing = executor !== null;
   const [secret, setSecret] = useState<string | null>(null);
-  const [labels, setLabels] = useState<KeyValueRow[]>([]);
+  const [labels, setLabels] = useState<KeyValueRow[]>(() => rowsFromMap(executor?.labels));
   const form = useForm({
-    initialValues: { name: '', instance_id: '', base_url: '', health_check_url: '', capacity: 10 as number | string },
+    initialValues: {
+      name: executor?.name ?? '',
+      instance_id: executor?.instance_id ?? '',
+      base_url: executor?.base_url ?? '',
+      health_check_url: executor?.health_check_url ?? '',
+      capacity: (executor?.capacity ?? 10) as number | string,
+      metadata: executor?.metadata && Object.keys(executor.metadata).length > 0 ? JSON.stringify(executor.metadata, null, 2) : '',
+      rotate_secret: false,
+    },
     validate: {
       name: (value) => (value.trim() ? null : t('form.required')),
       instance_id: (value) => (value.trim() ? null : t('form.required')),
-      base_url: (value) => (/^https?:\/\/\S+$/.test(value.trim()) ? null : t('form.url')),
-      health_check_url: (value) => (!value.trim() || /^https?:\/\/\S+$/.test(value.trim()) ? null : t('form.url')),
+      base_url: (value) => (urlPattern.test(value.trim()) ? null : t('form.url')),
+      health_check_url: (value) => (!value.trim() || urlPattern.test(value.trim()) ? null : t('form.url')),
+      metadata: (value) => (parseMetadata(value) ? null : t('executors.metadataInvalid')),
     },
   });
-  const register = useMutation({
+  const save = useMutation({
     mutationFn: (values: typeof form.values) =>
       post<Executor>('/executors/register', {
         name: values.name.trim(),
@@ -37,26 +64,25 @@ function RegisterModal({ opened, onClose }: { opened: boolean; onClose: () => vo
         health_check_url: values.health_check_url.trim() || null,
         capacity: Number(values.capacity) || 10,
         labels: mapFromRows(labels) as Record<string, string>,
+        metadata: parseMetadata(values.metadata) ?? {},
+        ...(editing && executor.runners ? { runners: executor.runners } : {}),
+        ...(editing && values.rotate_secret ? { rotate_secret: true } : {}),
       }),
-    onSuccess: (executor) => {
+    onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: ['executors'] });
-      notifySuccess(t('executors.registered', { name: executor.name }));
-      if (executor.callback_secret) setSecret(executor.callback_secret);
-      else close();
+      notifySuccess(t(editing ? 'executors.saved' : 'executors.registered', { name: saved.name }));
+      if (saved.callback_secret) setSecret(saved.callback_secret);
+      else onClose();
     },
     onError: (error) => {
       if (error instanceof ApiError && error.field && error.field in form.values) form.setFieldError(error.field, error.message);
       else notifyError(error);
     },
   });
-  const close = () => {
-    setSecret(null);
-    form.reset();
-    setLabels([]);
-    onClose();
-  };
+  // The parent mounts a fresh modal for every opening, so closing needs no reset (and the
+  // form does not flash back while the dialog fades out).
   return (
-    <Modal opened={opened} onClose={close} title={t('executors.registerTitle')} size="lg" centered>
+    <Modal opened={opened} onClose={onClose} title={editing ? t('executors.editTitle', { name: executor.name }) : t('executors.registerTitle')} size="lg" centered>
       {secret ? (
         <Stack>
           <Alert color="yellow">{t('executors.callbackSecretOnce')}</Alert>
@@ -67,29 +93,48 @@ function RegisterModal({ opened, onClose }: { opened: boolean; onClose: () => vo
             <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" variant="light" onClick={copy} leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}>{copied ? t('common.copied') : t('common.copy')}</Button>}</CopyButton>
           </Group>
           <Group justify="flex-end">
-            <Button onClick={close}>{t('common.done')}</Button>
+            <Button onClick={onClose}>{t('common.done')}</Button>
           </Group>
         </Stack>
       ) : (
-        <form onSubmit={form.onSubmit((values) => register.mutate(values))} noValidate>
+        <form onSubmit={form.onSubmit((values) => save.mutate(values))} noValidate data-testid="executor-form">
           <Stack>
             <Text size="sm" c="dimmed">
               {t('executors.registerHint')}
             </Text>
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <TextInput label={t('executors.name')} withAsterisk {...form.getInputProps('name')} />
-              <TextInput label={t('executors.instanceId')} description={t('executors.instanceIdHint')} withAsterisk {...form.getInputProps('instance_id')} />
-              <TextInput label={t('executors.baseUrl')} placeholder="http://10.0.0.5:9000" withAsterisk {...form.getInputProps('base_url')} />
-              <TextInput label={t('executors.healthUrl')} placeholder="http://10.0.0.5:9000/health" {...form.getInputProps('health_check_url')} />
-              <NumberInput label={t('executors.capacity')} min={1} max={10000} {...form.getInputProps('capacity')} />
+              <TextInput label={t('executors.name')} withAsterisk {...form.getInputProps('name')} data-testid="executor-field-name" />
+              <TextInput
+                label={t('executors.instanceId')}
+                description={editing ? t('executors.instanceIdFixed') : t('executors.instanceIdHint')}
+                withAsterisk={!editing}
+                disabled={editing}
+                {...form.getInputProps('instance_id')}
+                data-testid="executor-field-instance"
+              />
+              <TextInput label={t('executors.baseUrl')} placeholder="http://10.0.0.5:9000" withAsterisk {...form.getInputProps('base_url')} data-testid="executor-field-base-url" />
+              <TextInput label={t('executors.healthUrl')} placeholder="http://10.0.0.5:9000/health" {...form.getInputProps('health_check_url')} data-testid="executor-field-health-url" />
+              <NumberInput label={t('executors.capacity')} min={1} max={10000} {...form.getInputProps('capacity')} data-testid="executor-field-capacity" />
             </SimpleGrid>
-            <KeyValueEditor label={t('executors.labels')} value={labels} onChange={setLabels} allowSecrets={false} />
+            <KeyValueEditor label={t('executors.labels')} value={labels} onChange={setLabels} allowSecrets={false} testId="executor-field-labels" />
+            <JsonInput
+              label={t('executors.metadata')}
+              description={t('executors.metadataHint')}
+              placeholder={'{ "zone": "eu-1" }'}
+              autosize
+              minRows={2}
+              maxRows={8}
+              formatOnBlur
+              {...form.getInputProps('metadata')}
+              data-testid="executor-field-metadata"
+            />
+            {editing && <Checkbox label={t('executors.rotateSecret')} {...form.getInputProps('rotate_secret', { type: 'checkbox' })} />}
             <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
+              <Button variant="default" onClick={onClose}>
                 {t('common.cancel')}
               </Button>
-              <Button type="submit" loading={register.isPending}>
-                {t('executors.register')}
+              <Button type="submit" loading={save.isPending} data-testid="executor-save">
+                {editing ? t('common.save') : t('executors.register')}
               </Button>
             </Group>
           </Stack>
@@ -99,14 +144,51 @@ function RegisterModal({ opened, onClose }: { opened: boolean; onClose: () => vo
   );
 }
 
+/** A shell word, quoted when it needs to be. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An agent reports its own name, labels and capacity: the way to change them, instead of a form. */
+function AgentNoteModal({ executor, onClose }: { executor: Executor | null; onClose: () => void }) {
+  const { t } = useTranslation();
+  const labels = Object.entries(executor?.labels ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const command = executor
+    ? [
+        'cronfleet executor --server … --token …',
+        `--name ${shellWord(executor.name)}`,
+        `--instance-id ${shellWord(executor.instance_id)}`,
+        ...(labels ? [`--labels ${shellWord(labels)}`] : []),
+        `--capacity ${executor.capacity}`,
+      ].join(' \\\n    ')
+    : '';
+  return (
+    <Modal opened={executor !== null} onClose={onClose} title={executor ? t('executors.agentTitle', { name: executor.name }) : ''} size="lg" centered>
+      <Stack data-testid="agent-note">
+        <Text size="sm">{t('executors.agentNote')}</Text>
+        <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+          {command}
+        </Code>
+        <Group justify="flex-end">
+          <Button onClick={onClose}>{t('common.done')}</Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 export default function ExecutorsPage() {
   const { t } = useTranslation();
   const { can } = useAuth();
   const format = useFormatters();
   const queryClient = useQueryClient();
-  const [registering, setRegistering] = useState(false);
-  const refetchInterval = useRefetchInterval(5000);
-  const executors = useQuery({ queryKey: ['executors'], queryFn: () => get<Page<Executor>>('/executors'), refetchInterval });
+  // A fresh form for every opening (seq), kept mounted while it closes.
+  const [dialog, setDialog] = useState<{ opened: boolean; executor: Executor | null; seq: number }>({ opened: false, executor: null, seq: 0 });
+  const [agentNote, setAgentNote] = useState<Executor | null>(null);
+  const openForm = (executor: Executor | null) => setDialog((current) => ({ opened: true, executor, seq: current.seq + 1 }));
+  const executors = useExecutorLoad();
   const setStatus = useMutation({
     mutationFn: ({ executor, status }: { executor: Executor; status: 'online' | 'maintenance' }) => put<Executor>(`/executors/${executor.id}/status`, { status, reason: 'web UI' }),
     onSuccess: (executor) => {
@@ -122,7 +204,7 @@ export default function ExecutorsPage() {
       <Group justify="space-between">
         <Title order={2}>{t('executors.title')}</Title>
         {can('admin') && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setRegistering(true)} data-testid="register-executor">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => openForm(null)} data-testid="register-executor">
             {t('executors.registerHttp')}
           </Button>
         )}
@@ -137,7 +219,7 @@ export default function ExecutorsPage() {
           </Text>
         ) : (
           <ScrollArea>
-            <Table verticalSpacing="sm" miw={860} data-testid="executor-table">
+            <Table verticalSpacing="sm" miw={960} data-testid="executor-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('executors.name')}</Table.Th>
@@ -151,7 +233,6 @@ export default function ExecutorsPage() {
               </Table.Thead>
               <Table.Tbody>
                 {items.map((executor) => {
-                  const load = executor.capacity > 0 ? (executor.running / executor.capacity) * 100 : 0;
                   return (
                     <Table.Tr key={executor.id} data-executor-name={executor.name}>
                       <Table.Td>
@@ -176,7 +257,7 @@ export default function ExecutorsPage() {
                       <Table.Td>
                         <Group gap={4}>
                           {Object.entries(executor.labels).map(([key, value]) => (
-                            <Badge key={key} size="xs" variant="outline" color="gray">
+                            <Badge key={key} size="xs" variant="outline" color="gray" tt="none">
                               {key}={value}
                             </Badge>
                           ))}
@@ -187,7 +268,7 @@ export default function ExecutorsPage() {
                         <Text size="xs" mb={4} className="stat-value">
                           {t('executors.loadValue', { running: executor.running, capacity: executor.capacity })}
                         </Text>
-                        <Progress value={load} color={load >= 90 ? 'red' : load >= 60 ? 'yellow' : 'indigo'} size="sm" />
+                        <Progress value={loadPercent(executor)} color={loadColor(executor)} size="sm" />
                       </Table.Td>
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
@@ -195,17 +276,29 @@ export default function ExecutorsPage() {
                           <Text size="sm">{format.age(executor.heartbeat_age_ms)}</Text>
                         </Group>
                       </Table.Td>
-                      <Table.Td ta="right">
-                        {can('admin') &&
-                          (executor.status === 'maintenance' ? (
-                            <Button size="xs" variant="light" color="teal" onClick={() => setStatus.mutate({ executor, status: 'online' })} data-testid="executor-online">
-                              {t('executors.setOnline')}
+                      <Table.Td>
+                        {can('admin') && (
+                          <Group gap="xs" justify="flex-end" wrap="nowrap">
+                            <Button
+                              size="xs"
+                              variant="default"
+                              leftSection={<IconPencil size={14} />}
+                              onClick={() => (executor.kind === 'http' ? openForm(executor) : setAgentNote(executor))}
+                              data-testid="executor-edit"
+                            >
+                              {t('executors.edit')}
                             </Button>
-                          ) : executor.status === 'online' ? (
-                            <Button size="xs" variant="light" color="yellow" leftSection={<IconTool size={14} />} onClick={() => setStatus.mutate({ executor, status: 'maintenance' })} data-testid="executor-maintenance">
-                              {t('executors.setMaintenance')}
-                            </Button>
-                          ) : null)}
+                            {executor.status === 'maintenance' ? (
+                              <Button size="xs" variant="light" color="teal" onClick={() => setStatus.mutate({ executor, status: 'online' })} data-testid="executor-online">
+                                {t('executors.setOnline')}
+                              </Button>
+                            ) : executor.status === 'online' ? (
+                              <Button size="xs" variant="light" color="yellow" leftSection={<IconTool size={14} />} onClick={() => setStatus.mutate({ executor, status: 'maintenance' })} data-testid="executor-maintenance">
+                                {t('executors.setMaintenance')}
+                              </Button>
+                            ) : null}
+                          </Group>
+                        )}
                       </Table.Td>
                     </Table.Tr>
                   );
@@ -215,7 +308,8 @@ export default function ExecutorsPage() {
           </ScrollArea>
         )}
       </Card>
-      <RegisterModal opened={registering} onClose={() => setRegistering(false)} />
+      <ExecutorModal key={dialog.seq} opened={dialog.opened} executor={dialog.executor} onClose={() => setDialog((current) => ({ ...current, opened: false }))} />
+      <AgentNoteModal executor={agentNote} onClose={() => setAgentNote(null)} />
     </Stack>
   );
 }

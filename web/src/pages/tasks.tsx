@@ -9,7 +9,7 @@ import { get } from '../api/client.ts';
 import { taskTypes, type Page, type Task } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
-import { StatusBadge, useFormatters } from '../components/format.tsx';
+import { StatusBadge, TimeAgo, useFormatters } from '../components/format.tsx';
 import { TaskRowActions, useTaskActions } from '../components/task-actions.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
@@ -105,13 +105,14 @@ export default function TasksPage() {
           </Stack>
         ) : (
           <ScrollArea>
-            <Table highlightOnHover verticalSpacing="sm" miw={760} data-testid="task-table">
+            <Table highlightOnHover verticalSpacing="sm" miw={860} data-testid="task-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('tasks.name')}</Table.Th>
                   <Table.Th>{t('tasks.schedule')}</Table.Th>
                   <Table.Th>{t('tasks.type')}</Table.Th>
                   <Table.Th>{t('tasks.status')}</Table.Th>
+                  <Table.Th>{t('tasks.lastFire')}</Table.Th>
                   <Table.Th>{t('tasks.nextFire')}</Table.Th>
                   <Table.Th />
                 </Table.Tr>
@@ -151,6 +152,9 @@ export default function TasksPage() {
                     </Table.Td>
                     <Table.Td>
                       <StatusBadge status={task.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      {task.last_fire_at ? <TimeAgo value={task.last_fire_at} /> : <Text size="sm">—</Text>}
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm">{task.status === 'active' && task.next_fire_at ? format.dateTime(task.next_fire_at) : '—'}</Text>
