@@ -21,8 +21,9 @@ import { Metrics } from './metrics.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
 import { TaskService } from './task-service.ts';
 import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../protocol/version.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface ServerOptions {
   clock?: Clock;

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command } from 'commander';
-import { VERSION } from '../api/server.ts';
-import { parseLabels } from '../config/config.ts';
+import { VERSION } from '../protocol/version.ts';
+import { parseLabels } from '../config/values.ts';
 import { taskTypes } from '../domain/task.ts';
 import { ExecutorClient } from '../executor/client.ts';
 import { outputLimitsFor } from '../executor/output.ts';

@@ -1,6 +1,6 @@
 // The `cronfleet` command.
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../api/server.ts';
+import { VERSION } from '../protocol/version.ts';
 import { isCronfleetError } from '../protocol/errors.ts';
 import { CliError } from './client.ts';
 import { executionCommand } from './execution-commands.ts';

@@ -1,9 +1,7 @@
 // `cronfleet up` (all in one) and `cronfleet server` (API + scheduler only).
 import { Command } from 'commander';
-import { createServer, VERSION } from '../api/server.ts';
-import { loadConfig } from '../config/config.ts';
+import { VERSION } from '../protocol/version.ts';
 import { CliError } from './client.ts';
-import { startLocalExecutor } from './local-executor.ts';
 
 interface ServerFlags {
   config?: string;
@@ -25,6 +23,10 @@ function serverOptions(command: Command): Command {
 }
 
 async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
+  // Loaded here, not at the top: client commands and the agent never pay for the server.
+  const { loadConfig } = await import('../config/config.ts');
+  const { createServer } = await import('../api/server.ts');
+  const { startLocalExecutor } = await import('./local-executor.ts');
   const config = loadConfig({
     file: flags.config,
     env: process.env,

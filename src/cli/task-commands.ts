@@ -1,7 +1,6 @@
 // `cronfleet task …`
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { ApiClient, CliError, type ClientOptions } from './client.ts';
 import { printJson, table } from './format.ts';
 
@@ -72,7 +71,7 @@ function integer(value: string | undefined, flag: string): number | undefined {
 }
 
 /** The task body from --file and/or flags (flags win). Only given fields are set. */
-function taskBody(flags: TaskFlags): Record<string, unknown> {
+async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   let body: Record<string, unknown> = {};
   if (flags.file) {
     let text: string;
@@ -82,6 +81,8 @@ function taskBody(flags: TaskFlags): Record<string, unknown> {
       throw new CliError(`cannot read ${flags.file}: ${(error as Error).message}`, 2);
     }
     try {
+      // Loaded only here: the agent and most commands never need a YAML parser.
+      const { parse: parseYaml } = await import('yaml');
       body = parseYaml(text) as Record<string, unknown>; // YAML is a superset of JSON
     } catch (error) {
       throw new CliError(`${flags.file} is not valid JSON or YAML: ${(error as Error).message}`, 2);
@@ -172,12 +173,12 @@ export function taskCommand(): Command {
     .option('--paused', 'create it paused')
     .addHelpText('after', "\nExample:\n  cronfleet task create --name backup --cron '0 2 * * *' --timezone Asia/Shanghai --command /usr/local/bin/backup.sh")
     .action(async (flags: TaskFlags, command: Command) => {
-      printJson(await client(command).request('POST', '/tasks', taskBody(flags)));
+      printJson(await client(command).request('POST', '/tasks', await taskBody(flags)));
     });
 
   definitionOptions(task.command('update <task>').description('change fields of a task (only those given)')).action(async (idOrName: string, flags: TaskFlags, command: Command) => {
     const api = client(command);
-    const body = taskBody(flags);
+    const body = await taskBody(flags);
     if (Object.keys(body).length === 0) throw new CliError('nothing to update: pass --file or at least one field flag', 2);
     printJson(await api.request('PUT', `/tasks/${await resolveTaskId(api, idOrName)}`, body));
   });

@@ -5,6 +5,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CronfleetError } from '../protocol/errors.ts';
+import { configError, parseLabels } from './values.ts';
+
+export { parseLabels };
 
 export interface Config {
   readonly port: number;
@@ -217,10 +220,6 @@ function lookup(object: Record<string, unknown>, path: string): unknown {
   return current;
 }
 
-function configError(key: string, message: string, origin?: string): CronfleetError {
-  return new CronfleetError('invalid_config', `invalid config ${key}${origin && origin !== 'default' ? ` (from ${origin})` : ''}: ${message}`, { key });
-}
-
 function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown {
   const number = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
   switch (kind) {
@@ -281,21 +280,4 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
       if (typeof raw !== 'string' || raw === '') throw configError(key, `must be a non-empty string, got ${JSON.stringify(raw)}`, origin);
       return raw;
   }
-}
-
-/** Labels as a mapping, or `k=v,k2=v2` from env and flags. */
-export function parseLabels(raw: unknown, key = 'labels', origin = 'default'): Record<string, string> {
-  if (typeof raw === 'string') {
-    const labels: Record<string, string> = {};
-    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const at = pair.indexOf('=');
-      if (at <= 0) throw configError(key, `labels look like zone=a,gpu=true; '${pair}' has no '='`, origin);
-      labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
-    }
-    return labels;
-  }
-  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-    return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, String(value)]));
-  }
-  throw configError(key, 'must be a mapping of label names to values', origin);
 }
