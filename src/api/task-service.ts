@@ -106,7 +106,9 @@ export class TaskService {
 
   async pause(id: string): Promise<Task> {
     await this.get(id);
-    const task = await this.#deps.store.tasks.setStatus(id, 'paused', null, this.#deps.clock.now());
+    const now = this.#deps.clock.now();
+    const task = await this.#deps.store.tasks.setStatus(id, 'paused', null, now);
+    await this.#deps.store.executions.dropEarlyFires(id, now);
     this.#deps.scheduleChanged();
     return task!;
   }
@@ -122,7 +124,9 @@ export class TaskService {
 
   async remove(id: string): Promise<void> {
     await this.get(id);
-    await this.#deps.store.tasks.setStatus(id, 'deleted', null, this.#deps.clock.now());
+    const now = this.#deps.clock.now();
+    await this.#deps.store.tasks.setStatus(id, 'deleted', null, now);
+    await this.#deps.store.executions.dropEarlyFires(id, now);
     this.#deps.scheduleChanged();
     this.#deps.workAdded(); // pending executions of a deleted task get cancelled
   }

@@ -57,6 +57,7 @@ export class Delivery {
     for (const execution of await this.#store.executions.undelivered(connected, 200)) {
       const task = await this.#store.tasks.getIncludingDeleted(execution.taskId);
       if (!task || execution.executorId === null) continue;
+      if (this.#gateway.alreadySent(execution.id, execution.executorId)) continue; // the dispatcher just sent it
       if (this.#gateway.send(execution.executorId, { action: 'run', tasks: [runTask(task, execution)] })) {
         await this.#store.executions.markDelivered(execution.id, now);
         this.#events.emit('execution.dispatched', { executionId: execution.id, taskId: task.id, executorId: execution.executorId });

@@ -7,6 +7,7 @@ import type { Execution } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
+import type { RunTask } from '../protocol/executor-messages.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
@@ -14,6 +15,35 @@ import { eligibleCandidates, noExecutorReason } from './eligibility.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { RoutingMemory } from './routing-memory.ts';
 import { runTask } from './run-task.ts';
+
+/** Least time between the end of a pass and a woken one (real ms): bounds passes to a few hundred a second. */
+const MIN_PASS_SPACING_MS = 5;
+
+/** How long a task as read by the fire loop stands in for reading it again: past the fire lead, not much more. */
+const FIRED_TASK_MEMORY_MS = 2000;
+
+/** Runs sent to one executor in one message: at most this many, and this many bytes (the protocol allows 1 MiB). */
+const RUNS_PER_MESSAGE = 50;
+const RUN_MESSAGE_BYTES = 256 * 1024;
+
+/** Splits runs into messages; a run larger than the byte budget goes alone, as before batching. */
+function messageSized<T extends { run: RunTask }>(items: T[]): T[][] {
+  const messages: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item.run).length;
+    if (current.length > 0 && (current.length >= RUNS_PER_MESSAGE || bytes + size > RUN_MESSAGE_BYTES)) {
+      messages.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
+}
 
 export interface DispatcherOptions {
   /** Safety poll: pending work is re-examined at least this often. */
@@ -34,6 +64,11 @@ export class Dispatcher {
   readonly #routing: RoutingMemory;
   readonly #loop: PassLoop;
   #lastPassAt = 0;
+  /** Real time (performance.now) the last pass ended; wakes within MIN_PASS_SPACING_MS of it wait. */
+  #lastPassEndedAt = -Infinity;
+  #spacing: { timer: NodeJS.Timeout; waited: Promise<void>; done: () => void } | null = null;
+  /** Tasks as the fire loop read them, kept briefly (their fires may wait for their instant). */
+  #firedTasks = new Map<string, { task: Task; until: number }>();
 
   constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions) {
     this.#store = store;
@@ -44,7 +79,13 @@ export class Dispatcher {
     this.#routing = new RoutingMemory(store);
     this.#loop = new PassLoop({
       clock,
-      pass: () => this.#pass(),
+      pass: async () => {
+        try {
+          await this.#pass();
+        } finally {
+          this.#lastPassEndedAt = performance.now();
+        }
+      },
       // Backoffs ending after the last pass looked (anything due before was handled then),
       // and a slow safety poll.
       nextDelay: async () => {
@@ -66,17 +107,48 @@ export class Dispatcher {
   }
 
   stop(): Promise<void> {
+    if (this.#spacing) clearTimeout(this.#spacing.timer);
+    this.#spacing?.done();
+    this.#spacing = null;
     return this.#loop.stop();
   }
 
   /** Runs a dispatch pass soon; passes never overlap, a wake during one runs another. */
   wake(): void {
+    if (this.#spacing) return; // a pass is already on its way
+    const sinceLastPass = performance.now() - this.#lastPassEndedAt;
+    if (sinceLastPass >= MIN_PASS_SPACING_MS) {
+      this.#loop.wake();
+      return;
+    }
+    // Under a stream of triggers and completions, passes that each find one execution
+    // cost a dozen queries apiece; a few ms of spacing lets one pass take them together.
+    let done = () => {};
+    const waited = new Promise<void>((resolve) => (done = resolve));
+    const timer = setTimeout(() => {
+      this.#spacing = null;
+      this.#loop.wake();
+      done();
+    }, MIN_PASS_SPACING_MS - sinceLastPass);
+    this.#spacing = { timer, waited, done };
+  }
+
+  /**
+   * Runs a pass soon for fires just recorded: `tasks` were read by the fire loop moments
+   * ago, so the pass uses them instead of reading each task again (1,000 tasks firing
+   * at one instant were 1,000 reads before their runs could go out). A task whose
+   * version is not the one its execution fired with is read again.
+   */
+  wakeForFires(tasks: Task[]): void {
+    const until = this.#clock.now() + FIRED_TASK_MEMORY_MS;
+    for (const task of tasks) this.#firedTasks.set(task.id, { task, until });
     this.#loop.wake();
   }
 
   /** Resolves once no dispatch pass is running (tests and shutdown). */
-  settled(): Promise<void> {
-    return this.#loop.settled();
+  async settled(): Promise<void> {
+    await this.#spacing?.waited;
+    await this.#loop.settled();
   }
 
   /**
@@ -115,6 +187,7 @@ export class Dispatcher {
   async #pass(): Promise<void> {
     const now = this.#clock.now();
     this.#lastPassAt = now;
+    for (const [id, entry] of this.#firedTasks) if (entry.until < now) this.#firedTasks.delete(id);
     const pending = await this.#store.executions.dispatchable(now, this.#options.batchSize);
     if (pending.length === 0) return;
     const live = await this.#liveInstances();
@@ -125,16 +198,26 @@ export class Dispatcher {
     const load = await this.#store.executions.runningCountByExecutor();
     const taskIds = [...new Set(pending.map((execution) => execution.taskId))];
     const tasks = new Map<string, Task>();
+    const firedVersion = new Map(pending.map((execution) => [execution.taskId, execution.taskVersion]));
     for (const id of taskIds) {
-      const task = await this.#store.tasks.getIncludingDeleted(id);
+      const known = this.#firedTasks.get(id)?.task;
+      const task = known !== undefined && known.version === firedVersion.get(id) ? known : await this.#store.tasks.getIncludingDeleted(id);
       if (task) tasks.set(id, task);
     }
     await this.#routing.prepare(taskIds);
-    const busy = new Set((await this.#store.executions.active(taskIds)).filter((e) => e.status === 'running' && e.trigger !== 'manual').map((e) => e.taskId));
+    // Only sequential tasks wait for a running execution: skip the lookup when there are none.
+    const sequential = taskIds.filter((id) => tasks.get(id)?.executionMode === 'sequential');
+    const busy = new Set((await this.#store.executions.active(sequential)).filter((e) => e.status === 'running' && e.trigger !== 'manual').map((e) => e.taskId));
     const waitingReason = new Map<string, string>();
     const queuedBehind = new Set<string>();
+    // Routing is decided for the whole pass first, then claimed in one batch, then sent
+    // with one run message per executor: a fire of many tasks costs a few statements,
+    // not three per execution. A claim lost to a racing writer only leaves this pass's
+    // load counts and cursors a step ahead, which the next pass corrects.
+    const routed: Array<{ execution: Execution; task: Task; executorId: string; deadlineAt: number }> = [];
 
-    for (const execution of pending) {
+    for (const pendingExecution of pending) {
+      let execution = pendingExecution;
       const task = tasks.get(execution.taskId);
       if (!task || task.status === 'deleted') {
         await completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'the task was deleted', reason: 'task_deleted' });
@@ -157,28 +240,54 @@ export class Dispatcher {
       }
       let choice: Candidate | null;
       if (task.loadBalanceStrategy === 'broadcast' && execution.shardTotal === null) {
-        choice = await this.#split(task, execution, candidates, now);
+        const split = await this.#split(task, execution, candidates, now);
+        choice = split.choice;
+        execution = { ...execution, shardIndex: 0, shardTotal: split.total };
         this.wake(); // the new shards are dispatched by the next pass
       } else {
         choice = chooseExecutor(task.loadBalanceStrategy, candidates, this.#routing.state(task.id));
       }
       if (!choice) continue;
-      const deadline = now + task.timeoutSeconds * 1000 + this.#options.deadlineGraceMs;
-      if (!(await this.#store.executions.claim(execution.id, choice.id, now, deadline))) continue;
+      routed.push({ execution, task, executorId: choice.id, deadlineAt: now + task.timeoutSeconds * 1000 + this.#options.deadlineGraceMs });
       this.#routing.assigned(task.id, choice.id);
       load.set(choice.id, (load.get(choice.id) ?? 0) + 1);
       if (queued) busy.add(task.id);
-      if (!this.#gateway.isConnected(choice.id)) {
+    }
+
+    const claimed = await this.#store.executions.claimMany(
+      routed.map((route) => ({ id: route.execution.id, executorId: route.executorId, deadlineAt: route.deadlineAt })),
+      now,
+    );
+    const runs = new Map<string, Array<(typeof routed)[number]>>();
+    for (const route of routed) {
+      if (!claimed.has(route.execution.id)) continue;
+      if (!this.#gateway.isConnected(route.executorId)) {
         remote = true; // the instance holding its socket delivers it
         continue;
       }
-      const claimed = (await this.#store.executions.get(execution.id)) ?? execution;
-      if (!this.#gateway.send(choice.id, { action: 'run', tasks: [runTask(task, claimed)] })) {
-        await completeExecution(this.completionDeps, execution.id, 'failed', { error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
-        continue;
+      const batch = runs.get(route.executorId);
+      if (batch) batch.push(route);
+      else runs.set(route.executorId, [route]);
+    }
+    const delivered = new Set<string>();
+    for (const [executorId, batch] of runs) {
+      // The delivery loop may have sent some already (it sends claimed runs not yet marked delivered).
+      const unsent = batch.filter((route) => !this.#gateway.alreadySent(route.execution.id, executorId));
+      for (const chunk of messageSized(unsent.map((route) => ({ route, run: runTask(route.task, { ...route.execution, status: 'running', executorId }) })))) {
+        if (!this.#gateway.send(executorId, { action: 'run', tasks: chunk.map((item) => item.run) })) {
+          for (const { route } of chunk) {
+            await completeExecution(this.completionDeps, route.execution.id, 'failed', { error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
+          }
+          continue;
+        }
+        for (const { route } of chunk) delivered.add(route.execution.id);
       }
-      await this.#store.executions.markDelivered(execution.id, now);
-      this.#events.emit('execution.dispatched', { executionId: execution.id, taskId: task.id, executorId: choice.id });
+    }
+    await this.#store.executions.markDeliveredMany([...delivered], now);
+    for (const [executorId, batch] of runs) {
+      for (const route of batch) {
+        if (delivered.has(route.execution.id)) this.#events.emit('execution.dispatched', { executionId: route.execution.id, taskId: route.task.id, executorId });
+      }
     }
     if (remote) await this.#store.signals.notify('cronfleet_deliver');
     await this.#routing.flush(now);
@@ -196,7 +305,7 @@ export class Dispatcher {
    * runs on the first candidate (returned); siblings pre-assigned to the others are
    * shards 1..n-1, linked by parent_id.
    */
-  async #split(task: Task, execution: Execution, candidates: Candidate[], now: number): Promise<Candidate> {
+  async #split(task: Task, execution: Execution, candidates: Candidate[], now: number): Promise<{ choice: Candidate; total: number }> {
     const ordered = [...candidates].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     const total = ordered.length;
     await this.#store.executions.setShard(execution.id, 0, total, now);
@@ -221,6 +330,6 @@ export class Dispatcher {
       })),
       now,
     );
-    return ordered[0]!;
+    return { choice: ordered[0]!, total };
   }
 }

@@ -32,6 +32,8 @@ export interface Connection {
 }
 
 const LOG_FLUSH_MS = 100;
+/** Runs remembered as sent (about 100 bytes each). */
+const SENT_RUNS_LIMIT = 50_000;
 
 export class ExecutorGateway {
   readonly #deps: CompletionDeps;
@@ -39,6 +41,8 @@ export class ExecutorGateway {
   readonly #links = new Map<string, ExecutorLink>();
   readonly #logBuffers = new Map<string, LogChunk[]>();
   readonly #assigned = new Set<string>();
+  /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
+  readonly #sentRuns = new Map<string, { executorId: string; attempt: number; link: ExecutorLink }>();
   #logTimer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -78,11 +82,27 @@ export class ExecutorGateway {
     };
   }
 
+  /**
+   * True when this instance already sent this run over the executor's current link.
+   * The dispatcher and the delivery loop both send claimed runs not yet marked
+   * delivered; checking this in the same tick as sending keeps them from both sending
+   * one run (a reconnect makes a new link, so a run lost with the old one is sent again).
+   */
+  alreadySent(executionId: string, executorId: string): boolean {
+    const sent = this.#sentRuns.get(executionId);
+    return sent !== undefined && sent.executorId === executorId && sent.link === this.#links.get(executorId);
+  }
+
   /** Sends to a connected executor; false when it is not connected here. */
   send(executorId: string, message: ServerMessage): boolean {
     const link = this.#links.get(executorId);
     if (!link) return false;
     link.send(message);
+    if (message.action === 'run') {
+      for (const run of message.tasks) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, link });
+      // Bounded: an entry that falls out only costs one lookup when its report comes.
+      while (this.#sentRuns.size > SENT_RUNS_LIMIT) this.#sentRuns.delete(this.#sentRuns.keys().next().value!);
+    }
     return true;
   }
 
@@ -254,7 +274,7 @@ export class ExecutorGateway {
   /** Logs only from the executor an execution was given to (remembered after one lookup). */
   async #assertAssigned(executorId: string, executionId: string): Promise<void> {
     const key = `${executorId}/${executionId}`;
-    if (this.#assigned.has(key)) return;
+    if (this.#assigned.has(key) || this.#sentRuns.get(executionId)?.executorId === executorId) return;
     const execution = await this.#deps.store.executions.get(executionId);
     if (!execution || execution.executorId !== executorId) {
       throw new CronfleetError('invalid_request', `execution '${executionId}' is not assigned to this executor`, { execution_id: executionId });
@@ -272,11 +292,18 @@ export class ExecutorGateway {
 
   async #taskUpdate(executorId: string, update: TaskUpdate, now: number): Promise<void> {
     const { status } = update.data;
-    const execution = await this.#deps.store.executions.get(update.task_id);
-    if (!execution || execution.executorId !== executorId) {
-      throw new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
+    // A run this instance sent to this executor is assigned to it (an execution's
+    // executor never changes once claimed), so the usual lookup can be skipped; the
+    // guarded updates below still refuse a finished execution.
+    const sent = this.#sentRuns.get(update.task_id);
+    if (sent === undefined || sent.executorId !== executorId || sent.attempt !== update.attempt) {
+      const execution = await this.#deps.store.executions.get(update.task_id);
+      if (!execution || execution.executorId !== executorId) {
+        throw new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
+      }
+      if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
     }
-    if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
+    if (status !== 'running') this.#sentRuns.delete(update.task_id);
     // Times come from the server's clock: executor clocks may drift.
     if (status === 'running') {
       await this.#deps.store.executions.markStarted(update.task_id, now, now);

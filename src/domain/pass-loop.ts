@@ -18,6 +18,8 @@ export class PassLoop {
   #active = false;
   #busy = false;
   #again = false;
+  /** Bumped by every arming; an arming overtaken by a later one while it awaited is dropped. */
+  #arming = 0;
   #idle: Promise<void> = Promise.resolve();
 
   constructor(options: PassLoopOptions) {
@@ -73,6 +75,9 @@ export class PassLoop {
 
   async #arm(): Promise<void> {
     if (!this.#active) return;
+    // A wake while nextDelay() is awaited starts a pass that arms again when it ends; the
+    // delay computed here is older than that one's and must not replace its timer.
+    const arming = ++this.#arming;
     let delay: number;
     try {
       delay = await this.#options.nextDelay();
@@ -80,7 +85,7 @@ export class PassLoop {
       this.#options.onError(error);
       delay = 1000;
     }
-    if (!this.#active) return;
+    if (!this.#active || arming !== this.#arming) return;
     this.#timer?.cancel();
     this.#timer = this.#options.clock.setTimer(delay, () => this.wake());
   }

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { DispatchEvents, TypedEmitter } from '../dispatch/events.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import type { Task } from '../domain/task.ts';
 import type { Store } from '../store/store.ts';
 import { FireLoop, type FiredTask, type FireLoopOptions } from './fire-loop.ts';
 import { LEADER_LEASE, Leadership } from './leadership.ts';
@@ -22,7 +23,15 @@ export interface SchedulerEvents extends DispatchEvents {
   fired: { tasks: FiredTask[] };
   'leader.elected': { token: number };
   'leader.deposed': Record<string, never>;
+  /** A task was created, changed or deleted through this instance. */
+  'task.changed': Record<string, never>;
 }
+
+/**
+ * Fires are recorded this long ahead of their instant and dispatched at it (see
+ * fire-loop.ts): enough for an instant of 1,000 fires on a busy small machine.
+ */
+const FIRE_LEAD_MS = 500;
 
 export class Scheduler {
   readonly #dispatcher: Dispatcher;
@@ -42,9 +51,9 @@ export class Scheduler {
     this.#dispatcher = dispatcher;
     this.#events = events;
     const onError = (error: unknown) => events.emit('error', { error });
-    this.fireLoop = new FireLoop(store, clock, options.fireLoop, {
+    this.fireLoop = new FireLoop(store, clock, { leadMs: FIRE_LEAD_MS, ...options.fireLoop }, {
       fence: () => (this.leadership.token === null ? null : { lease: LEADER_LEASE, holder: options.instanceId, token: this.leadership.token }),
-      onFired: (tasks) => this.#onFired(tasks),
+      onFired: (fired, tasks) => this.#onFired(fired, tasks),
       onError,
     });
     this.sweeps = new Sweeps(store, clock, gateway, dispatcher, { intervalMs: options.sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
@@ -86,7 +95,7 @@ export class Scheduler {
     this.fireLoop.wake();
   }
 
-  async #onFired(tasks: FiredTask[]): Promise<void> {
+  async #onFired(tasks: FiredTask[], read: Task[]): Promise<void> {
     for (const task of tasks) {
       for (const id of task.replaced) {
         const execution = await this.#dispatcher.completionDeps.store.executions.get(id);
@@ -94,6 +103,6 @@ export class Scheduler {
       }
     }
     this.#events.emit('fired', { tasks });
-    this.#dispatcher.wake();
+    this.#dispatcher.wakeForFires(read);
   }
 }

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus } from '../domain/execution.ts';
 import type { DialectInfo } from './dialect.ts';
-import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
+import { fromJson, storableText, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutionsTable } from './schema.ts';
 
 export interface NewExecution {
@@ -32,6 +32,10 @@ export interface ExecutionListQuery {
   taskId?: string | undefined;
   status?: ExecutionStatus | undefined;
   executorId?: string | undefined;
+  trigger?: string | undefined;
+  /** Scheduled at or after this instant (epoch ms), and before `to`. */
+  from?: number | undefined;
+  to?: number | undefined;
   page: number;
   pageSize: number;
 }
@@ -85,6 +89,9 @@ export class ExecutionRepository {
     if (query.taskId) base = base.where('executions.task_id', '=', query.taskId);
     if (query.status) base = base.where('executions.status', '=', query.status);
     if (query.executorId) base = base.where('executions.executor_id', '=', query.executorId);
+    if (query.trigger) base = base.where('executions.trigger', '=', query.trigger);
+    if (query.from !== undefined) base = base.where('executions.scheduled_time', '>=', query.from);
+    if (query.to !== undefined) base = base.where('executions.scheduled_time', '<', query.to);
     // Page the ids first (MySQL cannot LIMIT inside IN), then fetch those rows with their task.
     const [page, count] = await Promise.all([
       base.select('executions.id').orderBy('executions.id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
@@ -140,6 +147,70 @@ export class ExecutionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * pending → running for many executions at once, in one transaction: the rows still
+   * pending are read (on PostgreSQL with a row lock, so a second dispatcher, e.g. a
+   * deposed leader, waits and then sees them claimed), then moved with one guarded
+   * UPDATE per (executor, deadline) group. Returns the ids this call claimed; the others had been
+   * claimed or cancelled by someone else. Same guarantee as `claim`, a fraction of the
+   * round trips and commits.
+   */
+  async claimMany(claims: Array<{ id: string; executorId: string; deadlineAt: number }>, now: number): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    // MySQL: a locking read over the status index takes next-key locks that deadlock with
+    // concurrent inserts (triggers), so claim row by row there, as `claim` does.
+    if (claims.length === 1 || this.#dialect.name === 'mysql') {
+      const claimed = new Set<string>();
+      for (const claim of claims) if (await this.claim(claim.id, claim.executorId, now, claim.deadlineAt)) claimed.add(claim.id);
+      return claimed;
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const claimed = new Set<string>();
+      for (let start = 0; start < claims.length; start += 500) {
+        const ids = claims.slice(start, start + 500).map((claim) => claim.id);
+        let query = trx.selectFrom('executions').select('id').where('id', 'in', ids).where('status', '=', 'pending');
+        // SQLite serialises writers per database (one instance); PostgreSQL locks the rows.
+        if (this.#dialect.name === 'postgres') query = query.forUpdate();
+        for (const row of await query.execute()) claimed.add(row.id);
+      }
+      const groups = new Map<string, { executorId: string; deadlineAt: number; ids: string[] }>();
+      for (const claim of claims) {
+        if (!claimed.has(claim.id)) continue;
+        const key = `${claim.executorId}\u0000${claim.deadlineAt}`;
+        const group = groups.get(key) ?? { executorId: claim.executorId, deadlineAt: claim.deadlineAt, ids: [] };
+        group.ids.push(claim.id);
+        groups.set(key, group);
+      }
+      for (const group of groups.values()) {
+        for (let start = 0; start < group.ids.length; start += 500) {
+          await trx
+            .updateTable('executions')
+            .set({ status: 'running', executor_id: group.executorId, deadline_at: group.deadlineAt, reason: null, updated_at: now })
+            .where('id', 'in', group.ids.slice(start, start + 500))
+            .where('status', '=', 'pending')
+            .execute();
+        }
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Schedule fires recorded ahead of their instant (run_at still in the future) that
+   * have not started: removed when their task is paused or deleted, so pausing just
+   * before an instant stops that fire as it would have without the lead.
+   */
+  async dropEarlyFires(taskId: string, now: number): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('executions')
+      .where('task_id', '=', taskId)
+      .where('trigger', '=', 'schedule')
+      .where('status', '=', 'pending')
+      .where('run_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** A running execution's process has started. */
   async markStarted(id: string, startTime: number, now: number): Promise<void> {
     await this.#db.updateTable('executions').set({ start_time: startTime, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
@@ -164,8 +235,8 @@ export class ExecutionRepository {
         updated_at: now,
         ...(fields.exitCode !== undefined ? { exit_code: fields.exitCode } : {}),
         ...(fields.result !== undefined ? { result: toJson(fields.result) } : {}),
-        ...(fields.error !== undefined ? { error: fields.error } : {}),
-        ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+        ...(fields.error !== undefined ? { error: fields.error === null ? null : storableText(fields.error) } : {}),
+        ...(fields.reason !== undefined ? { reason: fields.reason === null ? null : storableText(fields.reason) } : {}),
         ...(fields.startTime !== undefined && fields.startTime !== null ? { start_time: fields.startTime } : {}),
       })
       .where('id', '=', id)
@@ -188,6 +259,12 @@ export class ExecutionRepository {
 
   async markDelivered(id: string, now: number): Promise<void> {
     await this.#db.updateTable('executions').set({ delivered_at: now }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+  }
+
+  async markDeliveredMany(ids: string[], now: number): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      await this.#db.updateTable('executions').set({ delivered_at: now }).where('id', 'in', ids.slice(start, start + 500)).where('delivered_at', 'is', null).execute();
+    }
   }
 
   /** Runs routed to these executors that have not reached them yet (cluster delivery). */

@@ -36,6 +36,17 @@ describe('fire loop', () => {
     assert.deepEqual(fires.map((execution) => execution.scheduled_time), ['2026-01-05T00:00:01.000Z', '2026-01-05T00:01:02.000Z']);
   });
 
+  it('pausing a task just before an instant stops that fire, though it was recorded ahead', async () => {
+    const clock = new FakeClock('2026-01-05T00:00:00.000Z');
+    t = await startTestServer({ clock, executor: false });
+    const task = await createTask(t, { name: 'paused-late', cron_expression: '* * * * * *', command: 'true' });
+    await advanceAndFire(t, clock, 800); // the 00:00:01 fire is recorded, not yet due
+    assert.equal((await executions(t, task.id)).length, 1);
+    await t.request('POST', `/api/v1/tasks/${task.id}/pause`);
+    await clock.advance(5000);
+    assert.deepEqual(await executions(t, task.id), []);
+  });
+
   it('a task in a DST time zone fires at the shifted instant once, never twice in the repeated hour', async () => {
     const clock = new FakeClock('2026-11-01T04:59:00.000Z'); // 00:59 EDT, an hour before fall-back
     t = await startTestServer({ clock, executor: false });
