@@ -3,7 +3,7 @@
 import { ApiTokenRepository } from './api-tokens.ts';
 import { AuditRepository } from './audit.ts';
 import { UserRepository } from './users.ts';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
 import { openDatabase, redact, type DialectInfo } from './dialect.ts';
 import { ExecutionRepository, type NewExecution } from './executions.ts';
@@ -13,6 +13,7 @@ import { InstanceRepository } from './instances.ts';
 import { LeaseRepository } from './leases.ts';
 import { LoadBalanceStateRepository } from './load-balance.ts';
 import { LogRepository } from './logs.ts';
+import { toNullableNumber } from './json.ts';
 import { migrate } from './migrate.ts';
 import { openSignals, type Signals } from './signals.ts';
 import type { Database } from './schema.ts';
@@ -126,16 +127,27 @@ export class Store {
       if (!(await this.leases.holds(trx, fence.lease, fence.holder, fence.token))) {
         throw new CronfleetError('conflict', 'the leader lease was lost; fires not recorded', { reason: 'lease_lost' });
       }
+      // Compare-and-set of every task's cursor, in two statements per 500 tasks rather
+      // than one per task: read the cursors (locked on PostgreSQL/MySQL; SQLite has one
+      // writer), then move those still where the plan expects them with one UPDATE.
       const advanced: NewExecution[] = [];
-      for (const entry of batch) {
-        const result = await trx
+      const bigint = (value: number | null) => (this.dialect.name === 'postgres' ? sql`cast(${value} as bigint)` : sql`${value}`);
+      for (let start = 0; start < batch.length; start += 500) {
+        const chunk = batch.slice(start, start + 500);
+        let read = trx.selectFrom('tasks').select(['id', 'next_fire_at']).where('id', 'in', chunk.map((entry) => entry.taskId)).where('status', '=', 'active');
+        if (this.dialect.name !== 'sqlite') read = read.forUpdate();
+        const cursors = new Map((await read.execute()).map((row) => [row.id, toNullableNumber(row.next_fire_at)]));
+        const moving = chunk.filter((entry) => cursors.get(entry.taskId) === entry.expectedNextFireAt);
+        if (moving.length === 0) continue;
+        const byTask = (value: (entry: FireBatchEntry) => number | null) =>
+          sql<number>`case id ${sql.join(moving.map((entry) => sql`when ${entry.taskId} then ${bigint(value(entry))}`), sql` `)} end`;
+        await trx
           .updateTable('tasks')
-          .set({ next_fire_at: entry.nextFireAt, last_fire_at: entry.lastFireAt })
-          .where('id', '=', entry.taskId)
+          .set({ next_fire_at: byTask((entry) => entry.nextFireAt), last_fire_at: byTask((entry) => entry.lastFireAt) })
+          .where('id', 'in', moving.map((entry) => entry.taskId))
           .where('status', '=', 'active')
-          .where('next_fire_at', '=', entry.expectedNextFireAt)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) advanced.push(...entry.executions);
+          .execute();
+        for (const entry of moving) advanced.push(...entry.executions);
       }
       return this.executions.insert(advanced, now, trx);
     });
