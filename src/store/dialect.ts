@@ -2,8 +2,6 @@
 // small functions, so repositories never branch on the database's name.
 import { resolve } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import pg from 'pg';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite.ts';
@@ -43,8 +41,6 @@ export interface PoolOptions {
 const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
 const onConflictDoNothing = <O>(query: InsertQueryBuilder<Database, keyof Database, O>) => query.onConflict((conflict) => conflict.doNothing());
 
-// BIGINT columns hold epoch milliseconds, well inside the safe integer range.
-pg.types.setTypeParser(20, (value) => Number(value));
 
 export function dialectOf(url: string): DialectName {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
@@ -53,8 +49,11 @@ export function dialectOf(url: string): DialectName {
   throw new CronfleetError('invalid_config', `database: unsupported URL scheme in '${redact(url)}'; use sqlite:./data/cronfleet.db, postgres://… or mysql://…`, { key: 'database' });
 }
 
-/** Opens `sqlite:./path` (or a bare path), `postgres://…` or `mysql://…`. */
-export function openDatabase(url: string, pool: PoolOptions = { max: 10 }): OpenedDatabase {
+/**
+ * Opens `sqlite:./path` (or a bare path), `postgres://…` or `mysql://…`. A driver is
+ * loaded only for its own database (each costs megabytes of memory in every process).
+ */
+export async function openDatabase(url: string, pool: PoolOptions = { max: 10 }): Promise<OpenedDatabase> {
   switch (dialectOf(url)) {
     case 'sqlite': {
       const path = url.replace(/^sqlite:(\/\/)?/, '');
@@ -67,6 +66,9 @@ export function openDatabase(url: string, pool: PoolOptions = { max: 10 }): Open
       };
     }
     case 'postgres': {
+      const { default: pg } = await import('pg');
+      // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
+      pg.types.setTypeParser(20, (value) => Number(value));
       const pgPool = new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000 });
       // An idle connection dropped by the server (a restart, a failover) must not crash
       // the process: the pool replaces it and the next query reports any real outage.
@@ -84,6 +86,7 @@ export function openDatabase(url: string, pool: PoolOptions = { max: 10 }): Open
       };
     }
     case 'mysql': {
+      const { createPool: createMysqlPool } = await import('mysql2');
       const mysqlUrl = url.replace(/^mariadb:/, 'mysql:');
       const db = new Kysely<Database>({
         dialect: new MysqlDialect({

@@ -1,7 +1,7 @@
 // Wake-ups between instances. PostgreSQL pushes them with LISTEN/NOTIFY; on other
 // dialects notify() is a no-op and listeners rely on their short polling instead
 // (DESIGN §3). A signal only says "look at the database now"; it carries no state.
-import pg from 'pg';
+import type pg from 'pg';
 import type { DialectName } from './dialect.ts';
 
 /** deliver: routed work waits for the instance holding the socket. dispatch: the leader has work (a finish, a trigger, a task change). */
@@ -62,7 +62,8 @@ class PostgresSignals implements Signals {
   #connect(): Promise<pg.Client> {
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.#url });
+      const { Client } = (await import('pg')).default;
+      const client = new Client({ connectionString: this.#url });
       client.on('notification', (message) => {
         for (const callback of this.#listeners.get(message.channel as Channel) ?? []) callback();
       });

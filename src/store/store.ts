@@ -100,7 +100,7 @@ export class Store {
    */
   static async open(url: string, options: OpenOptions = {}): Promise<Store> {
     for (let attempt = 1; ; attempt++) {
-      const opened = openDatabase(url, { max: options.poolMax ?? 10, ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}) });
+      const opened = await openDatabase(url, { max: options.poolMax ?? 10, ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}) });
       try {
         await migrate(opened.db, opened.dialect);
         const signals = openSignals(url, opened.dialect.name, options.onBackgroundError ?? (() => {}));
