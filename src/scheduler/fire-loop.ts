@@ -73,8 +73,8 @@ export class FireLoop {
       },
       // Armed for the earliest next fire; at most maxSleepMs, to see other instances' changes.
       nextDelay: async () => {
-        const now = this.#clock.now();
         const earliest = await this.#store.tasks.earliestFireAt();
+        const now = this.#clock.now(); // after the query: the delay counts from when the timer is set
         // Tasks planned only at their instant (skip, replace) sit inside the lead window
         // as the earliest; the ones behind them enter the window while we wait.
         if (this.#deferredUntil !== null) return Math.max(0, Math.min(this.#deferredUntil - now, DEFERRED_RECHECK_MS));
