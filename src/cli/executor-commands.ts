@@ -11,7 +11,7 @@ import { resolveExecutorPolicy, type ExecutorPolicy } from '../executor/policy.t
 import { availableRunners, type Runner } from '../executor/runners/index.ts';
 import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { CliError } from './client.ts';
-import { printJson, table } from './format.ts';
+import { addTokenSubcommands } from './security-commands.ts';
 import { addClientOptions, client } from './task-commands.ts';
 
 interface ExecutorFlags {
@@ -171,38 +171,6 @@ async function runnersFor(modules: string[], log: Log): Promise<Runner[]> {
 
 export function executorTokenCommand(): Command {
   const command = addClientOptions(new Command('executor-token').description('create, list and revoke executor enrollment tokens'));
-  command
-    .command('create')
-    .description('create a token; prints only the secret, so T=$(cronfleet executor-token create …) works')
-    .requiredOption('--name <name>', 'what the token is for')
-    .option('--expires-in <seconds>', 'expiry in seconds from now')
-    .action(async (options: { name: string; expiresIn?: string }, sub: Command) => {
-      const body: Record<string, unknown> = { name: options.name };
-      if (options.expiresIn !== undefined) {
-        const seconds = Number(options.expiresIn);
-        if (!Number.isInteger(seconds)) throw new CliError(`--expires-in must be a number of seconds, got '${options.expiresIn}'`, 2);
-        body.expires_in_seconds = seconds;
-      }
-      const created = await client(sub).request<{ token: string }>('POST', '/executor-tokens', body);
-      process.stdout.write(`${created.token}\n`);
-    });
-  command
-    .command('ls')
-    .description('list tokens (never their secrets)')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, sub: Command) => {
-      const page = await client(sub).request<{ items: Array<Record<string, unknown>> }>('GET', '/executor-tokens');
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, ['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])}\n`);
-    });
-  command
-    .command('revoke <id>')
-    .description('revoke a token: executors using it can no longer connect')
-    .action(async (id: string, _options, sub: Command) => {
-      await client(sub).request('DELETE', `/executor-tokens/${id}`);
-      process.stdout.write(`revoked ${id}\n`);
-    });
-  // Connection flags are listed in every subcommand's --help, not only the parent's.
-  for (const sub of command.commands) addClientOptions(sub);
+  addTokenSubcommands(command, { path: '/executor-tokens', role: false, columns: ['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'], revoked: 'executors using it can no longer connect' });
   return command;
 }

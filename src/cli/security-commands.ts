@@ -100,40 +100,45 @@ function generatePassword(): string {
 
 export function tokenCommand(): Command {
   const command = addClientOptions(new Command('token').description('create, list and revoke API tokens'));
-  command
+  addTokenSubcommands(command, { path: '/tokens', role: true, columns: ['id', 'name', 'role', 'created_by', 'expires_at', 'revoked_at', 'last_used_at'], revoked: 'it stops working at once' });
+  return command;
+}
+
+/** create / ls / revoke for a kind of token (API tokens, executor tokens): the secret alone on stdout. */
+export function addTokenSubcommands(command: Command, kind: { path: string; role: boolean; columns: string[]; revoked: string }): void {
+  const create = command
     .command('create')
-    .description('create a token; prints only the secret, so T=$(cronfleet token create …) works')
-    .requiredOption('--name <name>', 'what the token is for, e.g. ci-deploy')
-    .addOption(roleOption().default('viewer'))
-    .option('--expires-in <seconds>', 'expiry in seconds from now (default: never)')
-    .action(async (options: { name: string; role: string; expiresIn?: string }, sub: Command) => {
-      const body: Record<string, unknown> = { name: options.name, role: options.role };
-      if (options.expiresIn !== undefined) {
-        const seconds = Number(options.expiresIn);
-        if (!Number.isInteger(seconds) || seconds < 60) throw new CliError(`--expires-in must be a whole number of seconds, at least 60; got '${options.expiresIn}'`, 2);
-        body.expires_in_seconds = seconds;
-      }
-      const created = await client(sub).request<{ token: string }>('POST', '/tokens', body);
-      process.stdout.write(`${created.token}\n`);
-    });
+    .description(`create a token; prints only the secret, so T=$(cronfleet ${command.name()} create …) works`)
+    .requiredOption('--name <name>', 'what the token is for, e.g. ci-deploy or the host it enrolls')
+    .option('--expires-in <seconds>', 'expiry in seconds from now (default: never)');
+  if (kind.role) create.addOption(roleOption().default('viewer'));
+  create.action(async (options: { name: string; role?: string; expiresIn?: string }, sub: Command) => {
+    const body: Record<string, unknown> = { name: options.name, ...(kind.role ? { role: options.role } : {}) };
+    if (options.expiresIn !== undefined) {
+      const seconds = Number(options.expiresIn);
+      if (!Number.isInteger(seconds) || seconds < 60) throw new CliError(`--expires-in must be a whole number of seconds, at least 60; got '${options.expiresIn}'`, 2);
+      body.expires_in_seconds = seconds;
+    }
+    const created = await client(sub).request<{ token: string }>('POST', kind.path, body);
+    process.stdout.write(`${created.token}\n`);
+  });
   command
     .command('ls')
     .description('list tokens (never their secrets)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, sub: Command) => {
-      const page = await client(sub).request<{ items: Array<Record<string, unknown>> }>('GET', '/tokens');
+      const page = await client(sub).request<{ items: Array<Record<string, unknown>> }>('GET', kind.path);
       if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, ['id', 'name', 'role', 'created_by', 'expires_at', 'revoked_at', 'last_used_at'])}\n`);
+      process.stdout.write(`${table(page.items, kind.columns)}\n`);
     });
   command
     .command('revoke <id>')
-    .description('revoke a token: it stops working at once')
+    .description(`revoke a token: ${kind.revoked}`)
     .action(async (id: string, _options, sub: Command) => {
-      await client(sub).request('DELETE', `/tokens/${id}`);
+      await client(sub).request('DELETE', `${kind.path}/${id}`);
       process.stdout.write(`revoked ${id}\n`);
     });
   for (const sub of command.commands) addClientOptions(sub);
-  return command;
 }
 
 export function auditCommand(): Command {
