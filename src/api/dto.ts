@@ -2,7 +2,8 @@
 // Secrets never leave here: a task's show as SECRET_PLACEHOLDER, and their values are
 // masked in what an execution reports (result, error, reason).
 import type { Execution } from '../domain/execution.ts';
-import { SECRET_PLACEHOLDER, definitionToWire, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets, type Task } from '../domain/task.ts';
+import { definitionToWire, type Task } from '../domain/task.ts';
+import { SECRET_PLACEHOLDER, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets } from '../domain/secrets.ts';
 import { openSealed } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 import type { Executor } from '../store/executors.ts';

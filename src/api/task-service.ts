@@ -2,21 +2,8 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { parseSchedule } from '../domain/schedule.ts';
-import {
-  SECRET_PLACEHOLDER,
-  assertParameterSecrets,
-  definitionToWire,
-  mapSecrets,
-  parseTaskDefinition,
-  sealedParameters,
-  sealedSecrets,
-  taskTypes,
-  typeSpecificFields,
-  withSecrets,
-  type SecretValue,
-  type Task,
-  type TaskDefinition,
-} from '../domain/task.ts';
+import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
+import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameters, sealedSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import type { Execution } from '../domain/execution.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';

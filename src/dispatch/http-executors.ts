@@ -19,7 +19,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
-import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, taskTypes } from '../domain/task.ts';
+import { taskTypes } from '../domain/task.ts';
+import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
 import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';

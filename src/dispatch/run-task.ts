@@ -2,7 +2,8 @@
 // place a task's secrets are opened (domain/task.ts "Secrets"): the executor gets the
 // values, the database and every API response only ever hold them sealed or masked.
 import type { Execution } from '../domain/execution.ts';
-import { mapSecrets, withSecrets, type HttpSpec, type SecretValue, type Task } from '../domain/task.ts';
+import { type HttpSpec, type Task } from '../domain/task.ts';
+import { mapSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
 import { openSealed } from '../store/secret-cipher.ts';
 

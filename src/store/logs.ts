@@ -1,7 +1,7 @@
 // Execution log chunks live in their own table, out of the execution row. The values
 // of an execution's secrets never reach it: append masks them first.
 import type { Kysely } from 'kysely';
-import { maskSecretText, sealedParameters } from '../domain/task.ts';
+import { maskSecretText, sealedParameters } from '../domain/secrets.ts';
 import type { DialectInfo } from './dialect.ts';
 import { fromJson, storableText, toNumber } from './json.ts';
 import { openSealed } from './secret-cipher.ts';

@@ -1,6 +1,7 @@
 // Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { withSecrets, type Task, type TaskDefinition, type TaskExecutorRef, type TaskStatus } from '../domain/task.ts';
+import { type Task, type TaskDefinition, type TaskExecutorRef, type TaskStatus } from '../domain/task.ts';
+import { withSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronfleetError, type ErrorCode } from '../../src/protocol/errors.ts';
-import { SECRET_MASK, definitionToWire, maskSecretText, parseTaskDefinition, sealedSecrets, taskDefaults, withSecrets, type TaskDefinition } from '../../src/domain/task.ts';
+import { definitionToWire, parseTaskDefinition, taskDefaults, type TaskDefinition } from '../../src/domain/task.ts';
+import { SECRET_MASK, maskSecretText, sealedSecrets, withSecrets } from '../../src/domain/secrets.ts';
 import { designCommandBody, seedCreateBody } from '../helpers/example-bodies.ts';
 
 const seedExample = seedCreateBody;
