@@ -47,7 +47,6 @@ interface Pending {
 declare module 'fastify' {
   interface FastifyRequest {
     audit: Pending | null;
-    auditAfter: unknown;
     /** Set by the login route: the name tried and whether it worked (failures are logged too). */
     auditLogin: { username: string; ok: boolean } | null;
   }
@@ -55,7 +54,6 @@ declare module 'fastify' {
 
 export function installAuditTrail(app: FastifyInstance, context: ApiContext): void {
   app.decorateRequest('audit', null);
-  app.decorateRequest('auditAfter', null);
   app.decorateRequest('auditLogin', null);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
@@ -71,22 +69,20 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
     const id = (request.params as { id?: string } | undefined)?.id;
     request.audit = { ...entry, before: id ? await loadState(context, entry.resource, id).catch(() => null) : null };
   });
+  // Written before the response leaves, so a client that reads the log next sees it.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.audit && reply.statusCode < 400 && typeof payload === 'string' && payload.startsWith('{')) {
+    const pending = request.audit;
+    if (!pending) return payload;
+    const login = request.auditLogin;
+    if (reply.statusCode >= 400 && !(login && !login.ok)) return payload;
+    let after: unknown = null;
+    if (reply.statusCode < 400 && typeof payload === 'string' && payload.startsWith('{')) {
       try {
-        request.auditAfter = JSON.parse(payload);
+        after = withoutSecrets(JSON.parse(payload));
       } catch {
         // not JSON: nothing to keep
       }
     }
-    return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const pending = request.audit;
-    if (!pending) return;
-    const login = request.auditLogin;
-    if (reply.statusCode >= 400 && !(login && !login.ok)) return;
-    const after = withoutSecrets(request.auditAfter);
     const params = request.params as { id?: string } | undefined;
     const resourceId = params?.id ?? idOf(after) ?? (pending.resource === 'user' ? request.principal?.userId ?? null : null);
     const reason = (request.body as { reason?: unknown } | undefined)?.reason;
@@ -105,6 +101,7 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
     } catch (error) {
       request.log.error({ err: error, action: pending.action }, 'could not write the audit log');
     }
+    return payload;
   });
 }
 
