@@ -1,11 +1,20 @@
 // The one place that turns errors into HTTP responses: {"error":{code,message,details}}.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { CronfleetError, isCronfleetError } from '../protocol/errors.ts';
+import { asStorageError } from '../store/faults.ts';
+
+/** Seconds a client should wait before retrying a 503 (the store recovers by itself). */
+const RETRY_AFTER_SECONDS = '1';
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | CronfleetError | Error, request, reply) => {
+  app.setErrorHandler((raw: FastifyError | CronfleetError | Error, request, reply) => {
+    // A database fault that reached here untyped (the store types its own) is still a
+    // fault of the storage, never of the request: 503, not 500.
+    // (An error Fastify already gave a status, such as a client's aborted upload, stays its own.)
+    const error = (raw as FastifyError).statusCode || (raw as FastifyError).validation ? raw : (asStorageError(raw) as FastifyError | CronfleetError | Error);
     if (isCronfleetError(error)) {
       if (error.status >= 500) request.log.error({ err: error }, error.message);
+      if (error.status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
       return reply.status(error.status).send(error.toBody());
     }
     const fastifyError = error as FastifyError;

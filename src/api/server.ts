@@ -65,6 +65,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const store = await Store.open(config.database, {
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
+    onLockRetry: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, 'database lock conflict (deadlock or lock wait); running the transaction again'),
     ...(options.retryDatabase
       ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
       : {}),

@@ -15,11 +15,16 @@ export const errorStatus = {
   conflict: 409,
   name_taken: 409,
   invalid_state: 409,
+  replayed_request: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
   database_newer_than_code: 500,
   unavailable: 503,
+  /** The database cannot take writes or cannot be reached (disk full, outage): retry later. */
+  storage_unavailable: 503,
+  /** Lock conflicts (deadlocks, lock waits) outlasted the store's own retries: retry. */
+  storage_busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

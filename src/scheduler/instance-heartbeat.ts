@@ -29,7 +29,12 @@ export class InstanceHeartbeat {
   async start(): Promise<void> {
     if (this.#timer) return;
     await this.#beat();
-    await this.#store.instances.prune((await this.#store.dialect.now(this.#store.db)) - FORGET_AFTER_MS).catch(this.#options.onError);
+    // Never fails the start: a database that cannot write now (an outage, a full disk)
+    // is retried by the next beats, and pruning waits for the next start.
+    await this.#store.dialect
+      .now(this.#store.db)
+      .then((now) => this.#store.instances.prune(now - FORGET_AFTER_MS))
+      .catch(this.#options.onError);
     this.#timer = setInterval(() => {
       this.#beating = this.#beat();
     }, this.#options.intervalMs);

@@ -1,8 +1,11 @@
 // One interface, several dialects: everything dialect-specific lives here as data or
 // small functions, so repositories never branch on the database's name.
-import { resolve } from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder } from 'kysely';
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder, type Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
+import { DEFAULT_RETRY, StorageHealth, type RetryPolicy } from './faults.ts';
+import { resilientDialect, StoreDatabase } from './resilient-database.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite.ts';
 
@@ -25,17 +28,24 @@ export interface DialectInfo {
   ignoreConflicts<O>(query: InsertQueryBuilder<Database, keyof Database, O>): InsertQueryBuilder<Database, keyof Database, O>;
   /** The database's clock in epoch ms: leases are judged by it, never by comparing machines. */
   now(db: Kysely<Database>): Promise<number>;
+  /** Free bytes where the database writes, when this process can see it (SQLite's directory); else null. */
+  freeBytes(): number | null;
 }
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
   dialect: DialectInfo;
+  /** Write faults not yet followed by a successful write (disk full): see faults.ts. */
+  health: StorageHealth;
   close(): Promise<void>;
 }
 
 export interface PoolOptions {
   max: number;
+  /** Errors of connections that no statement is waiting on (idle, or checked out between statements). */
   onIdleError?: (error: Error) => void;
+  /** A lock conflict is being retried (logged at warn by the server). */
+  onRetry?: RetryPolicy['onRetry'];
 }
 
 const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
@@ -54,14 +64,25 @@ export function dialectOf(url: string): DialectName {
  * loaded only for its own database (each costs megabytes of memory in every process).
  */
 export async function openDatabase(url: string, pool: PoolOptions = { max: 10 }): Promise<OpenedDatabase> {
+  const health = new StorageHealth();
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...(pool.onRetry ? { onRetry: pool.onRetry } : {}) };
+  const onError = (error: Error) => pool.onIdleError?.(error);
   switch (dialectOf(url)) {
     case 'sqlite': {
       const path = url.replace(/^sqlite:(\/\/)?/, '');
-      const { dialect } = openSqlite(path === ':memory:' ? path : resolve(path));
-      const db = new Kysely<Database>({ dialect });
+      const file = path === ':memory:' ? path : resolve(path);
+      const { dialect } = openSqlite(file);
+      const db = new StoreDatabase({ dialect: resilientDialect(dialect, health, policy) }, policy);
       return {
         db,
-        dialect: { name: 'sqlite', types: portable, ignoreConflicts: onConflictDoNothing, now: async () => Date.now() },
+        health,
+        dialect: {
+          name: 'sqlite',
+          types: portable,
+          ignoreConflicts: onConflictDoNothing,
+          now: async () => Date.now(),
+          freeBytes: () => (file === ':memory:' ? null : freeBytesAt(dirname(file))),
+        },
         close: () => db.destroy(),
       };
     }
@@ -69,18 +90,26 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
       const { default: pg } = await import('pg');
       // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
       pg.types.setTypeParser(20, (value) => Number(value));
-      const pgPool = new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000 });
-      // An idle connection dropped by the server (a restart, a failover) must not crash
-      // the process: the pool replaces it and the next query reports any real outage.
-      pgPool.on('error', (error) => pool.onIdleError?.(error));
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pgPool }) });
+      // keepAlive: a peer that vanished without a FIN (a cut link) is noticed by the kernel.
+      const pgPool = new pg.Pool({ connectionString: url, max: pool.max, connectionTimeoutMillis: 10_000, keepAlive: true });
+      // A connection dropped by the server (a restart, a failover, a cut link) must not
+      // crash the process: an 'error' event without a listener does. The pool listens
+      // to its idle clients; a checked-out client with no query running (between two
+      // statements of a transaction) emits on itself, so every client gets a listener
+      // for its whole life. The pool discards the broken client on release and the
+      // next statement reports any real outage (a StorageError, 503).
+      pgPool.on('error', onError);
+      pgPool.on('connect', (client) => client.on('error', onError));
+      const db = new StoreDatabase({ dialect: resilientDialect(new PostgresDialect({ pool: pgPool }), health, policy) }, policy);
       return {
         db,
+        health,
         dialect: {
           name: 'postgres',
           types: portable,
           ignoreConflicts: onConflictDoNothing,
           now: async (kysely) => Number((await sql<{ now: number }>`select (extract(epoch from clock_timestamp()) * 1000)::bigint as now`.execute(kysely)).rows[0]!.now),
+          freeBytes: () => null,
         },
         close: () => db.destroy(),
       };
@@ -88,22 +117,34 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
     case 'mysql': {
       const { createPool: createMysqlPool } = await import('mysql2');
       const mysqlUrl = url.replace(/^mariadb:/, 'mysql:');
-      const db = new Kysely<Database>({
-        dialect: new MysqlDialect({
-          pool: createMysqlPool({ uri: mysqlUrl, connectionLimit: pool.max, supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4', connectTimeout: 10_000, timezone: 'Z' }),
-        }),
-      });
+      const mysqlPool = createMysqlPool({ uri: mysqlUrl, connectionLimit: pool.max, supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4', connectTimeout: 10_000, timezone: 'Z', enableKeepAlive: true });
+      // mysql2 connections emit 'error' when the link breaks outside a query; the pool's
+      // own listener is a `once`, so a second error would end the process. Listen for
+      // the connection's whole life (the pool drops it; the next query reports the outage).
+      mysqlPool.on('connection', (connection) => connection.on('error', onError));
+      const db = new StoreDatabase({ dialect: resilientDialect(new MysqlDialect({ pool: mysqlPool }), health, policy) }, policy);
       return {
         db,
+        health,
         dialect: {
           name: 'mysql',
           types: { ...portable, longText: sql`longtext` },
           ignoreConflicts: (query) => query.ignore(),
           now: async (kysely) => Number((await sql<{ now: number }>`select cast(unix_timestamp(now(3)) * 1000 as signed) as now`.execute(kysely)).rows[0]!.now),
+          freeBytes: () => null,
         },
         close: () => db.destroy(),
       };
     }
+  }
+}
+
+function freeBytesAt(directory: string): number | null {
+  try {
+    const stats = statfsSync(directory);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
   }
 }
 

@@ -6,6 +6,7 @@ import { UserRepository } from './users.ts';
 import { sql, type Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
 import { openDatabase, redact, type DialectInfo } from './dialect.ts';
+import { asStorageError, StorageError, type StorageHealth } from './faults.ts';
 import { ExecutionRepository, type NewExecution } from './executions.ts';
 import { ExecutorTokenRepository } from './executor-tokens.ts';
 import { ExecutorRepository } from './executors.ts';
@@ -20,6 +21,7 @@ import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
 import { StatsRepository } from './stats.ts';
 import { ChangeRepository } from './changes.ts';
+import { CallbackNonceRepository } from './callback-nonces.ts';
 
 export interface OpenOptions {
   poolMax?: number;
@@ -27,10 +29,22 @@ export interface OpenOptions {
   onBackgroundError?: (error: Error) => void;
   /** Called before each wait when the database did not answer; without it, open fails at once. */
   retry?: (error: Error, attempt: number, delayMs: number) => void;
+  /** A transaction or statement hit a lock conflict (deadlock, lock wait) and runs again. */
+  onLockRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
+
+/**
+ * Below this much free space where SQLite writes, the store says it is not ready: a WAL
+ * frame, a log chunk or a new page would fail, and SQLite needs room to checkpoint.
+ */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+export type Readiness = { ready: true } | { ready: false; reason: 'database_unreachable' | 'disk_full' | 'io_error' | 'busy'; message: string };
 
 function describeOpenError(url: string, error: unknown): Error {
   if (error instanceof CronfleetError) return error;
+  const typed = asStorageError(error);
+  if (typed instanceof StorageError) return new StorageError(typed.fault, `cannot open the database ${redact(url)}: ${typed.message}`, { cause: error });
   const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const message = inner instanceof Error ? inner.message || inner.name : String(inner);
   return new CronfleetError('unavailable', `cannot open the database ${redact(url)}: ${message}`, {}, { cause: error });
@@ -68,13 +82,16 @@ export class Store {
   readonly instances: InstanceRepository;
   readonly stats: StatsRepository;
   readonly changes: ChangeRepository;
+  readonly callbackNonces: CallbackNonceRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
+  readonly health: StorageHealth;
   readonly #close: () => Promise<void>;
   #closed = false;
 
-  private constructor(db: Kysely<Database>, dialect: DialectInfo, close: () => Promise<void>, signals: Signals) {
+  private constructor(db: Kysely<Database>, dialect: DialectInfo, health: StorageHealth, close: () => Promise<void>, signals: Signals) {
     this.db = db;
+    this.health = health;
     this.signals = signals;
     this.dialect = dialect;
     this.#close = close;
@@ -91,6 +108,7 @@ export class Store {
     this.instances = new InstanceRepository(db);
     this.stats = new StatsRepository(db);
     this.changes = new ChangeRepository(db);
+    this.callbackNonces = new CallbackNonceRepository(db, dialect);
   }
 
   /**
@@ -100,13 +118,20 @@ export class Store {
    */
   static async open(url: string, options: OpenOptions = {}): Promise<Store> {
     for (let attempt = 1; ; attempt++) {
-      const opened = await openDatabase(url, { max: options.poolMax ?? 10, ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}) });
+      let opened: Awaited<ReturnType<typeof openDatabase>> | null = null;
       try {
+        // Inside the try: opening SQLite on a full disk fails here (the WAL and its index
+        // are created on open), and that is retried like an unreachable server.
+        opened = await openDatabase(url, {
+          max: options.poolMax ?? 10,
+          ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}),
+          ...(options.onLockRetry ? { onRetry: options.onLockRetry } : {}),
+        });
         await migrate(opened.db, opened.dialect);
         const signals = openSignals(url, opened.dialect.name, options.onBackgroundError ?? (() => {}));
-        return new Store(opened.db, opened.dialect, opened.close, signals);
+        return new Store(opened.db, opened.dialect, opened.health, opened.close, signals);
       } catch (error) {
-        await opened.close().catch(() => {});
+        await opened?.close().catch(() => {});
         const fatal = error instanceof CronfleetError && error.code === 'database_newer_than_code';
         if (!options.retry || fatal) throw describeOpenError(url, error);
         const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1));
@@ -151,6 +176,28 @@ export class Store {
       }
       return this.executions.insert(advanced, now, trx);
     });
+  }
+
+  /**
+   * Whether this store can serve requests now: the database answers a read, no write has
+   * failed for lack of space since the last one that worked, and (SQLite) its directory
+   * has room left. Never throws.
+   */
+  async readiness(): Promise<Readiness> {
+    try {
+      await this.tasks.earliestFireAt();
+    } catch (error) {
+      const typed = asStorageError(error);
+      const reason = typed instanceof StorageError && typed.fault !== 'unreachable' ? typed.fault : 'database_unreachable';
+      return { ready: false, reason, message: `database unavailable: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const fault = this.health.fault;
+    if (fault) return { ready: false, reason: fault.fault === 'disk_full' ? 'disk_full' : 'io_error', message: fault.message };
+    const free = this.dialect.freeBytes();
+    if (free !== null && free < MIN_FREE_BYTES) {
+      return { ready: false, reason: 'disk_full', message: `only ${free} bytes free where the database writes (at least ${MIN_FREE_BYTES} needed)` };
+    }
+    return { ready: true };
   }
 
   async close(): Promise<void> {

@@ -11,13 +11,13 @@ export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       leader: context.scheduler.isLeader,
     }));
 
-    app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
-      try {
-        await context.store.tasks.earliestFireAt();
-        return { status: 'ready', instance_id: context.instanceId, leader: context.scheduler.isLeader };
-      } catch (error) {
-        return reply.status(503).send({ error: { code: 'unavailable', message: `database unavailable: ${error instanceof Error ? error.message : String(error)}` } });
-      }
+    // Ready means able to take writes: a full disk leaves reads working, so a read alone
+    // would say ready while every write fails (see Store.readiness).
+    app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: the database answers and can take writes' } }, async (_request, reply) => {
+      const readiness = await context.store.readiness();
+      if (readiness.ready) return { status: 'ready', instance_id: context.instanceId, leader: context.scheduler.isLeader };
+      reply.header('retry-after', '1');
+      return reply.status(503).send({ error: { code: 'unavailable', message: readiness.message, details: { reason: readiness.reason } } });
     });
 
     app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
