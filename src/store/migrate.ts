@@ -12,6 +12,7 @@ import * as clusterDelivery from './migrations/003-cluster-delivery.ts';
 import * as security from './migrations/004-security.ts';
 import * as secrets from './migrations/005-secrets.ts';
 import * as stats from './migrations/006-stats.ts';
+import * as callbackNonces from './migrations/009-callback-nonces.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -20,6 +21,7 @@ const migrationList = [
   ['004-security', security],
   ['005-secrets', secrets],
   ['006-stats', stats],
+  ['009-callback-nonces', callbackNonces],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);
