@@ -63,7 +63,9 @@ class PostgresSignals implements Signals {
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
       const { Client } = (await import('pg')).default;
-      const client = new Client({ connectionString: this.#url });
+      // A connect timeout and TCP keepalive: a link that vanished silently (a cut proxy, a
+      // dead host) must end in an error, which reconnects, not in a wait forever.
+      const client = new Client({ connectionString: this.#url, connectionTimeoutMillis: 10_000, keepAlive: true });
       client.on('notification', (message) => {
         for (const callback of this.#listeners.get(message.channel as Channel) ?? []) callback();
       });
@@ -76,8 +78,14 @@ class PostgresSignals implements Signals {
         await client.connect();
         for (const channel of this.#listeners.keys()) await client.query(`listen ${channel}`);
       } catch (error) {
+        await client.end().catch(() => {});
         this.#lost(client);
         throw error;
+      }
+      if (this.#closed) {
+        // closed while connecting: this client must not outlive the store
+        await client.end().catch(() => {});
+        throw new Error('signals closed');
       }
       this.#client = client;
       return client;
