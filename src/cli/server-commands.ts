@@ -32,7 +32,14 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
     env: process.env,
     flags: { port: flags.port, host: flags.host, database: flags.database, data_dir: flags.dataDir, log_level: flags.logLevel },
   });
+  const { default: pino } = await import('pino');
+  const logger = pino({ level: config.logLevel });
+  // The last net, not the fix: every background promise is meant to be handled where it
+  // starts, but one that slips through (a database fault in a path not yet seen) must
+  // cost a log line, not every server of the cluster at once.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (the server keeps running)'));
   const server = await createServer(config, {
+    logger,
     retryDatabase: true,
     onAdminTokenCreated: (token) => {
       process.stdout.write(
