@@ -10,7 +10,7 @@ import { installAuditTrail } from './audit-trail.ts';
 import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
-import { refuseNulText } from './input-guard.ts';
+import { frameworkErrors, refuseNulText } from './input-guard.ts';
 import { registerExecutorSocket } from './executor-socket.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -37,6 +37,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     logController: new LogController({ disableRequestLogging: true }),
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: context.security.bodyLimitBytes,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates the TypeBox schemas: query strings and path params (text) are
   // converted to the schema's types, JSON bodies are checked as sent — Ajv's coercion

@@ -3,17 +3,52 @@
 // masked in what an execution reports (result, error, reason).
 import type { Execution } from '../domain/execution.ts';
 import { definitionToWire, type Task } from '../domain/task.ts';
+import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { SECRET_PLACEHOLDER, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets } from '../domain/secrets.ts';
 import { openSealed } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 import type { Executor } from '../store/executors.ts';
 import type { LogChunk } from '../store/logs.ts';
 
+/** An instant as ISO 8601; null for none, and for a number no Date can hold (never a throw). */
 export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null || !representable(ms) ? null : new Date(ms).toISOString();
 }
 
+function representable(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
+
+/**
+ * A task on the wire. Never throws: a stored row this version cannot read (written by an
+ * older one, say a fire cursor past year 9999) is listed with what can be shown and an
+ * `error` saying what is wrong, so one bad row cannot take down the task list.
+ */
 export function taskToWire(task: Task): Record<string, unknown> {
+  try {
+    const bad = [['next_fire_at', task.nextFireAt], ['last_fire_at', task.lastFireAt], ['created_at', task.createdAt], ['updated_at', task.updatedAt]].find(
+      ([, ms]) => ms !== null && !(representable(ms as number) && (ms as number) <= LATEST_INSTANT),
+    );
+    if (bad) throw new Error(`${bad[0]} is not a representable instant (${String(bad[1])})`);
+    return readableTaskToWire(task);
+  } catch (error) {
+    return {
+      id: task.id,
+      name: task.name,
+      status: task.status,
+      cron_expression: task.cronExpression,
+      timezone: task.timezone,
+      type: task.type,
+      next_fire_at: null,
+      version: task.version,
+      created_at: iso(task.createdAt),
+      updated_at: iso(task.updatedAt),
+      error: { code: 'unreadable_task', message: `this task's stored definition cannot be read (${error instanceof Error ? error.message : String(error)}); update or delete it` },
+    };
+  }
+}
+
+function readableTaskToWire(task: Task): Record<string, unknown> {
   return {
     id: task.id,
     ...definitionToWire(withSecrets(task, () => SECRET_PLACEHOLDER)),

@@ -1,7 +1,7 @@
 // Task operations behind the API: validation, the fire cursor, and waking the scheduler.
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
-import { parseSchedule } from '../domain/schedule.ts';
+import { parseSchedule, validateSchedule } from '../domain/schedule.ts';
 import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
 import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameters, sealedSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import type { Execution } from '../domain/execution.ts';
@@ -31,6 +31,7 @@ export class TaskService {
     const definition = this.#seal(parseTaskDefinition(body), new Map());
     const paused = (body as Record<string, unknown>).status === 'paused';
     const now = this.#deps.clock.now();
+    assertFiresFrom(definition, now);
     const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
     this.#deps.scheduleChanged();
     return task;
@@ -60,6 +61,7 @@ export class TaskService {
     const status = changes.status as 'active' | 'paused' | undefined;
     const now = this.#deps.clock.now();
     const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone;
+    if (!scheduleSame) assertFiresFrom(definition, now);
     let updated: Task | null;
     if (status !== undefined && status !== existing.status) {
       await this.#deps.store.tasks.update(id, definition, existing.nextFireAt, now);
@@ -147,6 +149,11 @@ export class TaskService {
     this.#deps.workAdded();
     return (await this.#deps.store.executions.get(executionId))!;
   }
+}
+
+/** A schedule set now must still fire: `0 0 1 1 * 2001` parses, but is over. */
+function assertFiresFrom(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): void {
+  if (definition.cronExpression !== null) validateSchedule(definition.cronExpression, definition.timezone, now);
 }
 
 export function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {

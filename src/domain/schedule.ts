@@ -9,6 +9,15 @@
 // - A wall time repeated by fall-back fires only on its first occurrence, for every
 //   kind of cron job: the repeated hour never fires twice.
 // - `@every` intervals count elapsed time from the Unix epoch, so DST never moves them.
+//
+// Bounds (README "Schedules and time zones"): every instant a schedule yields lies in
+// [EARLIEST_INSTANT, LATEST_INSTANT], years 1970–9999: a fire must print as an ISO 8601
+// date with a four-digit year, fit a JS Date and the BIGINT ms columns, and `@every`
+// counts from the epoch. Past the end, next() answers null (the schedule has ended)
+// rather than an instant nothing can store or read back. An `@every` interval is 1 s to
+// 366 days (MAX_INTERVAL_MS): a yearly cadence is the longest an interval is meant for;
+// anything rarer is a cron expression. A schedule given by a client (validateSchedule)
+// must also have a time zone that is an IANA name and must fire at least once.
 import { Cron } from 'croner';
 import { CronfleetError } from '../protocol/errors.ts';
 
@@ -23,8 +32,20 @@ export interface Schedule {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** 1970-01-01T00:00:00.000Z: `@every` counts from here, and no fire is earlier. */
+export const EARLIEST_INSTANT = 0;
+/** 9999-12-31T23:59:59.999Z: the last instant with a four-digit year. */
+export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const MIN_INTERVAL_MS = 1000;
+export const MAX_INTERVAL_MS = 366 * 86_400_000;
+
+/**
+ * A schedule as stored: used to compute fires. It refuses what cannot be computed at all;
+ * the rules for what a client may set are validateSchedule's, so a task stored under older
+ * rules keeps firing.
+ */
 export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
-  assertTimezone(timezone);
+  assertKnownTimezone(timezone);
   const trimmed = expression.trim();
   if (trimmed === '') throw invalidCron(expression, 'the expression is empty');
   if (/^@every\b/i.test(trimmed)) return intervalSchedule(trimmed, timezone);
@@ -35,13 +56,28 @@ export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
     const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
     throw invalidCron(expression, reason);
   }
-  const schedule = new CronSchedule(trimmed, timezone, cron);
+  return new CronSchedule(trimmed, timezone, cron);
+}
+
+/**
+ * A schedule a client sends (a task's, a preview's): parseSchedule, plus a time zone that
+ * is an IANA name, an `@every` of at most MAX_INTERVAL_MS, and at least one fire after
+ * `from` (default: 2000-01-01; a task passes now). Errors name the field.
+ */
+export function validateSchedule(expression: string, timezone: string, from = Date.UTC(2000, 0, 1)): Schedule {
+  assertTimezone(timezone);
+  const schedule = parseSchedule(expression, timezone);
+  if (schedule instanceof IntervalSchedule && schedule.interval > MAX_INTERVAL_MS) {
+    throw invalidCron(expression, 'an interval must be at most 366d (8784h); use a cron expression for anything rarer');
+  }
   // An expression like `0 0 30 2 *` parses but never fires; say so now rather than never.
-  if (schedule.next(Date.UTC(2000, 0, 1)) === null) throw invalidCron(expression, 'the expression never matches a date');
+  if (schedule.next(from) === null) {
+    throw invalidCron(expression, from === Date.UTC(2000, 0, 1) ? 'the expression never matches a date' : `the expression has no fire after ${new Date(from).toISOString()} (up to year 9999)`);
+  }
   return schedule;
 }
 
-/** Lists the next `count` fires strictly after `from`. */
+/** Lists the next `count` fires strictly after `from` (fewer when the schedule ends, at year 9999 at the latest). */
 export function nextFires(schedule: Schedule, from: number, count: number): number[] {
   const fires: number[] = [];
   let cursor = from;
@@ -54,15 +90,38 @@ export function nextFires(schedule: Schedule, from: number, count: number): numb
   return fires;
 }
 
+let ianaZones: ReadonlySet<string> | null = null;
+
+/**
+ * A time zone a client may set is an IANA name: one of Intl.supportedValuesOf('timeZone'),
+ * 'UTC', an 'Etc/…' zone (Etc/UTC, Etc/GMT+5), or an IANA alias of one of them (US/Eastern,
+ * Asia/Calcutta), any letter case. Offsets are not names: '+05:00' and '-0300' (which
+ * Intl accepts as offset zones) are refused, as are 'GMT+5' and 'UTC+5' (Intl refuses them).
+ */
 export function assertTimezone(timezone: string): void {
+  const resolved = resolveTimezone(timezone);
+  ianaZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (resolved === null || !(resolved === 'UTC' || resolved.startsWith('Etc/') || ianaZones.has(resolved))) throw invalidTimezone(timezone);
+}
+
+/** Any zone Intl can compute with (stored tasks may predate assertTimezone's rule). */
+function assertKnownTimezone(timezone: string): void {
+  if (resolveTimezone(timezone) === null) throw invalidTimezone(timezone);
+}
+
+function resolveTimezone(timezone: string): string | null {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    return new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
   } catch {
-    throw new CronfleetError('invalid_timezone', `unknown time zone '${timezone}': use an IANA name such as 'UTC' or 'Asia/Shanghai'`, {
-      field: 'timezone',
-      value: timezone,
-    });
+    return null;
   }
+}
+
+function invalidTimezone(timezone: string): CronfleetError {
+  return new CronfleetError('invalid_timezone', `timezone: '${timezone}' is not an IANA time zone name: use one such as 'UTC', 'Etc/GMT+5' or 'Asia/Shanghai' (an offset like '+05:00' is not a name)`, {
+    field: 'timezone',
+    value: timezone,
+  });
 }
 
 function invalidCron(expression: string, reason: string): CronfleetError {
@@ -86,12 +145,15 @@ class CronSchedule implements Schedule {
   }
 
   next(after: number): number | null {
-    let cursor = after;
+    // Before the epoch, start there; at or past the end (or not a number), nothing is left.
+    let cursor = Math.max(after, EARLIEST_INSTANT - 1);
+    if (!(cursor < LATEST_INSTANT)) return null;
     // A few iterations at most: each skips one repeated wall time.
     for (let guard = 0; guard < 10_000; guard++) {
       const next = this.#cron.nextRun(new Date(cursor));
       if (next === null) return null;
       const at = next.getTime();
+      if (!(at <= LATEST_INSTANT)) return null;
       if (!this.#wall.isRepeat(at)) return at;
       cursor = at;
     }
@@ -99,10 +161,12 @@ class CronSchedule implements Schedule {
   }
 
   previous(atOrBefore: number, count: number): number[] {
+    const until = Math.min(atOrBefore, LATEST_INSTANT);
+    if (!(until >= EARLIEST_INSTANT)) return [];
     return this.#cron
-      .previousRuns(count, new Date(atOrBefore + 1))
+      .previousRuns(count, new Date(until + 1))
       .map((date) => date.getTime())
-      .filter((at) => at <= atOrBefore && !this.#wall.isRepeat(at))
+      .filter((at) => at <= until && at >= EARLIEST_INSTANT && !this.#wall.isRepeat(at))
       .reverse();
   }
 }
@@ -115,16 +179,32 @@ function intervalSchedule(expression: string, timezone: string): Schedule {
     throw invalidCron(expression, "an interval looks like '@every 30s', '@every 5m' or '@every 1h30m'");
   }
   const interval = parts.reduce((sum, part) => sum + Number(part[1]) * (UNIT_MS[part[2]!.toLowerCase()] ?? 0), 0);
-  if (interval < 1000) throw invalidCron(expression, 'an interval must be at least 1s');
-  return {
-    expression,
-    timezone,
-    next: (after) => (Math.floor(after / interval) + 1) * interval,
-    previous(atOrBefore, count) {
-      const last = Math.floor(atOrBefore / interval) * interval;
-      return Array.from({ length: count }, (_, index) => last - (count - 1 - index) * interval).filter((at) => at >= 0);
-    },
-  };
+  if (interval < MIN_INTERVAL_MS) throw invalidCron(expression, 'an interval must be at least 1s');
+  // Beyond this not even one fire is representable (validateSchedule's limit is far lower).
+  if (!(interval <= LATEST_INSTANT)) throw invalidCron(expression, 'an interval must be at most 366d (8784h); use a cron expression for anything rarer');
+  return new IntervalSchedule(expression, timezone, interval);
+}
+
+class IntervalSchedule implements Schedule {
+  readonly expression: string;
+  readonly timezone: string;
+  readonly interval: number;
+
+  constructor(expression: string, timezone: string, interval: number) {
+    this.expression = expression;
+    this.timezone = timezone;
+    this.interval = interval;
+  }
+
+  next(after: number): number | null {
+    const at = after < EARLIEST_INSTANT ? EARLIEST_INSTANT : (Math.floor(after / this.interval) + 1) * this.interval;
+    return at <= LATEST_INSTANT ? at : null;
+  }
+
+  previous(atOrBefore: number, count: number): number[] {
+    const last = Math.floor(Math.min(atOrBefore, LATEST_INSTANT) / this.interval) * this.interval;
+    return Array.from({ length: count }, (_, index) => last - (count - 1 - index) * this.interval).filter((at) => at >= EARLIEST_INSTANT);
+  }
 }
 
 /** Answers whether an instant's local wall time already occurred earlier (fall-back). */

@@ -1,7 +1,7 @@
 // Task definitions: the domain shape, and the one place that turns a wire body
 // (snake_case, seed 001) into a validated definition. Errors name the field.
 import { CronfleetError } from '../protocol/errors.ts';
-import { parseSchedule, assertTimezone } from './schedule.ts';
+import { validateSchedule, assertTimezone } from './schedule.ts';
 import { type MaybeSecret, invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 
 export const taskTypes = ['command', 'script', 'http', 'docker', 'handler'] as const;
@@ -296,7 +296,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === ''
     ? null
     : text('cron_expression', body.cron_expression, '', 256);
-  if (cronExpression !== null) parseSchedule(cronExpression, timezone);
+  if (cronExpression !== null) validateSchedule(cronExpression, timezone);
   const type = inferType(body);
   const parameters = body.parameters === undefined || body.parameters === null ? {} : object('parameters', body.parameters);
   assertSecretShapes('parameters', parameters);

@@ -18,8 +18,8 @@ export const TaskBody = Type.Object(
     name: Type.Optional(Type.String({ description: 'Unique name: letters, digits, _ . : -' })),
     description: Type.Optional(Type.String()),
     tags: Type.Optional(Type.Array(Type.String())),
-    cron_expression: Type.Optional(Type.Union([Type.String({ description: "5 or 6 fields, a nickname (@daily) or '@every 30s'; null = manual only" }), Type.Null()])),
-    timezone: Type.Optional(Type.String({ description: 'IANA time zone, default UTC' })),
+    cron_expression: Type.Optional(Type.Union([Type.String({ description: "5 or 6 fields, a nickname (@daily) or '@every 30s' (1s to 366d); null = manual only. Every fire lies in years 1970–9999" }), Type.Null()])),
+    timezone: Type.Optional(Type.String({ description: "IANA time zone name (UTC, Etc/GMT+5, Asia/Shanghai), default UTC; not an offset like '+05:00'" })),
     type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
     command: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String())),
@@ -67,8 +67,11 @@ export const TaskBody = Type.Object(
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
+// Every number a client sends is an integer within a range, so nothing computed from it
+// (an offset: (page - 1) * page_size ≤ 10^9) overflows a database integer or a Date.
+export const MAX_PAGE = 1_000_000;
 export const Pagination = {
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
 };
 
@@ -99,15 +102,15 @@ export const ExecutionListQuery = Type.Object(
 export const TriggerBody = Type.Object({ parameters: Type.Optional(Json) }, { additionalProperties: false });
 
 export const NextFiresQuery = Type.Object(
-  { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })), from: Type.Optional(Type.String({ format: 'date-time' })) },
+  { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })), from: Type.Optional(Type.String({ format: 'date-time', description: 'an instant from 1970 to 9999; default now' })) },
   { additionalProperties: false },
 );
 
 export const PreviewBody = Type.Object(
   {
     cron_expression: Type.String({ minLength: 1, maxLength: 256 }),
-    timezone: Type.Optional(Type.String({ maxLength: 64 })),
-    from: Type.Optional(Type.String({ format: 'date-time' })),
+    timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone name, default UTC' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'an instant from 1970 to 9999; default now' })),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },
@@ -115,7 +118,7 @@ export const PreviewBody = Type.Object(
 
 export const LogsQuery = Type.Object(
   {
-    after_seq: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0, description: 'a log sequence number (a 32-bit integer)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
     follow: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 1 })])),
   },

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronfleetError } from '../../src/protocol/errors.ts';
-import { nextFires, parseSchedule, type Schedule } from '../../src/domain/schedule.ts';
+import { LATEST_INSTANT, nextFires, parseSchedule, validateSchedule, type Schedule } from '../../src/domain/schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (instants: number[]) => instants.map((instant) => new Date(instant).toISOString());
@@ -13,9 +13,10 @@ function fires(expression: string, timezone: string, from: string, count: number
   return iso(nextFires(parseSchedule(expression, timezone), at(from), count));
 }
 
-function assertRejected(expression: string, timezone: string, code: 'invalid_cron' | 'invalid_timezone'): void {
+/** What a client may not set (validateSchedule: everything parseSchedule refuses, and more). */
+function assertRejected(expression: string, timezone: string, code: 'invalid_cron' | 'invalid_timezone', from?: number): void {
   assert.throws(
-    () => parseSchedule(expression, timezone),
+    () => validateSchedule(expression, timezone, from),
     (error: unknown) => {
       assert.ok(error instanceof CronfleetError, 'a CronfleetError');
       assert.equal(error.code, code);
@@ -286,5 +287,49 @@ describe('invalid schedules', () => {
 
   it('the error carries the rejected expression', () => {
     assert.throws(() => parseSchedule('61 * * * *'), { code: 'invalid_cron', details: { field: 'cron_expression', value: '61 * * * *' } });
+  });
+});
+
+describe('bounds: every instant of a schedule is representable (years 1970–9999)', () => {
+  it('an interval too long for any instant to be stored (@every 99999999999h) is an invalid_cron', () => {
+    assertRejected('@every 99999999999h', 'UTC', 'invalid_cron');
+    assert.throws(() => parseSchedule('@every 99999999999h'), { code: 'invalid_cron' });
+  });
+  it('an interval with more digits than a number holds is an invalid_cron', () => assertRejected(`@every ${'9'.repeat(400)}s`, 'UTC', 'invalid_cron'));
+  it('an interval of up to 366 days is accepted', () => assert.equal(validateSchedule('@every 366d', 'UTC').next(0), 366 * 86_400_000));
+  it('an interval over 366 days is an invalid_cron', () => {
+    assertRejected('@every 367d', 'UTC', 'invalid_cron');
+    assertRejected('@every 8785h', 'UTC', 'invalid_cron');
+  });
+  it('an interval ends at year 9999 instead of yielding an instant past it', () => {
+    const schedule = parseSchedule('@every 1h');
+    assert.equal(schedule.next(LATEST_INSTANT - 1000), null);
+    assert.deepEqual(iso(nextFires(schedule, at('9999-12-31T21:30:00Z'), 5)), ['9999-12-31T22:00:00.000Z', '9999-12-31T23:00:00.000Z']);
+  });
+  it('a cron expression ends at year 9999 too', () => {
+    const schedule = parseSchedule('0 0 0 1 1 * 9999');
+    assert.deepEqual(iso(nextFires(schedule, at('2026-01-01T00:00:00Z'), 3)), ['9999-01-01T00:00:00.000Z']);
+    assert.equal(parseSchedule('* * * * *').next(8.64e15), null);
+    assert.equal(parseSchedule('* * * * *').next(Number.NaN), null);
+  });
+  it('no fire is before 1970: asking from earlier starts at the epoch', () => {
+    assert.equal(parseSchedule('@every 1h').next(-5e12), 0);
+    assert.deepEqual(parseSchedule('@every 1h').previous(-1, 3), []);
+  });
+  it('an expression whose only fires are past (a year field) is an invalid_cron for a schedule set now', () => {
+    assertRejected('0 0 0 1 1 * 2001', 'UTC', 'invalid_cron', at('2026-01-01T00:00:00Z'));
+    assert.doesNotThrow(() => parseSchedule('0 0 0 1 1 * 2001'), 'a stored one still parses (it has simply ended)');
+  });
+});
+
+describe('time zones a client may set are IANA names', () => {
+  for (const zone of ['UTC', 'Etc/UTC', 'Etc/GMT+5', 'Asia/Shanghai', 'America/New_York', 'US/Eastern', 'Asia/Calcutta', 'asia/shanghai', 'GMT']) {
+    it(`'${zone}' is accepted`, () => assert.doesNotThrow(() => validateSchedule('0 0 * * *', zone)));
+  }
+  for (const zone of ['+05:00', '-0300', '+05', 'GMT+5', 'UTC+5', 'Z', 'Etc/Nowhere', ' UTC']) {
+    it(`'${zone}' is an invalid_timezone`, () => assertRejected('0 0 * * *', zone, 'invalid_timezone'));
+  }
+  it('a stored task whose zone predates the rule still computes its fires', () => {
+    assert.equal(new Date(parseSchedule('0 0 * * *', '+05:00').next(at('2026-01-01T00:00:00Z'))!).toISOString(), '2026-01-01T19:00:00.000Z');
   });
 });

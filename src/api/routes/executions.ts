@@ -4,6 +4,7 @@ import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionListQuery, IdParams, LogsQuery } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, logChunkToWire } from '../dto.ts';
+import { instantInput } from '../input-guard.ts';
 import { assertFound } from './tasks.ts';
 
 export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
@@ -17,8 +18,8 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         status: request.query.status as never,
         executorId: request.query.executor_id,
         trigger: request.query.trigger,
-        from: instant(request.query.from, 'from'),
-        to: instant(request.query.to, 'to'),
+        from: instantInput(request.query.from, 'querystring', 'from'),
+        to: instantInput(request.query.to, 'querystring', 'to'),
         page,
         pageSize,
       });
@@ -101,14 +102,4 @@ async function followLogs(
     offFinished();
     response.end();
   }
-}
-
-/** An ISO 8601 instant from the query string, in epoch ms; a 400 naming the field when it is not one. */
-function instant(text: string | undefined, field: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
-    throw new CronfleetError('invalid_request', `querystring: ${field} must be an ISO 8601 instant like 2026-11-22T08:00:00Z, not '${text}'`, { location: 'querystring', field });
-  }
-  return ms;
 }

@@ -1,15 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { nextFires, parseSchedule } from '../../domain/schedule.ts';
+import { EARLIEST_INSTANT, nextFires, validateSchedule } from '../../domain/schedule.ts';
 import { PreviewBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { iso } from '../dto.ts';
+import { instantInput } from '../input-guard.ts';
 
 export function scheduleRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/schedules/preview', { schema: { tags: ['schedules'], summary: 'Next fire times of an unsaved expression', body: PreviewBody } }, async (request) => {
       const timezone = request.body.timezone ?? 'UTC';
-      const schedule = parseSchedule(request.body.cron_expression, timezone);
-      const from = request.body.from ? Date.parse(request.body.from) : context.clock.now();
+      const from = instantInput(request.body.from, 'body', 'from', EARLIEST_INSTANT) ?? context.clock.now();
+      // A schedule with no fire left (`0 0 1 1 * 2001`, or a `from` near year 9999) is a 400 saying so.
+      const schedule = validateSchedule(request.body.cron_expression, timezone, from);
       return { fires: nextFires(schedule, from, request.body.count ?? 10).map(iso), timezone };
     });
   };

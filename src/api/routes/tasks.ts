@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { nextFires, parseSchedule } from '../../domain/schedule.ts';
+import { EARLIEST_INSTANT, nextFires, parseSchedule } from '../../domain/schedule.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { IdParams, NextFiresQuery, TaskBody, TaskListQuery, TriggerBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, iso, taskToWire } from '../dto.ts';
+import { instantInput } from '../input-guard.ts';
 
 export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -46,7 +47,7 @@ export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/tasks/:id/next-fires', { schema: { tags, summary: "Preview a task's next fire times", params: IdParams, querystring: NextFiresQuery } }, async (request) => {
       const task = await context.tasks.get(request.params.id);
       if (task.cronExpression === null) return { fires: [], timezone: task.timezone };
-      const from = request.query.from ? Date.parse(request.query.from) : context.clock.now();
+      const from = instantInput(request.query.from, 'querystring', 'from', EARLIEST_INSTANT) ?? context.clock.now();
       const schedule = parseSchedule(task.cronExpression, task.timezone);
       return { fires: nextFires(schedule, from, request.query.count ?? 10).map(iso), timezone: task.timezone };
     });
