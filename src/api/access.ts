@@ -1,13 +1,50 @@
-// Who may call what: every route under /api names the least role it needs, here in
-// one table. A route missing from the table fails the server at start (auth.ts), so
-// no route can ship open by accident.
+// Who may call what: every route the server has — the REST API, the OpenAPI pages,
+// probes, metrics, the executor socket, the web UI — names the least access it needs,
+// here in one table keyed by the route the router matched ("METHOD /pattern"). The
+// access is attached to each route's config as it is registered (attachRouteAccess)
+// and auth.ts reads only that: never the URL text, which a client can spell in many
+// ways that the router decodes to the same route. A route missing from the table
+// stops the server at start, so no route can ship open by accident.
+import type { FastifyInstance } from 'fastify';
+
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
-/** `public`: no credentials (probes, login). `callback`: checks an HTTP executor's own signature. */
-export type Access = Role | 'public' | 'callback' | 'signed_in';
+/**
+ * `public`: no credentials (probes, login, the web UI's files).
+ * `callback`: the route checks an HTTP executor's own signature.
+ * `executor_token`: the executor socket checks an executor token itself.
+ * `signed_in`: any user or token, whatever its role.
+ */
+export type Access = Role | 'public' | 'callback' | 'executor_token' | 'signed_in';
 
-const table: Record<string, Access> = {
+export interface AccessOptions {
+  /** config metrics_public: /metrics answers without credentials. */
+  metricsPublic: boolean;
+}
+
+type Declaration = Access | ((options: AccessOptions) => Access);
+
+const table: Record<string, Declaration> = {
+  // Probes and metrics (outside /api).
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': ({ metricsPublic }) => (metricsPublic ? 'public' : 'viewer'),
+  // Agents dial in here; the socket refuses anything but a valid executor token.
+  'GET /ws/executor': 'executor_token',
+  // The web UI: static files and index.html only (web-ui.ts never serves it for /api or /ws).
+  'GET /': 'public',
+  'GET /*': 'public',
+  // CORS preflights (only when cors_origins is set) carry no credentials and return no data.
+  'OPTIONS *': 'public',
+  // The OpenAPI document and its browser (@fastify/swagger-ui).
+  'GET /api/docs': 'viewer',
+  'GET /api/docs/': 'viewer',
+  'GET /api/docs/static/index.html': 'viewer',
+  'GET /api/docs/static/swagger-initializer.js': 'viewer',
+  'GET /api/docs/static/*': 'viewer',
+  'GET /api/docs/json': 'viewer',
+  'GET /api/docs/yaml': 'viewer',
   // Sign-in and the caller's own account.
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/logout': 'signed_in',
@@ -51,13 +88,66 @@ const table: Record<string, Access> = {
   'GET /api/v1/audit': 'admin',
 };
 
-/** The access a route needs, or null when the table does not name it. */
-export function routeAccess(method: string, url: string): Access | null {
-  return table[`${method} ${url}`] ?? null;
+/** The access a route needs, or null when the table does not name it. HEAD is GET without a body. */
+export function routeAccess(method: string, url: string, options: AccessOptions): Access | null {
+  const declaration = table[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+  if (declaration === undefined) return null;
+  return typeof declaration === 'function' ? declaration(options) : declaration;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set for every route by attachRouteAccess; auth.ts decides on it alone. */
+    access?: Access;
+  }
+}
+
+/**
+ * Puts each route's access into its config as the route is registered; a route with no
+ * entry in the table stops the server. Install it before anything registers a route
+ * (plugins such as CORS add their own), since a hook only sees routes added after it.
+ */
+export function attachRouteAccess(app: FastifyInstance, options: AccessOptions): void {
+  const declared: DeclaredRoute[] = [];
+  declaredByApp.set(app, declared);
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    const accesses = new Set(methods.map((method) => routeAccess(method, route.url, options)));
+    if (accesses.has(null)) throw new Error(`route ${methods.join(',')} ${route.url} has no entry in src/api/access.ts`);
+    // One config serves every method of a route: they must agree.
+    if (accesses.size !== 1) throw new Error(`route ${methods.join(',')} ${route.url}: its methods need different accesses; register them apart`);
+    const access = [...accesses][0]!;
+    route.config = { ...route.config, access };
+    for (const method of methods) declared.push({ method, url: route.url, access });
+  });
+}
+
+export interface DeclaredRoute {
+  method: string;
+  /** The router's pattern, e.g. /api/v1/tasks/:id. */
+  url: string;
+  access: Access;
+}
+
+const declaredByApp = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every route registered on an app since attachRouteAccess, with its access (the spelling test walks them all). */
+export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declaredByApp.get(app) ?? [];
+}
+
+/** Access that needs no caller: the route itself checks what it needs, or nothing is at stake. */
+export function needsCaller(access: Access): access is Role | 'signed_in' {
+  return access !== 'public' && access !== 'callback' && access !== 'executor_token';
 }
 
 export function roleAtLeast(role: Role, needed: Role): boolean {
   return roles.indexOf(role) >= roles.indexOf(needed);
+}
+
+/** The lesser of two roles: a token never has more power than its owner has now. */
+export function lesserRole(a: Role, b: Role): Role {
+  return roleAtLeast(a, b) ? b : a;
 }
 
 export function isRole(value: unknown): value is Role {

@@ -1,14 +1,14 @@
-// Every request to /api (and /metrics unless configured public) is authenticated here
-// and checked against the role its route needs (access.ts). Credentials, in order:
-// a bearer token (the admin token, or an API token), else the UI's session cookie,
-// which also needs the X-CSRF-Token header on anything that changes state.
+// Every request is checked here against the access its route declares (access.ts),
+// which the router matched: the decision never reads the URL text. Credentials, in
+// order: a bearer token (the admin token, or an API token), else the UI's session
+// cookie, which also needs the X-CSRF-Token header on anything that changes state.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
 import { API_TOKEN_PREFIX } from '../store/api-tokens.ts';
 import { EXECUTOR_TOKEN_PREFIX } from '../store/executor-tokens.ts';
 import type { Store } from '../store/store.ts';
-import { isRole, roleAtLeast, routeAccess, type Access, type Role } from './access.ts';
+import { isRole, lesserRole, needsCaller, roleAtLeast, type Access, type Role } from './access.ts';
 import { tokenMatches } from './admin-token.ts';
 
 export const SESSION_COOKIE = 'cronfleet_session';
@@ -36,6 +36,7 @@ declare module 'fastify' {
 export interface AuthOptions {
   store: Store;
   adminToken: string;
+  /** Read when routes are registered (access.ts); kept for app.ts's call. */
   metricsPublic: boolean;
   sessionTtlMs: number;
   now: () => number;
@@ -45,37 +46,25 @@ const ADMIN_TOKEN_PRINCIPAL: Principal = { kind: 'admin_token', id: null, userId
 
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('principal', null);
-  // No route under /api may ship without a declared role.
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/v1')) return;
-    for (const method of [route.method].flat()) {
-      if (method === 'HEAD') continue;
-      if (routeAccess(method, route.url) === null) throw new Error(`route ${method} ${route.url} has no entry in src/api/access.ts`);
-    }
-  });
   app.addHook('onRequest', async (request) => {
-    const access = accessFor(request, options.metricsPublic);
-    if (access === null || access === 'public' || access === 'callback') return;
+    // No route matched: say 404 only to someone signed in (the 404 handler has no config).
+    const access: Access | undefined = request.is404 ? 'signed_in' : request.routeOptions.config.access;
+    if (access === undefined) {
+      // attachRouteAccess gives every route one; a route without is refused, not let through.
+      request.log.error({ route: request.routeOptions.url, method: request.method }, 'route has no declared access');
+      throw new CronfleetError('forbidden', 'this route declares no access (src/api/access.ts)');
+    }
+    if (!needsCaller(access)) return;
     const principal = await authenticate(request, options);
     request.principal = principal;
     if (access === 'signed_in' || roleAtLeast(principal.role, access)) return;
     throw new CronfleetError('forbidden', `this needs the ${access} role; ${principal.actor} has the ${principal.role} role`, { required: access, role: principal.role });
   });
-}
-
-/** The access a request needs, or null when it needs none (the UI's files, probes). */
-function accessFor(request: FastifyRequest, metricsPublic: boolean): Access | null {
-  const path = request.url.split('?')[0] ?? '';
-  if (path === '/metrics') return metricsPublic ? null : 'viewer';
-  if (path !== '/api' && !path.startsWith('/api/')) return null;
-  // CORS preflights carry no credentials and return no data.
-  if (request.method === 'OPTIONS') return null;
-  if (path.startsWith('/api/docs')) return 'viewer';
-  const url = request.routeOptions.url;
-  // No such route (or only the web UI's catch-all): say 404 only to someone signed in.
-  if (url === undefined || !url.startsWith('/api/')) return 'signed_in';
-  const method = request.method === 'HEAD' ? 'GET' : request.method;
-  return routeAccess(method, url) ?? 'admin';
+  // A public route can hand a request to the 404 handler (the web UI does for paths
+  // under /api and /ws); onRequest does not run again then, so the caller is checked here.
+  app.addHook('preHandler', async (request) => {
+    if (request.is404 && request.principal === null) request.principal = await authenticate(request, options);
+  });
 }
 
 async function authenticate(request: FastifyRequest, options: AuthOptions): Promise<Principal> {
@@ -96,12 +85,21 @@ async function bearerPrincipal(secret: string, options: AuthOptions): Promise<Pr
     throw new CronfleetError('unauthorized', 'executor tokens only connect executors (/ws/executor); use an API token for the REST API');
   }
   if (secret.startsWith(API_TOKEN_PREFIX)) {
-    const token = await options.store.apiTokens.verify(secret, options.now());
-    if (token && isRole(token.role)) {
-      return { kind: 'api_token', id: token.id, userId: token.userId, name: token.name, role: token.role, actor: `token:${token.name}`, csrfToken: null };
+    const found = await options.store.apiTokens.verify(secret, options.now());
+    const role = found?.token.role;
+    if (found && isRole(role)) {
+      const { token, owner } = found;
+      // A token has at most its owner's current role; a disabled or deleted owner's tokens
+      // stop working. Tokens made with the admin token have no owner and keep their role.
+      if (token.userId === null) return tokenPrincipal(token, role);
+      if (owner !== null && !owner.disabled && isRole(owner.role)) return tokenPrincipal(token, lesserRole(role, owner.role));
     }
   }
   throw new CronfleetError('unauthorized', 'invalid, expired or revoked token');
+}
+
+function tokenPrincipal(token: { id: string; userId: string | null; name: string }, role: Role): Principal {
+  return { kind: 'api_token', id: token.id, userId: token.userId, name: token.name, role, actor: `token:${token.name}`, csrfToken: null };
 }
 
 async function sessionPrincipal(request: FastifyRequest, cookie: string, options: AuthOptions): Promise<Principal> {

@@ -1,13 +1,18 @@
-// Cookies, security headers, CORS (off unless origins are configured) and rate limits.
+// Every route's access (first, so the routes plugins add are covered too), cookies,
+// security headers, CORS (off unless origins are configured) and rate limits.
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { attachRouteAccess } from './access.ts';
 import type { ApiContext } from './context.ts';
 
 export async function registerSecurityPlugins(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { security } = context;
+  // Before any plugin below registers a route (CORS adds OPTIONS *): an onRoute hook only
+  // sees the routes added after it, and a route without its access would be refused.
+  attachRouteAccess(app, { metricsPublic: context.metricsPublic });
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -38,6 +43,8 @@ export async function registerSecurityPlugins(app: FastifyInstance, context: Api
     timeWindow: 60_000,
     hook: 'preHandler',
     keyGenerator: (request) => (request.principal ? `${request.principal.kind}:${request.principal.id ?? 'admin'}` : request.ip),
-    allowList: (request) => !request.url.startsWith('/api/'),
+    // The API's routes are limited, keyed on the route the router matched: the URL text
+    // can be spelled so that it does not look like /api (/%61pi/…) and still reach one.
+    allowList: (request) => !(request.routeOptions.url ?? '').startsWith('/api/'),
   });
 }

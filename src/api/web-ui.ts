@@ -1,13 +1,16 @@
 // The web UI: the Vite build in web/dist, served at `/` by every instance. Client-side
 // routes (/tasks/…, /executions/…) get index.html; /api and /ws paths never do — an
-// unknown one stays a JSON 404. Hashed assets are cached for good, index.html never,
+// unknown one stays a JSON 404 (told only to a signed-in caller, auth.ts). Paths are
+// judged as the router decoded them (the wildcard parameter), normalised, never as the
+// URL text: /%61pi/…, /API/…, /x/../api/… and /api;x/… are all server paths. Hashed assets are cached for good, index.html never,
 // so a new build is picked up on the next page load. Built after the server started?
 // Files are looked up per request, so no restart is needed.
 import { existsSync, statSync } from 'node:fs';
-import { join, normalize, sep } from 'node:path';
+import { join, normalize, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CronfleetError } from '../protocol/errors.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -23,20 +26,27 @@ const notBuiltPage = `<!doctype html>
 </body></html>
 `;
 
-function isServerPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/ws' || path.startsWith('/ws/');
+/**
+ * The decoded path normalised: backslashes as slashes, dot segments resolved, repeated
+ * slashes joined. Starts with '/'.
+ */
+export function normalisedPath(decoded: string): string {
+  return posix.normalize(`/${decoded.replace(/\\/g, '/')}`);
 }
 
-/** The file under root a URL path names, or null (missing, a directory, or outside root). */
-function fileUnder(root: string, urlPath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const relative = normalize(decoded).replace(/^([/\\])+/, '');
+/**
+ * Whether a normalised path is the server's, not the UI's: a first segment that is
+ * `api` or `ws` in any case, whatever follows it (`/api;x`, `/API.`, `/ws `). The UI has
+ * no route that starts so, and index.html must never answer for one.
+ */
+export function isServerPath(path: string): boolean {
+  return /^\/(api|ws)(?![\p{L}\p{N}])/iu.test(path);
+}
+
+/** The file under root a decoded, normalised path names, or null (missing, a directory, or outside root). */
+function fileUnder(root: string, path: string): string | null {
+  if (path.includes('\0')) return null;
+  const relative = normalize(path).replace(/^([/\\])+/, '');
   const absolute = join(root, relative);
   if (!absolute.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
   try {
@@ -58,12 +68,13 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
+    const path = normalisedPath((request.params as { '*'?: string })['*'] ?? '');
     if (isServerPath(path)) return reply.callNotFound();
     const file = fileUnder(root, path);
     if (file === null) {
       // A missing asset is a 404, not the app: a stale page must not parse HTML as JS.
-      if (path.startsWith('/assets/')) return reply.callNotFound();
+      // Said to anyone (it is the UI's, not the API's), so not via the 404 handler.
+      if (path.startsWith('/assets/')) throw new CronfleetError('not_found', `no file ${path}`);
       return sendIndex(reply);
     }
     if (file === 'index.html') return sendIndex(reply);

@@ -18,6 +18,12 @@ export interface ApiToken {
   lastUsedAt: number | null;
 }
 
+export interface VerifiedApiToken {
+  token: ApiToken;
+  /** The owning user as it is now; null when the token has no owner or the user was deleted. */
+  owner: { role: string; disabled: boolean } | null;
+}
+
 export class ApiTokenRepository {
   readonly #db: Kysely<Database>;
 
@@ -45,16 +51,27 @@ export class ApiTokenRepository {
     return { token: { ...token, revokedAt: null, lastUsedAt: null }, secret };
   }
 
-  /** The token a secret belongs to if it is valid now. Its last use is written at most once a minute. */
-  async verify(secret: string, now: number): Promise<ApiToken | null> {
-    const row = await this.#db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+  /**
+   * The token a secret belongs to if it is valid now, read together with its owner's
+   * current role and state (null when the token has no owner or the owner is gone), so
+   * the caller can cap the token's role by them. Its last use is written at most once a minute.
+   */
+  async verify(secret: string, now: number): Promise<VerifiedApiToken | null> {
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .leftJoin('users', 'users.id', 'api_tokens.user_id')
+      .selectAll('api_tokens')
+      .select(['users.id as owner_id', 'users.role as owner_role', 'users.disabled as owner_disabled'])
+      .where('api_tokens.token_hash', '=', hashSecret(secret))
+      .executeTakeFirst();
     if (!row || row.revoked_at !== null) return null;
     if (row.expires_at !== null && toNumber(row.expires_at) <= now) return null;
     if (row.last_used_at === null || now - toNumber(row.last_used_at) > 60_000) {
       await this.#db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
       row.last_used_at = now;
     }
-    return rowToToken(row);
+    const owner = row.owner_id !== null && row.owner_role !== null ? { role: row.owner_role, disabled: Boolean(row.owner_disabled) } : null;
+    return { token: rowToToken(row), owner };
   }
 
   async get(id: string): Promise<ApiToken | null> {
