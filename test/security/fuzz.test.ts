@@ -60,9 +60,24 @@ function badBody(schema: Schema, pick: () => number): unknown {
   return base;
 }
 
-const rawBodies = ['{', '{"name":', '[]', '"text"', '{"a":1}}', '\u0000\u0001', '{'.repeat(5000) + '}'.repeat(5000), 'x'.repeat(2 * 1024 * 1024)];
-const ids = ['x', 'x'.repeat(65), '%00', '..%2F..%2Fetc', "1' OR '1'='1", '00000000-0000-0000-0000-000000000000', '%F0%9F%92%A5'];
-const queries = ['page=-1', 'page=abc', 'page_size=100000', 'page_size=0', 'status=nope', 'count=-5', 'window=forever', 'from=yesterday', 'follow=maybe', 'type=%00', 'search=' + 'x'.repeat(5000), 'unknown=1'];
+const rawBodies = [
+  '{', '{"name":', '[]', '"text"', '{"a":1}}', '\u0000\u0001', '{'.repeat(5000) + '}'.repeat(5000), 'x'.repeat(2 * 1024 * 1024),
+  // Well-formed but refused by every route: nested 2,000 deep, a lone surrogate in a key or a value.
+  '{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}', '{"a":'.repeat(2000) + '1' + '}'.repeat(2000),
+  '{"name":"x\\ud800"}', '{"parameters":{"\\udfff":1}}', '{"x":[["\\udbff"]]}',
+];
+const ids = [
+  'x', 'x'.repeat(65), '%00', '..%2F..%2Fetc', "1' OR '1'='1", '00000000-0000-0000-0000-000000000000', '%F0%9F%92%A5',
+  // Not a UUID on any database; not UTF-8 at all; past the router's segment limit.
+  'not-a-uuid', '-1', '1e300', '%ED%A0%80', '%FF', '%E0%A4%A', 'x'.repeat(500),
+];
+const queries = [
+  'page=-1', 'page=abc', 'page_size=100000', 'page_size=0', 'status=nope', 'count=-5', 'window=forever', 'from=yesterday', 'follow=maybe', 'type=%00', 'search=' + 'x'.repeat(5000), 'unknown=1',
+  // Numbers past every range, instants past every calendar, ids and filters that are not ids.
+  'page=99999999999999999999', 'page=1e300', 'page_size=1e300', 'count=1e300', 'count=99999999999999999999', 'limit=1e300', 'after_seq=1e300', 'top=1e300',
+  'from=0000-01-01', 'from=99999-01-01', 'to=%2B275760-09-13T00:00:00Z', 'from=1900-01-01T00:00:00Z', 'task_id=%27%20OR%201=1', 'task_id=not-a-uuid', 'executor_id=%ED%A0%80',
+  'status=%ED%A0%80', 'trigger=everything', 'sort=name', 'order=desc;drop', 'search=%ED%A0%80', 'tag=%00',
+];
 
 describe('fuzzing the API and the gateway', () => {
   let t: TestServer;
@@ -178,6 +193,35 @@ describe('fuzzing the API and the gateway', () => {
     }
     assert.deepEqual(problems, []);
     assert.equal(await snapshot(), baseline);
+  });
+
+  it('answers every GET route with odd headers (Accept-Language, charset, Accept) without a 5xx', async () => {
+    const problems: string[] = [];
+    const headerSets: Array<Record<string, string>> = [
+      { 'accept-language': 'x'.repeat(8000) },
+      { 'accept-language': '*;q=1e300, zz-ZZ;q=-1, \u00e9' },
+      { accept: 'application/xml;q=0, */*;q=NaN' },
+      { 'if-none-match': '"' + 'x'.repeat(4000) },
+      { 'content-type': 'application/json; charset=utf-16' },
+    ];
+    for (const route of routes) {
+      if (route.method !== 'GET') continue;
+      const url = route.path.replace(/\{[^}]+\}/g, taskId);
+      for (const headers of headerSets) {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), 5000);
+        try {
+          const response = await fetch(`${t.url}${url}`, { signal: controller.signal, headers: { authorization: `Bearer ${t.token}`, ...headers } });
+          if (response.status >= 500) problems.push(`GET ${url} ${Object.keys(headers)[0]}: ${response.status}`);
+          controller.abort();
+        } catch (error) {
+          if ((error as Error).name !== 'AbortError') problems.push(`GET ${url}: ${(error as Error).message}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 
   it('answers junk WebSocket frames with error frames and keeps serving', async () => {
