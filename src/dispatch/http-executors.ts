@@ -7,21 +7,20 @@
 // Links exist on every instance (any of them may become leader and dispatch). Health
 // checks run on the leader only: one prober means the health columns have one writer.
 //
-// Both directions are signed with the executor's callback secret (HMAC-SHA256), so the
-// secret itself never travels after registration:
-//   X-Cronfleet-Executor:  <executor id>
-//   X-Cronfleet-Timestamp: <unix seconds>
-//   X-Cronfleet-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
-// A request whose timestamp is more than 5 minutes from the receiver's wall clock is
-// refused (a captured request cannot be replayed later); signatures are compared in
-// constant time. The server keeps the secret sealed with the cluster's secret key. The
-// old "Authorization: Bearer <callback_secret>" form is not accepted.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Both directions are signed with the executor's callback secret (HMAC-SHA256, see
+// protocol/request-signing.ts), so the secret itself never travels after registration.
+// A signature covers the route, the execution, a timestamp and a nonce with the body:
+// it is valid once, for that message about that execution. The server refuses a
+// callback whose timestamp is more than 5 minutes from its wall clock, and one whose
+// nonce it has accepted before (kept in the database: a replay may go to any instance).
+// The server keeps the secret sealed with the cluster's secret key. The old
+// "Authorization: Bearer <callback_secret>" form and v1 signatures are not accepted.
 import { isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { taskTypes } from '../domain/task.ts';
 import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { isValidNonce, isValidSignedId, SIGNATURE_TOLERANCE_SECONDS, signatureMatches, signedHeaders, type SignedRoute } from '../protocol/request-signing.ts';
 import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
 import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';
 import { newSecret } from '../store/executor-tokens.ts';
@@ -48,19 +47,20 @@ export interface HttpExecutorOptions {
   secrets: SecretCipher;
 }
 
-export const SIGNATURE_HEADERS = { executor: 'x-cronfleet-executor', timestamp: 'x-cronfleet-timestamp', signature: 'x-cronfleet-signature' } as const;
-/** How far a signed request's timestamp may be from the receiver's clock. */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/** How often an instance deletes expired callback nonces (after an accepted callback). */
+const NONCE_PURGE_INTERVAL_MS = 60_000;
 
-/** The X-Cronfleet-Signature value of a body signed at `timestamp` (unix seconds). */
-export function signBody(secret: string, timestamp: number, body: string | Buffer): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
-}
+/**
+ * How long an accepted nonce is kept after its timestamp: the tolerance a receiver
+ * allows, plus as much again for instances whose clocks run behind the one that purges.
+ */
+const NONCE_RETENTION_MS = 2 * SIGNATURE_TOLERANCE_SECONDS * 1000;
 
-/** The three headers of a signed request. */
+/** The headers of a signed callback, as received. */
 export interface SignedRequestHeaders {
   executorId: string | undefined;
   timestamp: string | undefined;
+  nonce: string | undefined;
   signature: string | undefined;
 }
 
@@ -85,6 +85,7 @@ export class HttpExecutors {
   /** Callbacks about one execution are applied one at a time (log seq numbers follow each other). */
   readonly #callbacks = new Map<string, Promise<unknown>>();
   readonly #closing = new AbortController();
+  #lastNoncePurge = 0;
 
   constructor(deps: CompletionDeps, gateway: ExecutorGateway, options: HttpExecutorOptions) {
     this.#deps = deps;
@@ -166,25 +167,52 @@ export class HttpExecutors {
   }
 
   /**
-   * The executor that signed a callback; unauthorized otherwise. One message for an
-   * unknown executor and a wrong signature, so a caller cannot probe for executor ids.
+   * The executor that signed a callback about `executionId`; unauthorized otherwise. One
+   * message for an unknown executor and a wrong signature, so a caller cannot probe for
+   * executor ids. A correctly signed callback whose nonce was accepted before (by any
+   * instance) is a replay: refused with replayed_request, and nothing is applied.
    */
-  async authenticate(headers: SignedRequestHeaders, rawBody: Buffer): Promise<string> {
-    const { executorId, timestamp, signature } = headers;
-    if (!executorId || !timestamp || !signature) {
-      throw new CronfleetError('unauthorized', 'missing signature: send X-Cronfleet-Executor, X-Cronfleet-Timestamp and X-Cronfleet-Signature (v1=<hex HMAC-SHA256 of "<timestamp>.<body>" with the callback secret>)');
+  async authenticate(headers: SignedRequestHeaders, executionId: string, rawBody: Buffer): Promise<string> {
+    const { executorId, timestamp, nonce, signature } = headers;
+    if (!executorId || !timestamp || !nonce || !signature) {
+      throw new CronfleetError(
+        'unauthorized',
+        'missing signature: send X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce and X-Cronfleet-Signature (v2=<hex HMAC-SHA256 with the callback secret>, see the README on HTTP executors)',
+      );
     }
+    if (!signature.trim().startsWith('v2=')) {
+      throw new CronfleetError('unauthorized', 'X-Cronfleet-Signature must be a v2 signature (it covers the route, the execution, the timestamp and the nonce); v1 is no longer accepted');
+    }
+    if (!isValidNonce(nonce)) throw new CronfleetError('unauthorized', 'X-Cronfleet-Nonce must be 16 to 64 characters of A-Z, a-z, 0-9, _ and -, new for every request');
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     // Wall time, not the injected clock: the executor's clock is a real one.
     if (!(Math.abs(Date.now() / 1000 - seconds) <= SIGNATURE_TOLERANCE_SECONDS)) {
       throw new CronfleetError('unauthorized', `X-Cronfleet-Timestamp must be the current unix time in seconds (within ${SIGNATURE_TOLERANCE_SECONDS} s of the server's clock)`);
     }
-    const sealed = await this.#deps.store.executors.sealedCallbackSecret(executorId);
-    const expected = Buffer.from(signBody(sealed === null ? '' : openSealed(sealed), seconds, rawBody));
-    const presented = Buffer.from(signature.trim());
-    const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
-    if (sealed === null || !matches) throw new CronfleetError('unauthorized', 'invalid signature for this executor');
+    // An id that could split a line of the string to sign is never one we issued.
+    const sealed = isValidSignedId(executorId) && isValidSignedId(executionId) ? await this.#deps.store.executors.sealedCallbackSecret(executorId) : null;
+    const message = { route: 'callback' as const, executorId, executionId, timestamp: seconds, nonce, body: rawBody };
+    if (sealed === null || !signatureMatches(openSealed(sealed), message, signature)) {
+      throw new CronfleetError('unauthorized', 'invalid signature for this executor and execution');
+    }
+    // Only after the signature holds: an unsigned caller cannot fill the table.
+    if (!(await this.#deps.store.callbackNonces.remember(executorId, nonce, seconds * 1000 + NONCE_RETENTION_MS))) {
+      throw new CronfleetError('replayed_request', 'this callback was accepted before (its nonce is used): sign every request with a new nonce', { nonce });
+    }
+    await this.#purgeNonces();
     return executorId;
+  }
+
+  /** At most once a minute per instance; a failure is logged, the callback goes on. */
+  async #purgeNonces(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastNoncePurge < NONCE_PURGE_INTERVAL_MS) return;
+    this.#lastNoncePurge = now;
+    try {
+      await this.#deps.store.callbackNonces.purgeExpired(now);
+    } catch (error) {
+      this.#options.onError(error);
+    }
   }
 
   /**
@@ -275,7 +303,7 @@ export class HttpExecutors {
     const callbackUrl = `${this.#options.publicUrl()}/api/v1/executions/${task.id}/callback`;
     this.#sentAt.set(task.id, this.#deps.clock.now());
     try {
-      const failure = await this.#post(executor, `${baseUrl}/run`, { ...task, callback_url: callbackUrl }).then(
+      const failure = await this.#post(executor, 'run', task.id, `${baseUrl}/run`, { ...task, callback_url: callbackUrl }).then(
         () => null,
         (error: unknown) => ({ error }),
       );
@@ -300,27 +328,24 @@ export class HttpExecutors {
 
   async #stop(executor: Executor, baseUrl: string, id: string, action: 'stop' | 'kill' | 'timeout'): Promise<void> {
     try {
-      await this.#post(executor, `${baseUrl}/stop`, { id, action });
+      await this.#post(executor, 'stop', id, `${baseUrl}/stop`, { id, action });
     } catch (error) {
       // The execution keeps its state: a callback may still come, else the deadline sweep ends it.
       if (!this.#closing.signal.aborted) this.#options.onError(new Error(`${action} push to ${baseUrl}/stop for execution ${id} failed: ${messageOf(error)}`, { cause: error }));
     }
   }
 
-  /** A push, signed as the callbacks are, so the executor can tell it comes from this cluster. */
-  async #post(executor: Executor, url: string, body: unknown): Promise<void> {
+  /**
+   * A push, signed as the callbacks are (route, execution, timestamp, new nonce), so the
+   * executor can tell it comes from this cluster, is meant for it and is not a replay.
+   */
+  async #post(executor: Executor, route: SignedRoute, executionId: string, url: string, body: unknown): Promise<void> {
     const sealed = await this.#deps.store.executors.sealedCallbackSecret(executor.id);
     if (sealed === null) throw new Error(`executor ${executor.id} has no callback secret to sign with; register it again with "rotate_secret": true`);
     const text = JSON.stringify(body);
-    const timestamp = Math.floor(Date.now() / 1000);
     const response = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADERS.executor]: executor.id,
-        [SIGNATURE_HEADERS.timestamp]: String(timestamp),
-        [SIGNATURE_HEADERS.signature]: signBody(openSealed(sealed), timestamp, text),
-      },
+      headers: { 'content-type': 'application/json', ...signedHeaders(openSealed(sealed), { route, executorId: executor.id, executionId, body: text }) },
       body: text,
       signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#options.pushTimeoutMs)]),
     });

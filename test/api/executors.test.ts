@@ -26,7 +26,7 @@ describe('executor management API', () => {
   /** A callback about an execution that does not exist: 404 proves the secret was accepted, 401 that it was not. */
   const callbackStatus = async (executorId: string, secret: string) => {
     const body = JSON.stringify({ status: 'success' });
-    const response = await fetch(`${t.url}/api/v1/executions/no-such-execution/callback`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(executorId, secret, body) }, body });
+    const response = await fetch(`${t.url}/api/v1/executions/no-such-execution/callback`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(executorId, secret, 'no-such-execution', body) }, body });
     return response.status;
   };
 

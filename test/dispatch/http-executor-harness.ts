@@ -4,11 +4,13 @@
 // the request. /health answers 200, or 500 while `healthy` is false.
 //
 // It signs its callbacks and checks the server's signature on /run and /stop as the
-// README describes (HMAC-SHA256 of "<timestamp>.<raw body>" with the callback secret),
-// written here from that description rather than with the server's own helper, so a
-// change to the wire format on one side only fails the tests.
+// README describes (v2: HMAC-SHA256 with the callback secret over the method, route,
+// executor id, execution id, timestamp, nonce and raw body, one per line), written here
+// from that description rather than with the server's own helper, so a change to the
+// wire format on one side only fails the tests. Like a careful executor, it refuses a
+// push whose nonce it has seen before.
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -37,17 +39,50 @@ export interface CallbackAuth {
   executorId?: string | null;
   secret?: string;
   timestamp?: number | null;
+  nonce?: string | null;
   signature?: string | null;
+  /** The execution id signed (default: the one in the callback URL). */
+  executionId?: string;
 }
 
-/** X-Cronfleet-Signature for a raw body, as an HTTP executor computes it. */
-export function signature(secret: string, timestamp: number, rawBody: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+/** The routes of the README, by the name a signature covers. */
+export const ROUTES = { run: 'POST\n/run', stop: 'POST\n/stop', callback: 'POST\n/api/v1/executions/{id}/callback' } as const;
+
+export interface SignedParts {
+  route: keyof typeof ROUTES;
+  executorId: string;
+  executionId: string;
+  timestamp: number;
+  nonce: string;
+  rawBody: string;
 }
 
-/** The signature headers of a callback body, for tests that call the route themselves. */
-export function signedHeaders(executorId: string, secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  return { 'x-cronfleet-executor': executorId, 'x-cronfleet-timestamp': String(timestamp), 'x-cronfleet-signature': signature(secret, timestamp, rawBody) };
+/** X-Cronfleet-Signature of a request, as an HTTP executor computes it. */
+export function signature(secret: string, parts: SignedParts): string {
+  const text = ['v2', ROUTES[parts.route], parts.executorId, parts.executionId, String(parts.timestamp), parts.nonce, parts.rawBody].join('\n');
+  return `v2=${createHmac('sha256', secret).update(text).digest('hex')}`;
+}
+
+export function newNonce(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** The signature headers of a callback body about `executionId`, for tests that call the route themselves. */
+export function signedHeaders(executorId: string, secret: string, executionId: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const nonce = newNonce();
+  return {
+    'x-cronfleet-executor': executorId,
+    'x-cronfleet-timestamp': String(timestamp),
+    'x-cronfleet-nonce': nonce,
+    'x-cronfleet-signature': signature(secret, { route: 'callback', executorId, executionId, timestamp, nonce, rawBody }),
+  };
+}
+
+/** A push as received: the raw body and the signature headers. */
+export interface ReceivedPush {
+  route: 'run' | 'stop';
+  rawBody: string;
+  headers: Record<string, string>;
 }
 
 export class HttpExecutorHarness {
@@ -62,6 +97,10 @@ export class HttpExecutorHarness {
   executorId = '';
   /** Pushes whose signature did not verify (answered 401), with the reason. */
   readonly refusedPushes: string[] = [];
+  /** Every signed push received, verified or not. */
+  readonly pushes: ReceivedPush[] = [];
+  /** Nonces of the pushes accepted: one seen again is a replay. */
+  readonly #seenNonces = new Set<string>();
   outcome: (run: RunRequest) => CallbackBody | null = () => ({ status: 'success', result: { processed_records: 1000 }, logs: 'Task completed successfully', end_time: new Date().toISOString() });
   readonly #server: Server;
   readonly #waiters = new Set<() => void>();
@@ -102,18 +141,29 @@ export class HttpExecutorHarness {
     return this.#until(`a /stop push of execution ${executionId}`, () => this.stops.find((stop) => stop.id === executionId));
   }
 
-  /** Calls an execution's callback as this executor would: signed with its id and secret. */
-  async callback(run: Pick<RunRequest, 'callback_url'>, body: CallbackBody, auth: CallbackAuth = {}): Promise<{ status: number; body: any }> {
+  /** Calls an execution's callback as this executor would: signed with its id and secret, a new nonce. */
+  async callback(run: Pick<RunRequest, 'callback_url'>, body: CallbackBody, auth: CallbackAuth = {}): Promise<{ status: number; body: any; headers: Record<string, string> }> {
     const raw = JSON.stringify(body);
     const executorId = auth.executorId === undefined ? this.executorId : auth.executorId;
     const timestamp = auth.timestamp === undefined ? Math.floor(Date.now() / 1000) : auth.timestamp;
-    const signed = auth.signature === undefined ? signature(auth.secret ?? this.secret, timestamp ?? 0, raw) : auth.signature;
+    const nonce = auth.nonce === undefined ? newNonce() : auth.nonce;
+    const executionId = auth.executionId ?? executionIdOf(run.callback_url);
+    const signed =
+      auth.signature === undefined
+        ? signature(auth.secret ?? this.secret, { route: 'callback', executorId: executorId ?? '', executionId, timestamp: timestamp ?? 0, nonce: nonce ?? '', rawBody: raw })
+        : auth.signature;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (executorId !== null) headers['x-cronfleet-executor'] = executorId;
     if (timestamp !== null) headers['x-cronfleet-timestamp'] = String(timestamp);
+    if (nonce !== null) headers['x-cronfleet-nonce'] = nonce;
     if (signed !== null) headers['x-cronfleet-signature'] = signed;
-    const response = await fetch(run.callback_url, { method: 'POST', headers, body: raw });
-    return { status: response.status, body: await response.json() };
+    return this.send(run.callback_url, raw, headers);
+  }
+
+  /** Posts a raw body with exactly these headers (a captured callback sent again, or moved). */
+  async send(url: string, rawBody: string, headers: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, string> }> {
+    const response = await fetch(url, { method: 'POST', headers, body: rawBody });
+    return { status: response.status, body: await response.json(), headers };
   }
 
   /** Stops the server; fails if one of the automatic callbacks was refused. */
@@ -154,14 +204,31 @@ export class HttpExecutorHarness {
 
   /** Why a push's signature does not verify; null when it does (or no secret is known yet). */
   #verifyPush(request: IncomingMessage, raw: string): string | null {
+    const route = request.url === '/run' ? 'run' : request.url === '/stop' ? 'stop' : null;
+    const header = (name: string) => String(request.headers[name] ?? '');
+    if (route) {
+      const names = ['x-cronfleet-executor', 'x-cronfleet-timestamp', 'x-cronfleet-nonce', 'x-cronfleet-signature'];
+      this.pushes.push({ route, rawBody: raw, headers: Object.fromEntries(names.map((name) => [name, header(name)])) });
+    }
     if (this.secret === '') return null;
-    const executorId = request.headers['x-cronfleet-executor'];
-    const timestamp = Number(request.headers['x-cronfleet-timestamp']);
-    const presented = String(request.headers['x-cronfleet-signature'] ?? '');
-    if (executorId !== this.executorId) return `push for executor ${String(executorId)}, I am ${this.executorId}`;
-    if (!(Math.abs(Date.now() / 1000 - timestamp) <= 300)) return `stale or missing timestamp ${String(request.headers['x-cronfleet-timestamp'])}`;
-    const expected = Buffer.from(signature(this.secret, timestamp, raw));
+    if (route === null) return `no signed route ${String(request.url)}`;
+    const executorId = header('x-cronfleet-executor');
+    const timestamp = Number(header('x-cronfleet-timestamp'));
+    const nonce = header('x-cronfleet-nonce');
+    const presented = header('x-cronfleet-signature');
+    if (executorId !== this.executorId) return `push for executor ${executorId}, I am ${this.executorId}`;
+    if (!(Math.abs(Date.now() / 1000 - timestamp) <= 300)) return `stale or missing timestamp ${header('x-cronfleet-timestamp')}`;
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return `missing or malformed nonce '${nonce}'`;
+    let executionId = '';
+    try {
+      executionId = String((JSON.parse(raw) as { id?: unknown }).id ?? '');
+    } catch {
+      return 'the body is not JSON';
+    }
+    const expected = Buffer.from(signature(this.secret, { route, executorId, executionId, timestamp, nonce, rawBody: raw }));
     if (presented.length !== expected.length || !timingSafeEqual(Buffer.from(presented), expected)) return 'bad signature';
+    if (this.#seenNonces.has(nonce)) return `replayed nonce ${nonce}`;
+    this.#seenNonces.add(nonce);
     return null;
   }
 
@@ -188,6 +255,12 @@ export class HttpExecutorHarness {
       check();
     });
   }
+}
+
+/** The execution id in a callback URL (…/executions/<id>/callback). */
+export function executionIdOf(callbackUrl: string): string {
+  const match = /\/executions\/([^/]+)\/callback$/.exec(new URL(callbackUrl).pathname);
+  return match ? decodeURIComponent(match[1]!) : '';
 }
 
 /** A URL on loopback where nothing listens (a port just freed). */

@@ -1,6 +1,7 @@
 // HTTP executors end to end (seed 001 §4.2, §5.2, §5.3): a real server, a real HTTP
 // executor on loopback, work pushed to it and reported back through the callback.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { watchExecutions, type ExecutionWatch } from '../api/execution-watch.ts';
 import { removeTestData } from '../helpers/database.ts';
@@ -110,7 +111,12 @@ describe('HTTP executors', () => {
         ['no signature', { signature: null }],
         ['no executor id', { executorId: null }],
         ['an unknown executor id', { executorId: 'no-such-executor' }],
-        ['a signature of another body', { signature: signature(executor.secret, now, '{"status":"failed"}') }],
+        ['a signature of another body', { signature: signature(executor.secret, { route: 'callback', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"failed"}' }), nonce: 'n0nce-0123456789abcdef' }],
+        ['a signature for another execution of this executor', { executionId: 'another-execution' }],
+        ['a signature made for a /run push, not a callback', { signature: signature(executor.secret, { route: 'run', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"success","logs":"forged"}' }), nonce: 'n0nce-0123456789abcdef' }],
+        ['no nonce', { nonce: null }],
+        ['a nonce too short to be random', { nonce: 'abc' }],
+        ['a v1 signature (timestamp and body only)', { signature: `v1=${createHmac('sha256', executor.secret).update(`${now}.{"status":"success","logs":"forged"}`).digest('hex')}` }],
       ];
       for (const [what, auth] of forgeries) {
         const refused = await executor.callback(run, { status: 'success', logs: 'forged' }, auth);
@@ -130,7 +136,7 @@ describe('HTTP executors', () => {
     }
   });
 
-  it('signs each push with the executor id, a timestamp and an HMAC of the body the executor can verify', async () => {
+  it('signs each push with the executor id, a timestamp, a nonce and an HMAC the executor can verify', async () => {
     await register(executor, 'dp-001');
     const run = await runningExecution();
     assert.deepEqual(executor.refusedPushes, [], 'the harness verified the push (executor id, timestamp, signature)');

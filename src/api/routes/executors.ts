@@ -4,7 +4,7 @@ import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionCallbackBody, ExecutorStatusBody, IdParams, RegisterExecutorBody } from '../../protocol/rest-schemas.ts';
 import type { ExecutorStatus } from '../../store/executors.ts';
 import type { ApiContext } from '../context.ts';
-import { SIGNATURE_HEADERS } from '../../dispatch/http-executors.ts';
+import { SIGNATURE_HEADERS } from '../../protocol/request-signing.ts';
 import { executionsToWire, executorToWire } from '../dto.ts';
 
 export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
@@ -52,7 +52,8 @@ export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 
 // The callback is the one /api route an HTTP executor calls: the admin-token hook skips
 // it (auth.ts names it) and it requires a request signed by the executor the execution
-// is assigned to (dispatch/http-executors.ts: HMAC-SHA256 of "<timestamp>.<raw body>").
+// is assigned to (protocol/request-signing.ts: HMAC-SHA256 over the route, this
+// execution's id, a timestamp, a nonce and the raw body), never accepted twice.
 // The signature is over the bytes sent, so this plugin keeps the raw body, and checks it
 // before the body is parsed or validated: an unsigned caller learns nothing, not even
 // whether the body is JSON or what a valid one looks like.
@@ -72,7 +73,8 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
       {
         schema: {
           tags: ['executions'],
-          summary: 'An HTTP executor reports on an execution (signed: X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Signature: v1=<hex HMAC-SHA256(callback_secret, timestamp + "." + raw body)>)',
+          summary:
+            'An HTTP executor reports on an execution (signed: X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce, X-Cronfleet-Signature: v2=<hex HMAC-SHA256(callback_secret, "v2\\nPOST\\n/api/v1/executions/{id}/callback\\n<executor id>\\n<execution id>\\n<timestamp>\\n<nonce>\\n<raw body>")>; a replayed nonce gets 409 replayed_request)',
           params: IdParams,
           body: ExecutionCallbackBody,
         },
@@ -82,13 +84,14 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
             return Array.isArray(value) ? value[0] : value;
           };
           const body = raw.get(request) ?? Buffer.alloc(0);
-          callers.set(
-            request,
-            await context.httpExecutors.authenticate(
-              { executorId: header(SIGNATURE_HEADERS.executor), timestamp: header(SIGNATURE_HEADERS.timestamp), signature: header(SIGNATURE_HEADERS.signature) },
-              body,
-            ),
-          );
+          const headers = {
+            executorId: header(SIGNATURE_HEADERS.executor),
+            timestamp: header(SIGNATURE_HEADERS.timestamp),
+            nonce: header(SIGNATURE_HEADERS.nonce),
+            signature: header(SIGNATURE_HEADERS.signature),
+          };
+          // The id the router matched (not the URL text): the signature must name this execution.
+          callers.set(request, await context.httpExecutors.authenticate(headers, request.params.id, body));
           try {
             request.body = JSON.parse(body.toString('utf8'));
           } catch {
