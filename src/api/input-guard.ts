@@ -22,7 +22,7 @@ export function refuseNulText(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const depth = jsonDepthOver(body as string, MAX_JSON_DEPTH);
     if (depth !== null) {
-      done(new CronfleetError('invalid_request', `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${depth})`, { location: 'body', field: null, max_depth: MAX_JSON_DEPTH }), undefined);
+      done(tooDeep(depth), undefined);
       return;
     }
     parseJson(request, body as string, done);
@@ -48,6 +48,23 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
     return;
   }
   void reply.status(400).send(new CronfleetError('invalid_request', `path: ${problem}`, { location: 'path', field: null }).toBody());
+}
+
+/**
+ * JSON text parsed under the same rules, for a route with its own body parser (the signed
+ * executor callback reads its raw bytes first): depth, then NUL and lone surrogates.
+ */
+export function parseCheckedJson(text: string): unknown {
+  const depth = jsonDepthOver(text, MAX_JSON_DEPTH);
+  if (depth !== null) throw tooDeep(depth);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CronfleetError('invalid_request', 'body: the body is not valid JSON', { location: 'body', field: null });
+  }
+  assertCleanText('body', value);
+  return value;
 }
 
 /** Throws a 400 naming the first text (key or value) with a NUL or a lone surrogate, or a value nested too deep. */
@@ -82,6 +99,10 @@ function textProblem(text: string): string | null {
   // In a /u pattern a well-formed pair is one code point; only a lone half is \p{Cs}.
   if (/\p{Cs}/u.test(text)) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
   return null;
+}
+
+function tooDeep(depth: number): CronfleetError {
+  return new CronfleetError('invalid_request', `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${depth})`, { location: 'body', field: null, max_depth: MAX_JSON_DEPTH });
 }
 
 /** The depth at which `text` first nests deeper than `max` (strings skipped), or null. */

@@ -1,7 +1,7 @@
 // Task operations behind the API: validation, the fire cursor, and waking the scheduler.
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
-import { parseSchedule, validateSchedule } from '../domain/schedule.ts';
+import { LATEST_INSTANT, parseSchedule, validateSchedule } from '../domain/schedule.ts';
 import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
 import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameters, sealedSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import type { Execution } from '../domain/execution.ts';
@@ -67,7 +67,9 @@ export class TaskService {
       await this.#deps.store.tasks.update(id, definition, existing.nextFireAt, now);
       updated = await this.#deps.store.tasks.setStatus(id, status, status === 'active' ? nextFire(definition, now) : null, now);
     } else {
-      const next = existing.status !== 'active' ? null : scheduleSame ? existing.nextFireAt : nextFire(definition, now);
+      // A cursor no instant can hold (stored by an older version) is recomputed, so an update repairs it.
+      const cursorReadable = existing.nextFireAt === null || existing.nextFireAt <= LATEST_INSTANT;
+      const next = existing.status !== 'active' ? null : scheduleSame && cursorReadable ? existing.nextFireAt : nextFire(definition, now);
       updated = await this.#deps.store.tasks.update(id, definition, next, now);
     }
     if (!updated) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });

@@ -109,6 +109,8 @@ export const scriptInterpreters = ['sh', 'bash', 'python3', 'node'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+// Every duration below is at most 7 days: in ms (6.048e8) it stays under setTimeout's
+// limit of 2^31-1 ms (24.8 days), past which a timer fires at once.
 const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 type Body = Record<string, unknown>;

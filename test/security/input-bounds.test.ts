@@ -3,6 +3,7 @@
 // PostgreSQL and MariaDB (CRONFLEET_TEST_DATABASE).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseCheckedJson } from '../../src/api/input-guard.ts';
 import { parseTaskDefinition } from '../../src/domain/task.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -216,5 +217,24 @@ describe('a stored task that cannot be shown never breaks the list', () => {
     assert.equal(repaired.body.error, undefined);
     assert.equal(repaired.body.next_fire_at, '2026-01-05T04:00:00.000Z');
     assert.equal((await t.request('DELETE', `/api/v1/tasks/${stored.id}`)).status, 204);
+  });
+
+  it('any update recomputes a fire cursor no instant can hold, even when the schedule stays', async () => {
+    const definition = parseTaskDefinition({ name: 'bad-cursor', command: '/bin/true', cron_expression: '@every 1h' });
+    const stored = await t.server.store.tasks.create('0190e1a8-0000-7000-8000-000000000002', definition, 'active', 9e15, Date.parse(start));
+    const updated = await t.request('PUT', `/api/v1/tasks/${stored.id}`, { description: 'repaired' });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.equal(updated.body.error, undefined);
+    assert.equal(updated.body.next_fire_at, '2026-01-05T01:00:00.000Z');
+  });
+});
+
+describe('JSON read by a route with its own parser follows the same rules', () => {
+  it('parseCheckedJson refuses deep nesting and lone surrogates, and parses the rest', () => {
+    assert.throws(() => parseCheckedJson('['.repeat(100) + ']'.repeat(100)), { code: 'invalid_request', details: { location: 'body', field: null, max_depth: 64 } });
+    assert.throws(() => parseCheckedJson('{"logs":"a\\ud800"}'), { code: 'invalid_request', details: { location: 'body', field: 'logs' } });
+    assert.throws(() => parseCheckedJson('{"result":{"k":"\\u0000"}}'), { code: 'invalid_request', details: { location: 'body', field: 'result.k' } });
+    assert.throws(() => parseCheckedJson('{'), { code: 'invalid_request' });
+    assert.deepEqual(parseCheckedJson('{"status":"success","logs":"[{\\"x\\""}'), { status: 'success', logs: '[{"x"' });
   });
 });
