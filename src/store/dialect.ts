@@ -4,7 +4,7 @@ import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder, type Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
-import { DEFAULT_RETRY, StorageHealth, type RetryPolicy } from './faults.ts';
+import { DEFAULT_RETRY, StorageError, StorageHealth, type RetryPolicy } from './faults.ts';
 import { resilientDialect, StoreDatabase } from './resilient-database.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite.ts';
@@ -71,7 +71,8 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
     case 'sqlite': {
       const path = url.replace(/^sqlite:(\/\/)?/, '');
       const file = path === ':memory:' ? path : resolve(path);
-      const { dialect } = openSqlite(file);
+      const { dialect, exclusive } = openSqlite(file);
+      if (exclusive) onError(new StorageError('disk_full', `${file}: no room for the WAL index (disk full?); opened in exclusive locking mode until the next start`));
       const db = new StoreDatabase({ dialect: resilientDialect(dialect, health, policy) }, policy);
       return {
         db,

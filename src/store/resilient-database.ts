@@ -9,7 +9,7 @@
 //    nothing above the store ever sees a raw driver error for an outage or a full disk;
 //  - a failed write marks the store's health, and the next successful write clears it.
 import { Kysely, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type KyselyConfig, type QueryResult, type TransactionBuilder, type TransactionSettings } from 'kysely';
-import { asStorageError, retryBusy, StorageError, type RetryPolicy, type StorageHealth } from './faults.ts';
+import { asStorageError, classifyFault, retryBusy, StorageError, type RetryPolicy, type StorageHealth } from './faults.ts';
 import type { Database } from './schema.ts';
 
 const WRITES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
@@ -143,7 +143,14 @@ class ResilientDriver implements Driver {
     const wrapped = connection as ResilientConnection;
     wrapped.inTransaction = false;
     wrapped.wroteInTransaction = false;
-    await this.#guard(() => this.#inner.rollbackTransaction(wrapped.inner));
+    try {
+      await this.#inner.rollbackTransaction(wrapped.inner);
+    } catch (error) {
+      // The link died with the transaction: the server rolls it back, the pool discards
+      // the broken connection, and the error that ended the transaction is the one to report.
+      if (classifyFault(error) === 'unreachable') return;
+      throw recorded(this.#health, error);
+    }
   }
 
   async releaseConnection(connection: DatabaseConnection, options?: Parameters<Driver['releaseConnection']>[1]): Promise<void> {

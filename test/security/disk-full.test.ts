@@ -1,0 +1,150 @@
+// A full disk (SQLite on a small tmpfs, filled by a filler file) must never end the
+// server: writes fail cleanly (503 storage_unavailable, logged), /readyz says not ready
+// while /healthz still answers, everything stored before stays readable, a restart on
+// the full disk starts (no crash loop), and once the filler is gone the server takes
+// writes and runs executions again by itself.
+//
+// Needs root to mount the tmpfs (the CI machine allows it); elsewhere it is skipped.
+// Runs on SQLite only: the database servers' disks are not this machine's to fill.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { testDialect } from '../helpers/database.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../scheduler/helpers.ts';
+
+function mountSmallTmpfs(): string | null {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'cronfleet-disk-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    return mountPoint;
+  } catch {
+    rmSync(mountPoint, { recursive: true, force: true });
+    return null;
+  }
+}
+
+/** Writes zeros until the file system refuses: large chunks first, then small ones for the last bytes. */
+function fill(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const size of [1024 * 1024, 4096, 1]) {
+      const chunk = Buffer.alloc(size);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const skip = testDialect !== 'sqlite' ? 'SQLite only (a tmpfs holds its data dir)' : false;
+
+describe('a full disk', { skip }, () => {
+  let mountPoint: string | null = null;
+  let t: TestServer | null = null;
+  const crashes: unknown[] = [];
+  const onCrash = (error: unknown) => crashes.push(error);
+  let filler: string;
+  let taskBefore: { id: string };
+  let executionBefore: { id: string };
+
+  const request = (method: string, path: string, body?: unknown) => t!.request(method, path, body);
+  const commandTask = (name: string, extra: Record<string, unknown> = {}) => ({ name, cron_expression: '0 0 1 1 *', type: 'command', command: '/bin/echo', args: [`output of ${name}`], shell: false, ...extra });
+  const runToSuccess = async (taskId: string) => {
+    const triggered = await request('POST', `/api/v1/tasks/${taskId}/trigger`, {});
+    assert.equal(triggered.status, 202, JSON.stringify(triggered.body));
+    return eventually(async () => {
+      const execution = await request('GET', `/api/v1/executions/${triggered.body.id}`);
+      return execution.body.status === 'success' && execution.body;
+    }, 'the execution succeeded', 30_000);
+  };
+  const logsOf = async (executionId: string) => JSON.stringify((await request('GET', `/api/v1/executions/${executionId}/logs`)).body);
+
+  before(async () => {
+    mountPoint = mountSmallTmpfs();
+    if (!mountPoint) return;
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    filler = join(mountPoint, 'filler');
+    t = await startTestServer({ dataDir: mountPoint });
+    const created = await request('POST', '/api/v1/tasks', commandTask('stored-before'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    taskBefore = created.body;
+    executionBefore = await runToSuccess(taskBefore.id);
+    assert.match(await logsOf(executionBefore.id), /output of stored-before/);
+  });
+
+  after(async () => {
+    try {
+      await t?.close();
+    } finally {
+      if (mountPoint) {
+        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+        rmSync(mountPoint, { recursive: true, force: true });
+      }
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    }
+  });
+
+  it('refuses writes with 503 and says not ready, keeps what was stored, and recovers when space returns', async (context) => {
+    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    fill(filler);
+
+    // Writes large enough that the WAL must grow, and runs that write logs and results.
+    const statuses: Array<{ status: number; code?: string }> = [];
+    const large = 'x'.repeat(200 * 1024);
+    for (let index = 0; index < 12; index++) {
+      const created = await request('POST', '/api/v1/tasks', commandTask(`during-${index}`, { parameters: { large } }));
+      statuses.push({ status: created.status, code: created.body?.error?.code });
+      const triggered = await request('POST', `/api/v1/tasks/${taskBefore.id}/trigger`, {});
+      statuses.push({ status: triggered.status, code: triggered.body?.error?.code });
+    }
+    const unexpected = statuses.filter(({ status, code }) => !(status === 201 || status === 202 || (status === 503 && code === 'storage_unavailable')));
+    assert.deepEqual(unexpected, [], 'every write either worked or was refused with 503 storage_unavailable');
+    assert.ok(statuses.some(({ status }) => status === 503), 'the full disk refused writes');
+
+    const ready = await request('GET', '/readyz');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.error.details.reason, 'disk_full');
+    assert.equal((await request('GET', '/healthz')).status, 200);
+
+    // Nothing stored before is lost, and it can still be read.
+    assert.equal((await request('GET', `/api/v1/tasks/${taskBefore.id}`)).status, 200);
+    assert.equal((await request('GET', `/api/v1/executions/${executionBefore.id}`)).body.status, 'success');
+    assert.match(await logsOf(executionBefore.id), /output of stored-before/);
+
+    rmSync(filler);
+    await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready again once space returned', 30_000);
+    const after = await request('POST', '/api/v1/tasks', commandTask('stored-after'));
+    assert.equal(after.status, 201, JSON.stringify(after.body));
+    const execution = await runToSuccess(after.body.id);
+    assert.match(await logsOf(execution.id), /output of stored-after/);
+    assert.deepEqual(crashes, [], 'no error escaped to the process');
+  });
+
+  it('a restart on a full disk starts, answers /healthz, is not ready, and becomes ready when space returns', async (context) => {
+    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    await t!.close({ keepData: true });
+    t = null;
+    fill(filler);
+    t = await startTestServer({ dataDir: mountPoint });
+    assert.equal((await request('GET', '/healthz')).status, 200);
+    const ready = await request('GET', '/readyz');
+    assert.equal(ready.status, 503);
+    assert.equal((await request('GET', `/api/v1/tasks/${taskBefore.id}`)).status, 200, 'what was stored is readable on a full disk');
+
+    rmSync(filler);
+    await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready once space returned', 30_000);
+    const created = await request('POST', '/api/v1/tasks', commandTask('after-restart'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(crashes, []);
+  });
+});
