@@ -1,8 +1,9 @@
 // The web UI: the Vite build in web/dist, served at `/` by every instance. Client-side
 // routes (/tasks/…, /executions/…) get index.html; /api and /ws paths never do — an
-// unknown one stays a JSON 404 (told only to a signed-in caller, auth.ts). Paths are
+// unknown one stays a JSON 404 (told only to a signed-in caller, auth.ts); the same for
+// every other first segment the server's routes use (/metrics, /healthz…). Paths are
 // judged as the router decoded them (the wildcard parameter), normalised, never as the
-// URL text: /%61pi/…, /API/…, /x/../api/… and /api;x/… are all server paths. Hashed assets are cached for good, index.html never,
+// URL text: /%61pi/…, /API/…, /x/../api/…, /;m/api/… and /api;x/… are all server paths. Hashed assets are cached for good, index.html never,
 // so a new build is picked up on the next page load. Built after the server started?
 // Files are looked up per request, so no restart is needed.
 import { existsSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
+import { declaredRoutes } from './access.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -27,20 +29,40 @@ const notBuiltPage = `<!doctype html>
 `;
 
 /**
- * The decoded path normalised: backslashes as slashes, dot segments resolved, repeated
+ * The decoded path normalised: backslashes as slashes, `;matrix` parts dropped from
+ * every segment (some servers and proxies ignore them), dot segments resolved, repeated
  * slashes joined. Starts with '/'.
  */
 export function normalisedPath(decoded: string): string {
-  return posix.normalize(`/${decoded.replace(/\\/g, '/')}`);
+  return posix.normalize(`/${decoded.replace(/\\/g, '/').replace(/;[^/]*/g, '')}`);
+}
+
+/** A first path segment as a lenient reader would take it: lower case, up to the first character that is not a letter, digit, _ or -. */
+function segmentKey(segment: string): string {
+  return /^[\p{L}\p{N}_-]*/u.exec(segment.toLowerCase())![0];
 }
 
 /**
- * Whether a normalised path is the server's, not the UI's: a first segment that is
- * `api` or `ws` in any case, whatever follows it (`/api;x`, `/API.`, `/ws `). The UI has
- * no route that starts so, and index.html must never answer for one.
+ * The first segments of the server's own routes (api, ws, metrics, healthz, readyz, …),
+ * read from the declared routes so that a new one is covered without an edit here.
  */
-export function isServerPath(path: string): boolean {
-  return /^\/(api|ws)(?![\p{L}\p{N}])/iu.test(path);
+function serverSegments(app: FastifyInstance): Set<string> {
+  const segments = new Set<string>();
+  for (const route of declaredRoutes(app)) {
+    if (route.url === '/' || route.url === '/*' || !route.url.startsWith('/')) continue;
+    segments.add(segmentKey(route.url.split('/')[1] ?? ''));
+  }
+  segments.delete('');
+  return segments;
+}
+
+/**
+ * Whether a normalised path is the server's, not the UI's: its first segment names one of
+ * the server's own routes in any case and whatever follows it (`/API`, `/api.`, `/Metrics/`).
+ * index.html must never answer for one: the caller asked for the server, not the app.
+ */
+function isServerPath(path: string, segments: ReadonlySet<string>): boolean {
+  return segments.has(segmentKey(path.split('/')[1] ?? ''));
 }
 
 /** The file under root a decoded, normalised path names, or null (missing, a directory, or outside root). */
@@ -66,10 +88,17 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   };
 
+  // Read once every route is registered.
+  let segments: ReadonlySet<string> = new Set();
+  app.addHook('onReady', async () => {
+    segments = serverSegments(app);
+  });
+
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    // The path as the router decoded it (the wildcard), never the URL text.
     const path = normalisedPath((request.params as { '*'?: string })['*'] ?? '');
-    if (isServerPath(path)) return reply.callNotFound();
+    if (isServerPath(path, segments)) return reply.callNotFound();
     const file = fileUnder(root, path);
     if (file === null) {
       // A missing asset is a 404, not the app: a stale page must not parse HTML as JS.
