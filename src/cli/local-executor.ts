@@ -1,13 +1,17 @@
 // The executor inside `cronfleet up`: a real Agent joined to this server's gateway by
 // an in-process pipe. Every message is serialised and validated exactly as on the
-// WebSocket, so it speaks the protocol a remote agent speaks.
+// WebSocket, so it speaks the protocol a remote agent speaks. Its identity (`local@host`)
+// is bound to the in-process credential: no network token can claim it. Whenever the
+// gateway ends its link (a silence deadline, anything), it attaches again by itself:
+// results not yet acknowledged are sent again, and runs still going are kept.
 import { hostname } from 'node:os';
 import type { Connection, ExecutorGateway } from '../dispatch/gateway.ts';
 import { Agent } from '../executor/agent.ts';
 import { defaultRunners, type Runner } from '../executor/runners/index.ts';
 import { outputLimitsFor, type OutputLimits } from '../executor/output.ts';
 import { resolveExecutorPolicy, type ExecutorPolicySettings } from '../executor/policy.ts';
-import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
+import { UnackedResults } from '../executor/unacked-results.ts';
+import { IN_PROCESS_INSTANCE_PREFIX, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage } from '../protocol/executor-validation.ts';
 
 export interface LocalExecutorOptions {
@@ -38,8 +42,14 @@ const safetyKeys = {
 
 export interface LocalExecutor {
   agent: Agent;
+  /** True while the gateway has welcomed the current link. */
+  readonly attached: boolean;
   stop(): Promise<void>;
 }
+
+/** Messages kept while the link is being replaced (results are kept apart, unacknowledged). */
+const QUEUE_LIMIT = 10_000;
+const REATTACH_MAX_MS = 5000;
 
 export async function startLocalExecutor(gateway: ExecutorGateway, options: LocalExecutorOptions): Promise<LocalExecutor> {
   const policy = await resolveExecutorPolicy(options.safety ?? {}, safetyKeys);
@@ -47,12 +57,24 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
   const maxOutputBytes = options.safety?.maxOutputBytes;
   const outputLimits = options.outputLimits ?? (maxOutputBytes ? outputLimitsFor(maxOutputBytes) : null);
   let connection: Connection | null = null;
+  let welcomed = false;
+  let stopped = false;
+  let attempt = 0;
+  let reattachTimer: NodeJS.Timeout | null = null;
+  let queue: ExecutorMessage[] = [];
   // Serialise deliveries so the gateway sees messages in the order they were sent.
   let inbound: Promise<void> = Promise.resolve();
+  const deliver = (target: Connection, message: ExecutorMessage) => {
+    const frame = JSON.stringify(message);
+    inbound = inbound.then(() => target.receiveRaw(frame)).catch(() => {}); // receiveRaw never rejects
+  };
+  const unacked = new UnackedResults((message) => {
+    if (welcomed && connection) deliver(connection, message);
+  });
   const agent = new Agent({
     name: options.name,
     // Stable across restarts, so a restarted server reconciles this executor's runs.
-    instanceId: `local@${hostname()}`,
+    instanceId: `${IN_PROCESS_INSTANCE_PREFIX}${hostname()}`,
     labels: options.labels,
     capacity: options.capacity,
     runners: options.runners ?? defaultRunners(),
@@ -61,30 +83,84 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
     ...(outputLimits ? { outputLimits } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     send(message: ExecutorMessage) {
-      const frame = JSON.stringify(message);
-      inbound = inbound.then(() => connection?.receiveRaw(frame)).catch(() => {});
+      const final = message.action === 'task_update' && message.data.status !== 'running';
+      if (final) unacked.remember(message);
+      if (welcomed && connection) return deliver(connection, message);
+      if (message.action === 'heartbeat' || final) return; // a late heartbeat is worthless; results wait in `unacked`
+      queue.push(message);
+      if (queue.length > QUEUE_LIMIT) queue.shift();
     },
   });
-  connection = gateway.connect(
-    {
-      send(message: ServerMessage) {
-        const parsed = parseServerMessage(JSON.stringify(message));
-        queueMicrotask(() => agent.handle(parsed));
+
+  const received = (current: Connection, message: ServerMessage) => {
+    if (connection !== current) return; // from a link already replaced
+    if (message.action === 'ack') return unacked.acknowledge(message.task_ids);
+    if (message.action === 'error') return options.log?.(`local executor: ${message.code}: ${message.message}`);
+    agent.handle(message);
+    if (message.action !== 'welcome') return;
+    welcomed = true;
+    attempt = 0;
+    const queued = queue;
+    queue = [];
+    for (const queuedMessage of queued) deliver(current, queuedMessage);
+    for (const result of unacked.messages()) deliver(current, result);
+    unacked.connected();
+  };
+
+  const detached = (current: Connection, reason: string) => {
+    if (connection !== current || stopped) return;
+    connection = null;
+    welcomed = false;
+    unacked.disconnected();
+    options.log?.(`local executor: link ended (${reason}); attaching again`);
+    inbound = inbound.then(() => current.close()).catch(() => {});
+    const delay = Math.min(REATTACH_MAX_MS, 50 * 2 ** attempt);
+    attempt += 1;
+    reattachTimer = setTimeout(() => {
+      reattachTimer = null;
+      attach();
+    }, delay);
+  };
+
+  const attach = () => {
+    if (stopped) return;
+    const current: Connection = gateway.connect(
+      {
+        send(message: ServerMessage) {
+          const parsed = parseServerMessage(JSON.stringify(message));
+          queueMicrotask(() => received(current, parsed));
+        },
+        // Whatever the reason the gateway gives up this link, the executor comes back.
+        close(reason: string) {
+          queueMicrotask(() => detached(current, reason));
+        },
       },
-      close() {}, // in-process: lives as long as the server
-    },
-    { authenticated: true },
-  );
-  await connection.receiveRaw(JSON.stringify(agent.hello()));
-  let stopped = false;
+      { inProcess: true },
+    );
+    connection = current;
+    const hello = agent.hello();
+    hello.running = [...new Set([...hello.running, ...unacked.ids()])];
+    deliver(current, hello);
+  };
+
+  attach();
+  await inbound;
   return {
     agent,
+    get attached() {
+      return welcomed;
+    },
     async stop() {
       if (stopped) return;
-      stopped = true;
       await agent.stop();
+      stopped = true;
+      if (reattachTimer) clearTimeout(reattachTimer);
+      reattachTimer = null;
+      unacked.stop();
       await inbound;
-      await connection?.close();
+      const current = connection;
+      connection = null;
+      await current?.close();
     },
   };
 }

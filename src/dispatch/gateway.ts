@@ -3,15 +3,27 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
-import type { ExecutorMessage, HelloMessage, LogMessage, ServerMessage, TaskUpdate } from '../protocol/executor-messages.ts';
+import {
+  IN_PROCESS_INSTANCE_PREFIX,
+  livenessDeadlineMs,
+  lossWindowMs,
+  type ExecutorMessage,
+  type HelloMessage,
+  type LogMessage,
+  type ServerMessage,
+  type TaskUpdate,
+} from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
-import type { LogChunk } from '../store/logs.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
+import { LogBuffer } from './log-buffer.ts';
 
 export interface ExecutorLink {
   send(message: ServerMessage): void;
-  /** Ends the transport (a silent or misbehaving executor). */
+  /**
+   * Ends the transport (a silent, refused or misbehaving executor). Must not wait for a
+   * peer that may never answer; the in-process executor reattaches after it.
+   */
   close(reason: string): void;
 }
 
@@ -21,17 +33,24 @@ export interface GatewayOptions {
 }
 
 export interface ConnectOptions {
-  /** The transport already proved an executor token (or is in-process). */
-  authenticated: boolean;
+  /**
+   * The built-in executor of `cronfleet up`, joined by an in-process pipe: it needs no
+   * token and is bound to IN_PROCESS_CREDENTIAL. Network transports pass false: their
+   * hello must prove an executor token, and may not claim the in-process identity space.
+   */
+  inProcess: boolean;
 }
 
 export interface Connection {
-  /** One frame as received: validated here; a bad frame gets an error frame back. */
+  /** One frame as received: validated here; a bad frame gets an error frame back. Never rejects. */
   receiveRaw(raw: string | Buffer): Promise<void>;
+  /** A sign of life below the protocol (a WebSocket pong): pushes the liveness deadline back. */
+  heard(): void;
   close(): Promise<void>;
 }
 
-const LOG_FLUSH_MS = 100;
+/** The credential of the in-process executor: token ids are ULIDs, so none can equal it. */
+export const IN_PROCESS_CREDENTIAL = 'in-process';
 /** Runs remembered as sent (about 100 bytes each). */
 const SENT_RUNS_LIMIT = 50_000;
 
@@ -39,16 +58,20 @@ export class ExecutorGateway {
   readonly #deps: CompletionDeps;
   readonly #options: GatewayOptions;
   readonly #links = new Map<string, ExecutorLink>();
-  readonly #logBuffers = new Map<string, LogChunk[]>();
+  /** The executor token behind each network link: its revocation closes the link. */
+  readonly #credentials = new Map<ExecutorLink, string>();
+  readonly #logs: LogBuffer;
   readonly #assigned = new Set<string>();
   /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
   readonly #sentRuns = new Map<string, { executorId: string; attempt: number; link: ExecutorLink }>();
-  #logTimer: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #stopListening: () => void;
+  #credentialsCheckedAt = 0;
 
   constructor(deps: CompletionDeps, options: GatewayOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#logs = new LogBuffer(deps.store, deps.events);
+    this.#stopListening = deps.store.executorTokens.onRevoked((tokenId) => this.#closeRevoked([tokenId]));
   }
 
   get store(): Store {
@@ -57,6 +80,11 @@ export class ExecutorGateway {
 
   get clock(): Clock {
     return this.#deps.clock;
+  }
+
+  /** How often executors send heartbeats; liveness deadlines derive from it. */
+  get heartbeatIntervalMs(): number {
+    return this.#options.heartbeatIntervalMs;
   }
 
   connectedIds(): string[] {
@@ -111,11 +139,14 @@ export class ExecutorGateway {
     let closed = false;
     // Frames are handled one at a time, in order, whatever their handlers await.
     let queue: Promise<void> = Promise.resolve();
-    // A connection that says nothing for 3 heartbeat intervals is dead: close it.
+    // A connection that brings nothing (no frame, no pong) within the liveness deadline
+    // is dead: end it, so the executor is judged lost or reconnects elsewhere.
+    const deadlineMs = livenessDeadlineMs(this.#options.heartbeatIntervalMs);
     let silence: NodeJS.Timeout | null = null;
     const heard = () => {
+      if (closed) return;
       if (silence) clearTimeout(silence);
-      silence = setTimeout(() => link.close('no heartbeat for 3 intervals'), 3 * this.#options.heartbeatIntervalMs);
+      silence = setTimeout(() => link.close(`nothing heard for ${deadlineMs} ms`), deadlineMs);
       silence.unref();
     };
     heard();
@@ -135,40 +166,64 @@ export class ExecutorGateway {
       try {
         if (message.action === 'hello') {
           if (executorId !== null) throw new CronfleetError('invalid_request', 'hello was already received on this connection');
-          if (!options.authenticated) await this.#authenticate(message.token);
-          executorId = await this.#hello(link, message);
+          try {
+            const credential = options.inProcess ? IN_PROCESS_CREDENTIAL : await this.#authenticate(message.token);
+            executorId = await this.#hello(link, message, credential, options.inProcess);
+            if (!options.inProcess) this.#credentials.set(link, credential);
+          } catch (error) {
+            // A refused hello ends the connection: the agent reconnects (with backoff) and
+            // tries again, which is also right when the database did not answer.
+            reject(error);
+            link.close(error instanceof CronfleetError ? error.code : 'hello failed');
+            if (error instanceof CronfleetError && (error.code === 'forbidden' || error.code === 'conflict')) await this.#refused(message, error);
+          }
           return;
         }
-        if (executorId === null) throw new CronfleetError('unauthorized', "send 'hello' with an executor token first");
-        await this.#handle(executorId, message);
+        if (executorId === null) {
+          reject(new CronfleetError('unauthorized', "send 'hello' with an executor token first"));
+          link.close('unauthorized');
+          return;
+        }
+        await this.#handle(executorId, link, message);
       } catch (error) {
         reject(error);
-        if (error instanceof CronfleetError && error.code === 'unauthorized' && executorId === null) link.close('unauthorized');
       }
     };
     return {
       receiveRaw: (raw) => {
-        queue = queue.then(() => handle(raw));
+        queue = queue.then(() => handle(raw)).catch((error: unknown) => this.#deps.events.emit('error', { error }));
         return queue;
       },
+      heard,
       close: async () => {
+        if (closed) return;
         closed = true;
         if (silence) clearTimeout(silence);
+        this.#credentials.delete(link);
+        // Forget the link at once: a reconnect racing this close must not be refused for it.
+        const id = executorId;
+        const wasCurrent = id !== null && this.#links.get(id) === link;
+        if (wasCurrent) this.#links.delete(id);
         await queue;
-        if (executorId !== null && this.#links.get(executorId) === link) {
-          this.#links.delete(executorId);
-          await this.#deps.store.executors.disconnected(executorId, this.#options.instanceId, this.#deps.clock.now()).catch(() => {});
-          this.#deps.events.emit('executor.disconnected', { executorId });
+        if (id !== null && (wasCurrent || this.#links.get(id) === link)) {
+          this.#links.delete(id);
+          // Unless it already reconnected here: then the new link holds it.
+          if (!this.#links.has(id)) {
+            await this.#deps.store.executors.disconnected(id, this.#options.instanceId, this.#deps.clock.now()).catch((error: unknown) => this.#deps.events.emit('error', { error }));
+          }
+          this.#deps.events.emit('executor.disconnected', { executorId: id });
         }
         await this.flushLogs();
       },
     };
   }
 
-  async #authenticate(token: string | undefined): Promise<void> {
+  /** The id of the executor token `token` is, if it authenticates now. */
+  async #authenticate(token: string | undefined): Promise<string> {
     if (!token) throw new CronfleetError('unauthorized', 'an executor token is required (hello.token or "Authorization: Bearer <token>")');
     const valid = await this.#deps.store.executorTokens.verify(token, Date.now());
     if (!valid) throw new CronfleetError('unauthorized', 'invalid, expired or revoked executor token');
+    return valid.id;
   }
 
   /** Checks an executor token presented on the transport (e.g. the WebSocket upgrade). */
@@ -176,30 +231,80 @@ export class ExecutorGateway {
     return (await this.#deps.store.executorTokens.verify(token, Date.now())) !== null;
   }
 
-  async flushLogs(): Promise<void> {
-    if (this.#logTimer) clearTimeout(this.#logTimer);
-    this.#logTimer = null;
-    const buffers = [...this.#logBuffers.entries()];
-    this.#logBuffers.clear();
-    const previous = this.#flushing;
-    this.#flushing = (async () => {
-      await previous;
-      for (const [executionId, chunks] of buffers) {
-        await this.#deps.store.logs.append(executionId, chunks);
-        await this.#deps.store.executions.addLogBytes(executionId, chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.chunk), 0));
-        this.#deps.events.emit('execution.log', { executionId });
-      }
-    })();
-    await this.#flushing;
+  /** Writes buffered log chunks; never rejects (a failed write is kept and tried again). */
+  flushLogs(): Promise<void> {
+    return this.#logs.flush();
   }
 
   async close(): Promise<void> {
-    await this.flushLogs();
+    this.#stopListening();
+    await this.#logs.close();
     this.#links.clear();
+    this.#credentials.clear();
   }
 
-  async #hello(link: ExecutorLink, hello: HelloMessage): Promise<string> {
+  /** A hello for an identity this credential may not take: on record, in the audit log and the server log. */
+  async #refused(hello: HelloMessage, error: CronfleetError): Promise<void> {
+    this.#deps.events.emit('error', { error });
     const now = this.#deps.clock.now();
+    const existing = await this.#deps.store.executors.getByInstanceId(hello.instance_id).catch(() => null);
+    await this.#deps.store.audit
+      .record({
+        id: newId(now),
+        at: now,
+        actor: 'executor',
+        action: 'executor.hello_refused',
+        resourceType: 'executor',
+        resourceId: existing?.id ?? null,
+        before: null,
+        after: { instance_id: hello.instance_id, name: hello.name, code: error.code, reason: error.details?.reason ?? null, instance: this.#options.instanceId },
+        ip: null,
+      })
+      .catch((auditError: unknown) => this.#deps.events.emit('error', { error: auditError }));
+  }
+
+  /** Closes every network link whose executor token is in `tokenIds`. */
+  #closeRevoked(tokenIds: string[]): void {
+    const revoked = new Set(tokenIds);
+    for (const [link, tokenId] of this.#credentials) {
+      if (!revoked.has(tokenId)) continue;
+      this.#credentials.delete(link);
+      link.send({ action: 'error', code: 'unauthorized', message: 'the executor token of this connection was revoked or expired' });
+      link.close('executor token revoked');
+    }
+  }
+
+  /**
+   * Revocations made through other instances reach this one here: at most once per
+   * heartbeat interval, one query for all the tokens of this instance's links.
+   */
+  async #checkCredentials(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#credentialsCheckedAt < this.#options.heartbeatIntervalMs || this.#credentials.size === 0) return;
+    this.#credentialsCheckedAt = now;
+    this.#closeRevoked(await this.#deps.store.executorTokens.unusable([...new Set(this.#credentials.values())], now));
+  }
+
+  /**
+   * Registers the executor and makes this link its link. An identity belongs to the
+   * credential that enrolled it (store/executors.ts upsertAgent); a network credential
+   * never gets the in-process executor's identity space; and while an identity has a live
+   * link (here, or on another instance by its recent heartbeat) a second one is refused.
+   * An agent reconnecting after a drop gets in once its old link is gone: at once after
+   * a clean close, within the liveness deadline after a silent one.
+   */
+  async #hello(link: ExecutorLink, hello: HelloMessage, credential: string, inProcess: boolean): Promise<string> {
+    const now = this.#deps.clock.now();
+    const details = { instance_id: hello.instance_id };
+    if (!inProcess && hello.instance_id.startsWith(IN_PROCESS_INSTANCE_PREFIX)) {
+      throw new CronfleetError('forbidden', `instance ids starting with '${IN_PROCESS_INSTANCE_PREFIX}' belong to the built-in executor of \`cronfleet up\`; a network agent cannot use one`, { ...details, reason: 'in_process_identity' });
+    }
+    const known = await this.#deps.store.executors.getByInstanceId(hello.instance_id);
+    const current = known ? this.#links.get(known.id) : undefined;
+    if (current && current !== link && !inProcess) {
+      // Checked again below, after the awaits, in case a second hello got in meanwhile.
+      throw new CronfleetError('conflict', `executor '${hello.instance_id}' is already connected here; a reconnect is accepted once that link is gone`, { ...details, reason: 'connected_here' });
+    }
     const executor = await this.#deps.store.executors.upsertAgent(
       {
         id: newId(now),
@@ -210,12 +315,17 @@ export class ExecutorGateway {
         runners: hello.runners,
         version: hello.version,
         connectedTo: this.#options.instanceId,
+        credential,
+        liveSince: Date.now() - lossWindowMs(this.#options.heartbeatIntervalMs),
       },
       now,
     );
-    // The same executor connecting again replaces its old link (a half-open socket).
     const previous = this.#links.get(executor.id);
-    if (previous && previous !== link) previous.close('replaced by a new connection');
+    if (previous && previous !== link) {
+      // Only the in-process executor replaces a link (its own earlier one, being closed).
+      if (!inProcess) throw new CronfleetError('conflict', `executor '${hello.instance_id}' is already connected here`, { ...details, reason: 'connected_here' });
+      previous.close('replaced by the in-process executor');
+    }
     this.#links.set(executor.id, link);
     link.send({ action: 'welcome', executor_id: executor.id, heartbeat_interval_ms: this.#options.heartbeatIntervalMs });
     await this.#reconcile(executor.id, hello.running);
@@ -251,21 +361,40 @@ export class ExecutorGateway {
     this.#deps.redeliver?.();
   }
 
-  async #handle(executorId: string, message: ExecutorMessage): Promise<void> {
+  /**
+   * Every report is judged against the executor this connection said hello as: an agent
+   * can report only on executions given to it, never name another executor.
+   */
+  async #handle(executorId: string, link: ExecutorLink, message: ExecutorMessage): Promise<void> {
     const now = this.#deps.clock.now();
     switch (message.action) {
       case 'heartbeat':
-        await this.#deps.store.executors.heartbeat(executorId, now);
+        await this.#deps.store.executors.heartbeat(executorId, this.#options.instanceId, now);
+        await this.#checkCredentials();
         return;
       case 'log':
         await this.#assertAssigned(executorId, message.execution_id);
         this.#bufferLog(message, now);
         return;
-      case 'task_update':
-        await this.#taskUpdate(executorId, message, now);
+      case 'task_update': {
+        const final = message.data.status !== 'running';
+        try {
+          if (message.worker_id !== '' && message.worker_id !== executorId) {
+            throw new CronfleetError('invalid_request', `worker_id '${message.worker_id}' is not the executor of this connection`, { worker_id: message.worker_id });
+          }
+          await this.#taskUpdate(executorId, message, now);
+        } catch (error) {
+          // A report that will never be taken (not this executor's) is acknowledged too,
+          // so the agent stops re-sending it; one that failed to store is not.
+          if (!(final && error instanceof CronfleetError && error.code === 'invalid_request')) throw error;
+          link.send({ action: 'error', code: error.code, message: error.message });
+          link.send({ action: 'ack', task_ids: [message.task_id] });
+          return;
+        }
         // Stored (or already known): the executor may stop re-sending this report.
-        if (message.data.status !== 'running') this.#links.get(executorId)?.send({ action: 'ack', task_ids: [message.task_id] });
+        if (final) link.send({ action: 'ack', task_ids: [message.task_id] });
         return;
+      }
       case 'hello':
         return;
     }
@@ -284,10 +413,7 @@ export class ExecutorGateway {
   }
 
   #bufferLog(message: LogMessage, now: number): void {
-    const chunks = this.#logBuffers.get(message.execution_id) ?? [];
-    chunks.push({ seq: message.seq, stream: message.stream, chunk: message.chunk, createdAt: now });
-    this.#logBuffers.set(message.execution_id, chunks);
-    this.#logTimer ??= setTimeout(() => void this.flushLogs(), LOG_FLUSH_MS);
+    this.#logs.add(message.execution_id, { seq: message.seq, stream: message.stream, chunk: message.chunk, createdAt: now });
   }
 
   async #taskUpdate(executorId: string, update: TaskUpdate, now: number): Promise<void> {
@@ -310,7 +436,7 @@ export class ExecutorGateway {
       this.#deps.events.emit('execution.started', { executionId: update.task_id });
       return;
     }
-    if (this.#logBuffers.has(update.task_id)) await this.flushLogs();
+    if (this.#logs.has(update.task_id)) await this.flushLogs();
     await completeExecution(this.#deps, update.task_id, status, {
       exitCode: update.data.exit_code ?? null,
       result: update.data.result ?? null,

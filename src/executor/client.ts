@@ -1,13 +1,18 @@
 // The agent's side of the WebSocket: dials out to one of the servers, says hello,
 // reconnects with backoff (rotating through the servers) and never loses a result:
 // messages sent while disconnected wait in a bounded queue and go out after the next
-// welcome. The hello lists executions still running or still being reported, so the
-// server does not count them lost.
+// welcome, and results the server has not acknowledged are sent again, while connected
+// too (unacked-results.ts). The hello lists executions still running or still being
+// reported, so the server does not count them lost.
+// Liveness: the agent pings the server every heartbeat interval; a link that brings
+// nothing (no frame, no ping, no pong) within the deadline (livenessDeadlineMs) is
+// terminated and the next server is tried: a blackholed link never closes by itself.
 import { WebSocket } from 'ws';
-import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
+import { livenessDeadlineMs, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage, MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 import { Agent, type AgentOptions } from './agent.ts';
 import { certificateProblem, trustedCertificates } from './tls.ts';
+import { UnackedResults, type UnackedResultsOptions } from './unacked-results.ts';
 
 export interface ExecutorClientOptions extends Omit<AgentOptions, 'send'> {
   /** Server base URLs (http:// or https://); the WebSocket URL is derived from each. */
@@ -18,9 +23,13 @@ export interface ExecutorClientOptions extends Omit<AgentOptions, 'send'> {
   backoffMaxMs?: number;
   /** Extra CA certificate(s) to trust (PEM), besides the system's, for servers with a private CA. */
   ca?: string | Buffer;
+  /** Re-sending of unacknowledged results (defaults: first after 1 s, backoff to 30 s). */
+  resend?: UnackedResultsOptions;
 }
 
 const QUEUE_LIMIT = 10_000;
+/** From the socket's opening to the welcome (the heartbeat interval is not known before it). */
+const WELCOME_DEADLINE_MS = 10_000;
 
 export function socketUrl(server: string): string {
   const url = new URL(server);
@@ -41,13 +50,18 @@ export class ExecutorClient {
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
   #welcomeWaiters: Array<() => void> = [];
-  /** Final reports sent but not yet acknowledged: re-sent after a reconnect, since the
-   *  server that received them may have died before storing them. */
-  readonly #unacked = new Map<string, ExecutorMessage>();
+  /** Final reports sent but not yet acknowledged (the server may not have stored them). */
+  readonly #unacked: UnackedResults;
+  /** The current socket's liveness: its deadline and its pinger (both cleared with it). */
+  #deadline: NodeJS.Timeout | null = null;
+  #pinger: NodeJS.Timeout | null = null;
+  /** How long the current link may bring nothing before it is given up for dead. */
+  #livenessMs = WELCOME_DEADLINE_MS;
 
   constructor(options: ExecutorClientOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
+    this.#unacked = new UnackedResults((message) => this.#write(message), options.resend);
     this.agent = new Agent({ ...options, send: (message) => this.#send(message) });
   }
 
@@ -73,6 +87,9 @@ export class ExecutorClient {
     await this.agent.stop();
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#unacked.stop();
+    this.#stopLiveness();
     const socket = this.#socket;
     if (socket && socket.readyState === WebSocket.OPEN) {
       await new Promise<void>((resolve) => {
@@ -88,16 +105,18 @@ export class ExecutorClient {
     this.#socket?.terminate();
   }
 
+  /** Puts a message on the socket if it is up; false when it is not. */
+  #write(message: ExecutorMessage): boolean {
+    if (!this.#welcomed || this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(message));
+    return true;
+  }
+
   #send(message: ExecutorMessage): void {
-    if (message.action === 'task_update' && message.data.status !== 'running') {
-      this.#unacked.set(message.task_id, message);
-      if (this.#unacked.size > QUEUE_LIMIT) this.#unacked.delete(this.#unacked.keys().next().value!);
-    }
-    if (this.#welcomed && this.#socket?.readyState === WebSocket.OPEN) {
-      this.#socket.send(JSON.stringify(message));
-      return;
-    }
-    if (message.action === 'heartbeat') return; // worthless once late
+    const final = message.action === 'task_update' && message.data.status !== 'running';
+    if (final) this.#unacked.remember(message); // it goes out again after the next welcome if not now
+    if (this.#write(message)) return;
+    if (message.action === 'heartbeat' || final) return; // a heartbeat is worthless once late
     this.#queue.push(message);
     if (this.#queue.length > QUEUE_LIMIT) {
       // Drop log chunks first: results must survive.
@@ -119,12 +138,15 @@ export class ExecutorClient {
     });
     this.#socket = socket;
     socket.on('open', () => {
-      const reporting = [...this.#unacked.keys()];
+      this.#expectWithin(socket, WELCOME_DEADLINE_MS, server);
       const hello = this.agent.hello();
-      hello.running = [...new Set([...hello.running, ...reporting])];
+      hello.running = [...new Set([...hello.running, ...this.#unacked.ids()])];
       socket.send(JSON.stringify(hello));
     });
+    socket.on('ping', () => this.#heard(socket, server));
+    socket.on('pong', () => this.#heard(socket, server));
     socket.on('message', (data: Buffer) => {
+      this.#heard(socket, server);
       let message: ServerMessage;
       try {
         message = parseServerMessage(data);
@@ -133,7 +155,7 @@ export class ExecutorClient {
         return;
       }
       if (message.action === 'ack') {
-        for (const id of message.task_ids) this.#unacked.delete(id);
+        this.#unacked.acknowledge(message.task_ids);
         return;
       }
       if (message.action === 'error') {
@@ -141,7 +163,7 @@ export class ExecutorClient {
         return;
       }
       this.agent.handle(message);
-      if (message.action === 'welcome') this.#onWelcome(server);
+      if (message.action === 'welcome') this.#onWelcome(socket, server, message.heartbeat_interval_ms);
     });
     socket.on('error', (error) => {
       const problem = certificateProblem(error);
@@ -152,6 +174,8 @@ export class ExecutorClient {
       const wasWelcomed = this.#welcomed;
       this.#welcomed = false;
       this.#socket = null;
+      this.#stopLiveness();
+      this.#unacked.disconnected();
       if (this.#stopped) return;
       if (wasWelcomed) this.#log('warn', `disconnected from ${server} (${code}${reason.length ? ` ${reason.toString()}` : ''}); reconnecting`);
       this.#serverIndex += 1;
@@ -159,15 +183,45 @@ export class ExecutorClient {
     });
   }
 
-  #onWelcome(server: string): void {
+  #onWelcome(socket: WebSocket, server: string, heartbeatIntervalMs: number): void {
     this.#welcomed = true;
     this.#attempt = 0;
     this.#log('info', `connected to ${server} as executor ${this.#options.name}`);
+    this.#livenessMs = livenessDeadlineMs(heartbeatIntervalMs);
+    this.#expectWithin(socket, this.#livenessMs, server);
+    if (this.#pinger) clearInterval(this.#pinger);
+    this.#pinger = setInterval(() => {
+      if (socket.readyState === WebSocket.OPEN) socket.ping();
+    }, heartbeatIntervalMs);
+    this.#pinger.unref();
     const queued = this.#queue;
     this.#queue = [];
-    const resend = [...this.#unacked.values()].filter((message) => !queued.includes(message));
-    for (const message of [...queued, ...resend]) this.#send(message);
+    for (const message of queued) this.#send(message);
+    for (const message of this.#unacked.messages()) this.#write(message);
+    this.#unacked.connected();
     for (const resolve of this.#welcomeWaiters.splice(0)) resolve();
+  }
+
+  #heard(socket: WebSocket, server: string): void {
+    if (this.#socket === socket && this.#deadline) this.#expectWithin(socket, this.#livenessMs, server);
+  }
+
+  #expectWithin(socket: WebSocket, ms: number, server: string): void {
+    if (this.#deadline) clearTimeout(this.#deadline);
+    this.#deadline = setTimeout(() => {
+      if (this.#socket !== socket) return;
+      this.#log('warn', `nothing heard from ${server} for ${ms} ms; dropping the link`);
+      socket.terminate(); // its close event moves on to the next server
+    }, ms);
+    this.#deadline.unref();
+  }
+
+  #stopLiveness(): void {
+    if (this.#deadline) clearTimeout(this.#deadline);
+    if (this.#pinger) clearInterval(this.#pinger);
+    this.#deadline = null;
+    this.#pinger = null;
+    this.#livenessMs = WELCOME_DEADLINE_MS;
   }
 
   #scheduleReconnect(): void {

@@ -76,3 +76,30 @@ export type ExecutorMessage =
   | { action: 'heartbeat'; running: string[] }
   | LogMessage
   | TaskUpdate;
+
+/**
+ * Liveness, derived from the heartbeat interval (config `heartbeat_interval_seconds`,
+ * default 5 s, announced to agents in `welcome`). Both ends of a WebSocket ping every
+ * interval; a link that brings nothing (no frame, no pong) for this long is dead and is
+ * terminated, without a close handshake its peer could never answer. Two intervals
+ * tolerate one lost ping; the floor keeps sub-second test intervals from tripping over
+ * a busy event loop.
+ */
+export function livenessDeadlineMs(heartbeatIntervalMs: number): number {
+  return Math.max(2 * heartbeatIntervalMs, 1000);
+}
+
+/**
+ * An executor whose last heartbeat is older than this, and that no instance holds, is
+ * lost (its running executions fail as `executor_lost`). The leader sweeps every half
+ * interval, so with the default 5 s a stopped agent is judged within 10 + 2.5 = 12.5 s
+ * of its last heartbeat (goal: 15 s). After a leadership change, and after the leader
+ * could not reach the database, no loss is judged for this long either: the agents'
+ * heartbeats of that time may be missing through no fault of theirs.
+ */
+export function lossWindowMs(heartbeatIntervalMs: number): number {
+  return Math.max(2 * heartbeatIntervalMs, 1000);
+}
+
+/** The `instance_id` space of the built-in executor of `cronfleet up`: refused over the network. */
+export const IN_PROCESS_INSTANCE_PREFIX = 'local@';

@@ -56,7 +56,10 @@ export class Scheduler {
       onFired: (fired, tasks) => this.#onFired(fired, tasks),
       onError,
     });
-    this.sweeps = new Sweeps(store, clock, gateway, dispatcher, { intervalMs: options.sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
+    // Sweep at least every half heartbeat interval: a lost executor is then judged within
+    // half an interval of its loss window (protocol/executor-messages.ts lossWindowMs).
+    const sweepIntervalMs = Math.min(options.sweepIntervalMs, options.heartbeatIntervalMs / 2);
+    this.sweeps = new Sweeps(store, clock, gateway, dispatcher, { intervalMs: sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
     this.leadership = new Leadership(store, {
       instanceId: options.instanceId,
       ttlMs: options.leaseTtlMs,

@@ -1,9 +1,15 @@
 // Leader sweeps: nothing stays `running` forever.
 // - overdue: a running execution past its deadline (timeout + grace) whose executor
 //   never reported is ended as `timeout`, and its executor told to kill it.
-// - lost executors: an agent silent for 3 heartbeat intervals and not connected here
-//   goes offline; its running executions fail with reason `executor_lost` (and retry).
+// - lost executors: an agent with no heartbeat for the loss window (lossWindowMs, two
+//   heartbeat intervals) and not connected here goes offline; its running executions
+//   fail with reason `executor_lost` (and retry). A missing heartbeat is evidence only
+//   when it could have been written: no loss is judged until this leader has led, and
+//   reached the database, for a whole loss window. So a new leader gives agents time to
+//   reconnect (and report runs that ended meanwhile), and an outage's unwritten
+//   heartbeats are not taken for silence. A heartbeat brings an offline agent back.
 import type { Clock, TimerHandle } from '../domain/clock.ts';
+import { lossWindowMs } from '../protocol/executor-messages.ts';
 import { completeExecution } from '../dispatch/completion.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
@@ -24,6 +30,8 @@ export class Sweeps {
   #timer: TimerHandle | null = null;
   #active = false;
   #idle: Promise<void> = Promise.resolve();
+  /** Wall time before which no executor is judged lost (see the header). */
+  #judgeLossFrom = 0;
 
   constructor(store: Store, clock: Clock, gateway: ExecutorGateway, dispatcher: Dispatcher, options: SweepOptions, onError: (error: unknown) => void) {
     this.#store = store;
@@ -37,7 +45,17 @@ export class Sweeps {
   start(): void {
     if (this.#active) return;
     this.#active = true;
+    this.#graceFromNow();
     this.#schedule(0);
+  }
+
+  /** Wall time from which executors may be judged lost (tests: the reconnect grace). */
+  get judgesLossFrom(): number {
+    return this.#judgeLossFrom;
+  }
+
+  #graceFromNow(): void {
+    this.#judgeLossFrom = Date.now() + lossWindowMs(this.#options.heartbeatIntervalMs);
   }
 
   async stop(): Promise<void> {
@@ -56,7 +74,11 @@ export class Sweeps {
   #schedule(delay: number): void {
     this.#timer = this.#clock.setTimer(delay, () => {
       this.#idle = this.sweep()
-        .catch(this.#onError)
+        .catch((error: unknown) => {
+          // The database did not answer: heartbeats may not have been written either.
+          this.#graceFromNow();
+          this.#onError(error);
+        })
         .finally(() => {
           if (this.#active) this.#schedule(this.#options.intervalMs);
         });
@@ -73,11 +95,14 @@ export class Sweeps {
 
   async #lostExecutors(): Promise<void> {
     // Heartbeats are stamped with wall time on receipt; judge them by wall time too.
-    const before = Date.now() - 3 * this.#options.heartbeatIntervalMs;
+    const now = Date.now();
+    if (now < this.#judgeLossFrom) return;
+    const before = now - lossWindowMs(this.#options.heartbeatIntervalMs);
     const deps = this.#dispatcher.completionDeps;
     for (const executor of await this.#store.executors.stale(before)) {
       if (this.#gateway.isConnected(executor.id)) continue;
-      await this.#store.executors.setStatus(executor.id, 'offline', this.#clock.now());
+      // An admin's maintenance stays; its runs are lost all the same.
+      if (executor.status !== 'maintenance') await this.#store.executors.setStatus(executor.id, 'offline', this.#clock.now());
       for (const execution of await this.#store.executions.runningOn(executor.id)) {
         await completeExecution(deps, execution.id, 'failed', { error: `executor '${executor.name}' stopped sending heartbeats`, reason: 'executor_lost' });
       }

@@ -26,6 +26,8 @@ export function newSecret(prefix: string): string {
 
 export class ExecutorTokenRepository {
   readonly #db: Kysely<Database>;
+  /** Told after a revoke through this process, so its live connections close at once. */
+  readonly #revokeListeners = new Set<(id: string) => void>();
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -56,7 +58,26 @@ export class ExecutorTokenRepository {
 
   async revoke(id: string, now: number): Promise<boolean> {
     const result = await this.#db.updateTable('executor_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const revoked = Number(result.numUpdatedRows) === 1;
+    if (revoked) for (const listener of this.#revokeListeners) listener(id);
+    return revoked;
+  }
+
+  /** Calls `listener` with each token id revoked through this process; returns the unsubscribe. */
+  onRevoked(listener: (id: string) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
+  }
+
+  /**
+   * Of these token ids, the ones that no longer authenticate: revoked, expired or gone.
+   * Other instances' revocations reach a connection holder through this check.
+   */
+  async unusable(ids: string[], now: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#db.selectFrom('executor_tokens').select(['id', 'revoked_at', 'expires_at']).where('id', 'in', ids).execute();
+    const usable = new Set(rows.filter((row) => row.revoked_at === null && (row.expires_at === null || toNumber(row.expires_at) > now)).map((row) => row.id));
+    return ids.filter((id) => !usable.has(id));
   }
 }
 

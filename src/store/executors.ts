@@ -1,6 +1,6 @@
 // Executor repository: registration, heartbeats, status, health checks.
 import { CronfleetError } from '../protocol/errors.ts';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutorsTable } from './schema.ts';
 
@@ -37,6 +37,13 @@ export interface AgentRegistration {
   runners: string[];
   version: string | null;
   connectedTo: string;
+  /**
+   * What proved this hello: an executor token id, or the in-process marker of the
+   * built-in executor. The first credential to register an instance_id owns it.
+   */
+  credential: string;
+  /** A heartbeat at or after this wall time means another instance's connection is live. */
+  liveSince: number;
 }
 
 export interface HttpRegistration {
@@ -63,9 +70,14 @@ export class ExecutorRepository {
   /**
    * Registers an agent by its stable instance_id: the same agent reconnecting keeps its
    * id (so its running executions can be reconciled). A manual maintenance status survives.
+   *
+   * The identity belongs to the credential that first registered it: another credential
+   * is refused (`forbidden`), and so is a hello while another instance holds a live
+   * connection for it (`conflict`: connected_to set elsewhere and a heartbeat newer than
+   * `liveSince`). Both conditions are also in the update's WHERE, so two hellos racing
+   * on two instances cannot both win; the loser reads the row again and is refused.
    */
   async upsertAgent(registration: AgentRegistration, now: number): Promise<Executor> {
-    const existing = await this.#db.selectFrom('executors').selectAll().where('instance_id', '=', registration.instanceId).executeTakeFirst();
     const fields = {
       name: registration.name,
       labels: toJson(registration.labels),
@@ -73,37 +85,57 @@ export class ExecutorRepository {
       runners: toJson(registration.runners),
       version: registration.version,
       connected_to: registration.connectedTo,
+      executor_token_id: registration.credential,
       last_heartbeat: Date.now(), // wall time: judged against wall time by the lost-executor sweep
       is_healthy: 1,
       updated_at: now,
     };
-    if (existing && existing.kind !== 'agent') {
-      throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an HTTP executor; give this agent another --instance-id`, { instance_id: registration.instanceId });
-    }
-    if (existing) {
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.#db.selectFrom('executors').selectAll().where('instance_id', '=', registration.instanceId).executeTakeFirst();
+      if (!existing) {
+        try {
+          await this.#db
+            .insertInto('executors')
+            .values({
+              id: registration.id,
+              instance_id: registration.instanceId,
+              kind: 'agent',
+              base_url: null,
+              health_check_url: null,
+              status: 'online',
+              last_health_check: null,
+              health_check_failures: 0,
+              metadata: toJson({}),
+              secret_hash: null,
+              callback_secret_sealed: null,
+              created_at: now,
+              ...fields,
+            })
+            .execute();
+          return (await this.get(registration.id))!;
+        } catch (error) {
+          // Another hello inserted this instance_id first: judge its row like any other.
+          if (attempt > 0) throw error;
+          continue;
+        }
+      }
+      refuseForeignClaim(existing, registration);
       const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
-      await this.#db.updateTable('executors').set({ ...fields, status }).where('id', '=', existing.id).execute();
-      return (await this.get(existing.id))!;
+      await this.#db
+        .updateTable('executors')
+        .set({ ...fields, status })
+        .where('id', '=', existing.id)
+        .where((eb) => eb.or([eb('executor_token_id', 'is', null), eb('executor_token_id', '=', registration.credential)]))
+        .where((eb) =>
+          eb.or([eb('connected_to', 'is', null), eb('connected_to', '=', registration.connectedTo), eb('last_heartbeat', 'is', null), eb('last_heartbeat', '<', registration.liveSince)]),
+        )
+        .execute();
+      // Not the row count: MySQL counts only changed rows. What the row says now decides.
+      const after = await this.#db.selectFrom('executors').selectAll().where('id', '=', existing.id).executeTakeFirst();
+      if (after && after.executor_token_id === registration.credential && after.connected_to === registration.connectedTo) return rowToExecutor(after);
+      if (after) refuseForeignClaim(after, registration);
+      if (attempt >= 2) throw new CronfleetError('conflict', `executor '${registration.instanceId}' changed while registering; try again`, { instance_id: registration.instanceId });
     }
-    await this.#db
-      .insertInto('executors')
-      .values({
-        id: registration.id,
-        instance_id: registration.instanceId,
-        kind: 'agent',
-        base_url: null,
-        health_check_url: null,
-        status: 'online',
-        last_health_check: null,
-        health_check_failures: 0,
-        metadata: toJson({}),
-        secret_hash: null,
-        callback_secret_sealed: null,
-        created_at: now,
-        ...fields,
-      })
-      .execute();
-    return (await this.get(registration.id))!;
   }
 
   /**
@@ -112,7 +144,10 @@ export class ExecutorRepository {
    * `created` is false for an update.
    */
   async upsertHttp(registration: HttpRegistration, now: number): Promise<{ executor: Executor; created: boolean }> {
-    const existing = await this.#db.selectFrom('executors').select(['id', 'status']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
+    const existing = await this.#db.selectFrom('executors').select(['id', 'status', 'kind']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
+    if (existing && existing.kind !== 'http') {
+      throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an agent; give this HTTP executor another instance_id`, { instance_id: registration.instanceId });
+    }
     const fields = {
       name: registration.name,
       base_url: registration.baseUrl,
@@ -178,8 +213,29 @@ export class ExecutorRepository {
     await this.#db.updateTable('executors').set({ connected_to: null, updated_at: now }).where('id', '=', id).where('connected_to', '=', instanceId).execute();
   }
 
-  async heartbeat(id: string, now: number): Promise<void> {
-    await this.#db.updateTable('executors').set({ last_heartbeat: Date.now(), updated_at: now }).where('id', '=', id).execute();
+  /**
+   * A heartbeat received by the instance holding the executor's connection: stamps it,
+   * records that instance as the holder again (a write lost in a database outage is
+   * made good), and brings an executor the lost-executor sweep set offline back online.
+   * An admin's `maintenance` is never changed.
+   */
+  async heartbeat(id: string, instanceId: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable('executors')
+      .set({
+        last_heartbeat: Date.now(), // wall time: judged against wall time by the lost-executor sweep
+        connected_to: instanceId,
+        status: sql<string>`case when status = 'offline' then 'online' else status end`,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The executor token an agent is bound to (null: not bound yet, or not an agent). */
+  async credentialOf(id: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('executors').select('executor_token_id').where('id', '=', id).executeTakeFirst();
+    return row?.executor_token_id ?? null;
   }
 
   async setStatus(id: string, status: ExecutorStatus, now: number): Promise<void> {
@@ -205,6 +261,21 @@ export class ExecutorRepository {
       .where('last_heartbeat', '<', before)
       .execute();
     return rows.map(rowToExecutor);
+  }
+}
+
+/** Throws when `row` (an executor for this instance_id) may not be claimed by this registration. */
+function refuseForeignClaim(row: Selectable<ExecutorsTable>, registration: AgentRegistration): void {
+  const details = { instance_id: registration.instanceId };
+  if (row.kind !== 'agent') {
+    throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an HTTP executor; give this agent another --instance-id`, details);
+  }
+  if (row.executor_token_id !== null && row.executor_token_id !== registration.credential) {
+    throw new CronfleetError('forbidden', `executor '${registration.instanceId}' is enrolled with another credential; this token may not connect as it`, { ...details, reason: 'other_credential' });
+  }
+  const heartbeat = toNullableNumber(row.last_heartbeat);
+  if (row.connected_to !== null && row.connected_to !== registration.connectedTo && heartbeat !== null && heartbeat >= registration.liveSince) {
+    throw new CronfleetError('conflict', `executor '${registration.instanceId}' is connected to another server; a reconnect is accepted once that link is gone`, { ...details, reason: 'connected_elsewhere' });
   }
 }
 

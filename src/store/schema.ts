@@ -98,6 +98,8 @@ export interface ExecutorsTable {
   secret_hash: string | null;
   /** The callback secret sealed with the cluster's secret key (secret-cipher.ts). */
   callback_secret_sealed: string | null;
+  /** The executor token an agent enrolled with (migration 008); null until its first hello. */
+  executor_token_id: string | null;
   created_at: number;
   updated_at: number;
 }
