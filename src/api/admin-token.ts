@@ -1,7 +1,8 @@
 // The admin token: created on first start, printed once, kept in the data dir (0600).
 // CRONFLEET_ADMIN_TOKEN (config admin_token) overrides it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createDataFile, readDataFile } from '../store/data-files.ts';
 import { join } from 'node:path';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -14,10 +15,13 @@ export function adminTokenPath(dataDir: string): string {
 export function ensureAdminToken(dataDir: string, override: string | null): { token: string; created: boolean } {
   if (override) return { token: override, created: false };
   const path = adminTokenPath(dataDir);
-  if (existsSync(path)) return { token: readFileSync(path, 'utf8').trim(), created: false };
+  const stored = readDataFile(path);
+  if (stored !== null) return { token: stored, created: false };
   mkdirSync(dataDir, { recursive: true });
   const token = `cf_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  // An empty file (a write a full disk cut short) is replaced: never an empty token.
+  if (existsSync(path)) unlinkSync(path);
+  if (!createDataFile(path, `${token}\n`, 0o600)) return ensureAdminToken(dataDir, override);
   return { token, created: true };
 }
 

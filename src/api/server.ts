@@ -70,11 +70,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
       : {}),
   });
-  await createFirstAdmin(store, clock, options.onAdminUserCreated);
-  await assertClusterKey(store.db, store.dialect, secrets, clock.now()).catch(async (error: unknown) => {
+  // These two write on a first start; a database that fails them (an outage, a full
+  // disk) fails the start, which must leave nothing open (the CLI starts again).
+  try {
+    await createFirstAdmin(store, clock, options.onAdminUserCreated);
+    await assertClusterKey(store.db, store.dialect, secrets, clock.now());
+  } catch (error) {
     await store.close();
     throw error;
-  });
+  }
   const releaseSecretKey = registerSecretKey(secrets);
   const events = new TypedEmitter<SchedulerEvents>();
   // Assigned below; the wake-ups that read them only run once the server is up.
@@ -179,7 +183,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
   };
   const app = await buildApp(context, logger);
-  await httpExecutors.attachAll();
+  try {
+    await httpExecutors.attachAll();
+  } catch (error) {
+    await app.close();
+    await httpExecutors.close();
+    await gateway.close();
+    await store.close();
+    releaseSecretKey();
+    throw error;
+  }
   await instanceHeartbeat.start();
   await scheduler.start();
   delivery.start();

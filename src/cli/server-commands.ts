@@ -38,7 +38,7 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   // starts, but one that slips through (a database fault in a path not yet seen) must
   // cost a log line, not every server of the cluster at once.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (the server keeps running)'));
-  const server = await createServer(config, {
+  const server = await startPatiently(logger, () => createServer(config, {
     logger,
     retryDatabase: true,
     onAdminTokenCreated: (token) => {
@@ -53,7 +53,7 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
           `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
       );
     },
-  });
+  }));
   let url: string;
   try {
     url = await server.listen();
@@ -92,6 +92,26 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * Starts, and on a storage fault (a full disk for the data dir's files, a database that
+ * stopped answering between the steps of the start) waits and starts again, 1 s
+ * doubling to 30 s, logging each attempt: exiting would only make the service manager
+ * restart it in a loop, and space or the database coming back is enough to go on.
+ */
+async function startPatiently<T>(logger: { warn(object: object, message: string): void }, start: () => Promise<T>): Promise<T> {
+  const { classifyFault } = await import('../store/faults.ts');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!classifyFault(error)) throw error;
+      const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+      logger.warn({ err: error, attempt, delayMs }, `cannot start yet: ${(error as Error).message}; trying again in ${Math.round(delayMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 export function upCommand(): Command {

@@ -11,10 +11,11 @@
 // records the key's fingerprint (an HMAC of a constant, which reveals nothing about the
 // key) in the `settings` table and an instance whose key differs refuses to start.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
+import { createDataFile, readDataFile } from './data-files.ts';
 import type { DialectInfo } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -70,10 +71,13 @@ export function sealedKeyId(sealed: string): string | null {
 export function loadSecretKey(configured: string | null, dataDir: string): { cipher: SecretCipher; created: boolean } {
   if (configured !== null && configured !== '') return { cipher: new SecretCipher(decodeKey(configured, 'secret_key (CRONFLEET_SECRET_KEY)')), created: false };
   const path = join(dataDir, SECRET_KEY_FILE);
-  if (existsSync(path)) return { cipher: new SecretCipher(decodeKey(readFileSync(path, 'utf8').trim(), path)), created: false };
+  const stored = readDataFile(path);
+  if (stored !== null) return { cipher: new SecretCipher(decodeKey(stored, path)), created: false };
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(KEY_BYTES);
-  writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  // An empty file (a write a full disk cut short) is replaced: that key was never used.
+  if (existsSync(path)) unlinkSync(path);
+  if (!createDataFile(path, `${key.toString('base64')}\n`, 0o600)) return loadSecretKey(configured, dataDir);
   return { cipher: new SecretCipher(key), created: true };
 }
 

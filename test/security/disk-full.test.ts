@@ -8,10 +8,12 @@
 // Runs on SQLite only: the database servers' disks are not this machine's to fill.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ADMIN_TOKEN_FILE, ensureAdminToken } from '../../src/api/admin-token.ts';
+import { loadSecretKey } from '../../src/store/secret-cipher.ts';
 import { testDialect } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
@@ -128,6 +130,28 @@ describe('a full disk', { skip }, () => {
     const execution = await runToSuccess(after.body.id);
     assert.match(await logsOf(execution.id), /output of stored-after/);
     assert.deepEqual(crashes, [], 'no error escaped to the process');
+  });
+
+  it('a first start on a full disk leaves no empty admin token or secret key behind to refuse the next start', async (context) => {
+    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    const fresh = join(mountPoint, 'fresh-data-dir');
+    mkdirSync(fresh);
+    fill(filler);
+    try {
+      assert.throws(() => ensureAdminToken(fresh, null), { code: 'ENOSPC' });
+      assert.throws(() => loadSecretKey(null, fresh), { code: 'ENOSPC' });
+      assert.deepEqual(readdirSync(fresh), [], 'no half-written file');
+      // An empty file left by an older version is written again, never read as a token or key.
+      writeFileSync(join(fresh, ADMIN_TOKEN_FILE), '');
+    } finally {
+      rmSync(filler);
+    }
+    const { token, created } = ensureAdminToken(fresh, null);
+    assert.equal(created, true);
+    assert.match(token, /^cf_.{20,}/);
+    assert.equal(loadSecretKey(null, fresh).created, true);
+    assert.equal(ensureAdminToken(fresh, null).token, token, 'the next start reads the same token');
+    rmSync(fresh, { recursive: true });
   });
 
   it('a restart on a full disk starts, answers /healthz, is not ready, and becomes ready when space returns', async (context) => {
