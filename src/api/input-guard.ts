@@ -15,6 +15,7 @@ export const MAX_JSON_DEPTH = 64;
 
 type Location = 'path' | 'querystring' | 'body';
 
+/** Installs every guard above, for all routes (named for the first of them, the NUL guard). */
 export function refuseNulText(app: FastifyInstance): void {
   // Fastify's own JSON parser (prototype-poisoning checks and all), behind a depth check.
   const parseJson = app.getDefaultJsonParser('error', 'error');
