@@ -47,7 +47,7 @@ interface Pending {
 declare module 'fastify' {
   interface FastifyRequest {
     audit: Pending | null;
-    /** Set by the login route: the name tried and whether it worked (failures are logged too). */
+    /** Set by the login route: the name tried (normalised) and whether it worked (failures are logged too). */
     auditLogin: { username: string; ok: boolean } | null;
   }
 }

@@ -1,6 +1,7 @@
 // `cronfleet user …`, `cronfleet token …` and `cronfleet audit`: people, API tokens and
 // the audit log. Commands that mint a secret print only the secret on stdout.
 import { Command, Option } from 'commander';
+import { normalizeUsername } from '../domain/usernames.ts';
 import type { ApiClient } from './client.ts';
 import { CliError } from './client.ts';
 import { printJson, table } from './format.ts';
@@ -15,7 +16,9 @@ interface UserRow {
 
 async function userId(api: ApiClient, username: string): Promise<string> {
   const users = await api.request<{ items: UserRow[] }>('GET', '/users');
-  const match = users.items.find((user) => user.username === username || user.id === username);
+  // Names are stored normalised: "Alice " on the command line is the user "alice".
+  const name = normalizeUsername(username);
+  const match = users.items.find((user) => user.username === name || user.id === username);
   if (!match) throw new CliError(`no user named '${username}'`);
   return match.id;
 }

@@ -12,6 +12,7 @@ import * as clusterDelivery from './migrations/003-cluster-delivery.ts';
 import * as security from './migrations/004-security.ts';
 import * as secrets from './migrations/005-secrets.ts';
 import * as stats from './migrations/006-stats.ts';
+import * as usernames from './migrations/007-usernames.ts';
 import * as executorCredentials from './migrations/008-executor-credentials.ts';
 import * as callbackNonces from './migrations/009-callback-nonces.ts';
 
@@ -22,6 +23,7 @@ const migrationList = [
   ['004-security', security],
   ['005-secrets', secrets],
   ['006-stats', stats],
+  ['007-usernames', usernames],
   ['008-executor-credentials', executorCredentials],
   ['009-callback-nonces', callbackNonces],
 ] as const;

@@ -1,5 +1,7 @@
 // Users and their browser sessions. Passwords arrive here already hashed (api/passwords.ts);
-// a session is stored under a hash of its cookie value.
+// a session is stored under a hash of its cookie value. User names arrive normalised
+// (domain/usernames.ts) and are looked up exactly: a row the database's collation calls
+// equal (MariaDB: "alice " = "Alice" = "alice") is not the same name unless it is.
 import type { Kysely } from 'kysely';
 import { hashSecret } from './executor-tokens.ts';
 import { toNullableNumber, toNumber } from './json.ts';
@@ -28,7 +30,7 @@ export class UserRepository {
     this.#db = db;
   }
 
-  /** False when the user name is taken. */
+  /** False when the user name is taken (as the database's unique index judges it). */
   async create(user: { id: string; username: string; passwordHash: string; role: string }, now: number): Promise<boolean> {
     try {
       await this.#db
@@ -37,9 +39,30 @@ export class UserRepository {
         .execute();
       return true;
     } catch (error) {
-      if (await this.byName(user.username)) return false;
+      if ((await this.#rowsNamed(user.username)).length > 0) return false;
       throw error;
     }
+  }
+
+  /** False when another user has the name (as the database's unique index judges it). */
+  async rename(id: string, username: string, now: number): Promise<boolean> {
+    try {
+      await this.#db.updateTable('users').set({ username, updated_at: now }).where('id', '=', id).execute();
+      return true;
+    } catch (error) {
+      if ((await this.#rowsNamed(username)).some((row) => row.id !== id)) return false;
+      throw error;
+    }
+  }
+
+  /** Rows the database calls equal to a name: its collation may ignore case, accents or trailing spaces. */
+  #rowsNamed(username: string): Promise<UsersTable[]> {
+    return this.#db.selectFrom('users').selectAll().where('username', '=', username).execute();
+  }
+
+  /** The row with exactly this name, whatever the collation. */
+  async #exactlyNamed(username: string): Promise<UsersTable | null> {
+    return (await this.#rowsNamed(username)).find((row) => row.username === username) ?? null;
   }
 
   async count(): Promise<number> {
@@ -57,12 +80,12 @@ export class UserRepository {
   }
 
   async byName(username: string): Promise<User | null> {
-    const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const row = await this.#exactlyNamed(username);
     return row ? rowToUser(row) : null;
   }
 
   async passwordHash(username: string): Promise<{ user: User; passwordHash: string } | null> {
-    const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const row = await this.#exactlyNamed(username);
     return row ? { user: rowToUser(row), passwordHash: row.password_hash } : null;
   }
 

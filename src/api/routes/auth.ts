@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
+import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { newSecret } from '../../store/executor-tokens.ts';
 import { principalOf, SESSION_COOKIE } from '../auth.ts';
@@ -31,12 +32,20 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
           rateLimit: {
             max: context.security.loginRateLimitPerMinute,
             timeWindow: 60_000,
-            keyGenerator: (request) => `login:${request.ip}:${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+            // Keyed on the normalised name, the one that signs in: "alice ", "ALICE" and
+            // "alice" spend the same budget.
+            keyGenerator: (request) => {
+              const sent = (request.body as { username?: unknown } | undefined)?.username;
+              return `login:${request.ip}:${typeof sent === 'string' ? normalizeUsername(sent) : ''}`;
+            },
           },
         },
       },
       async (request, reply) => {
-        const { username, password } = request.body;
+        const { password } = request.body;
+        const username = normalizeUsername(request.body.username);
+        const problem = usernameProblem(username);
+        if (problem) throw new CronfleetError('invalid_request', `username ${problem}`, { field: 'username' });
         const found = await context.store.users.passwordHash(username);
         const matches = await verifyPassword(password, found?.passwordHash ?? null);
         if (!found || !matches || found.user.disabled) {

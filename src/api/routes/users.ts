@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
+import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { roles } from '../access.ts';
@@ -11,16 +12,18 @@ import { userToWire } from '../security-dto.ts';
 import { generatePassword, hashPassword, passwordProblem } from '../passwords.ts';
 
 const RoleField = Type.String({ enum: [...roles], description: 'admin: everything; operator: tasks and executions; viewer: read only' });
+// Checked after normalising (trim, NFC, lower case): "Alice " is created as "alice".
+const UsernameField = Type.String({ minLength: 1, maxLength: 128, description: 'letters, digits, _ . @ -; stored trimmed and lower-cased' });
 const CreateUserBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', description: 'letters, digits, _ . @ -' }),
+    username: UsernameField,
     password: Type.Optional(Type.String({ maxLength: 256, description: 'at least 10 characters; omitted = generated and returned once' })),
     role: RoleField,
   },
   { additionalProperties: false },
 );
 const UpdateUserBody = Type.Object(
-  { role: Type.Optional(RoleField), password: Type.Optional(Type.String({ maxLength: 256 })), disabled: Type.Optional(Type.Boolean()) },
+  { username: Type.Optional(UsernameField), role: Type.Optional(RoleField), password: Type.Optional(Type.String({ maxLength: 256 })), disabled: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 
@@ -30,6 +33,12 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     const checkPassword = (password: string) => {
       const problem = passwordProblem(password);
       if (problem) throw new CronfleetError('invalid_request', `password: ${problem}`, { field: 'password' });
+    };
+    const checkedName = (raw: string) => {
+      const username = normalizeUsername(raw);
+      const problem = usernameProblem(username);
+      if (problem) throw new CronfleetError('invalid_request', `username ${problem}`, { field: 'username' });
+      return username;
     };
     const existing = async (id: string) => {
       const user = await context.store.users.get(id);
@@ -49,7 +58,8 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     });
 
     app.post('/users', { schema: { tags, summary: 'Create a user (a generated password is returned only now)', body: CreateUserBody } }, async (request, reply) => {
-      const { username, role } = request.body;
+      const { role } = request.body;
+      const username = checkedName(request.body.username);
       const generated = request.body.password === undefined ? generatePassword() : null;
       const password = request.body.password ?? generated!;
       checkPassword(password);
@@ -62,11 +72,15 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return reply.status(201).send({ ...userToWire(user), ...(generated ? { password: generated } : {}) });
     });
 
-    app.put('/users/:id', { schema: { tags, summary: "Change a user's role, password or disabled flag (ends their sessions)", params: IdParams, body: UpdateUserBody } }, async (request) => {
+    app.put('/users/:id', { schema: { tags, summary: "Change a user's name, role, password or disabled flag (a new role, password or disabled flag ends their sessions)", params: IdParams, body: UpdateUserBody } }, async (request) => {
       const user = await existing(request.params.id);
       const { role, password, disabled } = request.body;
+      const username = request.body.username === undefined ? undefined : checkedName(request.body.username);
       if (user.role === 'admin' && ((role !== undefined && role !== 'admin') || disabled === true)) await keepAnAdmin(user.id);
       if (password !== undefined) checkPassword(password);
+      if (username !== undefined && username !== user.username && !(await context.store.users.rename(user.id, username, context.clock.now()))) {
+        throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
+      }
       const updated = await context.store.users.update(
         user.id,
         { ...(role !== undefined ? { role } : {}), ...(disabled !== undefined ? { disabled } : {}), ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) },
