@@ -160,8 +160,16 @@ function describe(fault: StorageFault, error: unknown): string {
 }
 
 /**
- * The last write fault (disk full, storage error) not yet followed by a successful write:
- * reads may still work while writes fail, so readiness asks this, not only a read.
+ * A write fault stays reported at least this long after the last failure: on a full disk
+ * small writes can still succeed (an update that fits in its page, a reused WAL) while
+ * anything that needs new space fails, and readiness must not flap with each of them.
+ */
+const FAULT_HOLD_MS = 10_000;
+
+/**
+ * The last write fault (disk full, storage error) not yet followed by a successful write
+ * (and held FAULT_HOLD_MS): reads may still work while writes fail, so readiness asks
+ * this, not only a read.
  */
 export class StorageHealth {
   #fault: { fault: StorageFault; message: string; at: number } | null = null;
@@ -175,7 +183,7 @@ export class StorageHealth {
   }
 
   wrote(): void {
-    this.#fault = null;
+    if (this.#fault && Date.now() - this.#fault.at >= FAULT_HOLD_MS) this.#fault = null;
   }
 }
 

@@ -5,13 +5,20 @@
 // writes and runs executions again by itself.
 //
 // Needs root to mount the tmpfs (the CI machine allows it); elsewhere it is skipped.
-// Runs on SQLite only: the database servers' disks are not this machine's to fill.
+// SQLite keeps its data dir on the tmpfs. PostgreSQL (when it runs on this machine)
+// keeps the test database in a tablespace on the tmpfs: its WAL stays on its own disk,
+// so filling the tablespace fails the writes (53100 disk_full) without harming the
+// shared server. MariaDB's tables cannot be moved that way and are not covered here.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import pino from 'pino';
+import { createServer, type Server } from '../../src/api/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import { ADMIN_TOKEN_FILE, ensureAdminToken } from '../../src/api/admin-token.ts';
 import { loadSecretKey } from '../../src/store/secret-cipher.ts';
 import { testDialect } from '../helpers/database.ts';
@@ -46,7 +53,7 @@ function fill(path: string): void {
   }
 }
 
-const skip = testDialect !== 'sqlite' ? 'SQLite only (a tmpfs holds its data dir)' : false;
+const skip = testDialect !== 'sqlite' ? 'SQLite run (the PostgreSQL case is below)' : false;
 
 describe('a full disk', { skip }, () => {
   let mountPoint: string | null = null;
@@ -169,6 +176,108 @@ describe('a full disk', { skip }, () => {
     await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready once space returned', 30_000);
     const created = await request('POST', '/api/v1/tasks', commandTask('after-restart'));
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(crashes, []);
+  });
+});
+
+describe('a full disk under PostgreSQL (the database in a tablespace on a full tmpfs)', { skip: testDialect !== 'postgres' ? 'PostgreSQL run only' : false }, () => {
+  const postgresBase = process.env.CRONFLEET_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const name = `cf_disk_full_${process.pid}`;
+  let mountPoint: string | null = null;
+  let dataDir: string;
+  let server: Server | null = null;
+  let url: string;
+  let filler: string;
+  const crashes: unknown[] = [];
+  const onCrash = (error: unknown) => crashes.push(error);
+
+  const admin = async (statements: string[]) => {
+    const client = new pg.Client({ connectionString: `${postgresBase}/postgres` });
+    await client.connect();
+    try {
+      for (const statement of statements) await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  const request = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${server!.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  const task = (taskName: string, extra: Record<string, unknown> = {}) => ({ name: taskName, cron_expression: '0 0 1 1 *', type: 'command', command: '/bin/true', ...extra });
+
+  before(async () => {
+    mountPoint = mountSmallTmpfs();
+    if (!mountPoint) return;
+    const location = join(mountPoint, 'tablespace');
+    mkdirSync(location);
+    try {
+      execFileSync('chown', ['postgres:postgres', location], { stdio: 'ignore' });
+      execFileSync('chmod', ['0755', mountPoint], { stdio: 'ignore' });
+      await admin([`create tablespace ${name} location '${location}'`, `create database ${name} tablespace ${name}`]);
+    } catch {
+      // PostgreSQL runs elsewhere (or as another user): it cannot use this machine's tmpfs.
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+      rmSync(mountPoint, { recursive: true, force: true });
+      mountPoint = null;
+      return;
+    }
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    filler = join(mountPoint, 'filler');
+    dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-disk-full-pg-'));
+    const config = loadConfig({
+      env: { CRONFLEET_LOG_LEVEL: 'silent', CRONFLEET_RATE_LIMIT_PER_MINUTE: '0' },
+      flags: { port: 0, host: '127.0.0.1', data_dir: dataDir, database: `${postgresBase}/${name}` },
+      file: undefined,
+    });
+    server = await createServer(config, { logger: pino({ level: 'silent' }) });
+    url = await server.listen();
+  });
+
+  after(async () => {
+    try {
+      await server?.close();
+    } finally {
+      if (mountPoint) {
+        await admin([`drop database if exists ${name} with (force)`, `drop tablespace if exists ${name}`]);
+        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+        rmSync(mountPoint, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    }
+  });
+
+  it('refuses writes with 503 (53100), says not ready, keeps what was stored, and recovers when space returns', async (context) => {
+    if (!mountPoint) return context.skip('no tmpfs, or PostgreSQL cannot use it');
+    const before = await request('POST', '/api/v1/tasks', task('stored-before'));
+    assert.equal(before.status, 201, JSON.stringify(before.body));
+    fill(filler);
+
+    const statuses: Array<{ status: number; code?: string }> = [];
+    const large = Array.from({ length: 4000 }, (_, index) => `${index}-${Math.random()}`).join(',');
+    for (let index = 0; index < 20 && !statuses.some(({ status }) => status === 503); index++) {
+      const created = await request('POST', '/api/v1/tasks', task(`during-${index}`, { parameters: { large } }));
+      statuses.push({ status: created.status, code: created.body?.error?.code });
+    }
+    const unexpected = statuses.filter(({ status, code }) => !(status === 201 || (status === 503 && code === 'storage_unavailable')));
+    assert.deepEqual(unexpected, [], 'every write either worked or was refused with 503 storage_unavailable');
+    assert.ok(statuses.some(({ status }) => status === 503), 'the full tablespace refused writes');
+    const ready = await request('GET', '/readyz');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.error.details.reason, 'disk_full');
+    assert.equal((await request('GET', `/api/v1/tasks/${before.body.id}`)).status, 200, 'what was stored is readable');
+
+    rmSync(filler);
+    await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready again once space returned', 60_000);
+    assert.equal((await request('POST', '/api/v1/tasks', task('stored-after', { parameters: { large } }))).status, 201);
     assert.deepEqual(crashes, []);
   });
 });
