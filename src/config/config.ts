@@ -73,6 +73,9 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'metrics_public', kind: 'boolean', fallback: false },
   { path: 'lease_ttl_seconds', kind: 'seconds', fallback: 5 },
   { path: 'lease_renew_seconds', kind: 'seconds', fallback: 1 },
+  // Executors heartbeat this often. Liveness derives from it (protocol/executor-messages.ts):
+  // a link silent for 2 intervals is terminated, an executor without a heartbeat for 2
+  // intervals is lost, judged by a sweep every half interval: 12.5 s at the default 5.
   { path: 'heartbeat_interval_seconds', kind: 'seconds', fallback: 5 },
   { path: 'public_url', kind: 'url', fallback: null },
   // HTTP executors' health checks (seed 001 §4.2.2): every 30 s; 3 failures in a row make

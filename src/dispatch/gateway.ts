@@ -95,6 +95,14 @@ export class ExecutorGateway {
     return this.#links.has(executorId);
   }
 
+  /** Ends an executor's link on this instance (a forced drop); false when it is not connected here. */
+  disconnect(executorId: string, reason: string): boolean {
+    const link = this.#links.get(executorId);
+    if (!link) return false;
+    link.close(reason);
+    return true;
+  }
+
   /**
    * Attaches a link that needs no handshake (an HTTP executor: sends are HTTP pushes).
    * Returns a function that detaches it.
@@ -226,11 +234,6 @@ export class ExecutorGateway {
     return valid.id;
   }
 
-  /** Checks an executor token presented on the transport (e.g. the WebSocket upgrade). */
-  async tokenIsValid(token: string): Promise<boolean> {
-    return (await this.#deps.store.executorTokens.verify(token, Date.now())) !== null;
-  }
-
   /** Writes buffered log chunks; never rejects (a failed write is kept and tried again). */
   flushLogs(): Promise<void> {
     return this.#logs.flush();
@@ -302,6 +305,10 @@ export class ExecutorGateway {
     const known = await this.#deps.store.executors.getByInstanceId(hello.instance_id);
     const current = known ? this.#links.get(known.id) : undefined;
     if (current && current !== link && !inProcess) {
+      const owner = await this.#deps.store.executors.credentialOf(known!.id);
+      if (owner !== null && owner !== credential) {
+        throw new CronfleetError('forbidden', `executor '${hello.instance_id}' is enrolled with another credential; this token may not connect as it`, { ...details, reason: 'other_credential' });
+      }
       // Checked again below, after the awaits, in case a second hello got in meanwhile.
       throw new CronfleetError('conflict', `executor '${hello.instance_id}' is already connected here; a reconnect is accepted once that link is gone`, { ...details, reason: 'connected_here' });
     }

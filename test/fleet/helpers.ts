@@ -1,5 +1,8 @@
 // Executor fleet tests: a real server and real agent processes on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WebSocket } from 'ws';
+import { ExecutorClient, socketUrl, type ExecutorClientOptions } from '../../src/executor/client.ts';
+import { defaultRunners } from '../../src/executor/runners/index.ts';
 import { CLI } from '../e2e/process.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -32,10 +35,12 @@ export interface AgentOptions {
   env?: Record<string, string>;
   /** Default true: resolve once the executor is online. */
   waitOnline?: boolean;
+  /** The `--server` list (default: the test server's URL), e.g. through a TCP proxy. */
+  servers?: string[];
 }
 
 export async function startAgent(t: TestServer, token: string, name: string, options: AgentOptions = {}): Promise<AgentProcess> {
-  const args = ['executor', '--server', t.url, '--token', token, '--name', name, '--capacity', String(options.capacity ?? 4)];
+  const args = ['executor', '--server', (options.servers ?? [t.url]).join(','), '--token', token, '--name', name, '--capacity', String(options.capacity ?? 4)];
   if (options.labels) args.push('--labels', options.labels);
   args.push(...(options.args ?? []));
   const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
@@ -77,4 +82,79 @@ export async function runMany(t: TestServer, taskId: string, count: number): Pro
     const items = page.body.items as Array<Record<string, any>>;
     return items.length >= count && items.every((execution) => execution.status !== 'pending' && execution.status !== 'running') ? items : undefined;
   }, `${count} runs to end`, 60_000);
+}
+
+/** A real agent (the code of `cronfleet executor`) in this process, dialing `servers`; call stop(). */
+export function agentClient(servers: string[], token: string, name: string, options: Partial<ExecutorClientOptions> = {}): ExecutorClient {
+  const client = new ExecutorClient({
+    servers,
+    token,
+    name,
+    instanceId: name,
+    labels: {},
+    capacity: 4,
+    runners: defaultRunners(),
+    version: 'test',
+    backoffInitialMs: 50,
+    backoffMaxMs: 200,
+    ...options,
+  });
+  client.start();
+  return client;
+}
+
+export interface RawExecutor {
+  socket: WebSocket;
+  /** Every frame received so far. */
+  frames: Array<Record<string, any>>;
+  /** Resolves with the close code. */
+  closed: Promise<number>;
+  send(message: unknown): void;
+  /** The first frame (received already or to come) that `matches`. */
+  next(matches: (frame: Record<string, any>) => boolean): Promise<Record<string, any>>;
+}
+
+/** A bare WebSocket executor that does only what the test tells it; `autoPong: false` leaves pings unanswered. */
+export async function rawExecutor(url: string, token: string, options: { autoPong?: boolean } = {}): Promise<RawExecutor> {
+  const socket = new WebSocket(socketUrl(url), { headers: { authorization: `Bearer ${token}` }, autoPong: options.autoPong ?? true });
+  const frames: Array<Record<string, any>> = [];
+  const waiters: Array<{ matches: (frame: Record<string, any>) => boolean; resolve: (frame: Record<string, any>) => void }> = [];
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as Record<string, any>;
+    frames.push(frame);
+    for (const waiter of waiters.filter((candidate) => candidate.matches(frame))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(frame);
+    }
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    socket,
+    frames,
+    closed,
+    send: (message) => socket.send(JSON.stringify(message)),
+    next(matches) {
+      const seen = frames.find(matches);
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ matches, resolve }));
+    },
+  };
+}
+
+/** A hello as an agent says it. */
+export function helloFrame(instanceId: string, name = instanceId, running: string[] = []): Record<string, unknown> {
+  return { action: 'hello', name, instance_id: instanceId, labels: {}, capacity: 1, runners: ['command'], running, protocol_version: 1, version: 'test' };
+}
+
+export async function execution(t: TestServer, id: string): Promise<Record<string, any>> {
+  return (await t.request('GET', `/api/v1/executions/${id}`)).body;
+}
+
+export async function executorNamed(t: TestServer, name: string): Promise<Record<string, any> | undefined> {
+  const list = (await t.request('GET', '/api/v1/executors')).body.items as Array<Record<string, any>>;
+  return list.find((executor) => executor.name === name);
 }

@@ -1,0 +1,179 @@
+// An executor's identity belongs to the credential that enrolled it: no other token, and
+// no second connection, can take it over; the built-in executor cannot be claimed over
+// the network and comes back by itself.
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { after, describe, it } from 'node:test';
+import type { TestServer } from '../helpers/server.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { eventually } from '../scheduler/helpers.ts';
+import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, rawExecutor, startFleetServer } from './helpers.ts';
+
+describe('executor identity', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  async function fleet(): Promise<TestServer> {
+    const t = await startFleetServer();
+    cleanups.push(() => t.close());
+    return t;
+  }
+
+  /** A run of `sleep` on the named executor, started. */
+  async function longRun(t: TestServer, executor: string, seconds: number): Promise<string> {
+    const task = await t.request('POST', '/api/v1/tasks', { name: `hold-${executor}-${Date.now()}`, command: 'sleep', args: [String(seconds)], executors: [{ executor }], max_retry: 1 });
+    assert.equal(task.status, 201, JSON.stringify(task.body));
+    const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
+    await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
+    return run.body.id;
+  }
+
+  it("a hello with another executor's instance_id and another token is refused; the real executor keeps its run", async () => {
+    const t = await fleet();
+    const real = agentClient([t.url], await executorToken(t, 'real'), 'victim');
+    cleanups.push(() => real.stop());
+    await real.welcomed();
+    const runId = await longRun(t, 'victim', 2);
+    const victim = (await executorNamed(t, 'victim'))!;
+
+    const impostor = await rawExecutor(t.url, await executorToken(t, 'other'));
+    impostor.send(helloFrame('victim', 'impostor'));
+    const refusal = await impostor.next((frame) => frame.action === 'error');
+    assert.equal(refusal.code, 'forbidden');
+    await impostor.closed;
+    assert.equal(impostor.frames.some((frame) => frame.action === 'welcome' || frame.action === 'run'), false);
+
+    const after = (await executorNamed(t, 'victim'))!;
+    assert.equal(after.id, victim.id);
+    assert.equal(t.server.gateway.isConnected(victim.id), true);
+    assert.equal((await executorNamed(t, 'impostor')), undefined, 'not renamed');
+    const ended = await eventually(async () => {
+      const run = await execution(t, runId);
+      return run.status !== 'running' ? run : undefined;
+    }, 'the run to end');
+    assert.equal(ended.status, 'success', JSON.stringify(ended));
+    const audit = (await t.request('GET', '/api/v1/audit?action=executor.hello_refused')).body.items as Array<Record<string, any>>;
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.resource_id, victim.id);
+  });
+
+  it('the same token cannot open a second live connection for an identity; a reconnect after the first closes is accepted', async () => {
+    const t = await fleet();
+    const token = await executorToken(t);
+    const first = await rawExecutor(t.url, token);
+    first.send(helloFrame('twice'));
+    await first.next((frame) => frame.action === 'welcome');
+
+    const second = await rawExecutor(t.url, token);
+    second.send(helloFrame('twice'));
+    assert.equal((await second.next((frame) => frame.action === 'error')).code, 'conflict');
+    await second.closed;
+    assert.equal(first.socket.readyState, first.socket.OPEN);
+
+    first.socket.close();
+    await first.closed;
+    const again = await rawExecutor(t.url, token);
+    again.send(helloFrame('twice'));
+    assert.equal((await again.next((frame) => frame.action === 'welcome' || frame.action === 'error')).action, 'welcome');
+    again.socket.close();
+  });
+
+  it('reports naming another executor or its executions are refused', async () => {
+    const t = await fleet();
+    const token = await executorToken(t);
+    const owner = agentClient([t.url], token, 'owner');
+    cleanups.push(() => owner.stop());
+    await owner.welcomed();
+    const runId = await longRun(t, 'owner', 1);
+    const ownerId = (await executorNamed(t, 'owner'))!.id;
+
+    const other = await rawExecutor(t.url, token);
+    other.send(helloFrame('bystander'));
+    const welcome = await other.next((frame) => frame.action === 'welcome');
+    const errors = () => other.frames.filter((frame) => frame.action === 'error');
+    const forged = [
+      { action: 'task_update', worker_id: ownerId, task_id: runId, attempt: 1, data: { status: 'failed', error: 'forged' } },
+      { action: 'task_update', worker_id: welcome.executor_id, task_id: runId, attempt: 1, data: { status: 'failed', error: 'forged' } },
+      { action: 'task_update', worker_id: welcome.executor_id, task_id: runId, attempt: 1, data: { status: 'running' } },
+      { action: 'log', execution_id: runId, seq: 99, stream: 'stdout', chunk: 'forged' },
+    ];
+    for (const [index, message] of forged.entries()) {
+      other.send(message);
+      await eventually(async () => errors().length > index, `a refusal of ${JSON.stringify(message)}`);
+      assert.equal(errors()[index]!.code, 'invalid_request');
+    }
+    other.socket.close();
+
+    const ended = await eventually(async () => {
+      const run = await execution(t, runId);
+      return run.status !== 'running' ? run : undefined;
+    }, 'the run to end');
+    assert.equal(ended.status, 'success');
+    const logs = (await t.request('GET', `/api/v1/executions/${runId}/logs`)).body.items as Array<{ chunk: string }>;
+    assert.equal(logs.some((item) => item.chunk.includes('forged')), false);
+  });
+
+  it('a revoked executor token: its live connections are closed', async () => {
+    const t = await fleet();
+    const created = await t.request('POST', '/api/v1/executor-tokens', { name: 'to-revoke' });
+    const agent = await rawExecutor(t.url, created.body.token);
+    agent.send(helloFrame('revoked-agent'));
+    await agent.next((frame) => frame.action === 'welcome');
+    assert.equal((await t.request('DELETE', `/api/v1/executor-tokens/${created.body.id}`)).status, 204);
+    assert.equal((await agent.next((frame) => frame.action === 'error')).code, 'unauthorized');
+    await agent.closed;
+  });
+});
+
+describe('the built-in executor', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  async function withLocal(): Promise<{ t: TestServer; localId: string }> {
+    const t = await startTestServer({ env: FAST_HEARTBEAT });
+    cleanups.push(() => t.close());
+    const local = (await t.request('GET', '/api/v1/executors')).body.items[0];
+    assert.equal(local.instance_id ?? `local@${hostname()}`, `local@${hostname()}`);
+    return { t, localId: local.id };
+  }
+
+  async function runsOnce(t: TestServer): Promise<Record<string, any>> {
+    const task = await t.request('POST', '/api/v1/tasks', { name: `probe-${Date.now()}`, command: 'echo', args: ['ok'] });
+    const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
+    return eventually(async () => {
+      const current = await execution(t, run.body.id);
+      return current.status !== 'pending' && current.status !== 'running' ? current : undefined;
+    }, 'the probe run to end');
+  }
+
+  it('cannot be claimed over the network, with any token', async () => {
+    const { t, localId } = await withLocal();
+    const impostor = await rawExecutor(t.url, await executorToken(t));
+    impostor.send(helloFrame(`local@${hostname()}`, 'impostor'));
+    assert.equal((await impostor.next((frame) => frame.action === 'error')).code, 'forbidden');
+    await impostor.closed;
+    // Nor a neighbour's: the whole local@ space is the built-in executors'.
+    const neighbour = await rawExecutor(t.url, await executorToken(t, 'n'));
+    neighbour.send(helloFrame('local@another-host'));
+    assert.equal((await neighbour.next((frame) => frame.action === 'error')).code, 'forbidden');
+    assert.equal(t.server.gateway.isConnected(localId), true);
+    assert.equal((await runsOnce(t)).status, 'success');
+  });
+
+  it('attaches again by itself after the gateway ends its link', async () => {
+    const { t, localId } = await withLocal();
+    for (let round = 0; round < 2; round++) {
+      const dropped = t.server.events.wait('executor.disconnected', ({ executorId }) => executorId === localId);
+      const back = t.server.events.wait('executor.connected', ({ executorId }) => executorId === localId);
+      assert.equal(t.server.gateway.disconnect(localId, 'forced by the test'), true);
+      await dropped;
+      await back;
+      await eventually(async () => t.server.gateway.isConnected(localId) && t.executor!.attached, 'the built-in executor to attach again');
+    }
+    assert.equal((await runsOnce(t)).status, 'success');
+  });
+});
