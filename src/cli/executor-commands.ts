@@ -1,6 +1,7 @@
 // `cronfleet executor` (run an agent) and `cronfleet executor-token` (enrollment tokens).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { VERSION } from '../protocol/version.ts';
 import { parseLabels } from '../config/values.ts';
@@ -10,6 +11,7 @@ import { outputLimitsFor } from '../executor/output.ts';
 import { resolveExecutorPolicy, type ExecutorPolicy } from '../executor/policy.ts';
 import { availableRunners, type Runner } from '../executor/runners/index.ts';
 import { loadRunnerModule } from '../executor/runners/plugin.ts';
+import { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
 import { CliError } from './client.ts';
 import { addTokenSubcommands } from './security-commands.ts';
 import { addClientOptions, client } from './task-commands.ts';
@@ -29,6 +31,7 @@ interface ExecutorFlags {
   maxMemory?: string;
   maxOutput?: string;
   allowLinkLocal?: boolean;
+  dataDir?: string;
 }
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -49,6 +52,7 @@ export function executorCommand(): Command {
     .option('--max-timeout <seconds>', "ceiling on tasks' timeouts; longer ones are clamped (env CRONFLEET_MAX_TIMEOUT)")
     .option('--max-memory <MB>', 'memory limit per command/script process (ulimit -v) and per container (docker --memory) (env CRONFLEET_MAX_MEMORY)')
     .option('--max-output <bytes>', 'output kept per execution: the first 2/3 and the last 1/3 (env CRONFLEET_MAX_OUTPUT; default 786432)')
+    .option('--data-dir <dir>', 'where this executor records the process groups of its runs, so its next start kills what a crash left running (env CRONFLEET_DATA_DIR; default ./data)')
     .option('--allow-link-local', 'let HTTP tasks reach link-local and cloud-metadata addresses such as 169.254.169.254 (env CRONFLEET_ALLOW_LINK_LOCAL=true)')
     .addHelpText(
       'after',
@@ -89,12 +93,14 @@ export function executorCommand(): Command {
         }
         if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca: ${caPath} holds no PEM certificate`, 2);
       }
-      const runners = await runnersFor(flags.runner ?? [], log);
+      const instanceId = flags.instanceId ?? `${hostname()}:${name}`;
+      const processGroups = await processGroupsFor(flags.dataDir ?? process.env.CRONFLEET_DATA_DIR ?? './data', instanceId, log);
+      const runners = await runnersFor(flags.runner ?? [], log, processGroups);
       const executor = new ExecutorClient({
         servers,
         token,
         name,
-        instanceId: flags.instanceId ?? `${hostname()}:${name}`,
+        instanceId,
         labels,
         capacity,
         runners,
@@ -146,8 +152,17 @@ function integerFlag(name: string, value: string, minimum: number): number {
   return number;
 }
 
+/** Kills what an earlier start of this executor left running, before it takes any work. */
+async function processGroupsFor(dataDir: string, instanceId: string, log: Log): Promise<ProcessGroups | null> {
+  try {
+    return await openProcessGroups(resolve(dataDir), instanceId, (message) => log('warn', message));
+  } catch (error) {
+    throw new CliError(`--data-dir: cannot record process groups in ${resolve(dataDir)}: ${(error as Error).message}`, 2);
+  }
+}
+
 /** The built-in runners this machine can serve, with the --runner modules over them. */
-async function runnersFor(modules: string[], log: Log): Promise<Runner[]> {
+async function runnersFor(modules: string[], log: Log, processGroups: ProcessGroups | null): Promise<Runner[]> {
   // Plugins load first: a bad module fails the command before anything else happens.
   const plugins = new Map<string, { runner: Runner; path: string }>();
   for (const path of modules) {
@@ -159,7 +174,7 @@ async function runnersFor(modules: string[], log: Log): Promise<Runner[]> {
     }
     plugins.set(runner.type, { runner, path });
   }
-  const builtIn = await availableRunners();
+  const builtIn = await availableRunners({ processGroups });
   for (const { runner, path } of plugins.values()) {
     const replaces = builtIn.some((candidate) => candidate.type === runner.type);
     log('info', `runner '${runner.type}' loaded from ${path}${replaces ? ' (replaces the built-in one)' : ''}`);

@@ -68,6 +68,8 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   try {
     executor = withExecutor
       ? await startLocalExecutor(server.gateway, {
+          // Records its runs' process groups; first kills what a crash of the last `up` left running.
+          runners: await localRunners(config.dataDir, (note) => process.stderr.write(`${note}\n`)),
           name: config.localExecutor.name,
           capacity: config.localExecutor.capacity,
           labels: { ...config.localExecutor.labels },
@@ -112,6 +114,12 @@ async function startPatiently<T>(logger: { warn(object: object, message: string)
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+async function localRunners(dataDir: string, log: (message: string) => void) {
+  const { openProcessGroups } = await import('../executor/strays.ts');
+  const { defaultRunners } = await import('../executor/runners/index.ts');
+  return defaultRunners({ processGroups: await openProcessGroups(dataDir, 'local-executor', (message) => log(`local executor: ${message}`)) });
 }
 
 export function upCommand(): Command {

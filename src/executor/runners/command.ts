@@ -5,6 +5,7 @@
 // is allowed, since a shell can run anything.
 import { taskEnvironment } from './environment.ts';
 import { runProcess } from './process-runner.ts';
+import type { ProcessGroups } from '../strays.ts';
 import type { RunContext, Runner } from './runner.ts';
 
 interface CommandSettings {
@@ -15,14 +16,20 @@ interface CommandSettings {
   cwd: string | null;
 }
 
-export const commandRunner: Runner = {
-  type: 'command',
-  run(context: RunContext) {
-    const spec = context.task.spec as unknown as CommandSettings;
-    const env = taskEnvironment(context.env, context.task, spec.env ?? {});
-    const args = spec.args ?? [];
-    const cwd = spec.cwd ?? null;
-    if (spec.shell) return runProcess(context, { command: '/bin/sh', args: ['-c', spec.command, 'cronfleet', ...args], env, cwd, taskProgram: true });
-    return runProcess(context, { command: spec.command, args, env, cwd, taskProgram: true });
-  },
-};
+/** A command runner that records each run's process group in `processGroups` (strays.ts). */
+export function createCommandRunner(processGroups: ProcessGroups | null = null): Runner {
+  return {
+    type: 'command',
+    run(context: RunContext) {
+      const spec = context.task.spec as unknown as CommandSettings;
+      const env = taskEnvironment(context.env, context.task, spec.env ?? {});
+      const args = spec.args ?? [];
+      const cwd = spec.cwd ?? null;
+      if (spec.shell) return runProcess(context, { command: '/bin/sh', args: ['-c', spec.command, 'cronfleet', ...args], env, cwd, taskProgram: true, processGroups });
+      return runProcess(context, { command: spec.command, args, env, cwd, taskProgram: true, processGroups });
+    },
+  };
+}
+
+/** Records nothing: for embedders that track processes themselves. */
+export const commandRunner: Runner = createCommandRunner();

@@ -1,14 +1,24 @@
-import { commandRunner } from './command.ts';
+import { createCommandRunner } from './command.ts';
 import { dockerAvailable, dockerRunner } from './docker.ts';
 import { httpRunner } from './http.ts';
 import type { Runner } from './runner.ts';
-import { scriptRunner } from './script.ts';
+import { createScriptRunner } from './script.ts';
+import type { ProcessGroups } from '../strays.ts';
 
 export type { Runner, RunContext, RunOutcome } from './runner.ts';
 
+export interface RunnerOptions {
+  /**
+   * Where the command and script runners record each run's process group, so the next
+   * start of this executor kills what a crash left running (strays.ts). Without it,
+   * nothing is recorded.
+   */
+  processGroups?: ProcessGroups | null;
+}
+
 /** The runners that need nothing beyond Node and a shell. */
-export function defaultRunners(): Runner[] {
-  return [commandRunner, scriptRunner, httpRunner];
+export function defaultRunners(options: RunnerOptions = {}): Runner[] {
+  return [createCommandRunner(options.processGroups ?? null), createScriptRunner(options.processGroups ?? null), httpRunner];
 }
 
 /**
@@ -16,6 +26,6 @@ export function defaultRunners(): Runner[] {
  * an engine does, so the server does not send docker tasks to an executor that would
  * fail them all. Checked once at start; an engine started later needs a restart.
  */
-export async function availableRunners(): Promise<Runner[]> {
-  return (await dockerAvailable()) ? [...defaultRunners(), dockerRunner] : defaultRunners();
+export async function availableRunners(options: RunnerOptions = {}): Promise<Runner[]> {
+  return (await dockerAvailable()) ? [...defaultRunners(options), dockerRunner] : defaultRunners(options);
 }

@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { checkProgram, environmentFor, withMemoryLimit } from '../policy.ts';
 import { spawnGroup } from '../process.ts';
+import type { ProcessGroups } from '../strays.ts';
 import type { RunContext, RunOutcome } from './runner.ts';
 
 export interface ProcessSpec {
@@ -18,6 +19,8 @@ export interface ProcessSpec {
   taskProgram: boolean;
   /** Sees the output as it goes to the execution's log (the docker runner reads its CLI's errors). */
   observe?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
+  /** Where the run's process group is recorded while it goes (strays.ts); none: not recorded. */
+  processGroups?: ProcessGroups | null | undefined;
 }
 
 export async function runProcess(context: RunContext, spec: ProcessSpec): Promise<RunOutcome> {
@@ -51,6 +54,7 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
       spec.observe?.(stream, data);
     },
   });
+  const forget = record(context, spec.processGroups, child.pid);
   const onAbort = () => {
     if (context.signal.reason === 'kill') child.kill();
     else child.terminate(context.killGraceMs);
@@ -58,12 +62,32 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
   if (context.signal.aborted) onAbort();
   else context.signal.addEventListener('abort', onAbort, { once: true });
   const { code, signal, spawnError } = await child.done;
+  forget();
   context.signal.removeEventListener('abort', onAbort);
   if (spawnError) return failed(context, `could not start '${spec.command}'${user ? ` as ${user.name}` : ''}: ${spawnError.message}`);
   const result = { exit_code: code, signal, output_bytes: context.output.totalBytes };
   if (code === 0) return { status: 'success', exitCode: 0, result, error: null };
   const error = signal ? `terminated by ${signal}` : `exited with code ${code}`;
   return { status: 'failed', exitCode: code, result, error };
+}
+
+/** Records the run's group; a failure (a full disk) is noted in the output, and the run goes on. */
+function record(context: RunContext, processGroups: ProcessGroups | null | undefined, pid: number | undefined): () => void {
+  if (!processGroups || pid === undefined) return () => {};
+  const note = (error: unknown) => context.output.system(`[cronfleet: could not record process group ${pid} (${error instanceof Error ? error.message : String(error)}); if this executor dies, it may outlive it]\n`);
+  try {
+    const forget = processGroups.record(context.task.id, pid);
+    return () => {
+      try {
+        forget();
+      } catch (error) {
+        note(error);
+      }
+    };
+  } catch (error) {
+    note(error);
+    return () => {};
+  }
 }
 
 /** A run that ends before anything starts: the reason goes to the output and the error. */
