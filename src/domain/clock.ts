@@ -10,10 +10,13 @@ export interface Clock {
   setTimer(delayMs: number, callback: () => void): TimerHandle;
 }
 
+/** setTimeout fires at once for delays above 2^31-1 ms; a longer wait is cut to this and re-checked by its owner. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(delayMs, callback) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
+    const handle = setTimeout(callback, Math.min(MAX_TIMER_MS, Math.max(0, delayMs)));
     return { cancel: () => clearTimeout(handle) };
   },
 };
