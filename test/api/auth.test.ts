@@ -51,6 +51,25 @@ describe('API authentication', () => {
     assert.equal(response.body.error.code, 'unauthorized');
   });
 
+  it('refuses a percent-encoded path to a protected route exactly like the plain one (the router decodes it)', async () => {
+    for (const [method, path] of [
+      ['GET', '/%61pi/v1/users'],
+      ['POST', '/%61pi/v1/users'],
+      ['POST', '/%61pi/v1/tasks'],
+      ['GET', '/%61pi/v1/executor-tokens'],
+      ['GET', '/%61pi/v1/audit'],
+      ['GET', '/%61pi/docs/json'],
+      ['GET', '/api/docs/json'],
+      ['GET', '/%6detrics'],
+      ['GET', '/%6Detrics'],
+    ]) {
+      const response = await t.request(method!, path!, method === 'POST' ? { username: 'intruder', role: 'admin', name: 'intruder', command: '/bin/true' } : undefined, null);
+      assert.equal(response.status, 401, `${method} ${path}`);
+    }
+    assert.equal((await t.request('GET', '/api/v1/users')).body.total, 1);
+    assert.equal((await t.request('GET', '/api/v1/tasks')).body.total, 0);
+  });
+
   it('refuses credentials in another scheme than Bearer', async () => {
     const response = await fetch(`${t.url}/api/v1/tasks`, { headers: { authorization: `Basic ${Buffer.from(`admin:${t.token}`).toString('base64')}` } });
     assert.equal(response.status, 401);
@@ -94,6 +113,8 @@ describe('API authentication with public metrics configured', () => {
 
   it('serves /metrics without a token but still protects /api/v1', async () => {
     assert.equal((await t.request('GET', '/metrics', undefined, null)).status, 200);
+    assert.equal((await t.request('GET', '/%6detrics', undefined, null)).status, 200);
+    assert.equal((await t.request('GET', '/%61pi/v1/tasks', undefined, null)).status, 401);
     assert.equal((await t.request('GET', '/api/v1/tasks', undefined, null)).status, 401);
   });
 });
