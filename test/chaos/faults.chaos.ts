@@ -11,9 +11,9 @@
 // database is stopped", `restore()` for "started", and a `cut()` followed at once by
 // `restore()` for "restarted" (every connection dies, the database is back at once).
 //
-// agent-a reaches server A through a third proxy and lists server B second; blackholing
-// that proxy (connections stay open, no byte passes) is a dead link that never closes,
-// which the agent must notice and leave for B. agent-b is SIGSTOPped for 8 s.
+// agent-a reaches server A through a proxy and lists server B (through another) second;
+// blackholing A's proxy (connections stay open, no byte passes) is a dead link that never
+// closes, which the agent must notice and leave for B. agent-b is SIGSTOPped for 8 s.
 //
 // Bounded: about 100 s of load, then a drain of at most 90 s; under 4 minutes per database.
 import assert from 'node:assert/strict';
@@ -110,11 +110,14 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
       }, `${servers[index]!.name} to be ready`, 60_000);
     }
 
-    const agentProxy = createTcpProxy(urls[0]!);
-    proxies.push(agentProxy);
-    await agentProxy.start();
+    // agent-a reaches both servers through proxies: A's is the one blackholed, B's lets the test
+    // move agent-a back to A before that if an earlier fault sent it to B (see below).
+    const agentProxies = [createTcpProxy(urls[0]!), createTcpProxy(urls[1]!)] as const;
+    proxies.push(...agentProxies);
+    for (const proxy of agentProxies) await proxy.start();
+    const [agentProxyA, agentProxyB] = agentProxies;
     const token = (await api('POST', '/api/v1/executor-tokens', { name: 'faults' })).body.token as string;
-    const agentServers = { 'agent-a': [agentProxy.url, urls[1]!], 'agent-b': [urls[1]!, urls[0]!] };
+    const agentServers = { 'agent-a': [agentProxyA.url, agentProxyB.url], 'agent-b': [urls[1]!, urls[0]!] };
     for (const [name, serverList] of Object.entries(agentServers)) {
       agents.push(
         launch(name, ['executor', '--server', serverList.join(','), '--token', token, '--name', name, '--capacity', '50'], { CRONFLEET_EXECUTOR_TOKEN: token }, () => phase),
@@ -184,17 +187,26 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
     await hold(10_000);
     await checkpoint('the agent freeze');
 
-    // The phase only tests something if agent-a's link runs through the proxy when it goes dead.
-    const agentAOnProxy = agentProxy.connections() > 0;
-    enter(`agent-a's link to server A blackholed (agent-a ${agentAOnProxy ? 'is' : 'is NOT'} connected through the proxy)`);
-    const escapedB = urls[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const failedOver = agentA.waitFor(new RegExp(`connected to ${escapedB}`), 25_000).then((found) => {
+    // The phase only tests something if agent-a's link runs through A's proxy when it goes
+    // dead. An earlier fault may have sent agent-a to B (it rotates servers on every lost
+    // link): then its link to B is cut once, and it comes back to A, the next in its list.
+    const escape = (url: string) => url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (agentProxyA.connections() === 0) {
+      note('agent-a is not linked through the proxy to A: its link to B is cut once to send it back');
+      const back = agentA.waitFor(new RegExp(`connected to ${escape(agentProxyA.url)}`), 20_000);
+      agentProxyB.cut();
+      agentProxyB.restore();
+      note((await back) ? 'agent-a is back on A' : 'agent-a did not come back to A within 20 s');
+    }
+    const agentAOnProxy = agentProxyA.connections() > 0;
+    enter(`agent-a's link to server A blackholed (agent-a ${agentAOnProxy ? 'is' : 'is NOT'} linked through that proxy)`);
+    const failedOver = agentA.waitFor(new RegExp(`connected to ${escape(agentProxyB.url)}`), 25_000).then((found) => {
       if (found) note('agent-a connected to server B');
       return found;
     });
-    agentProxy.blackhole();
+    agentProxyA.blackhole();
     await hold(25_000);
-    agentProxy.restore();
+    agentProxyA.restore();
     enter('agent-a proxy restored');
     await hold(10_000);
 
@@ -240,7 +252,7 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
 
     if (!agentsBack) problems.push(`agents not online 30 s after the drain:\n${show(await agentStatuses())}`);
     if (!agentAOnProxy) problems.push('agent-a was not connected through its proxy when the link was blackholed, so its failover was not tested');
-    else if (!(await failedOver)) problems.push(`agent-a did not fail over to server B (${urls[1]}) within the 25 s its link to server A was blackholed`);
+    else if (!(await failedOver)) problems.push(`agent-a did not fail over to server B (${agentProxyB.url}) within the 25 s its link to server A was blackholed`);
     if (completed.length < EVERY_SECOND * 60) problems.push(`only ${completed.length} runs completed: the fleet hardly worked`);
 
     assert.equal(problems.length, 0, `${problems.join('\n\n')}\n\ntimeline:\n${timeline.join('\n')}\n\n${tails()}`);
