@@ -88,10 +88,10 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   };
 
-  // Read once every route is registered.
-  let segments: ReadonlySet<string> = new Set();
+  // Read once every route is registered; api and ws hold even before then.
+  let segments: ReadonlySet<string> = new Set(['api', 'ws']);
   app.addHook('onReady', async () => {
-    segments = serverSegments(app);
+    segments = new Set([...segments, ...serverSegments(app)]);
   });
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));

@@ -8,7 +8,10 @@
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { declaredRoutes, type DeclaredRoute } from '../../src/api/access.ts';
+import Fastify from 'fastify';
+import { attachRouteAccess, declaredRoutes, type DeclaredRoute } from '../../src/api/access.ts';
+import { installAuth } from '../../src/api/auth.ts';
+import { installErrorHandling } from '../../src/api/errors.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** The routes that may answer without credentials, by design (written out here, not read from access.ts). */
@@ -78,6 +81,10 @@ export function spellings(path: string): string[] {
   out.add(`${path}%00`);
   out.add(`${path}%20`);
   out.add(`${path}.`);
+  // Absolute-form request targets (as sent to a proxy) and a target without its leading slash.
+  out.add(`http://localhost${path}`);
+  out.add(`http://localhost/${encode(path[1] ?? 'a', false)}${path.slice(2)}`);
+  out.add(path.slice(1));
   return [...out];
 }
 
@@ -233,5 +240,25 @@ describe('rate limits key on the matched route', () => {
       statuses.push(await send(t.url, 'POST', path, {}, { username: 'admin', password: 'wrong-password' }));
     }
     assert.deepEqual(statuses, [401, 401, 401, 429]);
+  });
+});
+
+describe('deny by default', () => {
+  it('stops the server at start when a route has no access declared', async () => {
+    const app = Fastify();
+    attachRouteAccess(app, { metricsPublic: false });
+    assert.throws(() => app.get('/api/v1/undeclared', async () => 'open'), /GET \/api\/v1\/undeclared has no entry in src\/api\/access.ts/);
+    await app.close();
+  });
+
+  it('refuses a route that escaped the declaration (registered before it), even with credentials', async () => {
+    const app = Fastify();
+    installErrorHandling(app);
+    app.get('/escaped', async () => 'open');
+    attachRouteAccess(app, { metricsPublic: false });
+    installAuth(app, { store: null as never, adminToken: 'admin-token-for-this-test', metricsPublic: false, sessionTtlMs: 60_000, now: () => Date.now() });
+    const response = await app.inject({ method: 'GET', url: '/escaped', headers: { authorization: 'Bearer admin-token-for-this-test' } });
+    assert.equal(response.statusCode, 403);
+    await app.close();
   });
 });
