@@ -94,7 +94,7 @@ export function executorCommand(): Command {
         if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca: ${caPath} holds no PEM certificate`, 2);
       }
       const instanceId = flags.instanceId ?? `${hostname()}:${name}`;
-      const processGroups = await processGroupsFor(flags.dataDir ?? process.env.CRONFLEET_DATA_DIR ?? './data', instanceId, log);
+      const processGroups = await processGroupsFor(flags.dataDir ?? process.env.CRONFLEET_DATA_DIR ?? null, instanceId, log);
       const runners = await runnersFor(flags.runner ?? [], log, processGroups);
       const executor = new ExecutorClient({
         servers,
@@ -152,12 +152,20 @@ function integerFlag(name: string, value: string, minimum: number): number {
   return number;
 }
 
-/** Kills what an earlier start of this executor left running, before it takes any work. */
-async function processGroupsFor(dataDir: string, instanceId: string, log: Log): Promise<ProcessGroups | null> {
+/**
+ * Kills what an earlier start of this executor left running, before it takes any work.
+ * A data dir named by the operator must be usable; the default one (./data) may not be
+ * (a read-only working directory): the executor then runs without the record, and says so.
+ */
+async function processGroupsFor(dataDir: string | null, instanceId: string, log: Log): Promise<ProcessGroups | null> {
+  const directory = resolve(dataDir ?? './data');
   try {
-    return await openProcessGroups(resolve(dataDir), instanceId, (message) => log('warn', message));
+    return await openProcessGroups(directory, instanceId, (message) => log('warn', message));
   } catch (error) {
-    throw new CliError(`--data-dir: cannot record process groups in ${resolve(dataDir)}: ${(error as Error).message}`, 2);
+    const why = `cannot record process groups in ${directory}: ${(error as Error).message}`;
+    if (dataDir !== null) throw new CliError(`--data-dir: ${why}`, 2);
+    log('warn', `${why}; a run may outlive a crash of this executor (give a writable --data-dir)`);
+    return null;
   }
 }
 

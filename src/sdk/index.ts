@@ -20,7 +20,8 @@ import { CronfleetError } from '../protocol/errors.ts';
 
 export type { HandlerContext, HandlerFunction } from '../executor/runners/handler.ts';
 export type { RunContext, RunOutcome, Runner } from '../executor/runners/runner.ts';
-export { availableRunners, defaultRunners } from '../executor/runners/index.ts';
+export { availableRunners, defaultRunners, type RunnerOptions } from '../executor/runners/index.ts';
+export { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
 
 export interface ExecutorOptions {
   /** Server base URL (http:// or https://), or several to fail over between. */
@@ -35,7 +36,11 @@ export interface ExecutorOptions {
   capacity?: number;
   /** Handler name → function; a task with `"handler": "<name>"` runs that function. */
   handlers: Record<string, HandlerFunction>;
-  /** More runners to offer besides the handlers (e.g. defaultRunners() for command tasks). */
+  /**
+   * More runners to offer besides the handlers, e.g. for command tasks
+   * `defaultRunners({ processGroups: await openProcessGroups(dataDir, instanceId, log) })`:
+   * with the process groups recorded, the next start kills what a crash left running.
+   */
   runners?: Runner[];
   /** Stable identity across restarts, so a restarted process is reconciled. Default: `<hostname>:<name>`. */
   instanceId?: string;
