@@ -55,9 +55,12 @@ describe('lock conflicts', () => {
       });
     await Promise.all([lockBoth('forward', 'deadlock-a', 'deadlock-b'), lockBoth('backward', 'deadlock-b', 'deadlock-a')]);
 
-    assert.equal(attempts.forward + attempts.backward, 3, `one of the two was the deadlock's victim and ran again: ${JSON.stringify(attempts)}`);
-    assert.equal(retries.length, 1, 'the retry was reported (the server logs it at warn)');
-    assert.equal(classifyFault(retries[0]!.error), 'busy');
+    // At least one of the two was the deadlock's victim and ran again (its retry can meet
+    // the survivor once more before the survivor takes the freed row: then again).
+    const total = attempts.forward + attempts.backward;
+    assert.ok(total >= 3, `a victim ran again: ${JSON.stringify(attempts)}`);
+    assert.equal(retries.length, total - 2, 'every retry was reported (the server logs it at warn)');
+    for (const retry of retries) assert.equal(classifyFault(retry.error), 'busy');
     // Each committed exactly once: the victim's first attempt left nothing behind.
     const values = await store.loadBalance.load(['deadlock-a', 'deadlock-b']);
     for (const key of ['deadlock-a', 'deadlock-b']) assert.equal([...values.get(key)!].sort().join(''), '0bf', key);
