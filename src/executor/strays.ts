@@ -65,6 +65,8 @@ export class ProcessGroups {
   readonly #bootId: string;
   readonly #owner: { pid: number; startTicks: number };
   readonly #groups = new Map<number, RecordedGroup>();
+  /** Groups whose run has ended but that still had members (a background process): kept until empty. */
+  readonly #ended = new Set<number>();
 
   private constructor(directory: string, bootId: string, owner: { pid: number; startTicks: number }) {
     this.#directory = directory;
@@ -93,16 +95,19 @@ export class ProcessGroups {
   /**
    * Records the group a run just started (its leader is `pid`), durably, before the
    * caller goes on: synchronous on purpose, so there is no moment when the run could
-   * outlive this process without a record. Returns the call that forgets it.
+   * outlive this process without a record. Returns the call to make when the run has
+   * ended: the record goes once no process is left in the group (a background process
+   * the run left keeps it, so a crash of this executor does not leave that one behind).
    */
   record(executionId: string, pid: number): () => void {
     const stat = readProcessStat(pid);
     if (stat === null) return () => {}; // already gone: nothing can stray
+    this.#ended.delete(pid);
     this.#groups.set(pid, { executionId, processGroupId: pid, startTicks: stat.startTicks });
     this.#write();
     return () => {
       if (this.#groups.get(pid)?.startTicks !== stat.startTicks) return;
-      this.#groups.delete(pid);
+      this.#ended.add(pid);
       this.#write();
     };
   }
@@ -114,6 +119,12 @@ export class ProcessGroups {
 
   /** Write to a temporary file, fsync, rename over the old one, fsync the directory. */
   #write(): void {
+    for (const pid of this.#ended) {
+      if (groupIsEmpty(pid)) {
+        this.#ended.delete(pid);
+        this.#groups.delete(pid);
+      }
+    }
     const state: StateFile = { version: 1, bootId: this.#bootId, owner: this.#owner, groups: [...this.#groups.values()] };
     const temporary = `${this.#file}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
@@ -151,6 +162,16 @@ export async function openProcessGroups(dataDir: string, scope: string, log: (me
 export function processGroupsDirectory(dataDir: string, scope: string): string {
   const safe = /^[A-Za-z0-9._@:-]{1,100}$/.test(scope) && !scope.startsWith('.') ? scope.replaceAll(':', '_') : createHash('sha256').update(scope).digest('hex').slice(0, 32);
   return join(dataDir, 'process-groups', safe);
+}
+
+/** True when no process is left in the group (while one is, its id cannot name another group). */
+function groupIsEmpty(processGroupId: number): boolean {
+  try {
+    process.kill(-processGroupId, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Kills what the gone owners of the state files in `directory` left running; removes their files. */

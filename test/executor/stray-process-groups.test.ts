@@ -4,7 +4,8 @@
 // and a grandchild that was forked twice are found too. A pid recorded there that now
 // names another process (another start time) is left alone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,32 @@ describe('process groups left running by a killed executor', () => {
     }
   });
 
+  it('an agent started again kills a background process that a run which already ended left in its group', async () => {
+    t = await startFleetServer();
+    const server = t;
+    const token = await executorToken(server);
+    const dataDir = tempDir();
+    const first = await startAgent(server, token, 'strays-ended', { args: ['--data-dir', dataDir] });
+    const task = await server.request('POST', '/api/v1/tasks', { name: 'leaves-a-daemon', type: 'command', command: '/usr/bin/env', args: ['-i', '/bin/sh', '-c', '(sleep 303 & echo "orphan $!")'] });
+    const triggered = await server.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
+    const execution = await eventually(async () => {
+      const body = (await server.request('GET', `/api/v1/executions/${triggered.body.id}`)).body;
+      return body.status === 'success' ? body : undefined;
+    }, 'the run to succeed');
+    assert.equal(execution.status, 'success');
+    const logs = await server.request('GET', `/api/v1/executions/${triggered.body.id}/logs`);
+    const orphan = Number(/orphan (\d+)/.exec((logs.body.items as Array<{ chunk: string }>).map((item) => item.chunk).join(''))![1]);
+    spawned.push(orphan);
+    await first.kill('SIGKILL');
+    assert.equal(isRunning(orphan), true, 'the background process outlived its run and its agent');
+    const second = await startAgent(server, token, 'strays-ended', { args: ['--data-dir', dataDir] });
+    try {
+      assert.deepEqual(await stillRunningAfter([orphan]), []);
+    } finally {
+      await second.kill();
+    }
+  });
+
   it('`cronfleet up` started again with the same data dir kills what its local executor left', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-strays-up-'));
     try {
@@ -105,11 +132,11 @@ describe('process groups left running by a killed executor', () => {
 
 describe('the process-group record', () => {
   /** A `sleep` in a process group of its own, as a run's leader is. */
-  function groupLeader(): { pid: number; startTicks: number } {
+  function groupLeader(): { pid: number; startTicks: number; child: ChildProcess } {
     const child = spawn('/bin/sleep', ['300'], { detached: true, stdio: 'ignore' });
     child.unref();
     spawned.push(child.pid!);
-    return { pid: child.pid!, startTicks: readProcessStat(child.pid!)!.startTicks };
+    return { pid: child.pid!, startTicks: readProcessStat(child.pid!)!.startTicks, child };
   }
 
   /** A state file as a dead executor (owner pid that no process has) would have left it. */
@@ -140,25 +167,28 @@ describe('the process-group record', () => {
     const directory = processGroupsDirectory(tempDir(), 'host:agent');
     const running = groupLeader();
     const liveOwner = groupLeader(); // stands for another executor process using the same directory
-    leftBehind(directory, [{ processGroupId: running.pid, startTicks: running.startTicks }], liveOwner);
+    leftBehind(directory, [{ processGroupId: running.pid, startTicks: running.startTicks }], { pid: liveOwner.pid, startTicks: liveOwner.startTicks });
     const { reaped } = await ProcessGroups.open(directory, { killGraceMs: 1000 });
     assert.deepEqual(reaped, []);
     assert.equal(isRunning(running.pid), true);
     killIfRunning([running.pid, liveOwner.pid]);
   });
 
-  it('records a group while its run goes and forgets it when the run ends', async () => {
+  it('records a group while its run goes, keeps it while a process is left in it, and forgets it once empty', async () => {
     const directory = processGroupsDirectory(tempDir(), 'host:agent');
     const { groups } = await ProcessGroups.open(directory);
     const leader = groupLeader();
-    const forget = groups!.record('execution-1', leader.pid);
-    assert.deepEqual(groups!.recorded, [{ executionId: 'execution-1', processGroupId: leader.pid, startTicks: leader.startTicks }]);
-    // What a crash would leave: the file on disk names the group.
+    const ended = groups!.record('execution-1', leader.pid);
     const onDisk = () => JSON.parse(readFileSync(join(directory, `${process.pid}.json`), 'utf8')).groups;
-    assert.deepEqual(onDisk(), [{ executionId: 'execution-1', processGroupId: leader.pid, startTicks: leader.startTicks }]);
-    forget();
-    assert.deepEqual(groups!.recorded, []);
-    assert.deepEqual(onDisk(), []);
-    killIfRunning([leader.pid]);
+    const record = { executionId: 'execution-1', processGroupId: leader.pid, startTicks: leader.startTicks };
+    assert.deepEqual(onDisk(), [record], 'what a crash would leave names the group');
+    ended(); // the run is over, but its group still has a process (here: the leader itself)
+    assert.deepEqual(onDisk(), [record]);
+    process.kill(leader.pid, 'SIGKILL');
+    await once(leader.child, 'exit');
+    const next = groupLeader();
+    groups!.record('execution-2', next.pid)(); // any later write drops the emptied group
+    assert.deepEqual(onDisk().map((group: { executionId: string }) => group.executionId), ['execution-2']);
+    killIfRunning([next.pid]);
   });
 });
