@@ -12,12 +12,15 @@
 //    start time is someone else's (the pid was reused): it and its group are left alone.
 //    This finds processes that cleared their environment (`env -i …`) and grandchildren
 //    a shell forked in the background; only one that called setsid() itself escapes.
+//    A docker task's container, which is the engine's and in no group of ours, is
+//    recorded by name and removed.
 // 2. The environment variable every task process gets (CRONFLEET_EXECUTION_ID), for a
 //    stop the server sends about an execution this process no longer knows.
 //
 // Linux only (/proc); elsewhere nothing is recorded and nothing is found.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -29,6 +32,8 @@ export interface RecordedGroup {
   processGroupId: number;
   /** The leader's start time in clock ticks since boot (/proc/<pid>/stat field 22). */
   startTicks: number;
+  /** A docker task's container: not in the group (the engine runs it), so removed by name. */
+  container?: string;
 }
 
 interface StateFile {
@@ -99,11 +104,11 @@ export class ProcessGroups {
    * ended: the record goes once no process is left in the group (a background process
    * the run left keeps it, so a crash of this executor does not leave that one behind).
    */
-  record(executionId: string, pid: number): () => void {
+  record(executionId: string, pid: number, container?: string): () => void {
     const stat = readProcessStat(pid);
     if (stat === null) return () => {}; // already gone: nothing can stray
     this.#ended.delete(pid);
-    this.#groups.set(pid, { executionId, processGroupId: pid, startTicks: stat.startTicks });
+    this.#groups.set(pid, { executionId, processGroupId: pid, startTicks: stat.startTicks, ...(container ? { container } : {}) });
     this.#write();
     return () => {
       if (this.#groups.get(pid)?.startTicks !== stat.startTicks) return;
@@ -196,8 +201,25 @@ async function reapLeftovers(directory: string, bootId: string, ownFile: string,
     done.push(path);
   }
   const reaped = await killGroups(leftovers, killGraceMs);
+  await removeContainers(leftovers.flatMap((group) => (group.container ? [group.container] : [])));
   for (const path of done) rmSync(path, { force: true });
   return reaped;
+}
+
+/**
+ * `docker rm -f` of the containers of runs a dead executor left: killing the docker CLI
+ * does not stop its container. Names are per execution, so no other container is hit;
+ * one already gone (or no docker at all) is not an error.
+ */
+async function removeContainers(names: string[]): Promise<void> {
+  await Promise.all(
+    names.map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          execFile('docker', ['rm', '--force', name], { timeout: 15_000 }, () => resolve());
+        }),
+    ),
+  );
 }
 
 function readState(path: string): StateFile | null {

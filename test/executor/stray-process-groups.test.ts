@@ -163,6 +163,27 @@ describe('the process-group record', () => {
     killIfRunning([reused.pid]);
   });
 
+  it('removes the container of a docker run a dead executor left, by its name', async () => {
+    const directory = processGroupsDirectory(tempDir(), 'host:agent');
+    // A docker CLI stand-in that writes down what it was asked to do.
+    const bin = tempDir();
+    const asked = join(bin, 'asked');
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "$@" >> '${asked}'\n`, { mode: 0o755 });
+    const cli = groupLeader(); // stands for the `docker run` CLI of the run
+    const state = { version: 1, bootId: currentBootId(), owner: { pid: 4_194_305, startTicks: 1 }, groups: [{ executionId: 'execution-7', processGroupId: cli.pid, startTicks: cli.startTicks, container: 'cronfleet-execution-7' }] };
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, '4194305.json'), JSON.stringify(state));
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await ProcessGroups.open(directory, { killGraceMs: 1000 });
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.deepEqual(await stillRunningAfter([cli.pid]), []);
+    assert.equal(readFileSync(asked, 'utf8'), 'rm --force cronfleet-execution-7\n');
+  });
+
   it('leaves the groups of an executor that still runs alone', async () => {
     const directory = processGroupsDirectory(tempDir(), 'host:agent');
     const running = groupLeader();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { RunTask } from '../../protocol/executor-messages.ts';
 import { taskEnvironment } from './environment.ts';
 import { failed, runProcess } from './process-runner.ts';
+import type { ProcessGroups } from '../strays.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
 
 export interface DockerSettings {
@@ -77,43 +78,51 @@ const COMMAND_NOT_RUNNABLE = [126, 127];
 /** Enough of the CLI's stderr to quote its error message. */
 const STDERR_KEPT = 4096;
 
-export const dockerRunner: Runner = {
-  type: 'docker',
-  async run(context: RunContext): Promise<RunOutcome> {
-    const settings = context.task.spec as unknown as DockerSettings;
-    const envFile = dockerEnvFile(context.task, settings);
-    if ('error' in envFile) return failed(context, envFile.error);
-    const name = containerName(context.task.id);
-    let stderr = '';
-    const stopping: Array<Promise<void>> = [];
-    const onAbort = () => stopping.push(stopContainer(name, context));
-    // mkdtemp makes a 0700 directory and the file is 0600: only the agent's user reads the values.
-    const directory = await mkdtemp(join(tmpdir(), 'cronfleet-docker-'));
-    let outcome: RunOutcome;
-    try {
-      const path = join(directory, 'env');
-      await writeFile(path, envFile.text, { mode: 0o600 });
-      if (context.signal.aborted) onAbort();
-      else context.signal.addEventListener('abort', onAbort, { once: true });
-      const args = dockerRunArgs(context.task, settings, { envFile: path, memoryMb: context.policy.memoryLimit?.megabytes ?? null });
-      outcome = await runProcess(context, {
-        command: 'docker',
-        args,
-        env: context.env,
-        cwd: null,
-        taskProgram: false,
-        observe: (stream, data) => {
-          if (stream === 'stderr') stderr = (stderr + data.toString('utf8')).slice(-STDERR_KEPT);
-        },
-      });
-    } finally {
-      context.signal.removeEventListener('abort', onAbort);
-      await Promise.all(stopping); // no docker CLI is left running after run() returns
-      await rm(directory, { recursive: true, force: true });
-    }
-    return explained(context, outcome, settings, stderr);
-  },
-};
+/** A docker runner that records each run's CLI process group and container (strays.ts). */
+export function createDockerRunner(processGroups: ProcessGroups | null = null): Runner {
+  return {
+    type: 'docker',
+    async run(context: RunContext): Promise<RunOutcome> {
+      const settings = context.task.spec as unknown as DockerSettings;
+      const envFile = dockerEnvFile(context.task, settings);
+      if ('error' in envFile) return failed(context, envFile.error);
+      const name = containerName(context.task.id);
+      let stderr = '';
+      const stopping: Array<Promise<void>> = [];
+      const onAbort = () => stopping.push(stopContainer(name, context));
+      // mkdtemp makes a 0700 directory and the file is 0600: only the agent's user reads the values.
+      const directory = await mkdtemp(join(tmpdir(), 'cronfleet-docker-'));
+      let outcome: RunOutcome;
+      try {
+        const path = join(directory, 'env');
+        await writeFile(path, envFile.text, { mode: 0o600 });
+        if (context.signal.aborted) onAbort();
+        else context.signal.addEventListener('abort', onAbort, { once: true });
+        const args = dockerRunArgs(context.task, settings, { envFile: path, memoryMb: context.policy.memoryLimit?.megabytes ?? null });
+        outcome = await runProcess(context, {
+          command: 'docker',
+          args,
+          env: context.env,
+          cwd: null,
+          taskProgram: false,
+          processGroups,
+          container: name,
+          observe: (stream, data) => {
+            if (stream === 'stderr') stderr = (stderr + data.toString('utf8')).slice(-STDERR_KEPT);
+          },
+        });
+      } finally {
+        context.signal.removeEventListener('abort', onAbort);
+        await Promise.all(stopping); // no docker CLI is left running after run() returns
+        await rm(directory, { recursive: true, force: true });
+      }
+      return explained(context, outcome, settings, stderr);
+    },
+  };
+}
+
+/** Records nothing: for embedders that track processes themselves. */
+export const dockerRunner: Runner = createDockerRunner();
 
 /**
  * Stops the container: `docker stop` gives it the same SIGTERM-then-SIGKILL grace a

@@ -1,5 +1,5 @@
 import { createCommandRunner } from './command.ts';
-import { dockerAvailable, dockerRunner } from './docker.ts';
+import { createDockerRunner, dockerAvailable } from './docker.ts';
 import { httpRunner } from './http.ts';
 import type { Runner } from './runner.ts';
 import { createScriptRunner } from './script.ts';
@@ -27,5 +27,5 @@ export function defaultRunners(options: RunnerOptions = {}): Runner[] {
  * fail them all. Checked once at start; an engine started later needs a restart.
  */
 export async function availableRunners(options: RunnerOptions = {}): Promise<Runner[]> {
-  return (await dockerAvailable()) ? [...defaultRunners(options), dockerRunner] : defaultRunners(options);
+  return (await dockerAvailable()) ? [...defaultRunners(options), createDockerRunner(options.processGroups ?? null)] : defaultRunners(options);
 }

@@ -21,6 +21,8 @@ export interface ProcessSpec {
   observe?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   /** Where the run's process group is recorded while it goes (strays.ts); none: not recorded. */
   processGroups?: ProcessGroups | null | undefined;
+  /** The docker container the process runs, recorded with its group. */
+  container?: string;
 }
 
 export async function runProcess(context: RunContext, spec: ProcessSpec): Promise<RunOutcome> {
@@ -54,7 +56,7 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
       spec.observe?.(stream, data);
     },
   });
-  const forget = record(context, spec.processGroups, child.pid);
+  const forget = record(context, spec, child.pid);
   const onAbort = () => {
     if (context.signal.reason === 'kill') child.kill();
     else child.terminate(context.killGraceMs);
@@ -72,11 +74,12 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
 }
 
 /** Records the run's group; a failure (a full disk) is noted in the output, and the run goes on. */
-function record(context: RunContext, processGroups: ProcessGroups | null | undefined, pid: number | undefined): () => void {
+function record(context: RunContext, spec: ProcessSpec, pid: number | undefined): () => void {
+  const { processGroups } = spec;
   if (!processGroups || pid === undefined) return () => {};
   const note = (error: unknown) => context.output.system(`[cronfleet: could not record process group ${pid} (${error instanceof Error ? error.message : String(error)}); if this executor dies, it may outlive it]\n`);
   try {
-    const forget = processGroups.record(context.task.id, pid);
+    const forget = processGroups.record(context.task.id, pid, spec.container);
     return () => {
       try {
         forget();
