@@ -22,6 +22,9 @@ export type { HandlerContext, HandlerFunction } from '../executor/runners/handle
 export type { RunContext, RunOutcome, Runner } from '../executor/runners/runner.ts';
 export { availableRunners, defaultRunners, type RunnerOptions } from '../executor/runners/index.ts';
 export { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
+// For HTTP executors written in Node: sign callbacks and verify pushes as the README describes
+// (remember the nonces of accepted pushes for 10 minutes and refuse one seen again).
+export { isValidNonce, newNonce, SIGNATURE_HEADERS, SIGNATURE_TOLERANCE_SECONDS, signatureMatches, signedHeaders, signMessage, type SignedMessage, type SignedRoute } from '../protocol/request-signing.ts';
 
 export interface ExecutorOptions {
   /** Server base URL (http:// or https://), or several to fail over between. */

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { signedHeaders as sdkSignedHeaders } from '../../src/sdk/index.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { HttpExecutorHarness, signature, type RunRequest } from './http-executor-harness.ts';
@@ -91,6 +92,17 @@ describe('signed HTTP-executor messages', () => {
       assert.equal(refused.body.error.code, 'unauthorized');
     }
     assert.equal((await execution(run.id)).status, 'running');
+  });
+
+  it("accepts a callback signed with the SDK's helper, which agrees with the README's recipe", async () => {
+    const run = await runningExecution();
+    const body = JSON.stringify({ status: 'success' });
+    const headers = sdkSignedHeaders(executor.secret, { route: 'callback', executorId: executor.executorId, executionId: run.id, body });
+    const nonce = headers['x-cronfleet-nonce']!;
+    const timestamp = Number(headers['x-cronfleet-timestamp']);
+    assert.equal(headers['x-cronfleet-signature'], signature(executor.secret, { route: 'callback', executorId: executor.executorId, executionId: run.id, timestamp, nonce, rawBody: body }));
+    const response = await executor.send(run.callback_url, body, { 'content-type': 'application/json', ...headers });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
   });
 
   it('remembers a nonce per executor until it expires, then forgets it', async () => {
