@@ -30,9 +30,21 @@ const strayingTask = {
   shell: false,
 };
 
-const spawned: number[] = [];
+/** Processes a test started, with their start times: only those very processes are killed when it ends. */
+const spawned: Array<{ pid: number; startTicks: number }> = [];
+function started(...pids: number[]): void {
+  for (const pid of pids) {
+    const stat = readProcessStat(pid);
+    if (stat) spawned.push({ pid, startTicks: stat.startTicks });
+  }
+}
+/** Kills what is left of `pids` (all a test started when none given), never a process that reused a pid. */
+function cleanUp(pids?: number[]): void {
+  const targets = spawned.filter((entry) => pids === undefined || pids.includes(entry.pid));
+  killIfRunning(targets.filter(({ pid, startTicks }) => readProcessStat(pid)?.startTicks === startTicks).map(({ pid }) => pid));
+}
 const dirs: string[] = [];
-after(() => killIfRunning(spawned));
+after(() => cleanUp());
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +67,7 @@ async function startStrayingRun(request: (method: string, path: string, body?: u
     return /leader \d+/.test(joined) && /orphan \d+/.test(joined) && /child \d+/.test(joined) ? joined : undefined;
   }, 'the task to print its pids');
   const pids = ['leader', 'orphan', 'child'].map((name) => Number(new RegExp(`${name} (\\d+)`).exec(text)![1]));
-  spawned.push(...pids);
+  started(...pids);
   return pids;
 }
 
@@ -99,7 +111,7 @@ describe('process groups left running by a killed executor', () => {
     assert.equal(execution.status, 'success');
     const logs = await server.request('GET', `/api/v1/executions/${triggered.body.id}/logs`);
     const orphan = Number(/orphan (\d+)/.exec((logs.body.items as Array<{ chunk: string }>).map((item) => item.chunk).join(''))![1]);
-    spawned.push(orphan);
+    started(orphan);
     await first.kill('SIGKILL');
     assert.equal(isRunning(orphan), true, 'the background process outlived its run and its agent');
     const second = await startAgent(server, token, 'strays-ended', { args: ['--data-dir', dataDir] });
@@ -135,7 +147,7 @@ describe('the process-group record', () => {
   function groupLeader(): { pid: number; startTicks: number; child: ChildProcess } {
     const child = spawn('/bin/sleep', ['300'], { detached: true, stdio: 'ignore' });
     child.unref();
-    spawned.push(child.pid!);
+    started(child.pid!);
     return { pid: child.pid!, startTicks: readProcessStat(child.pid!)!.startTicks, child };
   }
 
@@ -160,7 +172,7 @@ describe('the process-group record', () => {
     assert.equal(isRunning(reused.pid), true, 'a process with another start time is not the one recorded');
     assert.deepEqual(readdirSync(directory), [`${process.pid}.json`], 'the dead executor’s record is gone; ours is there');
     assert.deepEqual(groups?.recorded, []);
-    killIfRunning([reused.pid]);
+    cleanUp([reused.pid]);
   });
 
   it('removes the container of a docker run a dead executor left, by its name', async () => {
@@ -192,7 +204,7 @@ describe('the process-group record', () => {
     const { reaped } = await ProcessGroups.open(directory, { killGraceMs: 1000 });
     assert.deepEqual(reaped, []);
     assert.equal(isRunning(running.pid), true);
-    killIfRunning([running.pid, liveOwner.pid]);
+    cleanUp([running.pid, liveOwner.pid]);
   });
 
   it('records a group while its run goes, keeps it while a process is left in it, and forgets it once empty', async () => {
@@ -210,6 +222,6 @@ describe('the process-group record', () => {
     const next = groupLeader();
     groups!.record('execution-2', next.pid)(); // any later write drops the emptied group
     assert.deepEqual(onDisk().map((group: { executionId: string }) => group.executionId), ['execution-2']);
-    killIfRunning([next.pid]);
+    cleanUp([next.pid]);
   });
 });
