@@ -66,6 +66,14 @@ export function userCommand(): Command {
       process.stdout.write(`${username} is now ${options.role}\n`);
     });
   command
+    .command('rename <username> <new-name>')
+    .description('change a user name (stored trimmed and lower-cased, as every name is)')
+    .action(async (username: string, newName: string, _options, sub: Command) => {
+      const api = client(sub);
+      const user = await api.request<{ username: string }>('PUT', `/users/${await userId(api, username)}`, { username: newName });
+      process.stdout.write(`${username} is now ${user.username}\n`);
+    });
+  command
     .command('set-password <username>')
     .description('set a new password (generated and printed unless --password-stdin); ends their sessions')
     .option('--password-stdin', 'read the password from standard input')

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { normalizeUsername, usernameProblem } from '../../src/domain/usernames.ts';
 import { up as normaliseStoredNames } from '../../src/store/migrations/007-usernames.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { runCli } from '../cli/run-cli.ts';
 
 async function login(t: TestServer, username: string, password: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
@@ -98,6 +99,26 @@ describe('user names over the API', () => {
     const empty = await t.request('PUT', `/api/v1/users/${created.body.id}`, { username: ' ' });
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error.details.field, 'username');
+  });
+});
+
+describe('user names from the CLI', () => {
+  let t: TestServer;
+  const cli = (...args: string[]) => runCli([...args, '--server', t.url, '--token', t.token], { cwd: process.cwd() });
+  before(async () => {
+    t = await startTestServer({ executor: false });
+  });
+  after(() => t.close());
+
+  it('finds a user by any spelling of the name and renames to the normalised name', async () => {
+    assert.equal((await cli('user', 'create', 'Ingrid ', '--role', 'viewer')).code, 0);
+    const renamed = await cli('user', 'rename', 'INGRID', ' Ingrid.B ');
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.match(renamed.stdout, /is now ingrid\.b/);
+    assert.equal((await cli('user', 'disable', 'ingrid.B')).code, 0);
+    const users = await t.request('GET', '/api/v1/users');
+    const ingrid = users.body.items.find((user: { username: string }) => user.username === 'ingrid.b');
+    assert.equal(ingrid?.disabled, true);
   });
 });
 
