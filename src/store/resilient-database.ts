@@ -7,7 +7,8 @@
 //    (the database rolled back that one statement);
 //  - every database fault (see faults.ts) leaves the driver as a StorageError, so
 //    nothing above the store ever sees a raw driver error for an outage or a full disk;
-//  - a failed write marks the store's health, and the next successful write clears it.
+//  - a failed write marks the store's health, and a later successful write clears it
+//    (StorageHealth: held a few seconds, so readiness does not flap on a full disk).
 import { Kysely, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type KyselyConfig, type QueryResult, type TransactionBuilder, type TransactionSettings } from 'kysely';
 import { asStorageError, classifyFault, retryBusy, StorageError, type RetryPolicy, type StorageHealth } from './faults.ts';
 import type { Database } from './schema.ts';
