@@ -39,7 +39,8 @@ export function normalisedPath(decoded: string): string {
 
 /** A first path segment as a lenient reader would take it: lower case, up to the first character that is not a letter, digit, _ or -. */
 function segmentKey(segment: string): string {
-  return /^[\p{L}\p{N}_-]*/u.exec(segment.toLowerCase())![0];
+  // NFKC: a full-width "ａｐｉ" is "api" to a reader that folds compatibility forms.
+  return /^[\p{L}\p{N}_-]*/u.exec(segment.normalize('NFKC').toLowerCase())![0];
 }
 
 /**
@@ -62,7 +63,19 @@ function serverSegments(app: FastifyInstance): Set<string> {
  * index.html must never answer for one: the caller asked for the server, not the app.
  */
 function isServerPath(path: string, segments: ReadonlySet<string>): boolean {
-  return segments.has(segmentKey(path.split('/')[1] ?? ''));
+  // Judged again after each further decoding (%2561pi is %61pi is api): a proxy in front
+  // may decode once more than the router did.
+  let current = path;
+  for (let round = 0; round < 4; round++) {
+    if (segments.has(segmentKey(current.split('/')[1] ?? ''))) return true;
+    if (!/%[0-9a-f]{2}/i.test(current)) return false;
+    try {
+      current = normalisedPath(decodeURIComponent(current));
+    } catch {
+      return true; // undecodable: not a path of the UI's either
+    }
+  }
+  return true;
 }
 
 /** The file under root a decoded, normalised path names, or null (missing, a directory, or outside root). */

@@ -52,6 +52,10 @@ export function spellings(path: string): string[] {
     // Each letter percent-encoded on its own, alternating lower and upper hex.
     out.add(path.slice(0, index) + encode(path[index]!, n % 2 === 1) + path.slice(index + 1));
   }
+  // Encoded twice: a proxy that decodes again would see the plain letter.
+  if (letters[0] !== undefined) out.add(path.slice(0, letters[0]) + encode(path[letters[0]]!, false).replace('%', '%25') + path.slice(letters[0] + 1));
+  // Full-width letters (UTF-8, percent-encoded), which NFKC folds to ASCII.
+  out.add([...path].map((char) => (/[a-z]/.test(char) ? encodeURIComponent(String.fromCodePoint(char.codePointAt(0)! + 0xfee0)) : char)).join(''));
   for (const upper of [false, true]) out.add([...path].map((char) => (/[A-Za-z]/.test(char) ? encode(char, upper) : char)).join(''));
   out.add(path.toUpperCase());
   out.add(path.replace(/\/([a-z])/g, (_match, letter: string) => `/${letter.toUpperCase()}`));
@@ -202,7 +206,7 @@ describe('every route under every spelling of its path', () => {
   });
 
   it('says an unknown path exists or not only to a signed-in caller, whatever the spelling', async () => {
-    for (const path of ['/api/v1/no-such-thing', '/%61pi/v1/no-such-thing', '/API/v1/users', '/api/v1/users/', '/x/../api/v1/users/', '/api;x/v1/users', '/ws/other', '/Ws/executor', '/metrics/', '/api']) {
+    for (const path of ['/api/v1/no-such-thing', '/%61pi/v1/no-such-thing', '/%2561pi/v1/users', '/%EF%BD%81pi/v1/users', '/API/v1/users', '/api/v1/users/', '/x/../api/v1/users/', '/api;x/v1/users', '/ws/other', '/Ws/executor', '/metrics/', '/api']) {
       assert.equal(await send(t.url, 'GET', path, {}), 401, `GET ${path} anonymously`);
       assert.equal(await send(t.url, 'GET', path, { authorization: `Bearer ${viewerToken}` }), 404, `GET ${path} as a viewer`);
       assert.equal(await send(t.url, 'POST', path, {}, {}), 401, `POST ${path} anonymously`);
