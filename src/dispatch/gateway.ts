@@ -177,7 +177,6 @@ export class ExecutorGateway {
           try {
             const credential = options.inProcess ? IN_PROCESS_CREDENTIAL : await this.#authenticate(message.token);
             executorId = await this.#hello(link, message, credential, options.inProcess);
-            if (!options.inProcess) this.#credentials.set(link, credential);
           } catch (error) {
             // A refused hello ends the connection: the agent reconnects (with backoff) and
             // tries again, which is also right when the database did not answer.
@@ -207,14 +206,19 @@ export class ExecutorGateway {
         if (closed) return;
         closed = true;
         if (silence) clearTimeout(silence);
-        this.#credentials.delete(link);
-        // Forget the link at once: a reconnect racing this close must not be refused for it.
-        const id = executorId;
-        const wasCurrent = id !== null && this.#links.get(id) === link;
-        if (wasCurrent) this.#links.delete(id);
-        await queue;
-        if (id !== null && (wasCurrent || this.#links.get(id) === link)) {
+        const forget = (): string | null => {
+          this.#credentials.delete(link);
+          const id = executorId;
+          if (id === null || this.#links.get(id) !== link) return null;
           this.#links.delete(id);
+          return id;
+        };
+        // Forget the link at once: a reconnect racing this close must not be refused for it.
+        const forgotten = forget();
+        await queue;
+        // A hello still in progress when the link closed may have registered it meanwhile.
+        const id = forgotten ?? forget();
+        if (id !== null) {
           // Unless it already reconnected here: then the new link holds it.
           if (!this.#links.has(id)) {
             await this.#deps.store.executors.disconnected(id, this.#options.instanceId, this.#deps.clock.now()).catch((error: unknown) => this.#deps.events.emit('error', { error }));
@@ -334,6 +338,9 @@ export class ExecutorGateway {
       previous.close('replaced by the in-process executor');
     }
     this.#links.set(executor.id, link);
+    // Known before the welcome, so a revocation from now on closes this link. One made
+    // since the token was verified is caught by the next heartbeat's check.
+    if (!inProcess) this.#credentials.set(link, credential);
     link.send({ action: 'welcome', executor_id: executor.id, heartbeat_interval_ms: this.#options.heartbeatIntervalMs });
     await this.#reconcile(executor.id, hello.running);
     this.#deps.events.emit('executor.connected', { executorId: executor.id });
