@@ -21,6 +21,7 @@ export interface Principal {
   id: string | null;
   userId: string | null;
   name: string;
+  /** For an API token: the lesser of its own role and its owner's role now. */
   role: Role;
   actor: string;
   /** Set for a session: the CSRF token the UI must echo. */
@@ -36,7 +37,7 @@ declare module 'fastify' {
 export interface AuthOptions {
   store: Store;
   adminToken: string;
-  /** Read when routes are registered (access.ts); kept for app.ts's call. */
+  /** Not read here: /metrics gets its access when routes are registered (attachRouteAccess). */
   metricsPublic: boolean;
   sessionTtlMs: number;
   now: () => number;
