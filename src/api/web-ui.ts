@@ -3,9 +3,10 @@
 // unknown one stays a JSON 404 (told only to a signed-in caller, auth.ts); the same for
 // every other first segment the server's routes use (/metrics, /healthz…). Paths are
 // judged as the router decoded them (the wildcard parameter), normalised, never as the
-// URL text: /%61pi/…, /API/…, /x/../api/…, /;m/api/… and /api;x/… are all server paths. Hashed assets are cached for good, index.html never,
-// so a new build is picked up on the next page load. Built after the server started?
-// Files are looked up per request, so no restart is needed.
+// URL text: /%61pi/…, /API/…, /x/../api/…, /;m/api/… and /api;x/… are all server paths.
+// Hashed assets are cached for good, index.html never, so a new build is picked up on
+// the next page load. Built after the server started? Files are looked up per request,
+// so no restart is needed.
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ const notBuiltPage = `<!doctype html>
  * every segment (some servers and proxies ignore them), dot segments resolved, repeated
  * slashes joined. Starts with '/'.
  */
-export function normalisedPath(decoded: string): string {
+function normalisedPath(decoded: string): string {
   return posix.normalize(`/${decoded.replace(/\\/g, '/').replace(/;[^/]*/g, '')}`);
 }
 
