@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/executor-messages.ts';
 import { VERSION } from '../protocol/version.ts';
 import { parseLabels } from '../config/values.ts';
 import { taskTypes } from '../domain/task.ts';
@@ -42,7 +43,7 @@ export function executorCommand(): Command {
     .option('--server <urls>', 'server URL(s), comma separated; fails over between them (env CRONFLEET_SERVER)')
     .option('--token <token>', 'executor token from `cronfleet executor-token create` (env CRONFLEET_EXECUTOR_TOKEN)')
     .option('--name <name>', 'executor name (default: the host name)')
-    .option('--instance-id <id>', 'stable identity across restarts (default: <hostname>:<name>)')
+    .option('--instance-id <id>', 'stable identity across restarts, bound to the first token that connects with it (default: <hostname>:<name>)')
     .option('--labels <k=v,...>', 'labels tasks can select, e.g. zone=a,gpu=true')
     .option('--capacity <n>', 'executions at once', '4')
     .option('--ca <file>', 'CA certificate (PEM) to trust, besides the system CAs, for https/wss servers with a private CA (env CRONFLEET_CA)')
@@ -72,6 +73,10 @@ export function executorCommand(): Command {
       const capacity = Number(flags.capacity);
       if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) throw new CliError(`--capacity must be an integer from 1 to 10000, got '${flags.capacity}'`, 2);
       const name = flags.name ?? hostname();
+      const instanceId = flags.instanceId ?? `${hostname()}:${name}`;
+      if (instanceId.startsWith(IN_PROCESS_INSTANCE_PREFIX)) {
+        throw new CliError(`--instance-id: ids starting with '${IN_PROCESS_INSTANCE_PREFIX}' belong to the built-in executor of \`cronfleet up\`; the server refuses them from agents`, 2);
+      }
       let labels: Record<string, string>;
       try {
         labels = flags.labels ? parseLabels(flags.labels, '--labels', 'flag --labels') : {};

@@ -79,7 +79,8 @@ export class Agent {
           const running = this.#running.get(id);
           // Not ours (any more): a previous process of this executor may have left it behind.
           if (running) running.controller.abort(message.action);
-          else void killStrays(id);
+          // Best effort: a stray that cannot be looked for now is found by the next start's cleanup.
+          else void killStrays(id).catch(() => {});
         }
         return;
       case 'ack':
@@ -110,8 +111,23 @@ export class Agent {
       return;
     }
     const controller = new AbortController();
-    const done = this.#execute(task, controller).finally(() => this.#running.delete(task.id));
+    const done = this.#execute(task, controller)
+      // Never left rejected: an agent bug still ends the execution with a report.
+      .catch((error: unknown) => this.#reportCrash(task, error))
+      .finally(() => this.#running.delete(task.id));
     this.#running.set(task.id, { controller, done });
+  }
+
+  #reportCrash(task: RunTask, error: unknown): void {
+    const final: TaskUpdate = {
+      action: 'task_update',
+      worker_id: this.#workerId,
+      task_id: task.id,
+      attempt: task.attempt,
+      data: { status: 'failed', exit_code: null, error: `the executor failed to run it: ${error instanceof Error ? error.message : String(error)}`, time_end: new Date().toISOString() },
+    };
+    this.#finished.set(task.id, final);
+    this.#options.send(final);
   }
 
   async #execute(task: RunTask, controller: AbortController): Promise<void> {

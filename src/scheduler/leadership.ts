@@ -53,8 +53,9 @@ export class Leadership {
     }
   }
 
+  /** One renewal after the previous one; never rejects (a failing callback is reported). */
   #tick(): Promise<void> {
-    this.#round = this.#round.then(() => this.#renew());
+    this.#round = this.#round.then(() => this.#renew()).catch(this.#options.onError);
     return this.#round;
   }
 

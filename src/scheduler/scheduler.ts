@@ -72,9 +72,9 @@ export class Scheduler {
       },
       onDeposed: () => {
         events.emit('leader.deposed', {});
-        void this.fireLoop.stop();
-        void dispatcher.stop();
-        void this.sweeps.stop();
+        void this.fireLoop.stop().catch(onError);
+        void dispatcher.stop().catch(onError);
+        void this.sweeps.stop().catch(onError);
       },
       onError,
     });
