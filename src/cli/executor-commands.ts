@@ -98,7 +98,6 @@ export function executorCommand(): Command {
         }
         if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca: ${caPath} holds no PEM certificate`, 2);
       }
-      const instanceId = flags.instanceId ?? `${hostname()}:${name}`;
       const processGroups = await processGroupsFor(flags.dataDir ?? process.env.CRONFLEET_DATA_DIR ?? null, instanceId, log);
       const runners = await runnersFor(flags.runner ?? [], log, processGroups);
       const executor = new ExecutorClient({
