@@ -165,8 +165,11 @@ export class FireLoop {
     try {
       schedule = this.#schedule(task);
     } catch (error) {
+      // A stored schedule that no longer parses (written by an older version) would stay
+      // due for ever and spin this loop: its cursor is cleared, so it stops firing until
+      // an update gives it a valid schedule (the task list shows it as unreadable).
       this.#hooks.onError(error);
-      return null;
+      return { entry: { taskId: task.id, expectedNextFireAt: task.nextFireAt, nextFireAt: null, lastFireAt: task.lastFireAt, executions: [] }, runs: 0 };
     }
     const plan = planFires(schedule, task.nextFireAt, horizon, {
       policy: task.misfirePolicy,

@@ -62,7 +62,7 @@ export interface FireBatchEntry {
   /** Compare-and-set: the cursor is advanced only if next_fire_at still equals this. */
   expectedNextFireAt: number;
   nextFireAt: number | null;
-  lastFireAt: number;
+  lastFireAt: number | null;
   executions: NewExecution[];
 }
 

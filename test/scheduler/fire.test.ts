@@ -67,3 +67,22 @@ describe('fire loop', () => {
     assert.deepEqual((await executions(t, task.id)).map((execution) => execution.scheduled_time), ['2026-01-05T00:00:05.000Z']);
   });
 });
+
+describe('fire loop and a stored schedule that no longer parses', () => {
+  let t: TestServer;
+  afterEach(() => t.close());
+
+  it('stops firing that task (its cursor is cleared) while the others keep firing', async () => {
+    const clock = new FakeClock('2026-01-05T00:00:00.000Z');
+    t = await startTestServer({ clock, executor: false });
+    const healthy = await createTask(t, { name: 'healthy', cron_expression: '* * * * * *', command: 'true' });
+    const broken = await createTask(t, { name: 'from-older-version', cron_expression: '* * * * * *', command: 'true' });
+    // As an older version could have stored it: an expression this one cannot parse.
+    await t.server.store.db.updateTable('tasks').set({ cron_expression: '61 * * * * *' }).where('id', '=', broken.id).execute();
+    for (let i = 0; i < 3; i++) await advanceAndFire(t, clock, 1000);
+    assert.equal((await executions(t, healthy.id)).length, 3);
+    assert.deepEqual(await executions(t, broken.id), []);
+    const stored = await t.server.store.tasks.get(broken.id);
+    assert.equal(stored?.nextFireAt, null);
+  });
+});
