@@ -16,6 +16,7 @@ import {
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
+import { LinkCredentials } from './link-credentials.ts';
 import { LogBuffer } from './log-buffer.ts';
 
 export interface ExecutorLink {
@@ -59,19 +60,17 @@ export class ExecutorGateway {
   readonly #options: GatewayOptions;
   readonly #links = new Map<string, ExecutorLink>();
   /** The executor token behind each network link: its revocation closes the link. */
-  readonly #credentials = new Map<ExecutorLink, string>();
+  readonly #credentials: LinkCredentials<ExecutorLink>;
   readonly #logs: LogBuffer;
   readonly #assigned = new Set<string>();
   /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
   readonly #sentRuns = new Map<string, { executorId: string; attempt: number; link: ExecutorLink }>();
-  readonly #stopListening: () => void;
-  #credentialsCheckedAt = 0;
 
   constructor(deps: CompletionDeps, options: GatewayOptions) {
     this.#deps = deps;
     this.#options = options;
     this.#logs = new LogBuffer(deps.store, deps.events);
-    this.#stopListening = deps.store.executorTokens.onRevoked((tokenId) => this.#closeRevoked([tokenId]));
+    this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
   }
 
   get store(): Store {
@@ -164,7 +163,6 @@ export class ExecutorGateway {
     };
     const handle = async (raw: string | Buffer) => {
       if (closed) return;
-      heard();
       let message: ExecutorMessage;
       try {
         message = parseExecutorMessage(raw);
@@ -182,7 +180,7 @@ export class ExecutorGateway {
             // tries again, which is also right when the database did not answer.
             reject(error);
             link.close(error instanceof CronfleetError ? error.code : 'hello failed');
-            if (error instanceof CronfleetError && (error.code === 'forbidden' || error.code === 'conflict')) await this.#refused(message, error);
+            if (error instanceof CronfleetError && (error.code === 'forbidden' || error.code === 'conflict')) await this.#credentials.refused(message, error, this.#options.instanceId, this.#deps.clock.now());
           }
           return;
         }
@@ -198,6 +196,8 @@ export class ExecutorGateway {
     };
     return {
       receiveRaw: (raw) => {
+        // Alive on arrival, not when handled: frames wait behind a slow database.
+        heard();
         queue = queue.then(() => handle(raw)).catch((error: unknown) => this.#deps.events.emit('error', { error }));
         return queue;
       },
@@ -244,52 +244,9 @@ export class ExecutorGateway {
   }
 
   async close(): Promise<void> {
-    this.#stopListening();
+    this.#credentials.close();
     await this.#logs.close();
     this.#links.clear();
-    this.#credentials.clear();
-  }
-
-  /** A hello for an identity this credential may not take: on record, in the audit log and the server log. */
-  async #refused(hello: HelloMessage, error: CronfleetError): Promise<void> {
-    this.#deps.events.emit('error', { error });
-    const now = this.#deps.clock.now();
-    const existing = await this.#deps.store.executors.getByInstanceId(hello.instance_id).catch(() => null);
-    await this.#deps.store.audit
-      .record({
-        id: newId(now),
-        at: now,
-        actor: 'executor',
-        action: 'executor.hello_refused',
-        resourceType: 'executor',
-        resourceId: existing?.id ?? null,
-        before: null,
-        after: { instance_id: hello.instance_id, name: hello.name, code: error.code, reason: error.details?.reason ?? null, instance: this.#options.instanceId },
-        ip: null,
-      })
-      .catch((auditError: unknown) => this.#deps.events.emit('error', { error: auditError }));
-  }
-
-  /** Closes every network link whose executor token is in `tokenIds`. */
-  #closeRevoked(tokenIds: string[]): void {
-    const revoked = new Set(tokenIds);
-    for (const [link, tokenId] of this.#credentials) {
-      if (!revoked.has(tokenId)) continue;
-      this.#credentials.delete(link);
-      link.send({ action: 'error', code: 'unauthorized', message: 'the executor token of this connection was revoked or expired' });
-      link.close('executor token revoked');
-    }
-  }
-
-  /**
-   * Revocations made through other instances reach this one here: at most once per
-   * heartbeat interval, one query for all the tokens of this instance's links.
-   */
-  async #checkCredentials(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#credentialsCheckedAt < this.#options.heartbeatIntervalMs || this.#credentials.size === 0) return;
-    this.#credentialsCheckedAt = now;
-    this.#closeRevoked(await this.#deps.store.executorTokens.unusable([...new Set(this.#credentials.values())], now));
   }
 
   /**
@@ -384,7 +341,7 @@ export class ExecutorGateway {
     switch (message.action) {
       case 'heartbeat':
         await this.#deps.store.executors.heartbeat(executorId, this.#options.instanceId, now);
-        await this.#checkCredentials();
+        await this.#credentials.check();
         return;
       case 'log':
         await this.#assertAssigned(executorId, message.execution_id);
