@@ -8,6 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/config.ts';
+import { livenessDeadlineMs, lossWindowMs } from '../../src/protocol/executor-messages.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -17,6 +19,14 @@ import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, h
 const MARK = 'cronfleet-liveness-test-sleep';
 
 describe('executor link liveness', () => {
+  it('with the default heartbeat interval, a dead link ends and a silent executor is judged within 15 s', () => {
+    const heartbeatMs = loadConfig({ env: {}, file: undefined }).heartbeatIntervalSeconds * 1000;
+    const sweepEveryMs = heartbeatMs / 2; // scheduler.ts
+    assert.ok(livenessDeadlineMs(heartbeatMs) + sweepEveryMs <= 15_000);
+    assert.ok(lossWindowMs(heartbeatMs) + sweepEveryMs <= 15_000);
+    assert.ok(livenessDeadlineMs(heartbeatMs) > heartbeatMs, 'one late heartbeat or pong is tolerated');
+  });
+
   const cleanups: Array<() => Promise<void>> = [];
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
