@@ -247,6 +247,8 @@ export class ExecutorGateway {
     this.#credentials.close();
     await this.#logs.close();
     this.#links.clear();
+    // Agents reconnecting to another instance are not refused for links that end with this one.
+    await this.#deps.store.executors.disconnectedAll(this.#options.instanceId, this.#deps.clock.now()).catch((error: unknown) => this.#deps.events.emit('error', { error }));
   }
 
   /**

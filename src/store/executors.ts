@@ -213,6 +213,11 @@ export class ExecutorRepository {
     await this.#db.updateTable('executors').set({ connected_to: null, updated_at: now }).where('id', '=', id).where('connected_to', '=', instanceId).execute();
   }
 
+  /** This instance is shutting down: none of its connections hold an executor any more. */
+  async disconnectedAll(instanceId: string, now: number): Promise<void> {
+    await this.#db.updateTable('executors').set({ connected_to: null, updated_at: now }).where('connected_to', '=', instanceId).execute();
+  }
+
   /**
    * A heartbeat received by the instance holding the executor's connection: stamps it,
    * records that instance as the holder again (a write lost in a database outage is
