@@ -160,6 +160,10 @@ export class ExecutorClient {
       }
       if (message.action === 'error') {
         this.#log('warn', `server ${server}: ${message.code}: ${message.message}`);
+        // Refused because our previous link is not gone yet (it ends within the liveness
+        // deadline): keep trying at a short interval, not with a growing backoff, so the
+        // runs we report are not judged lost while we wait.
+        if (message.code === 'conflict' && !this.#welcomed) this.#attempt = Math.min(this.#attempt, 1);
         return;
       }
       this.agent.handle(message);
