@@ -111,10 +111,14 @@ export class Agent {
       return;
     }
     const controller = new AbortController();
-    const done = this.#execute(task, controller)
+    const done = this.#execute(task, controller).then(
+      () => void this.#running.delete(task.id),
       // Never left rejected: an agent bug still ends the execution with a report.
-      .catch((error: unknown) => this.#reportCrash(task, error))
-      .finally(() => this.#running.delete(task.id));
+      (error: unknown) => {
+        this.#running.delete(task.id);
+        this.#reportCrash(task, error);
+      },
+    );
     this.#running.set(task.id, { controller, done });
   }
 
