@@ -1,6 +1,6 @@
 // WebSocket `/ws/executor`: agents dial out to any instance. The token may come on the
 // upgrade ("Authorization: Bearer <executor token>") or in the hello message.
-// Liveness: this side pings every heartbeat interval; every frame and pong pushes the
+// Liveness: this side pings every half heartbeat interval (livenessPingMs); every frame and pong pushes the
 // gateway's deadline back (protocol/executor-messages.ts livenessDeadlineMs), and a link
 // that misses it is terminated, not closed politely: a stopped or unreachable peer never
 // answers a close handshake, and waiting for one (ws waits 30 s) delays the verdict.
@@ -8,6 +8,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import { livenessPingMs } from '../protocol/executor-messages.ts';
 import { MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 
 export const EXECUTOR_SOCKET_PATH = '/ws/executor';
@@ -33,7 +34,7 @@ export async function registerExecutorSocket(app: FastifyInstance, gateway: Exec
     );
     const pinger = setInterval(() => {
       if (socket.readyState === socket.OPEN) socket.ping();
-    }, gateway.heartbeatIntervalMs);
+    }, livenessPingMs(gateway.heartbeatIntervalMs));
     pinger.unref();
     socket.on('pong', () => connection.heard());
     socket.on('ping', () => connection.heard());

@@ -4,11 +4,11 @@
 // welcome, and results the server has not acknowledged are sent again, while connected
 // too (unacked-results.ts). The hello lists executions still running or still being
 // reported, so the server does not count them lost.
-// Liveness: the agent pings the server every heartbeat interval; a link that brings
+// Liveness: the agent pings the server every half heartbeat interval (livenessPingMs); a link that brings
 // nothing (no frame, no ping, no pong) within the deadline (livenessDeadlineMs) is
 // terminated and the next server is tried: a blackholed link never closes by itself.
 import { WebSocket } from 'ws';
-import { livenessDeadlineMs, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
+import { livenessDeadlineMs, livenessPingMs, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage, MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 import { Agent, type AgentOptions } from './agent.ts';
 import { certificateProblem, trustedCertificates } from './tls.ts';
@@ -196,7 +196,7 @@ export class ExecutorClient {
     if (this.#pinger) clearInterval(this.#pinger);
     this.#pinger = setInterval(() => {
       if (socket.readyState === WebSocket.OPEN) socket.ping();
-    }, heartbeatIntervalMs);
+    }, livenessPingMs(heartbeatIntervalMs));
     this.#pinger.unref();
     const queued = this.#queue;
     this.#queue = [];

@@ -79,26 +79,37 @@ export type ExecutorMessage =
 
 /**
  * Liveness, derived from the heartbeat interval (config `heartbeat_interval_seconds`,
- * default 5 s, announced to agents in `welcome`). Both ends of a WebSocket ping every
- * interval; a link that brings nothing (no frame, no pong) for this long is dead and is
- * terminated, without a close handshake its peer could never answer. Two intervals
- * tolerate one lost ping; the floor keeps sub-second test intervals from tripping over
- * a busy event loop.
+ * default 5 s, announced to agents in `welcome`). Agents send a heartbeat every interval;
+ * both ends of a WebSocket also ping every half interval (livenessPingMs), and a link
+ * that brings nothing (no frame, no ping, no pong) for one interval is dead and is
+ * terminated, without a close handshake its peer could never answer. The floor keeps
+ * sub-second test intervals from tripping over a busy event loop.
  */
 export function livenessDeadlineMs(heartbeatIntervalMs: number): number {
-  return Math.max(2 * heartbeatIntervalMs, 1000);
+  return Math.max(heartbeatIntervalMs, 1000);
+}
+
+export function livenessPingMs(heartbeatIntervalMs: number): number {
+  return Math.max(heartbeatIntervalMs / 2, 250);
 }
 
 /**
  * An executor whose last heartbeat is older than this, and that no instance holds, is
- * lost (its running executions fail as `executor_lost`). The leader sweeps every half
- * interval, so with the default 5 s a stopped agent is judged within 10 + 2.5 = 12.5 s
- * of its last heartbeat (goal: 15 s). After a leadership change, and after the leader
+ * lost (its running executions fail as `executor_lost`).
+ *
+ * The order matters more than the size: an agent cut off from its server must notice
+ * and reach another server before the leader judges it, or runs that finished meanwhile
+ * are failed and retried (run twice). Its last stored heartbeat can be up to one
+ * interval older than the last frame it heard; it notices a dead link one liveness
+ * deadline later, then reconnects. So the window is a heartbeat interval plus the
+ * deadline plus a reconnect margin of half an interval (at least 1 s): with the default
+ * 5 s, 12.5 s, and as the leader sweeps every half interval a stopped agent is judged
+ * within 15 s of its last heartbeat. After a leadership change, and after the leader
  * could not reach the database, no loss is judged for this long either: the agents'
  * heartbeats of that time may be missing through no fault of theirs.
  */
 export function lossWindowMs(heartbeatIntervalMs: number): number {
-  return Math.max(2 * heartbeatIntervalMs, 1000);
+  return heartbeatIntervalMs + livenessDeadlineMs(heartbeatIntervalMs) + Math.max(heartbeatIntervalMs / 2, 1000);
 }
 
 /** The `instance_id` space of the built-in executor of `cronfleet up`: refused over the network. */

@@ -104,8 +104,16 @@ export class Sweeps {
       // An admin's maintenance stays; its runs are lost all the same.
       if (executor.status !== 'maintenance') await this.#store.executors.setStatus(executor.id, 'offline', this.#clock.now());
       for (const execution of await this.#store.executions.runningOn(executor.id)) {
+        // It may have reached another instance while this loop ran: its runs are its own again.
+        if (await this.#heardSince(executor.id, before)) break;
         await completeExecution(deps, execution.id, 'failed', { error: `executor '${executor.name}' stopped sending heartbeats`, reason: 'executor_lost' });
       }
     }
+  }
+
+  async #heardSince(executorId: string, since: number): Promise<boolean> {
+    if (this.#gateway.isConnected(executorId)) return true;
+    const executor = await this.#store.executors.get(executorId);
+    return executor !== null && executor.lastHeartbeat !== null && executor.lastHeartbeat >= since;
   }
 }
