@@ -25,7 +25,7 @@ import { after, describe, it } from 'node:test';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { kill, launch, startServer, type FleetProcess } from './fleet.ts';
+import { clusterApi, kill, launch, startServer, type FleetProcess } from './fleet.ts';
 import { markerScript, readExecutions, readMarker, repeatedInstants, show, summarize } from './run-ledger.ts';
 
 const EVERY_SECOND = 20;
@@ -89,23 +89,7 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
       });
       urls.push(url);
     }
-    const api = async (method: string, path: string, body?: unknown) => {
-      for (const url of urls) {
-        try {
-          const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-            signal: AbortSignal.timeout(5000),
-          });
-          if (response.status >= 500) continue; // that server cannot answer right now: try the other
-          return { status: response.status, body: (await response.json()) as any };
-        } catch {
-          // that server does not answer: try the other
-        }
-      }
-      return { status: 0, body: null };
-    };
+    const api = clusterApi(urls, ADMIN_TOKEN);
     for (const [index, url] of urls.entries()) {
       await eventually(async () => {
         if (servers[index]!.exit) throw new Error(`${servers[index]!.name} exited during setup:\n${servers[index]!.tail()}`);

@@ -111,3 +111,35 @@ export async function kill(proc: FleetProcess): Promise<void> {
   }
   await proc.exited;
 }
+
+export interface ApiAnswer {
+  /** 0 when no server answered. */
+  status: number;
+  body: any;
+}
+
+/**
+ * A client of a cluster: each request goes to the first server that answers it below
+ * 500 (one may be down, restarting or cut off from its database); when none does, the
+ * last 5xx answer, or status 0.
+ */
+export function clusterApi(urls: string[], token: string): (method: string, path: string, body?: unknown) => Promise<ApiAnswer> {
+  return async (method, path, body) => {
+    let last: ApiAnswer = { status: 0, body: null };
+    for (const url of urls) {
+      try {
+        const response = await fetch(`${url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(5000),
+        });
+        last = { status: response.status, body: await response.json().catch(() => null) };
+        if (response.status < 500) return last;
+      } catch {
+        // that server does not answer: try the next
+      }
+    }
+    return last;
+  };
+}

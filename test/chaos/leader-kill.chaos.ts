@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { CLI } from '../e2e/process.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
 import { eventually } from '../scheduler/helpers.ts';
+import { clusterApi } from './fleet.ts';
 
 const TASKS = 50;
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? (testDialect === 'postgres' ? 120 : 45));
@@ -72,22 +73,7 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
         { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_SECRET_KEY: SECRET_KEY, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}`, CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' },
       );
     };
-    const api = async (method: string, path: string, body?: unknown) => {
-      for (const url of urls) {
-        try {
-          const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-            signal: AbortSignal.timeout(5000),
-          });
-          return { status: response.status, body: (await response.json()) as any };
-        } catch {
-          // that server is down right now: try the next
-        }
-      }
-      throw new Error(`no server answered ${method} ${path}`);
-    };
+    const api = clusterApi(urls, ADMIN_TOKEN);
     const leaderIndex = async () => {
       for (const [index, url] of urls.entries()) {
         try {
