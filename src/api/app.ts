@@ -51,7 +51,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     else request.log.debug(line, 'request');
   });
   await registerSecurityPlugins(app, context);
-  installAuth(app, { store: context.store, adminToken: context.adminToken, metricsPublic: context.metricsPublic, sessionTtlMs: context.security.sessionTtlMs, now: () => context.clock.now() });
+  installAuth(app, { store: context.store, adminToken: context.adminToken, sessionTtlMs: context.security.sessionTtlMs, now: () => context.clock.now() });
   installAuditTrail(app, context);
   await app.register(fastifySwagger, {
     openapi: {

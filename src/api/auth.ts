@@ -37,8 +37,6 @@ declare module 'fastify' {
 export interface AuthOptions {
   store: Store;
   adminToken: string;
-  /** Not read here: /metrics gets its access when routes are registered (attachRouteAccess). */
-  metricsPublic: boolean;
   sessionTtlMs: number;
   now: () => number;
 }

@@ -260,7 +260,7 @@ describe('deny by default', () => {
     installErrorHandling(app);
     app.get('/escaped', async () => 'open');
     attachRouteAccess(app, { metricsPublic: false });
-    installAuth(app, { store: null as never, adminToken: 'admin-token-for-this-test', metricsPublic: false, sessionTtlMs: 60_000, now: () => Date.now() });
+    installAuth(app, { store: null as never, adminToken: 'admin-token-for-this-test', sessionTtlMs: 60_000, now: () => Date.now() });
     const response = await app.inject({ method: 'GET', url: '/escaped', headers: { authorization: 'Bearer admin-token-for-this-test' } });
     assert.equal(response.statusCode, 403);
     await app.close();
