@@ -15,6 +15,7 @@ import * as stats from './migrations/006-stats.ts';
 import * as usernames from './migrations/007-usernames.ts';
 import * as executorCredentials from './migrations/008-executor-credentials.ts';
 import * as callbackNonces from './migrations/009-callback-nonces.ts';
+import * as executorTokenOwners from './migrations/010-executor-token-owners.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -26,6 +27,7 @@ const migrationList = [
   ['007-usernames', usernames],
   ['008-executor-credentials', executorCredentials],
   ['009-callback-nonces', callbackNonces],
+  ['010-executor-token-owners', executorTokenOwners],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

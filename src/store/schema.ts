@@ -112,6 +112,8 @@ export interface ExecutorTokensTable {
   expires_at: number | null;
   revoked_at: number | null;
   last_used_at: number | null;
+  /** The user who made it; null when made with the admin token (migration 010). */
+  created_by: string | null;
 }
 
 export interface SchedulerInstancesTable {

@@ -125,6 +125,48 @@ describe('executor identity', () => {
     assert.equal((await agent.next((frame) => frame.action === 'error')).code, 'unauthorized');
     await agent.closed;
   });
+
+  it("an executor token made by an admin stops working when that admin is demoted or disabled (one made with the admin token does not)", async () => {
+    const t = await fleet();
+    const password = 'correct-horse-battery';
+    /** An executor token made by a new admin user, through that user's own session. */
+    const tokenMadeBy = async (username: string) => {
+      const user = await t.request('POST', '/api/v1/users', { username, password, role: 'admin' });
+      assert.equal(user.status, 201, JSON.stringify(user.body));
+      const login = await fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const created = await fetch(`${t.url}/api/v1/executor-tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ name: `by-${username}` }) });
+      assert.equal(created.status, 201);
+      const body = (await created.json()) as { token: string; created_by: string };
+      assert.equal(body.created_by, user.body.id);
+      return { userId: user.body.id as string, token: body.token };
+    };
+    const welcomed = async (token: string, instanceId: string) => {
+      const agent = await rawExecutor(t.url, token);
+      agent.send(helloFrame(instanceId));
+      const answer = await agent.next((frame) => frame.action === 'welcome' || frame.action === 'error');
+      return { agent, answer };
+    };
+    const adminMade = await welcomed(await executorToken(t, 'by-admin-token'), 'kept-agent');
+    assert.equal(adminMade.answer.action, 'welcome');
+
+    const demoted = await tokenMadeBy('ops-lead');
+    const first = await welcomed(demoted.token, 'demoted-maker-agent');
+    assert.equal(first.answer.action, 'welcome');
+    assert.equal((await t.request('PUT', `/api/v1/users/${demoted.userId}`, { role: 'operator' })).status, 200);
+    // Credentials are checked again on heartbeats (at most once per interval).
+    const beat = setInterval(() => first.agent.send({ action: 'heartbeat', running: [] }), 100);
+    await first.agent.closed.finally(() => clearInterval(beat));
+    assert.equal((await welcomed(demoted.token, 'demoted-maker-agent')).answer.action, 'error');
+
+    const disabled = await tokenMadeBy('night-shift');
+    assert.equal((await t.request('PUT', `/api/v1/users/${disabled.userId}`, { disabled: true })).status, 200);
+    assert.equal((await welcomed(disabled.token, 'disabled-maker-agent')).answer.action, 'error');
+
+    assert.equal(adminMade.agent.socket.readyState, adminMade.agent.socket.OPEN);
+    adminMade.agent.socket.close();
+  });
 });
 
 describe('the built-in executor', () => {

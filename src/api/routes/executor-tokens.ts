@@ -4,6 +4,7 @@ import { newId } from '../../domain/ids.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import type { ExecutorToken } from '../../store/executor-tokens.ts';
+import { principalOf } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { iso } from '../dto.ts';
 
@@ -23,6 +24,7 @@ function toWire(token: ExecutorToken): Record<string, unknown> {
     expires_at: iso(token.expiresAt),
     revoked_at: iso(token.revokedAt),
     last_used_at: iso(token.lastUsedAt),
+    created_by: token.createdBy,
   };
 }
 
@@ -32,7 +34,7 @@ export function executorTokenRoutes(context: ApiContext): FastifyPluginAsyncType
     app.post('/executor-tokens', { schema: { tags, summary: 'Create an executor enrollment token (the secret is returned only now)', body: CreateBody } }, async (request, reply) => {
       const now = Date.now();
       const expiresAt = request.body.expires_in_seconds ? now + request.body.expires_in_seconds * 1000 : null;
-      const { token, secret } = await context.store.executorTokens.create(newId(now), request.body.name, expiresAt, now);
+      const { token, secret } = await context.store.executorTokens.create(newId(now), request.body.name, expiresAt, now, principalOf(request).userId);
       return reply.status(201).send({ ...toWire(token), token: secret });
     });
     app.get('/executor-tokens', { schema: { tags, summary: 'List executor tokens (never their secrets)' } }, async () => {
