@@ -286,7 +286,10 @@ export class ExecutorGateway {
         version: hello.version,
         connectedTo: this.#options.instanceId,
         credential,
-        liveSince: Date.now() - lossWindowMs(this.#options.heartbeatIntervalMs),
+        // The in-process executor (`local@…`, claimable by no network credential) is this
+        // process's own: a link another instance records for it belonged to an earlier
+        // start of this server (killed, so it never released it), never to a live peer.
+        liveSince: inProcess ? Number.MAX_SAFE_INTEGER : Date.now() - lossWindowMs(this.#options.heartbeatIntervalMs),
       },
       now,
     );
