@@ -92,8 +92,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const heartbeatIntervalMs = config.heartbeatIntervalSeconds * 1000;
   const leaseRenewMs = config.leaseRenewSeconds * 1000;
   let delivery!: Delivery;
-  const gateway = new ExecutorGateway({ store, clock, events, wake, redeliver: () => delivery.wake() }, { instanceId, heartbeatIntervalMs });
-  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs: 3 * leaseRenewMs + 2000 });
+  // An instance silent this long is gone: it holds no executor links any more.
+  const instanceTimeoutMs = 3 * leaseRenewMs + 2000;
+  const gateway = new ExecutorGateway({ store, clock, events, wake, redeliver: () => delivery.wake() }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
+  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs });
   delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
   scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
     instanceId,

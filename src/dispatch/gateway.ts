@@ -14,6 +14,7 @@ import {
   type TaskUpdate,
 } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
+import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
 import { completeExecution, type CompletionDeps } from './completion.ts';
 import { LinkCredentials } from './link-credentials.ts';
@@ -31,6 +32,8 @@ export interface ExecutorLink {
 export interface GatewayOptions {
   instanceId: string;
   heartbeatIntervalMs: number;
+  /** A server instance silent this long is gone: the links it held are dead (as in dispatch). */
+  instanceTimeoutMs: number;
 }
 
 export interface ConnectOptions {
@@ -252,6 +255,22 @@ export class ExecutorGateway {
   }
 
   /**
+   * Whether the link recorded for this executor on another instance is certainly dead:
+   * that instance stopped beating (killed; a clean stop releases its links). Then a
+   * reconnect elsewhere need not wait out the loss window, which is also when the
+   * leader would judge the executor lost. The in-process executor (`local@…`, claimable
+   * by no network credential) never waits: a link another instance records for it
+   * belonged to an earlier start of this server, never to a live peer.
+   */
+  async #holderIsGone(known: Executor | null): Promise<boolean> {
+    const holder = known?.connectedTo;
+    if (!holder || holder === this.#options.instanceId) return false;
+    const store = this.#deps.store;
+    const live = await store.instances.liveIds((await store.dialect.now(store.db)) - this.#options.instanceTimeoutMs);
+    return !live.has(holder);
+  }
+
+  /**
    * Registers the executor and makes this link its link. An identity belongs to the
    * credential that enrolled it (store/executors.ts upsertAgent); a network credential
    * never gets the in-process executor's identity space; and while an identity has a live
@@ -275,6 +294,7 @@ export class ExecutorGateway {
       // Checked again below, after the awaits, in case a second hello got in meanwhile.
       throw new CronfleetError('conflict', `executor '${hello.instance_id}' is already connected here; a reconnect is accepted once that link is gone`, { ...details, reason: 'connected_here' });
     }
+    const liveSince = inProcess || (await this.#holderIsGone(known)) ? Number.MAX_SAFE_INTEGER : Date.now() - lossWindowMs(this.#options.heartbeatIntervalMs);
     const executor = await this.#deps.store.executors.upsertAgent(
       {
         id: newId(now),
@@ -286,10 +306,7 @@ export class ExecutorGateway {
         version: hello.version,
         connectedTo: this.#options.instanceId,
         credential,
-        // The in-process executor (`local@…`, claimable by no network credential) is this
-        // process's own: a link another instance records for it belonged to an earlier
-        // start of this server (killed, so it never released it), never to a live peer.
-        liveSince: inProcess ? Number.MAX_SAFE_INTEGER : Date.now() - lossWindowMs(this.#options.heartbeatIntervalMs),
+        liveSince,
       },
       now,
     );

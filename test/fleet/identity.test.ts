@@ -80,6 +80,32 @@ describe('executor identity', () => {
     again.socket.close();
   });
 
+  it('a link held by another live server is respected, and one held by a server that stopped beating (killed) is not waited for', async () => {
+    const t = await fleet();
+    const token = await executorToken(t);
+    const agent = await rawExecutor(t.url, token);
+    agent.send(helloFrame('moved'));
+    const { executor_id: id } = await agent.next((frame) => frame.action === 'welcome');
+    agent.socket.close();
+    await agent.closed;
+    // As another server records it when it holds the link: beating, and the executor's heartbeat fresh.
+    const db = t.server.store.db;
+    const claimedBy = async (holder: string) => db.updateTable('executors').set({ connected_to: holder, last_heartbeat: Date.now() }).where('id', '=', id).execute();
+    const now = await t.server.store.dialect.now(db);
+    await db.insertInto('scheduler_instances').values({ id: 'peer-alive', hostname: 'peer', pid: 1, version: 'test', address: null, started_at: now, last_heartbeat: now }).execute();
+    await claimedBy('peer-alive');
+    const refused = await rawExecutor(t.url, token);
+    refused.send(helloFrame('moved'));
+    assert.equal((await refused.next((frame) => frame.action === 'error')).code, 'conflict');
+    await refused.closed;
+    // Its server was killed: no instance row beats for it any more.
+    await claimedBy('peer-killed');
+    const welcomed = await rawExecutor(t.url, token);
+    welcomed.send(helloFrame('moved'));
+    assert.equal((await welcomed.next((frame) => frame.action === 'welcome' || frame.action === 'error')).action, 'welcome');
+    welcomed.socket.close();
+  });
+
   it('reports naming another executor or its executions are refused', async () => {
     const t = await fleet();
     const token = await executorToken(t);
