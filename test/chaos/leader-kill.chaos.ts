@@ -1,7 +1,7 @@
 // Chaos (PostgreSQL and MariaDB runs only): 3 `cronfleet server` processes, 2 agents,
 // 50 tasks firing every second; the leader is SIGKILLed and restarted every ~15 s.
 // Afterwards every (task, instant) has exactly one execution (run or recorded skip)
-// and nothing is stuck running. Bounded: CHAOS_SECONDS (default 120 on PostgreSQL,
+// and nothing is stuck running. Bounded: CHAOS_SECONDS (default 60 on PostgreSQL,
 // 45 on MariaDB) plus setup and drain.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,7 @@ import { eventually } from '../scheduler/helpers.ts';
 import { clusterApi } from './fleet.ts';
 
 const TASKS = 50;
-const SECONDS = Number(process.env.CHAOS_SECONDS ?? (testDialect === 'postgres' ? 120 : 45));
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? (testDialect === 'postgres' ? 60 : 45));
 const KILL_EVERY_MS = 15_000;
 const ADMIN_TOKEN = 'cf_chaos_admin_token_for_this_test_only';
 const SECRET_KEY = randomBytes(32).toString('base64');
