@@ -6,7 +6,7 @@ import { ExecutorClient } from '../../src/executor/client.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { executorIds, executorToken, startAgent, startFleetServer, type AgentProcess } from './helpers.ts';
+import { executorIds, executorToken, lostThenRetried, startAgent, startedFailoverRun, startFleetServer, type AgentProcess } from './helpers.ts';
 
 const MARK = 'cronfleet-fleet-test-sleep';
 
@@ -31,31 +31,13 @@ describe('executor failures', () => {
     const token = await executorToken(t);
     agents.push(await startAgent(t, token, 'primary'));
     agents.push(await startAgent(t, token, 'backup'));
-    const task = await t.request('POST', '/api/v1/tasks', {
-      name: 'survivor',
-      command: 'sh',
-      args: ['-c', `sleep 2 # ${MARK}`],
-      load_balance_strategy: 'failover',
-      executors: [{ executor: 'primary', priority: 0 }, { executor: 'backup', priority: 1 }],
-      max_retry: 1,
-      retry_backoff_seconds: 1,
-    });
-    const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
-    await eventually(async () => (await t.request('GET', `/api/v1/executions/${run.body.id}`)).body.start_time !== null, 'the run to start');
+    const { taskId, runId } = await startedFailoverRun(t, 'survivor', 'primary', 'backup', `sleep 2 # ${MARK}`);
     const names = await executorIds(t);
-    assert.equal(names.get((await t.request('GET', `/api/v1/executions/${run.body.id}`)).body.executor_id), 'primary');
 
     await agents[0]!.kill('SIGKILL');
-    const lost = await eventually(async () => {
-      const execution = (await t.request('GET', `/api/v1/executions/${run.body.id}`)).body;
-      return execution.status !== 'running' ? execution : undefined;
-    }, 'the run to be declared lost');
+    const { lost, retry } = await lostThenRetried(t, taskId, runId);
     assert.equal(lost.status, 'failed');
     assert.equal(lost.reason, 'executor_lost', JSON.stringify(lost));
-    const retry = await eventually(async () => {
-      const items = (await t.request('GET', `/api/v1/executions?task_id=${task.body.id}`)).body.items as Array<Record<string, any>>;
-      return items.find((execution) => execution.retry_of === run.body.id && execution.status === 'success');
-    }, 'the retry to succeed', 20_000);
     assert.equal(names.get(retry.executor_id), 'backup');
     const primary = ((await t.request('GET', '/api/v1/executors')).body.items as Array<Record<string, any>>).find((executor) => executor.name === 'primary');
     assert.equal(primary!.status, 'offline');

@@ -1,4 +1,5 @@
 // Executor fleet tests: a real server and real agent processes on loopback.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
 import { ExecutorClient, socketUrl, type ExecutorClientOptions } from '../../src/executor/client.ts';
@@ -110,13 +111,18 @@ export interface RawExecutor {
   /** Resolves with the close code. */
   closed: Promise<number>;
   send(message: unknown): void;
+  /** Sends a frame exactly as given (text or bytes) and waits for the next frame back. */
+  exchange(data: string | Buffer): Promise<Record<string, any>>;
   /** The first frame (received already or to come) that `matches`. */
   next(matches: (frame: Record<string, any>) => boolean): Promise<Record<string, any>>;
 }
 
-/** A bare WebSocket executor that does only what the test tells it; `autoPong: false` leaves pings unanswered. */
-export async function rawExecutor(url: string, token: string, options: { autoPong?: boolean } = {}): Promise<RawExecutor> {
-  const socket = new WebSocket(socketUrl(url), { headers: { authorization: `Bearer ${token}` }, autoPong: options.autoPong ?? true });
+/**
+ * A bare WebSocket executor that does only what the test tells it; `autoPong: false`
+ * leaves pings unanswered; a null token connects without credentials.
+ */
+export async function rawExecutor(url: string, token: string | null, options: { autoPong?: boolean } = {}): Promise<RawExecutor> {
+  const socket = new WebSocket(socketUrl(url), { ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}), autoPong: options.autoPong ?? true });
   const frames: Array<Record<string, any>> = [];
   const waiters: Array<{ matches: (frame: Record<string, any>) => boolean; resolve: (frame: Record<string, any>) => void }> = [];
   socket.on('message', (data: Buffer) => {
@@ -138,6 +144,11 @@ export async function rawExecutor(url: string, token: string, options: { autoPon
     frames,
     closed,
     send: (message) => socket.send(JSON.stringify(message)),
+    exchange(data) {
+      const count = frames.length;
+      socket.send(data);
+      return new Promise((resolve) => waiters.push({ matches: () => frames.length > count, resolve: () => resolve(frames[count]!) }));
+    },
     next(matches) {
       const seen = frames.find(matches);
       return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ matches, resolve }));
@@ -157,4 +168,37 @@ export async function execution(t: TestServer, id: string): Promise<Record<strin
 export async function executorNamed(t: TestServer, name: string): Promise<Record<string, any> | undefined> {
   const list = (await t.request('GET', '/api/v1/executors')).body.items as Array<Record<string, any>>;
   return list.find((executor) => executor.name === name);
+}
+
+/**
+ * A task that runs `sh -c <script>` on `primary` (failover to `backup`) with one retry,
+ * triggered and started on `primary`. Returns the task and run ids.
+ */
+export async function startedFailoverRun(t: TestServer, name: string, primary: string, backup: string, script: string): Promise<{ taskId: string; runId: string }> {
+  const task = await t.request('POST', '/api/v1/tasks', {
+    name,
+    command: 'sh',
+    args: ['-c', script],
+    load_balance_strategy: 'failover',
+    executors: [{ executor: primary, priority: 0 }, { executor: backup, priority: 1 }],
+    max_retry: 1,
+    retry_backoff_seconds: 1,
+  });
+  const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
+  await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
+  assert.equal((await execution(t, run.body.id)).executor_id, (await executorNamed(t, primary))!.id);
+  return { taskId: task.body.id, runId: run.body.id };
+}
+
+/** Waits for a run to end (lost) and for its retry to succeed; returns both. */
+export async function lostThenRetried(t: TestServer, taskId: string, runId: string): Promise<{ lost: Record<string, any>; retry: Record<string, any> }> {
+  const lost = await eventually(async () => {
+    const current = await execution(t, runId);
+    return current.status !== 'running' ? current : undefined;
+  }, 'the run to be declared lost');
+  const retry = await eventually(async () => {
+    const items = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items as Array<Record<string, any>>;
+    return items.find((item) => item.retry_of === runId && item.status === 'success');
+  }, 'the retry to succeed', 20_000);
+  return { lost, retry };
 }

@@ -14,7 +14,7 @@ import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, rawExecutor, startAgent, startFleetServer, type AgentProcess } from './helpers.ts';
+import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, lostThenRetried, rawExecutor, startAgent, startedFailoverRun, startFleetServer, type AgentProcess } from './helpers.ts';
 
 const MARK = 'cronfleet-liveness-test-sleep';
 
@@ -104,30 +104,12 @@ describe('executor link liveness', () => {
     });
     agents.push(await startAgent(t, token, 'frozen'));
     agents.push(await startAgent(t, token, 'spare'));
-    const task = await t.request('POST', '/api/v1/tasks', {
-      name: 'freezer',
-      command: 'sh',
-      args: ['-c', `sleep 1 # ${MARK}`],
-      load_balance_strategy: 'failover',
-      executors: [{ executor: 'frozen', priority: 0 }, { executor: 'spare', priority: 1 }],
-      max_retry: 1,
-      retry_backoff_seconds: 1,
-    });
-    const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
-    await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
+    const { taskId, runId } = await startedFailoverRun(t, 'freezer', 'frozen', 'spare', `sleep 1 # ${MARK}`);
     const frozenId = (await executorNamed(t, 'frozen'))!.id;
-    assert.equal((await execution(t, run.body.id)).executor_id, frozenId);
 
     agents[0]!.child.kill('SIGSTOP');
-    const lost = await eventually(async () => {
-      const current = await execution(t, run.body.id);
-      return current.status !== 'running' ? current : undefined;
-    }, 'the run to be declared lost');
+    const { lost, retry } = await lostThenRetried(t, taskId, runId);
     assert.equal(lost.reason, 'executor_lost');
-    const retry = await eventually(async () => {
-      const items = (await t.request('GET', `/api/v1/executions?task_id=${task.body.id}`)).body.items as Array<Record<string, any>>;
-      return items.find((item) => item.retry_of === run.body.id && item.status === 'success');
-    }, 'the retry to succeed on the spare', 20_000);
     assert.equal(retry.executor_id, (await executorNamed(t, 'spare'))!.id);
 
     agents[0]!.child.kill('SIGCONT');

@@ -1,47 +1,11 @@
 // The executor protocol refuses bad frames with an error frame, and both sides keep running.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
-import { socketUrl } from '../../src/executor/client.ts';
 import { parseServerMessage } from '../../src/protocol/executor-validation.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { executorToken, startFleetServer } from './helpers.ts';
+import { executorToken, helloFrame, rawExecutor, startFleetServer } from './helpers.ts';
 
-interface Frame {
-  action: string;
-  code?: string;
-  message?: string;
-}
-
-/** A raw WebSocket client that records every frame it receives. */
-async function rawClient(t: TestServer, token: string | null) {
-  const socket = new WebSocket(socketUrl(t.url), token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  const frames: Frame[] = [];
-  const waiters: Array<() => void> = [];
-  socket.on('message', (data: Buffer) => {
-    frames.push(JSON.parse(data.toString()) as Frame);
-    for (const waiter of waiters.splice(0)) waiter();
-  });
-  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return {
-    socket,
-    frames,
-    closed,
-    /** Sends a frame and waits for the next frame back. */
-    async exchange(data: string | Buffer): Promise<Frame> {
-      const count = frames.length;
-      socket.send(data);
-      while (frames.length === count) await new Promise<void>((resolve) => waiters.push(resolve));
-      return frames[count]!;
-    },
-  };
-}
-
-const hello = (name: string) => JSON.stringify({ action: 'hello', name, instance_id: name, labels: {}, capacity: 1, runners: ['command'], running: [], protocol_version: 1, version: 'test' });
+const hello = (name: string) => JSON.stringify(helloFrame(name));
 
 describe('executor protocol under bad input', () => {
   let t: TestServer;
@@ -53,7 +17,7 @@ describe('executor protocol under bad input', () => {
   after(() => t.close());
 
   it('malformed, unknown and oversized frames get an error frame and the connection stays usable', async () => {
-    const client = await rawClient(t, token);
+    const client = await rawExecutor(t.url, token);
     assert.equal((await client.exchange(hello('raw-1'))).action, 'welcome');
     for (const bad of ['not json', '[]', '{}', '{"action":"dance"}', '{"action":"log","execution_id":5}', JSON.stringify({ action: 'task_update', task_id: 'x', data: { status: 'exploded' } })]) {
       const reply = await client.exchange(bad);
@@ -70,12 +34,12 @@ describe('executor protocol under bad input', () => {
   });
 
   it('out-of-order frames are refused: reports before hello, a second hello, reports about executions of others', async () => {
-    const client = await rawClient(t, token);
+    const client = await rawExecutor(t.url, token);
     const early = await client.exchange(JSON.stringify({ action: 'heartbeat', running: [] }));
     assert.equal(early.code, 'unauthorized');
     assert.equal(await client.closed, 4000);
 
-    const second = await rawClient(t, token);
+    const second = await rawExecutor(t.url, token);
     await second.exchange(hello('raw-2'));
     assert.equal((await second.exchange(hello('raw-2'))).code, 'invalid_request');
     const foreign = await second.exchange(JSON.stringify({ action: 'task_update', task_id: '01a00000-0000-7000-8000-000000000000', attempt: 1, data: { status: 'success' } }));
@@ -87,10 +51,10 @@ describe('executor protocol under bad input', () => {
   });
 
   it('a connection without a valid executor token is refused', async () => {
-    const anonymous = await rawClient(t, null);
+    const anonymous = await rawExecutor(t.url, null);
     assert.equal((await anonymous.exchange(hello('anon'))).code, 'unauthorized');
     assert.equal(await anonymous.closed, 4000);
-    const adminTokenIsNotAnExecutorToken = await rawClient(t, t.token);
+    const adminTokenIsNotAnExecutorToken = await rawExecutor(t.url, t.token);
     assert.equal((await adminTokenIsNotAnExecutorToken.exchange(hello('admin'))).code, 'unauthorized');
   });
 
