@@ -150,11 +150,12 @@ export class ExecutorGateway {
     // Frames are handled one at a time, in order, whatever their handlers await.
     let queue: Promise<void> = Promise.resolve();
     // A connection that brings nothing (no frame, no pong) within the liveness deadline
-    // is dead: end it, so the executor is judged lost or reconnects elsewhere.
+    // is dead: end it, so the executor is judged lost or reconnects elsewhere. The
+    // in-process pipe carries no pings and cannot go silent while this process runs.
     const deadlineMs = livenessDeadlineMs(this.#options.heartbeatIntervalMs);
     let silence: NodeJS.Timeout | null = null;
     const heard = () => {
-      if (closed) return;
+      if (closed || options.inProcess) return;
       if (silence) clearTimeout(silence);
       silence = setTimeout(() => link.close(`nothing heard for ${deadlineMs} ms`), deadlineMs);
       silence.unref();

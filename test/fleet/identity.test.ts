@@ -232,6 +232,23 @@ describe('the built-in executor', () => {
     assert.equal((await runsOnce(t)).status, 'success');
   });
 
+  it('keeps its link over many heartbeats: the in-process pipe carries no pings and is never judged silent', async () => {
+    // An interval at the deadline's floor (1 s): a heartbeat every interval is as late as the deadline itself.
+    const t = await startTestServer({ env: { CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '1' } });
+    cleanups.push(() => t.close());
+    const localId = (await t.request('GET', '/api/v1/executors')).body.items[0].id as string;
+    const drops: unknown[] = [];
+    const off = t.server.events.on('executor.disconnected', (event) => drops.push(event));
+    const beats = new Set<string>();
+    await eventually(async () => {
+      beats.add((await executorNamed(t, (await t.request('GET', '/api/v1/executors')).body.items[0].name))!.last_heartbeat);
+      return beats.size >= 5;
+    }, 'five heartbeats of the built-in executor');
+    off();
+    assert.deepEqual(drops, []);
+    assert.equal(t.server.gateway.isConnected(localId), true);
+  });
+
   it('attaches again by itself after the gateway ends its link', async () => {
     const { t, localId } = await withLocal();
     for (let round = 0; round < 2; round++) {
