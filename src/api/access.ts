@@ -7,8 +7,10 @@
 // stops the server at start, so no route can ship open by accident.
 import type { FastifyInstance } from 'fastify';
 
-export const roles = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof roles)[number];
+import { roles, type Role } from '../protocol/enums.ts';
+
+export { roles };
+export type { Role };
 
 /**
  * `public`: no credentials (probes, login, the web UI's files).

@@ -1,5 +1,6 @@
 // `cronfleet execution …`
 import { Command, Option } from 'commander';
+import { executionStatuses } from '../protocol/enums.ts';
 import { printJson, table } from './format.ts';
 import { addClientOptions, client, resolveTaskId } from './task-commands.ts';
 import { CliError } from './client.ts';
@@ -13,7 +14,7 @@ export function executionCommand(): Command {
     .command('ls')
     .description('list executions, newest first')
     .option('--task <task>', 'only this task (id or name)')
-    .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled']))
+    .addOption(new Option('--status <status>', 'only this status').choices(executionStatuses))
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'executions per page', '20')
     .option('--json', 'print JSON')

@@ -2,12 +2,13 @@
 // the audit log. Commands that mint a secret print only the secret on stdout.
 import { Command, Option } from 'commander';
 import { normalizeUsername } from '../domain/usernames.ts';
+import { roles } from '../protocol/enums.ts';
 import type { ApiClient } from './client.ts';
 import { CliError } from './client.ts';
 import { printJson, table } from './format.ts';
 import { addClientOptions, client } from './task-commands.ts';
 
-const roleOption = () => new Option('--role <role>', 'admin (everything), operator (tasks and executions) or viewer (read only)').choices(['admin', 'operator', 'viewer']);
+const roleOption = () => new Option('--role <role>', 'admin (everything), operator (tasks and executions) or viewer (read only)').choices([...roles].reverse());
 
 interface UserRow {
   id: string;

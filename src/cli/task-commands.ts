@@ -1,6 +1,7 @@
 // `cronfleet task …`
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { executionModes, misfirePolicies, taskStatuses, taskTypes } from '../protocol/enums.ts';
 import { ApiClient, CliError, type ClientOptions } from './client.ts';
 import { printJson, table } from './format.ts';
 
@@ -122,7 +123,7 @@ function definitionOptions(command: Command): Command {
     .option('--description <text>', 'description')
     .option('--cron <expression>', "schedule: 5 or 6 fields, @daily, '@every 30s'")
     .option('--timezone <iana>', 'IANA time zone (default UTC)')
-    .addOption(new Option('--type <type>', 'task type').choices(['command', 'script', 'http', 'docker', 'handler']))
+    .addOption(new Option('--type <type>', 'task type').choices(taskTypes))
     .option('--command <path>', 'program to run (command tasks)')
     .option('--arg <value>', 'an argument (repeat for more)', collect)
     .option('--shell', 'run --command through /bin/sh -c')
@@ -132,11 +133,11 @@ function definitionOptions(command: Command): Command {
     .option('--handler <name>', 'handler name (handler tasks)')
     .option('--param <key=value>', 'task parameter (repeat)', collect)
     .option('--label <key=value>', 'executor label required (repeat)', collect)
-    .addOption(new Option('--execution-mode <mode>', 'overlap policy').choices(['parallel', 'sequential', 'skip', 'replace']))
+    .addOption(new Option('--execution-mode <mode>', 'overlap policy').choices(executionModes))
     .option('--strategy <strategy>', 'load balance strategy')
     .option('--max-retry <n>', 'retries after a failure')
     .option('--timeout <seconds>', 'timeout in seconds')
-    .addOption(new Option('--misfire-policy <policy>', 'what to do with fires missed while down').choices(['skip', 'run_once', 'run_all']));
+    .addOption(new Option('--misfire-policy <policy>', 'what to do with fires missed while down').choices(misfirePolicies));
 }
 
 const listColumns = ['id', 'name', 'status', 'type', 'cron_expression', 'timezone', 'next_fire_at'];
@@ -147,7 +148,7 @@ export function taskCommand(): Command {
   task
     .command('ls')
     .description('list tasks')
-    .addOption(new Option('--status <status>', 'only tasks in this status').choices(['active', 'paused', 'deleted']))
+    .addOption(new Option('--status <status>', 'only tasks in this status').choices(taskStatuses))
     .option('--search <text>', 'only tasks whose name contains this')
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'tasks per page', '20')

@@ -7,13 +7,13 @@
 // Terminal states never change again; every store transition is guarded on the
 // current state, so a late report cannot resurrect a finished execution.
 
-export const executionStatuses = ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'] as const;
-export type ExecutionStatus = (typeof executionStatuses)[number];
+import { executionStatuses, executionTriggers, type ExecutionStatus, type ExecutionTrigger } from '../protocol/enums.ts';
+
+export { executionStatuses, executionTriggers };
+export type { ExecutionStatus, ExecutionTrigger };
 export const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
 export const activeStatuses: readonly ExecutionStatus[] = ['pending', 'running'];
 
-export const executionTriggers = ['schedule', 'manual', 'retry', 'dependency', 'backfill'] as const;
-export type ExecutionTrigger = (typeof executionTriggers)[number];
 
 export type FinishStatus = 'success' | 'failed' | 'timeout' | 'cancelled';
 

@@ -4,26 +4,10 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { validateSchedule, assertTimezone } from './schedule.ts';
 import { type MaybeSecret, invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 
-export const taskTypes = ['command', 'script', 'http', 'docker', 'handler'] as const;
-export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
-export const loadBalanceStrategies = [
-  'round_robin',
-  'weighted_round_robin',
-  'random',
-  'sticky',
-  'least_loaded',
-  'consistent_hash',
-  'failover',
-  'broadcast',
-] as const;
-export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
-export const taskStatuses = ['active', 'paused', 'deleted'] as const;
+import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
 
-export type TaskType = (typeof taskTypes)[number];
-export type ExecutionMode = (typeof executionModes)[number];
-export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
-export type MisfirePolicy = (typeof misfirePolicies)[number];
-export type TaskStatus = (typeof taskStatuses)[number];
+export { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes };
+export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus, TaskType };
 
 export interface CommandSpec {
   command: string;
@@ -105,7 +89,6 @@ export const taskDefaults = {
   misfireGraceSeconds: 10,
 } as const;
 
-export const scriptInterpreters = ['sh', 'bash', 'python3', 'node'] as const;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];

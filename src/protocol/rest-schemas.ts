@@ -2,6 +2,7 @@
 // generates the OpenAPI document. Semantic checks (cron, time zone, per-type fields)
 // happen in the domain and name the offending field.
 import { Type, type Static } from 'typebox';
+import { executionModes, executionStatuses, executionTriggers, executorStatuses, misfirePolicies, taskStatuses, taskTypes } from './enums.ts';
 
 const StringMap = Type.Record(Type.String(), Type.String());
 // env and http.headers values may be secrets: {"secret":"<value>"}, or {"secret":true} to
@@ -20,7 +21,7 @@ export const TaskBody = Type.Object(
     tags: Type.Optional(Type.Array(Type.String())),
     cron_expression: Type.Optional(Type.Union([Type.String({ description: "5 or 6 fields, a nickname (@daily) or '@every 30s' (1s to 366d); null = manual only. Every fire lies in years 1970–9999" }), Type.Null()])),
     timezone: Type.Optional(Type.String({ description: "IANA time zone name (UTC, Etc/GMT+5, Asia/Shanghai), default UTC; not an offset like '+05:00'" })),
-    type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
+    type: Type.Optional(Type.String({ enum: [...taskTypes] })),
     command: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String())),
     shell: Type.Optional(Type.Boolean()),
@@ -39,7 +40,7 @@ export const TaskBody = Type.Object(
     docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])), env: Type.Optional(SecretStringMap) })),
     handler: Type.Optional(Type.String()),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON; a value written {"secret":"<value>"} (at any depth) is a secret' })),
-    execution_mode: Type.Optional(Type.String({ enum: ['parallel', 'sequential', 'skip', 'replace'] })),
+    execution_mode: Type.Optional(Type.String({ enum: [...executionModes] })),
     load_balance_strategy: Type.Optional(Type.String()),
     executor_labels: Type.Optional(StringMap),
     executors: Type.Optional(
@@ -58,7 +59,7 @@ export const TaskBody = Type.Object(
     retry_backoff_seconds: Type.Optional(Type.Integer()),
     retry_backoff_max_seconds: Type.Optional(Type.Integer()),
     timeout_seconds: Type.Optional(Type.Integer()),
-    misfire_policy: Type.Optional(Type.String({ enum: ['skip', 'run_once', 'run_all'] })),
+    misfire_policy: Type.Optional(Type.String({ enum: [...misfirePolicies] })),
     misfire_grace_seconds: Type.Optional(Type.Integer()),
     status: Type.Optional(Type.String({ enum: ['active', 'paused'] })),
   },
@@ -77,8 +78,8 @@ export const Pagination = {
 
 export const TaskListQuery = Type.Object(
   {
-    status: Type.Optional(Type.String({ enum: ['active', 'paused', 'deleted'] })),
-    type: Type.Optional(Type.String({ enum: ['command', 'script', 'http', 'docker', 'handler'] })),
+    status: Type.Optional(Type.String({ enum: [...taskStatuses] })),
+    type: Type.Optional(Type.String({ enum: [...taskTypes] })),
     search: Type.Optional(Type.String({ maxLength: 128 })),
     tag: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 20 })], { description: 'only tasks carrying this tag (repeat for all of several)' })),
     ...Pagination,
@@ -89,9 +90,9 @@ export const TaskListQuery = Type.Object(
 export const ExecutionListQuery = Type.Object(
   {
     task_id: Type.Optional(Type.String({ maxLength: 64 })),
-    status: Type.Optional(Type.String({ enum: ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'] })),
+    status: Type.Optional(Type.String({ enum: [...executionStatuses] })),
     executor_id: Type.Optional(Type.String({ maxLength: 64 })),
-    trigger: Type.Optional(Type.String({ enum: ['schedule', 'manual', 'retry', 'dependency', 'backfill'] })),
+    trigger: Type.Optional(Type.String({ enum: [...executionTriggers] })),
     from: Type.Optional(Type.String({ maxLength: 64, description: 'scheduled at or after this ISO 8601 instant' })),
     to: Type.Optional(Type.String({ maxLength: 64, description: 'scheduled before this ISO 8601 instant' })),
     ...Pagination,
@@ -145,7 +146,7 @@ export type RegisterExecutorRequest = Static<typeof RegisterExecutorBody>;
 
 export const ExecutorStatusBody = Type.Object(
   {
-    status: Type.String({ enum: ['online', 'offline', 'maintenance'], description: 'maintenance drains: running work finishes, no new work is sent' }),
+    status: Type.String({ enum: [...executorStatuses], description: 'maintenance drains: running work finishes, no new work is sent' }),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },

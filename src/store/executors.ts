@@ -4,7 +4,9 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutorsTable } from './schema.ts';
 
-export type ExecutorStatus = 'online' | 'offline' | 'maintenance';
+import type { ExecutorStatus } from '../protocol/enums.ts';
+
+export type { ExecutorStatus };
 
 export interface Executor {
   id: string;

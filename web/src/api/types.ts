@@ -1,16 +1,11 @@
 // Wire shapes the UI reads (snake_case, as the REST API sends them). Fields the server
 // may not send yet are optional so the UI degrades instead of crashing.
 
-export type Role = 'admin' | 'operator' | 'viewer';
-export type TaskType = 'command' | 'script' | 'http' | 'docker' | 'handler';
-export type TaskStatus = 'active' | 'paused' | 'deleted';
-export type ExecutionStatus = 'pending' | 'running' | 'success' | 'failed' | 'timeout' | 'skipped' | 'cancelled';
+// The enumerations are the server's own (src/protocol/enums.ts), never a copy.
+import type { ExecutionStatus, Role, TaskStatus, TaskType } from '../../../src/protocol/enums.ts';
 
-export const taskTypes: TaskType[] = ['command', 'script', 'http', 'docker', 'handler'];
-export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'];
-export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
-export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
-export const loadBalanceStrategies = ['round_robin', 'weighted_round_robin', 'random', 'sticky', 'least_loaded', 'consistent_hash', 'failover', 'broadcast'] as const;
+export type { ExecutionStatus, Role, TaskStatus, TaskType };
+export { executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
 
 export interface Page<T> {
   items: T[];

@@ -1,0 +1,43 @@
+// Every enumeration of the wire contract, defined once: the server (domain, REST schemas),
+// the CLI and the web UI take their lists and types from here, so adding a value is one
+// edit and a client can never offer a value the server refuses.
+
+export const taskTypes = ['command', 'script', 'http', 'docker', 'handler'] as const;
+export type TaskType = (typeof taskTypes)[number];
+
+export const taskStatuses = ['active', 'paused', 'deleted'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** What happens when a fire comes while a run of the task is still going (DESIGN.md §5). */
+export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
+export type ExecutionMode = (typeof executionModes)[number];
+
+export const loadBalanceStrategies = [
+  'round_robin',
+  'weighted_round_robin',
+  'random',
+  'sticky',
+  'least_loaded',
+  'consistent_hash',
+  'failover',
+  'broadcast',
+] as const;
+export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
+
+export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
+export type MisfirePolicy = (typeof misfirePolicies)[number];
+
+export const scriptInterpreters = ['sh', 'bash', 'python3', 'node'] as const;
+
+export const executionStatuses = ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+
+export const executionTriggers = ['schedule', 'manual', 'retry', 'dependency', 'backfill'] as const;
+export type ExecutionTrigger = (typeof executionTriggers)[number];
+
+export const executorStatuses = ['online', 'offline', 'maintenance'] as const;
+export type ExecutorStatus = (typeof executorStatuses)[number];
+
+/** Least to most: each role may do what the ones before it may. */
+export const roles = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof roles)[number];
