@@ -11,8 +11,11 @@ describe('routing strategies over real agents', () => {
   before(async () => {
     t = await startFleetServer();
     const token = await executorToken(t);
-    agents.push(await startAgent(t, token, 'alpha', { labels: 'pool=p', capacity: 50 }));
-    agents.push(await startAgent(t, token, 'beta', { labels: 'pool=p', capacity: 50 }));
+    // Routing skips an executor at capacity (its share goes to the others), so capacity here
+    // is more than a test ever triggers: the splits below then depend on routing alone, not on
+    // how fast the agents report results on a busy machine.
+    agents.push(await startAgent(t, token, 'alpha', { labels: 'pool=p', capacity: 500 }));
+    agents.push(await startAgent(t, token, 'beta', { labels: 'pool=p', capacity: 500 }));
   });
   after(async () => {
     for (const agent of agents) await agent.kill('SIGKILL');
