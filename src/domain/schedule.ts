@@ -10,6 +10,11 @@
 //   kind of cron job: the repeated hour never fires twice.
 // - `@every` intervals count elapsed time from the Unix epoch, so DST never moves them.
 //
+// Dialects (README "Cron dialects"): the task says which one its expression is written in,
+// never the text. Both accept `N/step` (N, N+step, … up to the field's maximum), `L`, `W`,
+// `#` and `?`; they differ in fields and weekday numbering: `0 0 12 ? * 2` is Tuesday in
+// `standard` (Unix: 0 or 7 = Sunday) and Monday in `quartz` (1 = Sunday … 7 = Saturday).
+//
 // Bounds (README "Schedules and time zones"): every instant a schedule yields lies in
 // [EARLIEST_INSTANT, LATEST_INSTANT], years 1970–9999: a fire must print as an ISO 8601
 // date with a four-digit year, fit a JS Date and the BIGINT ms columns, and `@every`
@@ -19,6 +24,7 @@
 // anything rarer is a cron expression. A schedule given by a client (validateSchedule)
 // must also have a time zone that is an IANA name and must fire at least once.
 import { Cron } from 'croner';
+import type { CronDialect } from '../protocol/enums.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 
 export interface Schedule {
@@ -44,14 +50,24 @@ export const MAX_INTERVAL_MS = 366 * 86_400_000;
  * the rules for what a client may set are validateSchedule's, so a task stored under older
  * rules keeps firing.
  */
-export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
+export function parseSchedule(expression: string, timezone = 'UTC', dialect: CronDialect = 'standard'): Schedule {
   assertKnownTimezone(timezone);
   const trimmed = expression.trim();
   if (trimmed === '') throw invalidCron(expression, 'the expression is empty');
   if (/^@every\b/i.test(trimmed)) return intervalSchedule(trimmed, timezone);
+  // A nickname (@daily, @hourly, …) means the same in both dialects.
+  const quartz = dialect === 'quartz' && !trimmed.startsWith('@');
+  if (!trimmed.startsWith('@')) checkDialect(expression, trimmed.split(/\s+/), dialect);
   let cron: Cron;
   try {
-    cron = new Cron(trimmed, { timezone, paused: true, mode: 'auto', fixedTimeRule: 'no-wildcard' });
+    cron = new Cron(trimmed, {
+      timezone,
+      paused: true,
+      mode: quartz ? '6-or-7-parts' : 'auto',
+      alternativeWeekdays: quartz,
+      sloppyRanges: true,
+      fixedTimeRule: 'no-wildcard',
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
     throw invalidCron(expression, reason);
@@ -64,9 +80,9 @@ export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
  * is an IANA name, an `@every` of at most MAX_INTERVAL_MS, and at least one fire after
  * `from` (default: 2000-01-01; a task passes now). Errors name the field.
  */
-export function validateSchedule(expression: string, timezone: string, from = Date.UTC(2000, 0, 1)): Schedule {
+export function validateSchedule(expression: string, timezone: string, from = Date.UTC(2000, 0, 1), dialect: CronDialect = 'standard'): Schedule {
   assertTimezone(timezone);
-  const schedule = parseSchedule(expression, timezone);
+  const schedule = parseSchedule(expression, timezone, dialect);
   if (schedule instanceof IntervalSchedule && schedule.interval > MAX_INTERVAL_MS) {
     throw invalidCron(expression, 'an interval must be at most 366d (8784h); use a cron expression for anything rarer');
   }
@@ -122,6 +138,36 @@ function invalidTimezone(timezone: string): CronfleetError {
     field: 'timezone',
     value: timezone,
   });
+}
+
+/**
+ * The rules croner does not know or words poorly: a Quartz expression has 6 or 7 fields and
+ * `?` in exactly one of day-of-month and day-of-week; a weekday number is 0–7 in `standard`
+ * and 1–7 in `quartz`.
+ */
+function checkDialect(expression: string, fields: string[], dialect: CronDialect): void {
+  if (dialect === 'quartz') {
+    if (fields.length < 6 || fields.length > 7) {
+      throw invalidCron(expression, `a quartz expression has 6 or 7 fields (second minute hour day-of-month month day-of-week [year]), this one has ${fields.length}`);
+    }
+    const [dayOfMonth, dayOfWeek] = [fields[3]!, fields[5]!];
+    if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+      throw invalidCron(expression, "quartz needs '?' in exactly one of day-of-month and day-of-week (e.g. '0 0 12 * * ?' or '0 0 12 ? * 2')");
+    }
+  }
+  const dayOfWeek = dialect === 'quartz' ? fields[5] : fields[fields.length === 5 ? 4 : 5];
+  if (dayOfWeek === undefined) return;
+  const [low, high] = dialect === 'quartz' ? [1, 7] : [0, 7];
+  // Each list item: a value or range, then an optional /step, #nth or L; only the weekdays are checked.
+  for (const item of dayOfWeek.split(',')) {
+    for (const value of item.replace(/\/.*$|#.*$/, '').replace(/L$/i, '').split('-')) {
+      if (!/^\d+$/.test(value)) continue;
+      if (Number(value) < low || Number(value) > high) {
+        const numbering = dialect === 'quartz' ? '1 = Sunday … 7 = Saturday' : '0 or 7 = Sunday … 6 = Saturday';
+        throw invalidCron(expression, `day-of-week ${value} is out of range for the ${dialect} dialect (${low}–${high}: ${numbering})`);
+      }
+    }
+  }
 }
 
 function invalidCron(expression: string, reason: string): CronfleetError {

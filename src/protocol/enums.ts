@@ -24,6 +24,15 @@ export const loadBalanceStrategies = [
 ] as const;
 export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
 
+/**
+ * How a task's cron expression is read (README "Cron dialects"): `standard` is Unix cron
+ * (5 fields, optional seconds first; day-of-week 0 or 7 = Sunday … 6 = Saturday); `quartz`
+ * is Quartz / XXL-JOB (6 or 7 fields, seconds first, optional year last; day-of-week
+ * 1 = Sunday … 7 = Saturday; `?` in exactly one of day-of-month and day-of-week).
+ */
+export const cronDialects = ['standard', 'quartz'] as const;
+export type CronDialect = (typeof cronDialects)[number];
+
 export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
 export type MisfirePolicy = (typeof misfirePolicies)[number];
 
