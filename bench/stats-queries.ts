@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { newId } from '../src/domain/ids.ts';
 import { LEADER_LEASE } from '../src/scheduler/leadership.ts';
+import { rawDatabase } from '../src/store/raw-database.ts';
 import type { ExecutionsTable, TasksTable } from '../src/store/schema.ts';
 import { Store } from '../src/store/store.ts';
 
@@ -128,16 +129,17 @@ function executionRow(taskId: string, scheduled: number, status: string, duratio
 }
 
 async function load(store: Store, now: number): Promise<number> {
+  const { db, dialect } = rawDatabase(store);
   const started = performance.now();
   const tasks = Array.from({ length: taskCount }, (_, index) => taskRow(index, now));
-  for (let offset = 0; offset < tasks.length; offset += BATCH) await store.db.insertInto('tasks').values(tasks.slice(offset, offset + BATCH)).execute();
+  for (let offset = 0; offset < tasks.length; offset += BATCH) await db.insertInto('tasks').values(tasks.slice(offset, offset + BATCH)).execute();
   const next = random(42);
   const span = days * DAY;
   const first = now - span;
   let inserted = 0;
   // Time order, as a live system writes them; each transaction holds 20 batches.
   while (inserted < executionCount) {
-    await store.db.transaction().execute(async (trx) => {
+    await db.transaction().execute(async (trx) => {
       for (let batch = 0; batch < 20 && inserted < executionCount; batch++) {
         const rows: ExecutionsTable[] = [];
         for (let i = 0; i < BATCH && inserted < executionCount; i++, inserted++) {
@@ -154,9 +156,9 @@ async function load(store: Store, now: number): Promise<number> {
   }
   const loadMs = performance.now() - started;
   progress('analyzing');
-  if (store.dialect.name === 'postgres') await sql`vacuum analyze`.execute(store.db);
-  else if (store.dialect.name === 'mysql') await sql`analyze table executions, tasks`.execute(store.db);
-  else await sql`analyze`.execute(store.db);
+  if (dialect.name === 'postgres') await sql`vacuum analyze`.execute(db);
+  else if (dialect.name === 'mysql') await sql`analyze table executions, tasks`.execute(db);
+  else await sql`analyze`.execute(db);
   return loadMs;
 }
 
@@ -239,20 +241,21 @@ async function main(): Promise<void> {
     url = `sqlite:${join(dataDir, 'cronfleet.db')}`;
   }
   const store = await Store.open(url);
+  const { db, dialect } = rawDatabase(store);
   try {
-    const existing = await store.db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+    const existing = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
     if (Number(existing?.count ?? 0) > 0) throw new Error('the database already holds executions: give an empty one');
     // "Now" is the end of the loaded history, on an hour boundary plus 30 minutes.
     const now = Math.floor(Date.now() / HOUR) * HOUR + 30 * 60_000;
-    progress(`loading ${executionCount.toLocaleString('en')} executions for ${taskCount} tasks over ${days} days into ${store.dialect.name}`);
+    progress(`loading ${executionCount.toLocaleString('en')} executions for ${taskCount} tasks over ${days} days into ${dialect.name}`);
     const loadMs = await load(store, now);
-    const heavy = await store.db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).where('task_id', '=', 'bench-task-00000').executeTakeFirst();
+    const heavy = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).where('task_id', '=', 'bench-task-00000').executeTakeFirst();
     const timings = await measure(store, now);
     process.stdout.write(
       `${JSON.stringify(
         {
           benchmark: 'stats-queries',
-          dialect: store.dialect.name,
+          dialect: dialect.name,
           executions: executionCount,
           tasks: taskCount,
           days,

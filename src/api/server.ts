@@ -13,7 +13,7 @@ import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
-import { assertClusterKey, loadSecretKey, registerSecretKey } from '../store/secret-cipher.ts';
+import { loadSecretKey, registerSecretKey } from '../store/secret-cipher.ts';
 import { ensureAdminToken } from './admin-token.ts';
 import { buildApp } from './app.ts';
 import type { ApiContext } from './context.ts';
@@ -74,7 +74,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // disk) fails the start, which must leave nothing open (the CLI starts again).
   try {
     await createFirstAdmin(store, clock, options.onAdminUserCreated);
-    await assertClusterKey(store.db, store.dialect, secrets, clock.now());
+    await store.assertClusterKey(secrets, clock.now());
   } catch (error) {
     await store.close();
     throw error;

@@ -31,8 +31,8 @@ export class InstanceHeartbeat {
     await this.#beat();
     // Never fails the start: a database that cannot write now (an outage, a full disk)
     // is retried by the next beats, and pruning waits for the next start.
-    await this.#store.dialect
-      .now(this.#store.db)
+    await this.#store
+      .now()
       .then((now) => this.#store.instances.prune(now - FORGET_AFTER_MS))
       .catch(this.#options.onError);
     this.#timer = setInterval(() => {
@@ -50,7 +50,7 @@ export class InstanceHeartbeat {
 
   async #beat(): Promise<void> {
     try {
-      const now = await this.#store.dialect.now(this.#store.db);
+      const now = await this.#store.now();
       await this.#store.instances.beat(
         { id: this.#options.instanceId, hostname: hostname(), pid: process.pid, version: this.#options.version, address: this.#options.address(), startedAt: this.#startedAt },
         now,

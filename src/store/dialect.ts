@@ -2,7 +2,7 @@
 // small functions, so repositories never branch on the database's name.
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder, type Kysely } from 'kysely';
+import { MysqlDialect, PostgresDialect, sql, type Expression, type InsertQueryBuilder, type Kysely, type RawBuilder } from 'kysely';
 import { CronfleetError } from '../protocol/errors.ts';
 import { DEFAULT_RETRY, StorageError, StorageHealth, type RetryPolicy } from './faults.ts';
 import { resilientDialect, StoreDatabase } from './resilient-database.ts';
@@ -21,9 +21,28 @@ export interface ColumnTypes {
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
+/**
+ * What a database can do, as flags and small functions (like Kysely's own adapters'
+ * `supportsReturning`): repositories ask for a capability, never for a database's name.
+ */
 export interface DialectInfo {
+  /** For messages and benchmarks' labels only. */
   name: DialectName;
   types: ColumnTypes;
+  /** `select … for update` locks the rows read (PostgreSQL, MySQL); SQLite has one writer and no such clause. */
+  supportsForUpdate: boolean;
+  /**
+   * A locking read over a secondary index also locks the gaps around the rows (InnoDB's
+   * next-key locks), so it deadlocks with concurrent inserts into that index.
+   */
+  lockingReadsLockGaps: boolean;
+  /** Connections can push notifications to each other (LISTEN/NOTIFY); elsewhere listeners poll. */
+  supportsNotify: boolean;
+  /**
+   * An epoch-ms parameter where the database cannot infer its type: PostgreSQL takes a
+   * parameter in `case … then $1` for text unless it is cast.
+   */
+  bigintParameter(value: number | null): RawBuilder<number | null>;
   /** Adds "skip rows that collide with a unique key" to an insert. */
   ignoreConflicts<O>(query: InsertQueryBuilder<Database, keyof Database, O>): InsertQueryBuilder<Database, keyof Database, O>;
   /** The database's clock in epoch ms: leases are judged by it, never by comparing machines. */
@@ -49,8 +68,8 @@ export interface PoolOptions {
 }
 
 const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
+const untyped = (value: number | null) => sql<number | null>`${value}`;
 const onConflictDoNothing = <O>(query: InsertQueryBuilder<Database, keyof Database, O>) => query.onConflict((conflict) => conflict.doNothing());
-
 
 export function dialectOf(url: string): DialectName {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
@@ -80,6 +99,10 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
         dialect: {
           name: 'sqlite',
           types: portable,
+          supportsForUpdate: false,
+          lockingReadsLockGaps: false,
+          supportsNotify: false,
+          bigintParameter: untyped,
           ignoreConflicts: onConflictDoNothing,
           now: async () => Date.now(),
           freeBytes: () => (file === ':memory:' ? null : freeBytesAt(dirname(file))),
@@ -108,6 +131,10 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
         dialect: {
           name: 'postgres',
           types: portable,
+          supportsForUpdate: true,
+          lockingReadsLockGaps: false,
+          supportsNotify: true,
+          bigintParameter: (value) => sql<number | null>`cast(${value} as bigint)`,
           ignoreConflicts: onConflictDoNothing,
           now: async (kysely) => Number((await sql<{ now: number }>`select (extract(epoch from clock_timestamp()) * 1000)::bigint as now`.execute(kysely)).rows[0]!.now),
           freeBytes: () => null,
@@ -130,6 +157,10 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
         dialect: {
           name: 'mysql',
           types: { ...portable, longText: sql`longtext` },
+          supportsForUpdate: true,
+          lockingReadsLockGaps: true,
+          supportsNotify: false,
+          bigintParameter: untyped,
           ignoreConflicts: (query) => query.ignore(),
           now: async (kysely) => Number((await sql<{ now: number }>`select cast(unix_timestamp(now(3)) * 1000 as signed) as now`.execute(kysely)).rows[0]!.now),
           freeBytes: () => null,

@@ -157,9 +157,9 @@ export class ExecutionRepository {
    */
   async claimMany(claims: Array<{ id: string; executorId: string; deadlineAt: number }>, now: number): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
-    // MySQL: a locking read over the status index takes next-key locks that deadlock with
-    // concurrent inserts (triggers), so claim row by row there, as `claim` does.
-    if (claims.length === 1 || this.#dialect.name === 'mysql') {
+    // Where a locking read over the status index also locks its gaps (MySQL), it deadlocks
+    // with concurrent inserts (triggers), so claim row by row there, as `claim` does.
+    if (claims.length === 1 || this.#dialect.lockingReadsLockGaps) {
       const claimed = new Set<string>();
       for (const claim of claims) if (await this.claim(claim.id, claim.executorId, now, claim.deadlineAt)) claimed.add(claim.id);
       return claimed;
@@ -170,7 +170,7 @@ export class ExecutionRepository {
         const ids = claims.slice(start, start + 500).map((claim) => claim.id);
         let query = trx.selectFrom('executions').select('id').where('id', 'in', ids).where('status', '=', 'pending');
         // SQLite serialises writers per database (one instance); PostgreSQL locks the rows.
-        if (this.#dialect.name === 'postgres') query = query.forUpdate();
+        if (this.#dialect.supportsForUpdate) query = query.forUpdate();
         for (const row of await query.execute()) claimed.add(row.id);
       }
       const groups = new Map<string, { executorId: string; deadlineAt: number; ids: string[] }>();

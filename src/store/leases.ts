@@ -64,6 +64,12 @@ export class LeaseRepository {
     return row ? { holder: row.holder, token: toNumber(row.token), expiresAt: toNumber(row.expires_at) } : null;
   }
 
+  /** The lease while it is valid by the database's clock; null when free or expired. */
+  async valid(name: string): Promise<LeaseGrant | null> {
+    const [lease, now] = await Promise.all([this.current(name), this.now()]);
+    return lease !== null && lease.expiresAt > now ? lease : null;
+  }
+
   /** Inside a transaction: true while `token` is still the valid lease. */
   async holds(trx: Transaction<Database>, name: string, holder: string, token: number): Promise<boolean> {
     const now = await this.#dialect.now(trx);

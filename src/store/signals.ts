@@ -2,7 +2,6 @@
 // dialects notify() is a no-op and listeners rely on their short polling instead
 // (DESIGN §3). A signal only says "look at the database now"; it carries no state.
 import type pg from 'pg';
-import type { DialectName } from './dialect.ts';
 
 /** deliver: routed work waits for the instance holding the socket. dispatch: the leader has work (a finish, a trigger, a task change). */
 export type Channel = 'cronfleet_deliver' | 'cronfleet_dispatch';
@@ -17,8 +16,9 @@ export interface Signals {
 
 const quiet: Signals = { pushes: false, notify: async () => {}, listen: () => {}, close: async () => {} };
 
-export function openSignals(url: string, dialect: DialectName, onError: (error: Error) => void): Signals {
-  return dialect === 'postgres' ? new PostgresSignals(url, onError) : quiet;
+/** `pushes`: the dialect's supportsNotify (only PostgreSQL's LISTEN/NOTIFY is implemented). */
+export function openSignals(url: string, pushes: boolean, onError: (error: Error) => void): Signals {
+  return pushes ? new PostgresSignals(url, onError) : quiet;
 }
 
 class PostgresSignals implements Signals {

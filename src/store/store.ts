@@ -16,6 +16,8 @@ import { LoadBalanceStateRepository } from './load-balance.ts';
 import { LogRepository } from './logs.ts';
 import { toNullableNumber } from './json.ts';
 import { migrate } from './migrate.ts';
+import { recordRawDatabase } from './raw-database.ts';
+import { assertClusterKey, type SecretCipher } from './secret-cipher.ts';
 import { openSignals, type Signals } from './signals.ts';
 import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
@@ -67,8 +69,8 @@ export interface FireBatchEntry {
 }
 
 export class Store {
-  readonly db: Kysely<Database>;
-  readonly dialect: DialectInfo;
+  readonly #db: Kysely<Database>;
+  readonly #dialect: DialectInfo;
   readonly tasks: TaskRepository;
   readonly executions: ExecutionRepository;
   readonly executors: ExecutorRepository;
@@ -90,11 +92,12 @@ export class Store {
   #closed = false;
 
   private constructor(db: Kysely<Database>, dialect: DialectInfo, health: StorageHealth, close: () => Promise<void>, signals: Signals) {
-    this.db = db;
+    this.#db = db;
     this.health = health;
     this.signals = signals;
-    this.dialect = dialect;
+    this.#dialect = dialect;
     this.#close = close;
+    recordRawDatabase(this, { db, dialect });
     this.tasks = new TaskRepository(db);
     this.executions = new ExecutionRepository(db, dialect);
     this.executors = new ExecutorRepository(db);
@@ -128,7 +131,7 @@ export class Store {
           ...(options.onLockRetry ? { onRetry: options.onLockRetry } : {}),
         });
         await migrate(opened.db, opened.dialect);
-        const signals = openSignals(url, opened.dialect.name, options.onBackgroundError ?? (() => {}));
+        const signals = openSignals(url, opened.dialect.supportsNotify, options.onBackgroundError ?? (() => {}));
         return new Store(opened.db, opened.dialect, opened.health, opened.close, signals);
       } catch (error) {
         await opened?.close().catch(() => {});
@@ -142,13 +145,40 @@ export class Store {
   }
 
   /**
+   * The Kysely handle and the dialect, for the dispatch layer until it asks `now()` instead.
+   * @deprecated Internal to src/store: other layers use the store's methods, tests and
+   * benchmarks `rawDatabase` (raw-database.ts). To be removed.
+   */
+  get db(): Kysely<Database> {
+    return this.#db;
+  }
+
+  /** @deprecated See `db`. */
+  get dialect(): DialectInfo {
+    return this.#dialect;
+  }
+
+  /** The database's clock in epoch ms: leases, heartbeats and liveness are judged by it, never by comparing machines. */
+  now(): Promise<number> {
+    return this.#dialect.now(this.#db);
+  }
+
+  /**
+   * Records the key's fingerprint on first use and refuses a key that differs from the
+   * one the cluster recorded (see secret-cipher.ts).
+   */
+  assertClusterKey(cipher: SecretCipher, now: number): Promise<void> {
+    return assertClusterKey(this.#db, this.#dialect, cipher, now);
+  }
+
+  /**
    * Records the fires of several tasks in one transaction, fenced by the leader lease.
    * Per task the cursor moves by compare-and-set, so a fire is planned by one leader
    * only; the unique (task_id, fire_time) key drops any fire recorded before.
    * Returns the ids of executions inserted.
    */
   async recordFires(fence: Fence, batch: FireBatchEntry[], now: number): Promise<Set<string>> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       if (!(await this.leases.holds(trx, fence.lease, fence.holder, fence.token))) {
         throw new CronfleetError('conflict', 'the leader lease was lost; fires not recorded', { reason: 'lease_lost' });
       }
@@ -156,16 +186,15 @@ export class Store {
       // than one per task: read the cursors (locked on PostgreSQL/MySQL; SQLite has one
       // writer), then move those still where the plan expects them with one UPDATE.
       const advanced: NewExecution[] = [];
-      const bigint = (value: number | null) => (this.dialect.name === 'postgres' ? sql`cast(${value} as bigint)` : sql`${value}`);
       for (let start = 0; start < batch.length; start += 500) {
         const chunk = batch.slice(start, start + 500);
         let read = trx.selectFrom('tasks').select(['id', 'next_fire_at']).where('id', 'in', chunk.map((entry) => entry.taskId)).where('status', '=', 'active');
-        if (this.dialect.name !== 'sqlite') read = read.forUpdate();
+        if (this.#dialect.supportsForUpdate) read = read.forUpdate();
         const cursors = new Map((await read.execute()).map((row) => [row.id, toNullableNumber(row.next_fire_at)]));
         const moving = chunk.filter((entry) => cursors.get(entry.taskId) === entry.expectedNextFireAt);
         if (moving.length === 0) continue;
         const byTask = (value: (entry: FireBatchEntry) => number | null) =>
-          sql<number>`case id ${sql.join(moving.map((entry) => sql`when ${entry.taskId} then ${bigint(value(entry))}`), sql` `)} end`;
+          sql<number>`case id ${sql.join(moving.map((entry) => sql`when ${entry.taskId} then ${this.#dialect.bigintParameter(value(entry))}`), sql` `)} end`;
         await trx
           .updateTable('tasks')
           .set({ next_fire_at: byTask((entry) => entry.nextFireAt), last_fire_at: byTask((entry) => entry.lastFireAt) })
@@ -193,7 +222,7 @@ export class Store {
     }
     const fault = this.health.fault;
     if (fault) return { ready: false, reason: fault.fault === 'disk_full' ? 'disk_full' : 'io_error', message: fault.message };
-    const free = this.dialect.freeBytes();
+    const free = this.#dialect.freeBytes();
     if (free !== null && free < MIN_FREE_BYTES) {
       return { ready: false, reason: 'disk_full', message: `only ${free} bytes free where the database writes (at least ${MIN_FREE_BYTES} needed)` };
     }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { createServer, type Server } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { eventually } from '../scheduler/helpers.ts';
@@ -82,7 +83,7 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
     // One connection is checked out inside a transaction, with no statement running, when the link dies.
     let cutNow!: () => void;
     const linkCut = new Promise<void>((resolve) => (cutNow = resolve));
-    const inTransaction = server.store.db.transaction().execute(async (trx) => {
+    const inTransaction = rawDatabase(server.store).db.transaction().execute(async (trx) => {
       await trx.selectFrom('tasks').select('id').execute();
       cutNow();
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -7,6 +7,7 @@ import { newId } from '../../src/domain/ids.ts';
 import { parseTaskDefinition } from '../../src/domain/task.ts';
 import type { NewExecution } from '../../src/store/executions.ts';
 import { migrationNames } from '../../src/store/migrate.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 import { Store } from '../../src/store/store.ts';
 import { removeTestData, testDatabaseUrl } from '../helpers/database.ts';
 
@@ -73,7 +74,7 @@ describe('migrations', () => {
     const url = await testDatabaseUrl(dir);
     try {
       const store = await Store.open(url);
-      await store.db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() } as never).execute();
+      await rawDatabase(store).db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() } as never).execute();
       await store.close();
       await assert.rejects(Store.open(url), { code: 'database_newer_than_code' });
     } finally {

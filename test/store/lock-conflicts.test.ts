@@ -11,6 +11,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { classifyFault, DEFAULT_RETRY, retryBusy, StorageError } from '../../src/store/faults.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 import { Store } from '../../src/store/store.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
 
@@ -38,7 +39,7 @@ describe('lock conflicts', () => {
     const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
     const attempts = { forward: 0, backward: 0 };
     const lockBoth = (direction: 'forward' | 'backward', first: string, second: string) =>
-      store.db.transaction().execute(async (trx) => {
+      rawDatabase(store).db.transaction().execute(async (trx) => {
         attempts[direction] += 1;
         const bump = (key: string) =>
           trx
