@@ -18,12 +18,12 @@ export function executionCommand(): Command {
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'executions per page', '20')
     .option('--json', 'print JSON')
-    .action(async (options, command: Command) => {
+    .action(async (options: { task?: string; status?: string; page: string; pageSize: string; json?: boolean }, command: Command) => {
       const api = client(command);
       const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
       if (options.task) query.set('task_id', await resolveTaskId(api, options.task));
       if (options.status) query.set('status', options.status);
-      const page = await api.request<{ items: Array<Record<string, unknown>>; total: number; page: number }>('GET', `/executions?${query}`);
+      const page = await api.request<{ items: Array<Record<string, unknown>>; total: number; page: number }>('GET', `/executions?${query.toString()}`);
       if (options.json) return printJson(page);
       process.stdout.write(`${table(page.items, columns)}\n${page.total} execution(s), page ${page.page}\n`);
     });

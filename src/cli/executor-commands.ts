@@ -15,7 +15,7 @@ import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
 import { CliError } from './client.ts';
 import { addTokenSubcommands } from './security-commands.ts';
-import { addClientOptions, client } from './task-commands.ts';
+import { addClientOptions } from './task-commands.ts';
 
 interface ExecutorFlags {
   server?: string;

@@ -9,7 +9,8 @@ export function table(rows: Array<Record<string, unknown>>, columns: string[]): 
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (typeof value === 'object') return JSON.stringify(value);
+  // The API answers JSON: what is not a string, number or boolean is an object or an array.
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return JSON.stringify(value);
   const text = String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -168,7 +168,7 @@ export function auditCommand(): Command {
         const value = options[flag];
         if (typeof value === 'string') query.set(key, value);
       }
-      const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number }>('GET', `/audit?${query}`);
+      const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number }>('GET', `/audit?${query.toString()}`);
       if (options.json) return printJson(page);
       process.stdout.write(`${table(page.items, ['at', 'actor', 'action', 'resource_type', 'resource_id', 'ip'])}\n`);
     });

@@ -40,7 +40,7 @@ export function addClientOptions(command: Command): Command {
 }
 
 export function client(command: Command): ApiClient {
-  const options = command.optsWithGlobals() as ClientOptions;
+  const options = command.optsWithGlobals<ClientOptions>();
   return new ApiClient(options);
 }
 
@@ -102,10 +102,10 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   set('args', flags.arg);
   set('shell', flags.shell);
   set('env', pairs(flags.env, '--env'));
-  if (flags.url) body.http = { ...((body.http as object) ?? {}), url: flags.url, ...(flags.method ? { method: flags.method } : {}) };
+  if (flags.url) body.http = { ...(body.http ?? {}), url: flags.url, ...(flags.method ? { method: flags.method } : {}) };
   set('handler', flags.handler);
   const params = pairs(flags.param, '--param');
-  if (params) body.parameters = { ...((body.parameters as object) ?? {}), ...params };
+  if (params) body.parameters = { ...(body.parameters ?? {}), ...params };
   set('executor_labels', pairs(flags.label, '--label'));
   set('execution_mode', flags.executionMode);
   set('load_balance_strategy', flags.strategy);
@@ -153,11 +153,11 @@ export function taskCommand(): Command {
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'tasks per page', '20')
     .option('--json', 'print JSON')
-    .action(async (options, command: Command) => {
+    .action(async (options: { status?: string; search?: string; page: string; pageSize: string; json?: boolean }, command: Command) => {
       const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
       if (options.status) query.set('status', options.status);
       if (options.search) query.set('search', options.search);
-      const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number; page: number; page_size: number }>('GET', `/tasks?${query}`);
+      const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number; page: number; page_size: number }>('GET', `/tasks?${query.toString()}`);
       if (options.json) return printJson(page);
       process.stdout.write(`${table(page.items, listColumns)}\n${page.total} task(s), page ${page.page}\n`);
     });

@@ -48,7 +48,8 @@ export function handlerRunner(handlers: Record<string, HandlerFunction>): Runner
     type: 'handler',
     advertise: () => [...registered.keys()].map((name) => `handler:${name}`),
     async run(context) {
-      const name = String(context.task.spec.handler ?? '');
+      const requested = context.task.spec.handler;
+      const name = typeof requested === 'string' ? requested : '';
       const handler = registered.get(name);
       if (!handler) {
         const offered = [...registered.keys()].join(', ') || 'none';

@@ -38,7 +38,8 @@ export const httpRunner: Runner = {
         signal: context.signal,
         redirect: 'manual',
       });
-      const reader = response.body?.getReader();
+      // Node's fetch types the body's chunks as any; they are bytes.
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
       while (reader) {
         const { done, value } = await reader.read();
         if (done) break;
