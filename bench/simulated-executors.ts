@@ -18,7 +18,7 @@ function connect(index: number): Promise<void> {
     socket.on('open', () => {
       socket.send(JSON.stringify({ action: 'hello', name: `simulated-${index}`, instance_id: `bench-simulated-${index}`, labels: {}, capacity: 1, runners: ['handler:noop'], running: [], protocol_version: 1, version: 'bench', token }));
     });
-    socket.on('message', (data) => {
+    socket.on('message', (data: Buffer) => {
       const message = JSON.parse(String(data)) as { action: string; heartbeat_interval_ms?: number };
       if (message.action === 'welcome') {
         welcomed += 1;

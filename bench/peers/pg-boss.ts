@@ -12,7 +12,7 @@ export async function pgBossQueue(): Promise<QueueUnderTest> {
   const boss = new PgBoss({ connectionString: database.url, max: 16, useListenNotify: true, supervise: false, schedule: false });
   boss.on('error', (error) => process.stderr.write(`pg-boss: ${String(error)}\n`));
   await boss.start();
-  await boss.createQueue(name, { notify: true } as never);
+  await boss.createQueue(name, { notify: true });
   const starts: HandlerStart[] = [];
   const workers: Child[] = [];
   const ready: Array<Promise<void>> = [];

@@ -38,8 +38,8 @@ export function launch(name: string, args: string[], env: Record<string, string>
     log = (log + chunk).slice(-LOG_KEPT);
     for (const listener of listeners) listener(chunk);
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const proc: FleetProcess = {
     name,
     child,

@@ -42,8 +42,8 @@ interface Proc {
 function launch(args: string[], env: Record<string, string>): Proc {
   const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const proc: Proc = { child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
-  child.stdout!.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
-  child.stderr!.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
+  child.stdout.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
+  child.stderr.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
   return proc;
 }
 

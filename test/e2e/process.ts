@@ -11,7 +11,7 @@ export interface UpProcess {
   url: string;
   token: string;
   output: () => string;
-  request<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  request: <T = any>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -22,8 +22,8 @@ export async function startUp(dataDir: string): Promise<UpProcess> {
     env: { ...process.env, CRONFLEET_ADMIN_TOKEN: '' },
   });
   let output = '';
-  child.stdout!.on('data', (data) => (output += data));
-  child.stderr!.on('data', (data) => (output += data));
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
   const url = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`cronfleet up did not start:\n${output}`)), 20_000);
     const check = () => {
@@ -33,7 +33,7 @@ export async function startUp(dataDir: string): Promise<UpProcess> {
         resolvePromise(match[1]!);
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`cronfleet up exited with ${code}:\n${output}`));

@@ -46,8 +46,8 @@ export async function startAgent(t: TestServer, token: string, name: string, opt
   args.push(...(options.args ?? []));
   const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let output = '';
-  child.stdout!.on('data', (data) => (output += data));
-  child.stderr!.on('data', (data) => (output += data));
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const agent: AgentProcess = {
     name,

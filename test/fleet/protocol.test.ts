@@ -26,7 +26,7 @@ describe('executor protocol under bad input', () => {
     }
     const huge = await client.exchange(JSON.stringify({ action: 'log', execution_id: 'x', seq: 1, stream: 'stdout', chunk: 'x'.repeat(2 * 1024 * 1024) }));
     assert.equal(huge.action, 'error');
-    assert.match(huge.message!, /over the .* limit/);
+    assert.match(huge.message, /over the .* limit/);
     assert.equal(client.socket.readyState, WebSocket.OPEN);
     const health = await fetch(`${t.url}/healthz`);
     assert.equal(health.status, 200);
@@ -43,9 +43,9 @@ describe('executor protocol under bad input', () => {
     await second.exchange(hello('raw-2'));
     assert.equal((await second.exchange(hello('raw-2'))).code, 'invalid_request');
     const foreign = await second.exchange(JSON.stringify({ action: 'task_update', task_id: '01a00000-0000-7000-8000-000000000000', attempt: 1, data: { status: 'success' } }));
-    assert.match(foreign.message!, /not assigned to this executor/);
+    assert.match(foreign.message, /not assigned to this executor/);
     const foreignLog = await second.exchange(JSON.stringify({ action: 'log', execution_id: '01a00000-0000-7000-8000-000000000000', seq: 1, stream: 'stdout', chunk: 'hi' }));
-    assert.match(foreignLog.message!, /not assigned to this executor/);
+    assert.match(foreignLog.message, /not assigned to this executor/);
     assert.equal(second.socket.readyState, WebSocket.OPEN);
     second.socket.close();
   });

@@ -26,8 +26,8 @@ const sum = defineHandler<{ a: number; b: number }, number>(({ parameters, log }
 
 /** Runs until its signal aborts, as a well-behaved long handler does. */
 const waitForAbort = defineHandler(async (context) => {
-  started.set(context.executionId, context as HandlerContext);
-  startWaiters.get(context.executionId)?.(context as HandlerContext);
+  started.set(context.executionId, context);
+  startWaiters.get(context.executionId)?.(context);
   await new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
 });
 

@@ -81,7 +81,7 @@ const queries = [
 
 describe('fuzzing the API and the gateway', () => {
   let t: TestServer;
-  let routes: Route[] = [];
+  const routes: Route[] = [];
   let taskId = '';
   let baseline = '';
 
@@ -231,7 +231,7 @@ describe('fuzzing the API and the gateway', () => {
       socket.once('error', reject);
     });
     const replies: string[] = [];
-    socket.on('message', (data) => replies.push(String(data)));
+    socket.on('message', (data: Buffer) => replies.push(String(data)));
     const closed = new Promise((resolve) => socket.once('close', resolve));
     const pick = random(7);
     const frames: Array<string | Buffer> = [

@@ -101,7 +101,7 @@ describe('role matrix', () => {
     const { WebSocket } = await import('ws');
     const socket = new WebSocket(`${t.url.replace('http', 'ws')}/ws/executor`);
     const closed = new Promise<string>((resolve) => {
-      socket.on('message', (data) => resolve(String(data)));
+      socket.on('message', (data: Buffer) => resolve(String(data)));
       socket.on('close', () => resolve('closed'));
     });
     await new Promise((resolve) => socket.on('open', resolve));

@@ -21,9 +21,9 @@ export interface HandlerContext<P = Record<string, unknown>> {
   /** Aborted on stop, kill or timeout (`signal.reason` says which): stop work when it fires. */
   signal: AbortSignal;
   /** Writes a line to the execution's live output (stdout). */
-  log(text: string): void;
+  log: (text: string) => void;
   /** Writes a line to the execution's live output (stderr). */
-  logError(text: string): void;
+  logError: (text: string) => void;
 }
 
 /** Its resolved value becomes the execution's `result` and must be JSON-serialisable. */
