@@ -15,8 +15,10 @@ const allowed: Record<string, string[]> = {
   dispatch: ['protocol', 'domain', 'store'],
   scheduler: ['protocol', 'domain', 'store', 'dispatch'],
   api: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler'],
+  // The composition root: builds one instance from all the server's layers.
+  server: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'api'],
   sdk: ['protocol', 'domain', 'executor'],
-  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'api', 'executor', 'sdk'],
+  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'api', 'server', 'executor', 'sdk'],
 };
 
 function files(directory: string): string[] {

@@ -25,7 +25,7 @@ function serverOptions(command: Command): Command {
 async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   // Loaded here, not at the top: client commands and the agent never pay for the server.
   const { loadConfig } = await import('../config/config.ts');
-  const { createServer } = await import('../api/server.ts');
+  const { createServer } = await import('../server/server.ts');
   const { startLocalExecutor } = await import('./local-executor.ts');
   const config = loadConfig({
     file: flags.config,

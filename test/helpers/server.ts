@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createServer, type Server } from '../../src/api/server.ts';
+import { createServer, type Server } from '../../src/server/server.ts';
 import { startLocalExecutor, type LocalExecutor } from '../../src/cli/local-executor.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Clock } from '../../src/domain/clock.ts';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
-import { createServer, type Server } from '../../src/api/server.ts';
+import { createServer, type Server } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { ADMIN_TOKEN_FILE, ensureAdminToken } from '../../src/api/admin-token.ts';
 import { loadSecretKey } from '../../src/store/secret-cipher.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { createServer } from '../../src/api/server.ts';
+import { createServer } from '../../src/server/server.ts';
 import { startLocalExecutor } from '../../src/cli/local-executor.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { isCronfleetError } from '../../src/protocol/errors.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { createServer, type Server } from '../../src/api/server.ts';
+import { createServer, type Server } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { rawDatabase } from '../../src/store/raw-database.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';

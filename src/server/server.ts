@@ -1,5 +1,7 @@
-// One scheduler instance, composed: store, gateway, dispatcher, scheduler and the HTTP
-// API. `cronfleet up` adds a local executor on top; tests build it with a fake clock.
+// The composition root: one scheduler instance built from its parts (store, gateway,
+// dispatcher, delivery, scheduler, HTTP executors and the HTTP API) and wired together
+// here, the only place that knows them all. `cronfleet up` adds a local executor on top;
+// tests build it with a fake clock.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
@@ -14,14 +16,15 @@ import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
 import { loadSecretKey, registerSecretKey } from '../store/secret-cipher.ts';
-import { ensureAdminToken } from './admin-token.ts';
-import { buildApp } from './app.ts';
-import type { ApiContext } from './context.ts';
-import { Metrics } from './metrics.ts';
-import { generatePassword, hashPassword } from './passwords.ts';
-import { TaskService } from './task-service.ts';
+import { ensureAdminToken } from '../api/admin-token.ts';
+import { buildApp } from '../api/app.ts';
+import type { ApiContext } from '../api/context.ts';
+import { Metrics } from '../api/metrics.ts';
+import { generatePassword, hashPassword } from '../api/passwords.ts';
+import { TaskService } from '../api/task-service.ts';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../protocol/version.ts';
+import { Wakeups } from './wakeups.ts';
 
 export { VERSION };
 
@@ -81,23 +84,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }
   const releaseSecretKey = registerSecretKey(secrets);
   const events = new TypedEmitter<SchedulerEvents>();
-  // Assigned below; the wake-ups that read them only run once the server is up.
-  let dispatcher!: Dispatcher;
-  let scheduler!: Scheduler;
-  // New work for the leader: wake it here, or through the database when another instance leads.
-  const wake = () => {
-    dispatcher.wake();
-    if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
-  };
+  // The gateway wakes the dispatcher, which is built after it: connected below.
+  const wakeups = new Wakeups(store.signals);
   const heartbeatIntervalMs = config.heartbeatIntervalSeconds * 1000;
   const leaseRenewMs = config.leaseRenewSeconds * 1000;
-  let delivery!: Delivery;
   // An instance silent this long is gone: it holds no executor links any more.
   const instanceTimeoutMs = 3 * leaseRenewMs + 2000;
-  const gateway = new ExecutorGateway({ store, clock, events, wake, redeliver: () => delivery.wake() }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
-  dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs });
-  delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
-  scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
+  const gateway = new ExecutorGateway({ store, clock, events, wake: wakeups.workAdded, redeliver: wakeups.redeliver }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
+  const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs });
+  const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
+  const scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
     instanceId,
     leaseTtlMs: config.leaseTtlSeconds * 1000,
     leaseRenewMs,
@@ -105,6 +101,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     heartbeatIntervalMs,
     fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
   });
+  wakeups.connect({ dispatcher, scheduler, delivery });
   // The URL HTTP executors call back on: configured, else this instance's listen address
   // (a wildcard host is replaced by the host name, which other machines can resolve).
   const scheme = config.tlsCert ? 'https' : 'http';
@@ -116,7 +113,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     return `${scheme}://${host}:${listenedPort}`;
   };
   const onError = (error: unknown) => events.emit('error', { error });
-  const httpExecutors = new HttpExecutors({ store, clock, events, wake }, gateway, {
+  const httpExecutors = new HttpExecutors({ store, clock, events, wake: wakeups.workAdded }, gateway, {
     publicUrl,
     pushTimeoutMs: 10_000,
     health: {
@@ -151,14 +148,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     secrets,
     scheduleChanged: () => {
       events.emit('task.changed', {});
-      scheduler.wake();
-      if (!scheduler.isLeader) void store.signals.notify('cronfleet_dispatch');
+      wakeups.scheduleChanged();
     },
-    workAdded: wake,
-  });
-  store.signals.listen('cronfleet_dispatch', () => {
-    dispatcher.wake();
-    scheduler.wake();
+    workAdded: wakeups.workAdded,
   });
   const instanceHeartbeat = new InstanceHeartbeat(store, { instanceId, version: VERSION, intervalMs: leaseRenewMs, address: () => (listened ? publicUrl() : null), onError });
   const context: ApiContext = {
