@@ -9,8 +9,8 @@ import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
 import type { Store } from '../store/store.ts';
-import { completeExecution, type CompletionDeps } from './completion.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
+import type { ExecutionFinisher } from './execution-finisher.ts';
 import { eligibleCandidates, noExecutorReason } from './eligibility.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { RoutingMemory } from './routing-memory.ts';
@@ -61,6 +61,7 @@ export class Dispatcher {
   readonly #gateway: ExecutorGateway;
   readonly #events: TypedEmitter<DispatchEvents>;
   readonly #options: DispatcherOptions;
+  readonly finisher: ExecutionFinisher;
   readonly #routing: RoutingMemory;
   readonly #loop: PassLoop;
   #lastPassAt = 0;
@@ -70,8 +71,10 @@ export class Dispatcher {
   /** Tasks as the fire loop read them, kept briefly (their fires may wait for their instant). */
   #firedTasks = new Map<string, { task: Task; until: number }>();
 
-  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions) {
+  /** `finisher`: the one component that finishes executions (TRANSITIONAL default: the gateway's). */
+  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions, finisher: ExecutionFinisher = gateway.finisher) {
     this.#store = store;
+    this.finisher = finisher;
     this.#clock = clock;
     this.#gateway = gateway;
     this.#events = events;
@@ -94,10 +97,6 @@ export class Dispatcher {
       },
       onError: (error) => this.#events.emit('error', { error }),
     });
-  }
-
-  get completionDeps(): CompletionDeps {
-    return { store: this.#store, clock: this.#clock, events: this.#events, wake: () => this.wake() };
   }
 
   start(): void {
@@ -157,7 +156,7 @@ export class Dispatcher {
    */
   async stopExecution(execution: Execution, kill = false): Promise<boolean> {
     if (execution.status === 'pending') {
-      return completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'stopped on request', reason: 'stopped' });
+      return (await this.#cancel(execution.id, 'stopped on request', 'stopped')) === 'finished';
     }
     if (execution.status !== 'running' || execution.executorId === null) return false;
     const action = kill ? 'kill' : 'stop';
@@ -169,7 +168,11 @@ export class Dispatcher {
       return true;
     }
     // Its executor is not connected anywhere: nothing can stop the process, so end the record.
-    return completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'stopped on request; the executor was not connected', reason: 'stopped' });
+    return (await this.#cancel(execution.id, 'stopped on request; the executor was not connected', 'stopped')) === 'finished';
+  }
+
+  #cancel(executionId: string, error: string, reason: string) {
+    return this.finisher.finish({ executionId, status: 'cancelled', by: 'server', error, reason });
   }
 
   async #reachableElsewhere(executorId: string): Promise<boolean> {
@@ -220,7 +223,7 @@ export class Dispatcher {
       let execution = pendingExecution;
       const task = tasks.get(execution.taskId);
       if (!task || task.status === 'deleted') {
-        await completeExecution(this.completionDeps, execution.id, 'cancelled', { error: 'the task was deleted', reason: 'task_deleted' });
+        await this.#cancel(execution.id, 'the task was deleted', 'task_deleted');
         continue;
       }
       // sequential: one at a time, in order; a manual trigger may bypass the queue.
@@ -273,10 +276,10 @@ export class Dispatcher {
     for (const [executorId, batch] of runs) {
       // The delivery loop may have sent some already (it sends claimed runs not yet marked delivered).
       const unsent = batch.filter((route) => !this.#gateway.alreadySent(route.execution.id, executorId));
-      for (const chunk of messageSized(unsent.map((route) => ({ route, run: runTask(route.task, { ...route.execution, status: 'running', executorId }) })))) {
+      for (const chunk of messageSized(unsent.map((route) => ({ route, run: runTask(route.task, { ...route.execution, status: 'running', executorId }, this.#gateway.secrets) })))) {
         if (!this.#gateway.send(executorId, { action: 'run', tasks: chunk.map((item) => item.run) })) {
           for (const { route } of chunk) {
-            await completeExecution(this.completionDeps, route.execution.id, 'failed', { error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
+            await this.finisher.finish({ executionId: route.execution.id, status: 'failed', by: 'server', error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
           }
           continue;
         }

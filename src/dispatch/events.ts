@@ -5,7 +5,11 @@ import type { ExecutionStatus } from '../domain/execution.ts';
 export interface DispatchEvents {
   'execution.dispatched': { executionId: string; taskId: string; executorId: string };
   'execution.started': { executionId: string };
-  'execution.finished': { executionId: string; taskId: string; status: ExecutionStatus };
+  /**
+   * An execution reached a terminal state (dispatch/execution-finisher.ts, its only
+   * sender): once per execution. `retryId` is the retry that follows it, if any.
+   */
+  'execution.finished': { executionId: string; taskId: string; status: ExecutionStatus; executorId: string | null; attempt: number; retryId: string | null };
   'execution.log': { executionId: string };
   'executor.connected': { executorId: string };
   'executor.disconnected': { executorId: string };

@@ -15,8 +15,10 @@ import {
 } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { Executor } from '../store/executors.ts';
+import { processKeyring, type SecretOpener } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
-import { completeExecution, type CompletionDeps } from './completion.ts';
+import type { DispatchEvents, TypedEmitter } from './events.ts';
+import { ExecutionFinisher } from './execution-finisher.ts';
 import { LinkCredentials } from './link-credentials.ts';
 import { LogBuffer } from './log-buffer.ts';
 
@@ -27,6 +29,23 @@ export interface ExecutorLink {
    * peer that may never answer; the in-process executor reattaches after it.
    */
   close(reason: string): void;
+}
+
+export interface GatewayDeps {
+  store: Store;
+  clock: Clock;
+  events: TypedEmitter<DispatchEvents>;
+  /** New work or free capacity for the leader's dispatcher. */
+  wake(): void;
+  /** Runs routed but not delivered wait for this instance's delivery loop. */
+  redeliver?: () => void;
+  /**
+   * The one component that finishes executions, shared with the HTTP executors, the
+   * dispatcher and the sweeps. TRANSITIONAL default: one built from these deps.
+   */
+  finisher?: ExecutionFinisher;
+  /** The cluster's secret cipher: opens secrets into run messages. TRANSITIONAL default: the process keyring. */
+  secrets?: SecretOpener;
 }
 
 export interface GatewayOptions {
@@ -59,8 +78,11 @@ export const IN_PROCESS_CREDENTIAL = 'in-process';
 const SENT_RUNS_LIMIT = 50_000;
 
 export class ExecutorGateway {
-  readonly #deps: CompletionDeps;
+  readonly #deps: GatewayDeps;
   readonly #options: GatewayOptions;
+  readonly finisher: ExecutionFinisher;
+  /** Opens the secrets a run message carries (dispatch/run-task.ts). */
+  readonly secrets: SecretOpener;
   readonly #links = new Map<string, ExecutorLink>();
   /** The executor token behind each network link: its revocation closes the link. */
   readonly #credentials: LinkCredentials<ExecutorLink>;
@@ -69,9 +91,11 @@ export class ExecutorGateway {
   /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
   readonly #sentRuns = new Map<string, { executorId: string; attempt: number; link: ExecutorLink }>();
 
-  constructor(deps: CompletionDeps, options: GatewayOptions) {
+  constructor(deps: GatewayDeps, options: GatewayOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.secrets = deps.secrets ?? processKeyring;
+    this.finisher = deps.finisher ?? new ExecutionFinisher({ store: deps.store, clock: deps.clock, events: deps.events, secrets: this.secrets, wake: deps.wake });
     this.#logs = new LogBuffer(deps.store, deps.events);
     this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
   }
@@ -344,7 +368,7 @@ export class ExecutorGateway {
         await this.#deps.store.executions.undeliver(execution.id);
         continue;
       }
-      await completeExecution(this.#deps, execution.id, 'failed', { error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
+      await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
       orphans.push({ id: execution.id }); // its process may have outlived the executor: kill it
     }
     for (const id of running) {
@@ -412,29 +436,33 @@ export class ExecutorGateway {
 
   async #taskUpdate(executorId: string, update: TaskUpdate, now: number): Promise<void> {
     const { status } = update.data;
+    const notAssigned = () => new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
+    if (status !== 'running') {
+      if (this.#logs.has(update.task_id)) await this.flushLogs();
+      // The finisher judges the report: this executor's, this attempt, not ended before.
+      const outcome = await this.finisher.finish({
+        executionId: update.task_id,
+        status,
+        by: { executorId, attempt: update.attempt },
+        exitCode: update.data.exit_code ?? null,
+        result: update.data.result ?? null,
+        error: update.data.error ?? null,
+      });
+      if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned();
+      if (outcome !== 'stale_attempt') this.#sentRuns.delete(update.task_id);
+      return;
+    }
     // A run this instance sent to this executor is assigned to it (an execution's
     // executor never changes once claimed), so the usual lookup can be skipped; the
-    // guarded updates below still refuse a finished execution.
+    // guarded update below still refuses a finished execution.
     const sent = this.#sentRuns.get(update.task_id);
     if (sent === undefined || sent.executorId !== executorId || sent.attempt !== update.attempt) {
       const execution = await this.#deps.store.executions.get(update.task_id);
-      if (!execution || execution.executorId !== executorId) {
-        throw new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
-      }
+      if (!execution || execution.executorId !== executorId) throw notAssigned();
       if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
     }
-    if (status !== 'running') this.#sentRuns.delete(update.task_id);
     // Times come from the server's clock: executor clocks may drift.
-    if (status === 'running') {
-      await this.#deps.store.executions.markStarted(update.task_id, now, now);
-      this.#deps.events.emit('execution.started', { executionId: update.task_id });
-      return;
-    }
-    if (this.#logs.has(update.task_id)) await this.flushLogs();
-    await completeExecution(this.#deps, update.task_id, status, {
-      exitCode: update.data.exit_code ?? null,
-      result: update.data.result ?? null,
-      error: update.data.error ?? null,
-    });
+    await this.#deps.store.executions.markStarted(update.task_id, now, now);
+    this.#deps.events.emit('execution.started', { executionId: update.task_id });
   }
 }

@@ -6,10 +6,17 @@
 // Consecutive failures are kept in the database (health_check_failures); consecutive
 // successes only matter while unhealthy and are kept here: a new leader starts counting
 // them afresh, which at worst delays a recovery by a few checks.
-import type { TimerHandle } from '../domain/clock.ts';
+import type { Clock, TimerHandle } from '../domain/clock.ts';
 import type { Executor } from '../store/executors.ts';
-import type { CompletionDeps } from './completion.ts';
+import type { Store } from '../store/store.ts';
 import { TypedEmitter } from './events.ts';
+
+export interface HealthCheckDeps {
+  store: Store;
+  clock: Clock;
+  /** Called when an executor becomes healthy: waiting work may go there now. */
+  wake(): void;
+}
 
 export interface HealthCheckOptions {
   intervalMs: number;
@@ -30,7 +37,7 @@ export interface HealthCheckHooks {
 
 export class HealthChecks {
   readonly events = new TypedEmitter<HealthEvents>();
-  readonly #deps: CompletionDeps;
+  readonly #deps: HealthCheckDeps;
   readonly #options: HealthCheckOptions;
   readonly #hooks: HealthCheckHooks;
   readonly #successes = new Map<string, number>();
@@ -38,7 +45,7 @@ export class HealthChecks {
   #active: AbortController | null = null;
   #idle: Promise<void> = Promise.resolve();
 
-  constructor(deps: CompletionDeps, options: HealthCheckOptions, hooks: HealthCheckHooks) {
+  constructor(deps: HealthCheckDeps, options: HealthCheckOptions, hooks: HealthCheckHooks) {
     this.#deps = deps;
     this.#options = options;
     this.#hooks = hooks;

@@ -15,19 +15,20 @@
 // nonce it has accepted before (kept in the database: a replay may go to any instance).
 // The server keeps the secret sealed with the cluster's secret key. The old
 // "Authorization: Bearer <callback_secret>" form and v1 signatures are not accepted.
+import type { Clock } from '../domain/clock.ts';
 import { isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
 import { taskTypes } from '../domain/task.ts';
-import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { isValidNonce, isValidSignedId, SIGNATURE_TOLERANCE_SECONDS, signatureMatches, signedHeaders, type SignedRoute } from '../protocol/request-signing.ts';
 import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
 import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';
 import { newSecret } from '../store/executor-tokens.ts';
-import { openSealed, type SecretCipher } from '../store/secret-cipher.ts';
+import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Executor } from '../store/executors.ts';
-import { completeExecution, type CompletionDeps } from './completion.ts';
-import type { TypedEmitter } from './events.ts';
+import type { Store } from '../store/store.ts';
+import type { DispatchEvents, TypedEmitter } from './events.ts';
+import type { ExecutionFinisher } from './execution-finisher.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { HealthChecks, type HealthCheckOptions, type HealthEvents } from './health-checks.ts';
 
@@ -37,13 +38,23 @@ export const CALLBACK_SECRET_PREFIX = 'cfh_';
 const DEFAULT_RUNNERS = [...taskTypes.filter((type) => type !== 'docker' && type !== 'handler'), 'handler:*'];
 const DEFAULT_CAPACITY = 10;
 
+export interface HttpExecutorDeps {
+  store: Store;
+  clock: Clock;
+  events: TypedEmitter<DispatchEvents>;
+  /** New capacity or runners for the leader's dispatcher. */
+  wake(): void;
+  /** The one component that finishes executions. TRANSITIONAL default: the gateway's. */
+  finisher?: ExecutionFinisher;
+}
+
 export interface HttpExecutorOptions {
   /** This instance's base URL as executors reach it; known only once the server listens. */
   publicUrl(): string;
   pushTimeoutMs: number;
   health: HealthCheckOptions;
   onError(error: unknown): void;
-  /** Seals each new callback secret. */
+  /** Seals each new callback secret, and opens it to sign and verify. */
   secrets: SecretCipher;
 }
 
@@ -72,7 +83,8 @@ export interface Registration {
 }
 
 export class HttpExecutors {
-  readonly #deps: CompletionDeps;
+  readonly #deps: HttpExecutorDeps;
+  readonly #finisher: ExecutionFinisher;
   readonly #gateway: ExecutorGateway;
   readonly #options: HttpExecutorOptions;
   readonly #health: HealthChecks;
@@ -87,8 +99,9 @@ export class HttpExecutors {
   readonly #closing = new AbortController();
   #lastNoncePurge = 0;
 
-  constructor(deps: CompletionDeps, gateway: ExecutorGateway, options: HttpExecutorOptions) {
+  constructor(deps: HttpExecutorDeps, gateway: ExecutorGateway, options: HttpExecutorOptions) {
     this.#deps = deps;
+    this.#finisher = deps.finisher ?? gateway.finisher;
     this.#gateway = gateway;
     this.#options = options;
     this.#health = new HealthChecks(deps, options.health, {
@@ -192,7 +205,7 @@ export class HttpExecutors {
     // An id that could split a line of the string to sign is never one we issued.
     const sealed = isValidSignedId(executorId) && isValidSignedId(executionId) ? await this.#deps.store.executors.sealedCallbackSecret(executorId) : null;
     const message = { route: 'callback' as const, executorId, executionId, timestamp: seconds, nonce, body: rawBody };
-    if (sealed === null || !signatureMatches(openSealed(sealed), message, signature)) {
+    if (sealed === null || !signatureMatches(this.#options.secrets.open(sealed), message, signature)) {
       throw new CronfleetError('unauthorized', 'invalid signature for this executor and execution');
     }
     // Only after the signature holds: an unsigned caller cannot fill the table.
@@ -250,16 +263,17 @@ export class HttpExecutors {
     if (report.status === 'running') {
       await this.#markStarted(execution);
     } else {
-      // The task's secret values are masked before the report is stored (logs are masked by the store).
-      const task = await store.tasks.getIncludingDeleted(execution.taskId);
-      const secrets = [...(task ? sealedSecrets(task).values() : []), ...sealedParameters(execution.parameters).values()].map(openSealed);
-      // end_time is not used: times come from the server's clock, executor clocks drift.
-      // A report may beat the reply to the push: the start is then the push's.
-      await completeExecution(this.#deps, executionId, report.status as FinishStatus, {
+      // The finisher masks the task's secret values, stamps the times (end_time is the
+      // server's: executor clocks drift) and decides on a retry. A report may beat the
+      // reply to the push: the start is then the push's.
+      await this.#finisher.finish({
+        executionId,
+        status: report.status as FinishStatus,
+        by: { executorId },
         exitCode: report.exit_code ?? null,
-        result: maskSecretJson(report.result ?? null, secrets),
-        error: report.error === undefined || report.error === null ? null : maskSecretText(report.error, secrets),
-        startTime: execution.startTime ?? this.#sentAt.get(executionId) ?? null,
+        result: report.result ?? null,
+        error: report.error ?? null,
+        handedOverAt: this.#sentAt.get(executionId) ?? null,
       });
     }
     return (await store.executions.get(executionId))!;
@@ -317,7 +331,7 @@ export class HttpExecutors {
         this.#options.onError(new Error(`push to ${baseUrl}/run for execution ${task.id} got no answer in time; waiting for its callback`));
       } else if (!this.#closing.signal.aborted) {
         // (When shutting down the execution stays running: a callback or the leader's deadline sweep ends it.)
-        await completeExecution(this.#deps, task.id, 'failed', { error: `push to ${baseUrl}/run failed: ${messageOf(failure.error)}`, reason: 'push_failed' });
+        await this.#finisher.finish({ executionId: task.id, status: 'failed', by: 'server', error: `push to ${baseUrl}/run failed: ${messageOf(failure.error)}`, reason: 'push_failed' });
       }
     } catch (error) {
       this.#options.onError(error);
@@ -345,7 +359,7 @@ export class HttpExecutors {
     const text = JSON.stringify(body);
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signedHeaders(openSealed(sealed), { route, executorId: executor.id, executionId, body: text }) },
+      headers: { 'content-type': 'application/json', ...signedHeaders(this.#options.secrets.open(sealed), { route, executorId: executor.id, executionId, body: text }) },
       body: text,
       signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#options.pushTimeoutMs)]),
     });

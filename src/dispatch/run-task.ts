@@ -5,9 +5,14 @@ import type { Execution } from '../domain/execution.ts';
 import { type HttpSpec, type Task } from '../domain/task.ts';
 import { mapSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
-import { openSealed } from '../store/secret-cipher.ts';
+import type { SecretOpener } from '../store/secret-cipher.ts';
 
-export function runTask(stored: Task, execution: Execution): RunTask {
+export function runTask(stored: Task, execution: Execution, secrets: SecretOpener): RunTask {
+  // Stored secrets are sealed; anything else here would be a bug upstream, and is not sent.
+  const openSecret = (secret: SecretValue): string => {
+    if ('$sealed' in secret) return secrets.open(secret.$sealed);
+    throw new Error('a secret reached the run message unsealed');
+  };
   const task = withSecrets(stored, openSecret);
   const spec = wireSpec(task);
   return {
@@ -24,12 +29,6 @@ export function runTask(stored: Task, execution: Execution): RunTask {
     trigger: execution.trigger,
     ...(execution.shardTotal !== null ? { shard: { index: execution.shardIndex ?? 0, total: execution.shardTotal } } : {}),
   };
-}
-
-/** Stored secrets are sealed; anything else here would be a bug upstream, and is not sent. */
-function openSecret(secret: SecretValue): string {
-  if ('$sealed' in secret) return openSealed(secret.$sealed);
-  throw new Error('a secret reached the run message unsealed');
 }
 
 function wireSpec(task: Task): Record<string, unknown> {

@@ -8,6 +8,7 @@
 // current state, so a late report cannot resurrect a finished execution.
 
 import { executionStatuses, executionTriggers, type ExecutionStatus, type ExecutionTrigger } from '../protocol/enums.ts';
+import { newId } from './ids.ts';
 
 export { executionStatuses, executionTriggers };
 export type { ExecutionStatus, ExecutionTrigger };
@@ -44,6 +45,54 @@ export interface Execution {
   /** Broadcast: the execution this one was split from. */
   parentId: string | null;
   createdAt: number;
+}
+
+/** An execution about to be recorded: pending, or born terminal (a skipped fire). */
+export interface NewExecution {
+  id: string;
+  taskId: string;
+  taskVersion: number;
+  trigger: ExecutionTrigger;
+  scheduledTime: number;
+  /** Set for schedule fires only: the ledger key. */
+  fireTime: number | null;
+  parameters: Record<string, unknown>;
+  status: 'pending' | 'skipped' | 'cancelled';
+  attempt: number;
+  retryOf: string | null;
+  runAt: number | null;
+  reason: string | null;
+  /** Broadcast runs: this execution's shard of `shardTotal`. */
+  shardIndex: number | null;
+  shardTotal: number | null;
+  /** Pre-assigned executor: a broadcast sibling runs only there. */
+  executorId: string | null;
+  parentId: string | null;
+}
+
+/** What every new execution must say; the rest defaults to a first, unsharded, immediate attempt. */
+export type NewExecutionFields = Pick<NewExecution, 'taskId' | 'taskVersion' | 'trigger' | 'scheduledTime' | 'parameters'> & Partial<NewExecution>;
+
+/**
+ * The one way to build an execution record: a first attempt, pending, not before now,
+ * unless `fields` say otherwise. The id is a new time-sortable one (the dispatcher takes
+ * pending executions in id order), unless given.
+ */
+export function newExecution(fields: NewExecutionFields): NewExecution {
+  return {
+    fireTime: null,
+    status: 'pending',
+    attempt: 1,
+    retryOf: null,
+    runAt: null,
+    reason: null,
+    shardIndex: null,
+    shardTotal: null,
+    executorId: null,
+    parentId: null,
+    ...fields,
+    id: fields.id ?? newId(),
+  };
 }
 
 export function isTerminal(status: ExecutionStatus): boolean {

@@ -3,6 +3,7 @@
 import type { Clock } from '../domain/clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { DispatchEvents, TypedEmitter } from '../dispatch/events.ts';
+import type { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
 import type { Task } from '../domain/task.ts';
 import type { Store } from '../store/store.ts';
@@ -34,6 +35,7 @@ export interface SchedulerEvents extends DispatchEvents {
 const FIRE_LEAD_MS = 500;
 
 export class Scheduler {
+  readonly #store: Store;
   readonly #dispatcher: Dispatcher;
   readonly #events: TypedEmitter<SchedulerEvents>;
   readonly leadership: Leadership;
@@ -47,7 +49,10 @@ export class Scheduler {
     dispatcher: Dispatcher,
     events: TypedEmitter<SchedulerEvents>,
     options: SchedulerOptions,
+    /** The one component that finishes executions (TRANSITIONAL default: the dispatcher's). */
+    finisher: ExecutionFinisher = dispatcher.finisher,
   ) {
+    this.#store = store;
     this.#dispatcher = dispatcher;
     this.#events = events;
     const onError = (error: unknown) => events.emit('error', { error });
@@ -59,7 +64,7 @@ export class Scheduler {
     // Sweep at least every half heartbeat interval: a lost executor is then judged within
     // half an interval of its loss window (protocol/executor-messages.ts lossWindowMs).
     const sweepIntervalMs = Math.min(options.sweepIntervalMs, options.heartbeatIntervalMs / 2);
-    this.sweeps = new Sweeps(store, clock, gateway, dispatcher, { intervalMs: sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
+    this.sweeps = new Sweeps(store, clock, gateway, finisher, { intervalMs: sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
     this.leadership = new Leadership(store, {
       instanceId: options.instanceId,
       ttlMs: options.leaseTtlMs,
@@ -101,7 +106,7 @@ export class Scheduler {
   async #onFired(tasks: FiredTask[], read: Task[]): Promise<void> {
     for (const task of tasks) {
       for (const id of task.replaced) {
-        const execution = await this.#dispatcher.completionDeps.store.executions.get(id);
+        const execution = await this.#store.executions.get(id);
         if (execution) await this.#dispatcher.stopExecution(execution, true);
       }
     }

@@ -10,8 +10,7 @@
 //   heartbeats are not taken for silence. A heartbeat brings an offline agent back.
 import type { Clock, TimerHandle } from '../domain/clock.ts';
 import { lossWindowMs } from '../protocol/executor-messages.ts';
-import { completeExecution } from '../dispatch/completion.ts';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
 import type { Store } from '../store/store.ts';
 
@@ -24,7 +23,7 @@ export class Sweeps {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #gateway: ExecutorGateway;
-  readonly #dispatcher: Dispatcher;
+  readonly #finisher: ExecutionFinisher;
   readonly #options: SweepOptions;
   readonly #onError: (error: unknown) => void;
   #timer: TimerHandle | null = null;
@@ -33,11 +32,11 @@ export class Sweeps {
   /** Wall time before which no executor is judged lost (see the header). */
   #judgeLossFrom = 0;
 
-  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, dispatcher: Dispatcher, options: SweepOptions, onError: (error: unknown) => void) {
+  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, finisher: ExecutionFinisher, options: SweepOptions, onError: (error: unknown) => void) {
     this.#store = store;
     this.#clock = clock;
     this.#gateway = gateway;
-    this.#dispatcher = dispatcher;
+    this.#finisher = finisher;
     this.#options = options;
     this.#onError = onError;
   }
@@ -86,10 +85,9 @@ export class Sweeps {
   }
 
   async #overdue(): Promise<void> {
-    const deps = this.#dispatcher.completionDeps;
     for (const execution of await this.#store.executions.overdue(this.#clock.now(), 100)) {
       if (execution.executorId) this.#gateway.send(execution.executorId, { action: 'kill', tasks: [{ id: execution.id }] });
-      await completeExecution(deps, execution.id, 'timeout', { error: 'no result from the executor before the deadline', reason: 'deadline_passed' });
+      await this.#finisher.finish({ executionId: execution.id, status: 'timeout', by: 'server', error: 'no result from the executor before the deadline', reason: 'deadline_passed' });
     }
   }
 
@@ -98,7 +96,6 @@ export class Sweeps {
     const now = Date.now();
     if (now < this.#judgeLossFrom) return;
     const before = now - lossWindowMs(this.#options.heartbeatIntervalMs);
-    const deps = this.#dispatcher.completionDeps;
     for (const executor of await this.#store.executors.stale(before)) {
       if (this.#gateway.isConnected(executor.id)) continue;
       // An admin's maintenance stays; its runs are lost all the same.
@@ -106,7 +103,7 @@ export class Sweeps {
       for (const execution of await this.#store.executions.runningOn(executor.id)) {
         // It may have reached another instance while this loop ran: its runs are its own again.
         if (await this.#heardSince(executor.id, before)) break;
-        await completeExecution(deps, execution.id, 'failed', { error: `executor '${executor.name}' stopped sending heartbeats`, reason: 'executor_lost' });
+        await this.#finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: `executor '${executor.name}' stopped sending heartbeats`, reason: 'executor_lost' });
       }
     }
   }

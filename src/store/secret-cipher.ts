@@ -25,7 +25,12 @@ const IV_BYTES = 12;
 const FINGERPRINT_SETTING = 'secret_key_fingerprint';
 const SEALED_PREFIX = 'v1:';
 
-export class SecretCipher {
+/** What opens a sealed value: the cipher itself, injected where secrets are opened or masked. */
+export interface SecretOpener {
+  open(sealed: string): string;
+}
+
+export class SecretCipher implements SecretOpener {
   readonly #key: Buffer;
   /** HMAC-SHA256(key, constant), hex: safe to store and compare, says nothing of the key. */
   readonly fingerprint: string;
@@ -114,6 +119,11 @@ export async function assertClusterKey(db: Kysely<Database>, dialect: DialectInf
 }
 
 /**
+ * TRANSITIONAL, to be removed: the process-global keyring. The dispatch layer takes its
+ * cipher injected (ExecutionFinisher, ExecutorGateway `secrets`); until every caller
+ * does, the ones that hold no cipher (api/dto.ts, store/logs.ts, a gateway built
+ * without `secrets`) open sealed values here.
+ *
  * The keys of the servers running in this process, by key id. The dispatch paths that
  * open a secret (the run message, log masking) are reached from code that holds no
  * cipher of its own; a sealed value names its key, so they open it here. A server
@@ -141,3 +151,6 @@ export function openSealed(sealed: string): string {
   if (!entry) throw new CronfleetError('internal', `no secret key with id ${keyId ?? '(none)'} is loaded in this process`);
   return entry.cipher.open(sealed);
 }
+
+/** TRANSITIONAL: the keyring above as a SecretOpener, for callers not yet given their cipher. */
+export const processKeyring: SecretOpener = { open: openSealed };

@@ -1,0 +1,139 @@
+// The one door to a terminal state. Every report that an execution ended — an agent's
+// result (gateway), an HTTP executor's callback, the leader's sweeps (deadline passed,
+// executor lost), the dispatcher (task deleted, send failed, stopped while pending) —
+// goes through ExecutionFinisher.finish, which alone:
+//
+// - decides who may report: an executor only on an execution assigned to it, and only
+//   about its current attempt (a report about an earlier attempt is stale: ignored);
+//   the server itself (sweeps, dispatcher, stops) on any active execution;
+// - stamps the times: end_time is the server's clock now (executor clocks drift);
+//   start_time is the one recorded when the executor said it started, else the moment
+//   the run was handed over when the reporter knows it (an HTTP push), else none (the
+//   run never started, e.g. cancelled while pending);
+// - masks the values of the execution's secrets (its task's env and headers, its
+//   parameters) in the reported result and error before they are stored;
+// - finishes it with one guarded UPDATE (store: pending|running → terminal), so of two
+//   racing reports exactly one wins and a late one changes nothing;
+// - schedules the retry the domain's rule asks for (domain/retry.ts retryAfter), only
+//   when this call won the finish, so a report delivered twice never retries twice;
+// - emits `execution.finished` exactly once per execution, which metrics, and later
+//   alerts and workflow triggers, subscribe to.
+//
+// Skipped fires are recorded terminal by the fire loop and never pass here: they never ran.
+import type { Clock } from '../domain/clock.ts';
+import { isRetryable, isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
+import { retryAfter } from '../domain/retry.ts';
+import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets } from '../domain/secrets.ts';
+import type { Task } from '../domain/task.ts';
+import type { SecretOpener } from '../store/secret-cipher.ts';
+import type { Store } from '../store/store.ts';
+import type { DispatchEvents, TypedEmitter } from './events.ts';
+
+export interface ExecutionFinisherDeps {
+  store: Store;
+  clock: Clock;
+  events: TypedEmitter<DispatchEvents>;
+  /** The cluster's secret cipher: opens the values to mask. */
+  secrets: SecretOpener;
+  /** Called after an execution finished: capacity freed up, or a retry is waiting. */
+  wake(): void;
+  /** Retry jitter (tests make it exact). */
+  random?: () => number;
+}
+
+/** Who reports the end: the executor the run was given to, or the server's own verdict. */
+export type Reporter = { executorId: string; attempt?: number } | 'server';
+
+export interface FinishReport {
+  executionId: string;
+  status: FinishStatus;
+  by: Reporter;
+  exitCode?: number | null;
+  result?: unknown;
+  error?: string | null;
+  /** Why it ended so (e.g. executor_lost); server-made text. */
+  reason?: string | null;
+  /** When the run was handed to its executor, if the reporter knows: the start when none was recorded. */
+  handedOverAt?: number | null;
+}
+
+/**
+ * finished: this call ended it. ended_before: it had already ended (a duplicate or late
+ * report). not_found / not_assigned: the reporter may not report on it. stale_attempt:
+ * a report about an earlier attempt of the same execution.
+ */
+export type FinishOutcome = 'finished' | 'ended_before' | 'not_found' | 'not_assigned' | 'stale_attempt';
+
+/** Opened secret values of recent task versions (bounded; memory only). */
+const TASK_SECRETS_CACHED = 1000;
+
+export class ExecutionFinisher {
+  readonly #deps: ExecutionFinisherDeps;
+  readonly #taskSecrets = new Map<string, string[]>();
+
+  constructor(deps: ExecutionFinisherDeps) {
+    this.#deps = deps;
+  }
+
+  async finish(report: FinishReport): Promise<FinishOutcome> {
+    const { store, clock, events } = this.#deps;
+    const execution = await store.executions.get(report.executionId);
+    if (!execution) return 'not_found';
+    if (report.by !== 'server') {
+      if (execution.executorId !== report.by.executorId) return 'not_assigned';
+      if (report.by.attempt !== undefined && report.by.attempt !== execution.attempt) return 'stale_attempt';
+    }
+    if (isTerminal(execution.status)) return 'ended_before';
+    const now = clock.now();
+    let task: Task | null | undefined;
+    const loadTask = async () => (task === undefined ? (task = await store.tasks.getIncludingDeleted(execution.taskId)) : task);
+    const secrets = await this.#secretValues(execution, report, loadTask);
+    const finished = await store.executions.finish(
+      execution.id,
+      report.status,
+      {
+        ...(report.exitCode !== undefined ? { exitCode: report.exitCode } : {}),
+        ...(report.result !== undefined ? { result: maskSecretJson(report.result, secrets) } : {}),
+        ...(report.error !== undefined ? { error: report.error === null ? null : maskSecretText(report.error, secrets) } : {}),
+        ...(report.reason !== undefined ? { reason: report.reason } : {}),
+        ...(execution.startTime === null && report.handedOverAt != null ? { startTime: report.handedOverAt } : {}),
+      },
+      now,
+    );
+    if (!finished) return 'ended_before';
+    let retryId: string | null = null;
+    try {
+      const retry = isRetryable(report.status) ? retryAfter(execution, report.status, await loadTask(), now, this.#deps.random) : null;
+      if (retry) {
+        await store.executions.insert([retry], now);
+        retryId = retry.id;
+      }
+    } finally {
+      // Emitted even when the retry could not be recorded: the execution did end.
+      events.emit('execution.finished', { executionId: execution.id, taskId: execution.taskId, status: report.status, executorId: execution.executorId, attempt: execution.attempt, retryId });
+      this.#deps.wake();
+    }
+    return 'finished';
+  }
+
+  /** The opened values to mask in this report; the task is read only when there is text to mask. */
+  async #secretValues(execution: Execution, report: FinishReport, loadTask: () => Promise<Task | null>): Promise<string[]> {
+    const hasText = (report.result !== undefined && report.result !== null) || (report.error !== undefined && report.error !== null && report.error !== '');
+    if (!hasText) return [];
+    const task = await loadTask();
+    const fromParameters = [...sealedParameters(execution.parameters).values()].map((sealed) => this.#deps.secrets.open(sealed));
+    return task ? [...this.#ofTask(task), ...fromParameters] : fromParameters;
+  }
+
+  #ofTask(task: Task): string[] {
+    // A task's secrets change only with its version.
+    const key = `${task.id}@${task.version}`;
+    let values = this.#taskSecrets.get(key);
+    if (!values) {
+      values = [...sealedSecrets(task).values()].map((sealed) => this.#deps.secrets.open(sealed));
+      if (this.#taskSecrets.size >= TASK_SECRETS_CACHED) this.#taskSecrets.delete(this.#taskSecrets.keys().next().value!);
+      this.#taskSecrets.set(key, values);
+    }
+    return values;
+  }
+}
