@@ -34,7 +34,7 @@ export class InstanceHeartbeat {
     await this.#store
       .now()
       .then((now) => this.#store.instances.prune(now - FORGET_AFTER_MS))
-      .catch(this.#options.onError);
+      .catch((error: unknown) => this.#options.onError(error));
     this.#timer = setInterval(() => {
       this.#beating = this.#beat();
     }, this.#options.intervalMs);
@@ -45,7 +45,7 @@ export class InstanceHeartbeat {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#beating;
-    await this.#store.instances.remove(this.#options.instanceId).catch(this.#options.onError);
+    await this.#store.instances.remove(this.#options.instanceId).catch((error: unknown) => this.#options.onError(error));
   }
 
   async #beat(): Promise<void> {

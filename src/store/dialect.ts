@@ -56,7 +56,7 @@ export interface OpenedDatabase {
   dialect: DialectInfo;
   /** Write faults not yet followed by a successful write (disk full): see faults.ts. */
   health: StorageHealth;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface PoolOptions {

@@ -145,7 +145,7 @@ export function asStorageError(error: unknown): unknown {
 }
 
 function describe(fault: StorageFault, error: unknown): string {
-  const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const inner: unknown = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const text = inner instanceof Error ? inner.message || (inner as { code?: string }).code || inner.name : String(inner);
   switch (fault) {
     case 'busy':

@@ -39,11 +39,13 @@ export async function migrate(db: Kysely<Database>, dialect: DialectInfo): Promi
     migrations[name] = { up: (kysely) => module.up(kysely, dialect.types) };
   }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  const { error: thrown, results } = await migrator.migrateToLatest();
+  if (thrown) {
+    // What the driver threw, handed back as unknown (an Error in practice).
+    const error = thrown instanceof Error ? thrown : new Error(JSON.stringify(thrown));
     // No migration result at all: the database did not answer (or refused the lock).
     if (!results || results.length === 0) throw error;
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
     throw new CronfleetError('unavailable', `database migration ${failed} failed: ${String(error)}`, { migration: failed }, { cause: error });
   }
 }

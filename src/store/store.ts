@@ -47,7 +47,7 @@ function describeOpenError(url: string, error: unknown): Error {
   if (error instanceof CronfleetError) return error;
   const typed = asStorageError(error);
   if (typed instanceof StorageError) return new StorageError(typed.fault, `cannot open the database ${redact(url)}: ${typed.message}`, { cause: error });
-  const inner = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const inner: unknown = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
   const message = inner instanceof Error ? inner.message || inner.name : String(inner);
   return new CronfleetError('unavailable', `cannot open the database ${redact(url)}: ${message}`, {}, { cause: error });
 }

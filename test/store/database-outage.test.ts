@@ -58,7 +58,7 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
   });
 
   after(async () => {
-    await proxy?.restore();
+    proxy?.restore();
     await server?.close();
     await proxy?.stop();
     await removeTestData(dataDir);

@@ -74,7 +74,7 @@ describe('migrations', () => {
     const url = await testDatabaseUrl(dir);
     try {
       const store = await Store.open(url);
-      await rawDatabase(store).db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() } as never).execute();
+      await rawDatabase(store).db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() }).execute();
       await store.close();
       await assert.rejects(Store.open(url), { code: 'database_newer_than_code' });
     } finally {
