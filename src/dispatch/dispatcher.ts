@@ -1,10 +1,12 @@
 // The dispatcher (leader only): moves pending executions to executors. It runs when
 // woken (a fire, a finish, a connect, a trigger), when a retry's backoff ends, and on a
-// slow safety poll. Overlap rules that depend on what is running (sequential) live here.
+// slow safety poll. It applies the overlap rules that depend on what is running at
+// dispatch (sequential; domain/overlap.ts).
 import type { Clock } from '../domain/clock.ts';
 import { PassLoop } from '../domain/pass-loop.ts';
-import type { Execution } from '../domain/execution.ts';
+import { newExecution, type Execution } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
+import { SEQUENTIAL_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
@@ -210,9 +212,8 @@ export class Dispatcher {
     await this.#routing.prepare(taskIds);
     // Only sequential tasks wait for a running execution: skip the lookup when there are none.
     const sequential = taskIds.filter((id) => tasks.get(id)?.executionMode === 'sequential');
-    const busy = new Set((await this.#store.executions.active(sequential)).filter((e) => e.status === 'running' && e.trigger !== 'manual').map((e) => e.taskId));
+    const turns = new TaskTurns(await this.#store.executions.active(sequential));
     const waitingReason = new Map<string, string>();
-    const queuedBehind = new Set<string>();
     // Routing is decided for the whole pass first, then claimed in one batch, then sent
     // with one run message per executor: a fire of many tasks costs a few statements,
     // not three per execution. A claim lost to a racing writer only leaves this pass's
@@ -226,11 +227,8 @@ export class Dispatcher {
         await this.#cancel(execution.id, 'the task was deleted', 'task_deleted');
         continue;
       }
-      // sequential: one at a time, in order; a manual trigger may bypass the queue.
-      const queued = task.executionMode === 'sequential' && execution.trigger !== 'manual';
-      if (queued && (busy.has(task.id) || queuedBehind.has(task.id))) {
-        queuedBehind.add(task.id);
-        waitingReason.set(execution.id, 'waiting for the previous execution of this task (sequential)');
+      if (turns.mustWait(task.executionMode, execution)) {
+        waitingReason.set(execution.id, SEQUENTIAL_WAITING_REASON);
         continue;
       }
       let candidates = eligibleCandidates(task, executors, load);
@@ -238,7 +236,7 @@ export class Dispatcher {
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
         waitingReason.set(execution.id, execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors));
-        if (queued) queuedBehind.add(task.id);
+        turns.stayed(task.executionMode, execution);
         continue;
       }
       let choice: Candidate | null;
@@ -254,7 +252,7 @@ export class Dispatcher {
       routed.push({ execution, task, executorId: choice.id, deadlineAt: now + task.timeoutSeconds * 1000 + this.#options.deadlineGraceMs });
       this.#routing.assigned(task.id, choice.id);
       load.set(choice.id, (load.get(choice.id) ?? 0) + 1);
-      if (queued) busy.add(task.id);
+      turns.routed(task.executionMode, execution);
     }
 
     const claimed = await this.#store.executions.claimMany(
@@ -313,24 +311,21 @@ export class Dispatcher {
     const total = ordered.length;
     await this.#store.executions.setShard(execution.id, 0, total, now);
     await this.#store.executions.insert(
-      ordered.slice(1).map((candidate, index) => ({
-        id: newId(now),
-        taskId: task.id,
-        taskVersion: execution.taskVersion,
-        trigger: execution.trigger,
-        scheduledTime: execution.scheduledTime,
-        fireTime: null,
-        parameters: execution.parameters,
-        status: 'pending' as const,
-        attempt: execution.attempt,
-        retryOf: null,
-        runAt: null,
-        reason: null,
-        shardIndex: index + 1,
-        shardTotal: total,
-        executorId: candidate.id,
-        parentId: execution.id,
-      })),
+      ordered.slice(1).map((candidate, index) =>
+        newExecution({
+          id: newId(now),
+          taskId: task.id,
+          taskVersion: execution.taskVersion,
+          trigger: execution.trigger,
+          scheduledTime: execution.scheduledTime,
+          parameters: execution.parameters,
+          attempt: execution.attempt,
+          shardIndex: index + 1,
+          shardTotal: total,
+          executorId: candidate.id,
+          parentId: execution.id,
+        }),
+      ),
       now,
     );
     return { choice: ordered[0]!, total };

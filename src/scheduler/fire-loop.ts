@@ -10,11 +10,11 @@
 // since their decision depends on what is running then.
 import type { Clock } from '../domain/clock.ts';
 import { PassLoop } from '../domain/pass-loop.ts';
-import { newId } from '../domain/ids.ts';
+import { newExecution, type NewExecution } from '../domain/execution.ts';
 import { planFires } from '../domain/misfire.ts';
+import { decidedAtInstant, decideFires, OVERLAP_SKIPPED_REASON, type ActiveRun } from '../domain/overlap.ts';
 import { parseSchedule, type Schedule } from '../domain/schedule.ts';
 import type { Task } from '../domain/task.ts';
-import type { NewExecution } from '../store/executions.ts';
 import type { Fence, FireBatchEntry, Store } from '../store/store.ts';
 
 export interface FireLoopOptions {
@@ -116,7 +116,7 @@ export class FireLoop {
     const due: Task[] = [];
     for (const task of fetched) {
       const early = task.nextFireAt !== null && task.nextFireAt > now;
-      if (early && (task.executionMode === 'skip' || task.executionMode === 'replace')) {
+      if (early && decidedAtInstant(task.executionMode)) {
         this.#deferredUntil = Math.min(this.#deferredUntil ?? Infinity, task.nextFireAt!);
       } else {
         due.push(task);
@@ -129,14 +129,14 @@ export class FireLoop {
     const fired: FiredTask[] = [];
     for (const task of due) {
       const activeForTask = activeByTask.get(task.id) ?? [];
-      const planned = this.#plan(task, now, horizon, activeForTask.length > 0);
+      const planned = this.#plan(task, now, horizon, activeForTask);
       if (!planned) continue;
       entries.push(planned.entry);
       fired.push({
         taskId: task.id,
         pending: planned.entry.executions.filter((e) => e.status === 'pending').map((e) => e.id),
         skipped: planned.entry.executions.filter((e) => e.status === 'skipped').map((e) => e.id),
-        replaced: task.executionMode === 'replace' && planned.runs > 0 ? activeForTask.map((e) => e.id) : [],
+        replaced: planned.replaced,
         latenessMs: [],
       });
     }
@@ -159,7 +159,7 @@ export class FireLoop {
   }
 
   /** Plans fires due by `horizon` (now + lead); those still ahead of `now` wait for their instant (run_at). */
-  #plan(task: Task, now: number, horizon: number, hasActive: boolean): { entry: FireBatchEntry; runs: number } | null {
+  #plan(task: Task, now: number, horizon: number, active: readonly ActiveRun[]): { entry: FireBatchEntry; replaced: string[] } | null {
     if (task.cronExpression === null || task.nextFireAt === null) return null;
     let schedule: Schedule;
     try {
@@ -169,7 +169,7 @@ export class FireLoop {
       // due for ever and spin this loop: its cursor is cleared, so it stops firing until
       // an update gives it a valid schedule (the task list shows it as unreadable).
       this.#hooks.onError(error);
-      return { entry: { taskId: task.id, expectedNextFireAt: task.nextFireAt, nextFireAt: null, lastFireAt: task.lastFireAt, executions: [] }, runs: 0 };
+      return { entry: { taskId: task.id, expectedNextFireAt: task.nextFireAt, nextFireAt: null, lastFireAt: task.lastFireAt, executions: [] }, replaced: [] };
     }
     const plan = planFires(schedule, task.nextFireAt, horizon, {
       policy: task.misfirePolicy,
@@ -180,32 +180,25 @@ export class FireLoop {
     });
     const executions: NewExecution[] = [];
     const record = (instant: number, status: 'pending' | 'skipped', reason: string | null) =>
-      executions.push({
-        id: newId(),
-        taskId: task.id,
-        taskVersion: task.version,
-        trigger: 'schedule',
-        scheduledTime: instant,
-        fireTime: instant,
-        parameters: task.parameters,
-        status,
-        attempt: 1,
-        retryOf: null,
-        runAt: instant > now ? instant : null,
-        reason,
-      });
+      executions.push(
+        newExecution({
+          taskId: task.id,
+          taskVersion: task.version,
+          trigger: 'schedule',
+          scheduledTime: instant,
+          fireTime: instant,
+          parameters: task.parameters,
+          status,
+          runAt: instant > now ? instant : null,
+          reason,
+        }),
+      );
     for (const instant of plan.skip) record(instant, 'skipped', 'misfire: no scheduler was running at this time');
-    let runs = 0;
-    let busy = hasActive;
+    const overlap = decideFires(task.executionMode, plan.run, active);
+    const skipped = new Set(overlap.skipped);
     for (const instant of plan.run) {
-      // skip: an overlapping fire is recorded, not run.
-      if (task.executionMode === 'skip' && busy) {
-        record(instant, 'skipped', 'overlap: the previous execution was still running');
-        continue;
-      }
-      record(instant, 'pending', null);
-      runs += 1;
-      busy = true;
+      if (skipped.has(instant)) record(instant, 'skipped', OVERLAP_SKIPPED_REASON);
+      else record(instant, 'pending', null);
     }
     const all = [...plan.skip, ...plan.run];
     return {
@@ -216,7 +209,7 @@ export class FireLoop {
         lastFireAt: all.length > 0 ? Math.max(...all) : task.nextFireAt,
         executions,
       },
-      runs,
+      replaced: overlap.replaced,
     };
   }
 
