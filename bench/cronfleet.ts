@@ -16,7 +16,7 @@ export interface HandlerStart {
   execution: string;
 }
 
-export interface ServerProcess {
+interface ServerProcess {
   child: Child;
   url: string;
   api: Api;

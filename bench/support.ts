@@ -100,7 +100,7 @@ export async function cleanup(): Promise<void> {
 
 // ---------------------------------------------------------------- processes
 
-export interface ProcessUsage {
+interface ProcessUsage {
   rssMb: number;
   /** CPU time (user + system) in ms since the process started. */
   cpuMs: number;
@@ -108,7 +108,7 @@ export interface ProcessUsage {
 
 const clockTicks = 100; // USER_HZ on Linux
 
-export function processUsage(pid: number): ProcessUsage {
+function processUsage(pid: number): ProcessUsage {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -28,7 +28,7 @@ export interface LocalExecutorOptions {
   log?: (message: string) => void;
 }
 
-export interface LocalExecutorSafety extends ExecutorPolicySettings {
+interface LocalExecutorSafety extends ExecutorPolicySettings {
   maxOutputBytes?: number | null;
 }
 

@@ -53,7 +53,7 @@ export async function resolveTaskId(api: ApiClient, idOrName: string): Promise<s
   return match.id;
 }
 
-export function pairs(list: string[] | undefined, what: string): Record<string, string> | undefined {
+function pairs(list: string[] | undefined, what: string): Record<string, string> | undefined {
   if (!list) return undefined;
   const result: Record<string, string> = {};
   for (const item of list) {

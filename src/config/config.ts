@@ -7,8 +7,6 @@ import { parse as parseYaml } from 'yaml';
 import { CronfleetError } from '../protocol/errors.ts';
 import { configError, parseLabels } from './values.ts';
 
-export { parseLabels };
-
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -114,7 +112,7 @@ export interface ConfigSources {
   flags?: Record<string, unknown>;
 }
 
-export function envName(path: string): string {
+function envName(path: string): string {
   return `CRONFLEET_${path.toUpperCase().replace(/\./g, '_')}`;
 }
 

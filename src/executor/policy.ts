@@ -68,7 +68,7 @@ export interface SettingNames {
   maxMemoryMb: string;
 }
 
-export const flagNames: SettingNames = { allowCommands: '--allow-command', runAs: '--run-as', maxTimeoutSeconds: '--max-timeout', maxMemoryMb: '--max-memory' };
+const flagNames: SettingNames = { allowCommands: '--allow-command', runAs: '--run-as', maxTimeoutSeconds: '--max-timeout', maxMemoryMb: '--max-memory' };
 
 export async function resolveExecutorPolicy(settings: ExecutorPolicySettings, names: SettingNames = flagNames): Promise<ExecutorPolicy> {
   const notes: string[] = [];
@@ -125,7 +125,7 @@ function invalid(name: string, message: string): CronfleetError {
  * slash is taken relative to the working directory, a bare name is looked up in PATH.
  * Null when PATH holds no such executable file.
  */
-export function resolveProgram(program: string, env: Record<string, string>, cwd: string | null): string | null {
+function resolveProgram(program: string, env: Record<string, string>, cwd: string | null): string | null {
   if (program.includes('/')) return resolve(cwd ?? process.cwd(), program);
   for (const directory of (env.PATH ?? '').split(':')) {
     if (directory === '') continue;

@@ -282,7 +282,7 @@ async function allGone(groups: RecordedGroup[], withinMs: number): Promise<boole
 
 // ---- The second net: the execution id in the environment. ----
 
-export async function findStrayProcesses(executionId: string): Promise<number[]> {
+async function findStrayProcesses(executionId: string): Promise<number[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');

@@ -30,6 +30,3 @@ export function createCommandRunner(processGroups: ProcessGroups | null = null):
     },
   };
 }
-
-/** Records nothing: for embedders that track processes themselves. */
-export const commandRunner: Runner = createCommandRunner();

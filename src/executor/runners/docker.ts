@@ -19,7 +19,7 @@ export interface DockerSettings {
 }
 
 /** The name of an execution's container: stop and kill find it by this name. */
-export function containerName(executionId: string): string {
+function containerName(executionId: string): string {
   return `cronfleet-${executionId}`;
 }
 

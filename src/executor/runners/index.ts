@@ -5,7 +5,7 @@ import type { Runner } from './runner.ts';
 import { createScriptRunner } from './script.ts';
 import type { ProcessGroups } from '../strays.ts';
 
-export type { Runner, RunContext, RunOutcome } from './runner.ts';
+export type { Runner } from './runner.ts';
 
 export interface RunnerOptions {
   /**

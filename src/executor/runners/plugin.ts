@@ -23,7 +23,7 @@ export async function loadRunnerModule(path: string, cwd: string = process.cwd()
 }
 
 /** What is wrong with a would-be Runner, or null. */
-export function runnerProblem(value: unknown): string | null {
+function runnerProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `its default export must be a Runner object, got ${value === null ? 'null' : typeof value}`;
   const candidate = value as Record<string, unknown>;
   if (typeof candidate.type !== 'string' || candidate.type.trim() === '') return "its default export has no 'type' (the task type it runs, e.g. 'docker')";

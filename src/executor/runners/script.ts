@@ -34,6 +34,3 @@ export function createScriptRunner(processGroups: ProcessGroups | null = null): 
     },
   };
 }
-
-/** Records nothing: for embedders that track processes themselves. */
-export const scriptRunner: Runner = createScriptRunner();
