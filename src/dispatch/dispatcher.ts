@@ -10,13 +10,14 @@ import { SEQUENTIAL_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { RunTask } from '../protocol/executor-messages.ts';
+import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
 import type { ExecutionFinisher } from './execution-finisher.ts';
 import { eligibleCandidates, noExecutorReason } from './eligibility.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { RoutingMemory } from './routing-memory.ts';
-import { runTask } from './run-task.ts';
+import { messageSized, runTask } from './run-task.ts';
 
 /** Least time between the end of a pass and a woken one (real ms): bounds passes to a few hundred a second. */
 const MIN_PASS_SPACING_MS = 5;
@@ -24,27 +25,25 @@ const MIN_PASS_SPACING_MS = 5;
 /** How long a task as read by the fire loop stands in for reading it again: past the fire lead, not much more. */
 const FIRED_TASK_MEMORY_MS = 2000;
 
-/** Runs sent to one executor in one message: at most this many, and this many bytes (the protocol allows 1 MiB). */
-const RUNS_PER_MESSAGE = 50;
-const RUN_MESSAGE_BYTES = 256 * 1024;
+/** What one dispatch pass decides on. */
+interface PassInputs {
+  now: number;
+  /** Pending executions ready to run, oldest first. */
+  pending: Execution[];
+  /** Executors that may take work now: online, healthy and reachable (here or through a live instance). */
+  executors: Executor[];
+  /** Running executions per executor; counted up as the pass routes. */
+  load: Map<string, number>;
+  tasks: Map<string, Task>;
+  turns: TaskTurns;
+}
 
-/** Splits runs into messages; a run larger than the byte budget goes alone, as before batching. */
-function messageSized<T extends { run: RunTask }>(items: T[]): T[][] {
-  const messages: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = JSON.stringify(item.run).length;
-    if (current.length > 0 && (current.length >= RUNS_PER_MESSAGE || bytes + size > RUN_MESSAGE_BYTES)) {
-      messages.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) messages.push(current);
-  return messages;
+/** An execution routed to an executor in this pass. */
+interface Route {
+  execution: Execution;
+  task: Task;
+  executorId: string;
+  deadlineAt: number;
 }
 
 export interface DispatcherOptions {
@@ -189,19 +188,49 @@ export class Dispatcher {
     return this.#store.instances.liveIds(now - this.#options.instanceTimeoutMs);
   }
 
+  /**
+   * One pass, in steps: load what the pass decides on; route every pending execution
+   * (or cancel it, or leave it waiting); claim the routed ones in one batch; send the
+   * claimed ones to the executors connected here, in one run message per executor (the
+   * instances holding the others deliver them); record why the rest wait. A fire of many
+   * tasks costs a few statements, not three per execution. A claim lost to a racing
+   * writer only leaves this pass's load counts and cursors a step ahead, which the next
+   * pass corrects.
+   */
   async #pass(): Promise<void> {
     const now = this.#clock.now();
     this.#lastPassAt = now;
     for (const [id, entry] of this.#firedTasks) if (entry.until < now) this.#firedTasks.delete(id);
+    const inputs = await this.#loadPassInputs(now);
+    if (!inputs) return;
+    const { routed, waitingReasons } = await this.#route(inputs);
+    const { here, elsewhere } = await this.#claim(routed, now);
+    await this.#send(here, now);
+    if (elsewhere) await this.#store.signals.notify('cronfleet_deliver');
+    await this.#routing.flush(now);
+    await this.#recordWaitingReasons(inputs.pending, waitingReasons, now);
+  }
+
+  /** What a pass decides on; null when nothing is pending. */
+  async #loadPassInputs(now: number): Promise<PassInputs | null> {
     const pending = await this.#store.executions.dispatchable(now, this.#options.batchSize);
-    if (pending.length === 0) return;
+    if (pending.length === 0) return null;
     const live = await this.#liveInstances();
     // Connected here, or to another live instance (which delivers what we route to it).
     const reachable = (id: string, connectedTo: string | null) => this.#gateway.isConnected(id) || (connectedTo !== null && live.has(connectedTo));
     const executors = (await this.#store.executors.list()).filter((executor) => reachable(executor.id, executor.connectedTo) && executor.status === 'online' && executor.isHealthy);
-    let remote = false;
     const load = await this.#store.executions.runningCountByExecutor();
     const taskIds = [...new Set(pending.map((execution) => execution.taskId))];
+    const tasks = await this.#tasksOf(pending, taskIds);
+    await this.#routing.prepare(taskIds);
+    // Only sequential tasks wait for a running execution: skip the lookup when there are none.
+    const sequential = taskIds.filter((id) => tasks.get(id)?.executionMode === 'sequential');
+    const turns = new TaskTurns(await this.#store.executions.active(sequential));
+    return { now, pending, executors, load, tasks, turns };
+  }
+
+  /** The tasks of these executions: as the fire loop read them when that is the version they fired with, else read now. */
+  async #tasksOf(pending: Execution[], taskIds: string[]): Promise<Map<string, Task>> {
     const tasks = new Map<string, Task>();
     const firedVersion = new Map(pending.map((execution) => [execution.taskId, execution.taskVersion]));
     for (const id of taskIds) {
@@ -209,17 +238,17 @@ export class Dispatcher {
       const task = known !== undefined && known.version === firedVersion.get(id) ? known : await this.#store.tasks.getIncludingDeleted(id);
       if (task) tasks.set(id, task);
     }
-    await this.#routing.prepare(taskIds);
-    // Only sequential tasks wait for a running execution: skip the lookup when there are none.
-    const sequential = taskIds.filter((id) => tasks.get(id)?.executionMode === 'sequential');
-    const turns = new TaskTurns(await this.#store.executions.active(sequential));
-    const waitingReason = new Map<string, string>();
-    // Routing is decided for the whole pass first, then claimed in one batch, then sent
-    // with one run message per executor: a fire of many tasks costs a few statements,
-    // not three per execution. A claim lost to a racing writer only leaves this pass's
-    // load counts and cursors a step ahead, which the next pass corrects.
-    const routed: Array<{ execution: Execution; task: Task; executorId: string; deadlineAt: number }> = [];
+    return tasks;
+  }
 
+  /**
+   * Chooses an executor for each pending execution, oldest first. The execution of a
+   * deleted task is cancelled; one whose turn has not come (sequential) or that no
+   * executor can take stays pending, with the reason returned.
+   */
+  async #route({ now, pending, executors, load, tasks, turns }: PassInputs): Promise<{ routed: Route[]; waitingReasons: Map<string, string> }> {
+    const routed: Route[] = [];
+    const waitingReasons = new Map<string, string>();
     for (const pendingExecution of pending) {
       let execution = pendingExecution;
       const task = tasks.get(execution.taskId);
@@ -228,14 +257,14 @@ export class Dispatcher {
         continue;
       }
       if (turns.mustWait(task.executionMode, execution)) {
-        waitingReason.set(execution.id, SEQUENTIAL_WAITING_REASON);
+        waitingReasons.set(execution.id, SEQUENTIAL_WAITING_REASON);
         continue;
       }
       let candidates = eligibleCandidates(task, executors, load);
       // A broadcast shard runs only on the executor it was made for.
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
-        waitingReason.set(execution.id, execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors));
+        waitingReasons.set(execution.id, execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors));
         turns.stayed(task.executionMode, execution);
         continue;
       }
@@ -254,22 +283,39 @@ export class Dispatcher {
       load.set(choice.id, (load.get(choice.id) ?? 0) + 1);
       turns.routed(task.executionMode, execution);
     }
+    return { routed, waitingReasons };
+  }
 
+  /**
+   * Claims the routed executions in one batch. Returns the claimed ones whose executor
+   * is connected here, by executor, and whether some went to executors connected to
+   * another instance (which delivers them).
+   */
+  async #claim(routed: Route[], now: number): Promise<{ here: Map<string, Route[]>; elsewhere: boolean }> {
     const claimed = await this.#store.executions.claimMany(
       routed.map((route) => ({ id: route.execution.id, executorId: route.executorId, deadlineAt: route.deadlineAt })),
       now,
     );
-    const runs = new Map<string, Array<(typeof routed)[number]>>();
+    const here = new Map<string, Route[]>();
+    let elsewhere = false;
     for (const route of routed) {
       if (!claimed.has(route.execution.id)) continue;
       if (!this.#gateway.isConnected(route.executorId)) {
-        remote = true; // the instance holding its socket delivers it
+        elsewhere = true;
         continue;
       }
-      const batch = runs.get(route.executorId);
+      const batch = here.get(route.executorId);
       if (batch) batch.push(route);
-      else runs.set(route.executorId, [route]);
+      else here.set(route.executorId, [route]);
     }
+    return { here, elsewhere };
+  }
+
+  /**
+   * Sends claimed runs to their executors, in message-sized batches; a run whose
+   * executor disconnected before the send fails (executor_lost, and may retry).
+   */
+  async #send(runs: Map<string, Route[]>, now: number): Promise<void> {
     const delivered = new Set<string>();
     for (const [executorId, batch] of runs) {
       // The delivery loop may have sent some already (it sends claimed runs not yet marked delivered).
@@ -290,11 +336,13 @@ export class Dispatcher {
         if (delivered.has(route.execution.id)) this.#events.emit('execution.dispatched', { executionId: route.execution.id, taskId: route.task.id, executorId });
       }
     }
-    if (remote) await this.#store.signals.notify('cronfleet_deliver');
-    await this.#routing.flush(now);
+  }
+
+  /** Stores why each waiting execution waits, one statement per reason; unchanged reasons are not written again. */
+  async #recordWaitingReasons(pending: Execution[], waitingReasons: Map<string, string>, now: number): Promise<void> {
     const byReason = new Map<string, string[]>();
     for (const execution of pending) {
-      const reason = waitingReason.get(execution.id);
+      const reason = waitingReasons.get(execution.id);
       if (reason === undefined || reason === execution.reason) continue;
       byReason.set(reason, [...(byReason.get(reason) ?? []), execution.id]);
     }

@@ -1,6 +1,7 @@
-// The run message for one execution: what an executor needs to run it. This is the one
-// place a task's secrets are opened (domain/task.ts "Secrets"): the executor gets the
-// values, the database and every API response only ever hold them sealed or masked.
+// Run messages: what an executor needs to run one execution, and how runs are batched
+// into messages. This is the one place a task's secrets are opened for sending
+// (domain/secrets.ts): the executor gets the values, the database and every API
+// response only ever hold them sealed or masked.
 import type { Execution } from '../domain/execution.ts';
 import { type HttpSpec, type Task } from '../domain/task.ts';
 import { mapSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
@@ -37,4 +38,27 @@ function wireSpec(task: Task): Record<string, unknown> {
     return { ...rest, expect_status: expectStatus };
   }
   return { ...task.spec };
+}
+
+/** Runs sent to one executor in one message: at most this many, and this many bytes (the protocol allows 1 MiB). */
+const RUNS_PER_MESSAGE = 50;
+const RUN_MESSAGE_BYTES = 256 * 1024;
+
+/** Splits runs into messages; a run larger than the byte budget goes alone, as before batching. */
+export function messageSized<T extends { run: RunTask }>(items: T[]): T[][] {
+  const messages: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item.run).length;
+    if (current.length > 0 && (current.length >= RUNS_PER_MESSAGE || bytes + size > RUN_MESSAGE_BYTES)) {
+      messages.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
 }
