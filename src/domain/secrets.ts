@@ -1,7 +1,10 @@
 // Secret values of a task: the three forms a secret takes, and walking, sealing and
 // masking them. Pure: the cipher itself is in store/secret-cipher.ts.
 import { CronfleetError } from '../protocol/errors.ts';
-import type { TaskDefinition, TaskSpec } from './task.ts';
+import type { KeptSecret, SecretValue } from './secret-values.ts';
+import type { TaskDefinition, TaskSpec } from './task-definition.ts';
+
+export type { KeptSecret, MaybeSecret, NewSecret, SealedSecret, SecretValue } from './secret-values.ts';
 
 //
 // A value in `parameters` (at any depth), in command/script/docker `env` or in
@@ -11,18 +14,6 @@ import type { TaskDefinition, TaskSpec } from './task.ts';
 //                         back in an update or trigger it keeps the stored value;
 //   {"$sealed":"v1:…"}    the stored form: ciphertext only (store/secret-cipher.ts).
 // The value is opened only into the run message an executor receives.
-
-export interface NewSecret {
-  secret: string;
-}
-export interface KeptSecret {
-  secret: true;
-}
-export interface SealedSecret {
-  $sealed: string;
-}
-export type SecretValue = NewSecret | KeptSecret | SealedSecret;
-export type MaybeSecret = string | SecretValue;
 
 /** What every read shows in place of a secret. */
 export const SECRET_PLACEHOLDER: KeptSecret = Object.freeze({ secret: true as const });

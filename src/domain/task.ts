@@ -2,80 +2,15 @@
 // (snake_case, seed 001) into a validated definition. Errors name the field.
 import { CronfleetError } from '../protocol/errors.ts';
 import { validateSchedule, assertTimezone } from './schedule.ts';
-import { type MaybeSecret, invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
+import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
+import type { MaybeSecret } from './secret-values.ts';
+import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 
 import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
 
 export { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes };
 export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus, TaskType };
-
-export interface CommandSpec {
-  command: string;
-  args: string[];
-  shell: boolean;
-  env: Record<string, MaybeSecret>;
-  cwd: string | null;
-}
-export interface ScriptSpec {
-  interpreter: string;
-  body: string;
-  env: Record<string, MaybeSecret>;
-}
-export interface HttpSpec {
-  method: string;
-  url: string;
-  headers: Record<string, MaybeSecret>;
-  body: string | null;
-  expectStatus: number[];
-}
-export interface DockerSpec {
-  image: string;
-  command: string[];
-  env: Record<string, MaybeSecret>;
-}
-export interface HandlerSpec {
-  handler: string;
-}
-export type TaskSpec = CommandSpec | ScriptSpec | HttpSpec | DockerSpec | HandlerSpec;
-
-/** An executor named for a task (by id or name), with its weight and failover priority. */
-export interface TaskExecutorRef {
-  executor: string;
-  weight: number;
-  priority: number;
-}
-
-export interface TaskDefinition {
-  name: string;
-  description: string;
-  tags: string[];
-  cronExpression: string | null;
-  timezone: string;
-  type: TaskType;
-  spec: TaskSpec;
-  parameters: Record<string, unknown>;
-  executionMode: ExecutionMode;
-  loadBalanceStrategy: LoadBalanceStrategy;
-  executorLabels: Record<string, string>;
-  /** When given, only these executors may run the task (weights and priorities for routing). */
-  executors: TaskExecutorRef[];
-  maxRetry: number;
-  retryBackoffSeconds: number;
-  retryBackoffMaxSeconds: number;
-  timeoutSeconds: number;
-  misfirePolicy: MisfirePolicy;
-  misfireGraceSeconds: number;
-}
-
-export interface Task extends TaskDefinition {
-  id: string;
-  status: TaskStatus;
-  nextFireAt: number | null;
-  lastFireAt: number | null;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
+export type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec };
 
 export const taskDefaults = {
   timezone: 'UTC',
