@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { TypedEmitter } from '../dispatch/events.ts';
+import { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import { ExecutorGateway } from '../dispatch/gateway.ts';
 import { HttpExecutors } from '../dispatch/http-executors.ts';
 import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
@@ -90,8 +91,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const leaseRenewMs = config.leaseRenewSeconds * 1000;
   // An instance silent this long is gone: it holds no executor links any more.
   const instanceTimeoutMs = 3 * leaseRenewMs + 2000;
-  const gateway = new ExecutorGateway({ store, clock, events, wake: wakeups.workAdded, redeliver: wakeups.redeliver }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
-  const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs });
+  // The one door to a terminal state, shared by every component that reports an end.
+  const finisher = new ExecutionFinisher({ store, clock, events, secrets, wake: wakeups.workAdded });
+  const gateway = new ExecutorGateway({ store, clock, events, wake: wakeups.workAdded, redeliver: wakeups.redeliver, finisher, secrets }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
+  const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs }, finisher);
   const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
   const scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
     instanceId,
@@ -100,7 +103,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     sweepIntervalMs: Math.min(5000, heartbeatIntervalMs),
     heartbeatIntervalMs,
     fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
-  });
+  }, finisher);
   wakeups.connect({ dispatcher, scheduler, delivery });
   // The URL HTTP executors call back on: configured, else this instance's listen address
   // (a wildcard host is replaced by the host name, which other machines can resolve).
@@ -113,7 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     return `${scheme}://${host}:${listenedPort}`;
   };
   const onError = (error: unknown) => events.emit('error', { error });
-  const httpExecutors = new HttpExecutors({ store, clock, events, wake: wakeups.workAdded }, gateway, {
+  const httpExecutors = new HttpExecutors({ store, clock, events, wake: wakeups.workAdded, finisher }, gateway, {
     publicUrl,
     pushTimeoutMs: 10_000,
     health: {
