@@ -9,7 +9,6 @@ import { newId } from '../domain/ids.ts';
 import { SEQUENTIAL_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
-import type { RunTask } from '../protocol/executor-messages.ts';
 import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';

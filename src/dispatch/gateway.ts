@@ -95,7 +95,7 @@ export class ExecutorGateway {
     this.#deps = deps;
     this.#options = options;
     this.secrets = deps.secrets ?? processKeyring;
-    this.finisher = deps.finisher ?? new ExecutionFinisher({ store: deps.store, clock: deps.clock, events: deps.events, secrets: this.secrets, wake: deps.wake });
+    this.finisher = deps.finisher ?? new ExecutionFinisher({ store: deps.store, clock: deps.clock, events: deps.events, secrets: this.secrets, wake: () => deps.wake() });
     this.#logs = new LogBuffer(deps.store, deps.events);
     this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
   }

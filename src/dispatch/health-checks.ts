@@ -70,7 +70,7 @@ export class HealthChecks {
   #schedule(delayMs: number, signal: AbortSignal): void {
     this.#timer = this.#deps.clock.setTimer(delayMs, () => {
       this.#idle = this.#round(signal)
-        .catch(this.#hooks.onError)
+        .catch((error: unknown) => this.#hooks.onError(error))
         .finally(() => {
           if (!signal.aborted) this.#schedule(this.#options.intervalMs, signal);
         });

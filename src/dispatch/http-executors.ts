@@ -107,7 +107,7 @@ export class HttpExecutors {
     this.#health = new HealthChecks(deps, options.health, {
       // Each round also attaches executors that registered through another instance.
       beforeRound: (executors) => executors.forEach((executor) => this.#attach(executor)),
-      onError: options.onError,
+      onError: (error) => options.onError(error),
     });
   }
 

@@ -1,8 +1,13 @@
 // A schedule in words, in English or Simplified Chinese, for the preview and the task form.
 // Cron expressions are read by cronstrue with the task's weekday numbering (a Quartz `2` is
 // Monday, a standard `2` Tuesday); `@every` intervals are worded here.
-import cronstrue from 'cronstrue/i18n.js';
+import cronstrueModule from 'cronstrue/i18n.js';
+import type { Options } from 'cronstrue/dist/options.js';
 import type { CronDialect } from '../protocol/enums.ts';
+
+// cronstrue/i18n is a CommonJS module whose exports object is the describer itself; its
+// typings declare an ES default export instead, which a default import does not match.
+const cronstrue = cronstrueModule as unknown as { toString(expression: string, options: Options): string };
 
 export const descriptionLocales = ['en', 'zh-CN'] as const;
 export type DescriptionLocale = (typeof descriptionLocales)[number];

@@ -1,6 +1,5 @@
 // Task definitions: the domain shape, and the one place that turns a wire body
 // (snake_case, seed 001) into a validated definition. Errors name the field.
-import { CronfleetError } from '../protocol/errors.ts';
 import { validateSchedule, assertTimezone } from './schedule.ts';
 import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 import type { MaybeSecret } from './secret-values.ts';

@@ -49,13 +49,13 @@ export class Leadership {
     if (this.#token !== null) {
       this.#token = null;
       this.#options.onDeposed();
-      await this.#store.leases.release(LEADER_LEASE, this.#options.instanceId).catch(this.#options.onError);
+      await this.#store.leases.release(LEADER_LEASE, this.#options.instanceId).catch((error: unknown) => this.#options.onError(error));
     }
   }
 
   /** One renewal after the previous one; never rejects (a failing callback is reported). */
   #tick(): Promise<void> {
-    this.#round = this.#round.then(() => this.#renew()).catch(this.#options.onError);
+    this.#round = this.#round.then(() => this.#renew()).catch((error: unknown) => this.#options.onError(error));
     return this.#round;
   }
 
