@@ -27,8 +27,6 @@ import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../protocol/version.ts';
 import { Wakeups } from './wakeups.ts';
 
-export { VERSION };
-
 export interface ServerOptions {
   clock?: Clock;
   logger?: Logger;
