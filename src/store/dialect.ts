@@ -19,7 +19,7 @@ export interface ColumnTypes {
   bigint: ColumnType;
 }
 
-export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
 /**
  * What a database can do, as flags and small functions (like Kysely's own adapters'
@@ -71,7 +71,7 @@ const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', lo
 const untyped = (value: number | null) => sql<number | null>`${value}`;
 const onConflictDoNothing = <O>(query: InsertQueryBuilder<Database, keyof Database, O>) => query.onConflict((conflict) => conflict.doNothing());
 
-export function dialectOf(url: string): DialectName {
+function dialectOf(url: string): DialectName {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
   if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
   if (url.startsWith('sqlite:') || !url.includes('://')) return 'sqlite';

@@ -36,7 +36,7 @@ export interface FailingTask {
 export const outcomeStatuses = ['success', 'failed', 'timeout'] as const;
 const failureStatuses = ['failed', 'timeout'] as const;
 /** The p95 duration is taken over at most this many latest runs of the window. */
-export const P95_SAMPLE = 10_000;
+const P95_SAMPLE = 10_000;
 
 export class StatsRepository {
   readonly #db: Kysely<Database>;

@@ -183,7 +183,7 @@ function assertSealed(definition: TaskDefinition): void {
   });
 }
 
-export function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): Task {
+function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): Task {
   return {
     id: row.id,
     name: row.name,
