@@ -36,6 +36,12 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // `return promise` inside try/catch or try/finally leaves the try before the promise
+      // settles: its rejection skips the catch and the finally runs too early.
+      '@typescript-eslint/return-await': ['error', 'error-handling-correctness-only'],
+      // A switch over a union (statuses, task types, frame actions) must name every member,
+      // so adding one to protocol/enums.ts points at each switch that decides on it.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // Fastify hooks and handlers are async by contract (a hook without `done` must return a
       // promise), and an interface that returns a promise is often implemented synchronously
       // by one of its implementations (a dialect's clock, a fixed delay). An async function
