@@ -71,8 +71,8 @@ export class Dispatcher {
   /** Tasks as the fire loop read them, kept briefly (their fires may wait for their instant). */
   #firedTasks = new Map<string, { task: Task; until: number }>();
 
-  /** `finisher`: the one component that finishes executions (TRANSITIONAL default: the gateway's). */
-  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions, finisher: ExecutionFinisher = gateway.finisher) {
+  /** `finisher`: the one component that finishes executions, shared with the gateway, the HTTP executors and the sweeps. */
+  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions, finisher: ExecutionFinisher) {
     this.#store = store;
     this.finisher = finisher;
     this.#clock = clock;

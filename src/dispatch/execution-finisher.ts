@@ -23,9 +23,10 @@
 import type { Clock } from '../domain/clock.ts';
 import { isRetryable, isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { retryAfter } from '../domain/retry.ts';
-import { maskSecretJson, maskSecretText, sealedParameters, sealedSecrets } from '../domain/secrets.ts';
+import { maskSecretJson, maskSecretText } from '../domain/secrets.ts';
 import type { Task } from '../domain/task.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
+import { SecretMasker } from '../store/secret-masker.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
 
@@ -64,15 +65,13 @@ export interface FinishReport {
  */
 export type FinishOutcome = 'finished' | 'ended_before' | 'not_found' | 'not_assigned' | 'stale_attempt';
 
-/** Opened secret values of recent task versions (bounded; memory only). */
-const TASK_SECRETS_CACHED = 1000;
-
 export class ExecutionFinisher {
   readonly #deps: ExecutionFinisherDeps;
-  readonly #taskSecrets = new Map<string, string[]>();
+  readonly #masker: SecretMasker;
 
   constructor(deps: ExecutionFinisherDeps) {
     this.#deps = deps;
+    this.#masker = new SecretMasker(deps.secrets);
   }
 
   async finish(report: FinishReport): Promise<FinishOutcome> {
@@ -119,21 +118,6 @@ export class ExecutionFinisher {
   /** The opened values to mask in this report; the task is read only when there is text to mask. */
   async #secretValues(execution: Execution, report: FinishReport, loadTask: () => Promise<Task | null>): Promise<string[]> {
     const hasText = (report.result !== undefined && report.result !== null) || (report.error !== undefined && report.error !== null && report.error !== '');
-    if (!hasText) return [];
-    const task = await loadTask();
-    const fromParameters = [...sealedParameters(execution.parameters).values()].map((sealed) => this.#deps.secrets.open(sealed));
-    return task ? [...this.#ofTask(task), ...fromParameters] : fromParameters;
-  }
-
-  #ofTask(task: Task): string[] {
-    // A task's secrets change only with its version.
-    const key = `${task.id}@${task.version}`;
-    let values = this.#taskSecrets.get(key);
-    if (!values) {
-      values = [...sealedSecrets(task).values()].map((sealed) => this.#deps.secrets.open(sealed));
-      if (this.#taskSecrets.size >= TASK_SECRETS_CACHED) this.#taskSecrets.delete(this.#taskSecrets.keys().next().value!);
-      this.#taskSecrets.set(key, values);
-    }
-    return values;
+    return hasText ? this.#masker.valuesOf(await loadTask(), execution.parameters) : [];
   }
 }

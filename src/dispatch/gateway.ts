@@ -15,10 +15,10 @@ import {
 } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { Executor } from '../store/executors.ts';
-import { processKeyring, type SecretOpener } from '../store/secret-cipher.ts';
+import type { SecretOpener } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
-import { ExecutionFinisher } from './execution-finisher.ts';
+import type { ExecutionFinisher } from './execution-finisher.ts';
 import { LinkCredentials } from './link-credentials.ts';
 import { LogBuffer } from './log-buffer.ts';
 
@@ -39,13 +39,10 @@ export interface GatewayDeps {
   wake(): void;
   /** Runs routed but not delivered wait for this instance's delivery loop. */
   redeliver?: () => void;
-  /**
-   * The one component that finishes executions, shared with the HTTP executors, the
-   * dispatcher and the sweeps. TRANSITIONAL default: one built from these deps.
-   */
-  finisher?: ExecutionFinisher;
-  /** The cluster's secret cipher: opens secrets into run messages. TRANSITIONAL default: the process keyring. */
-  secrets?: SecretOpener;
+  /** The one component that finishes executions, shared with the HTTP executors, the dispatcher and the sweeps. */
+  finisher: ExecutionFinisher;
+  /** The cluster's secret cipher: opens secrets into run messages. */
+  secrets: SecretOpener;
 }
 
 export interface GatewayOptions {
@@ -94,8 +91,8 @@ export class ExecutorGateway {
   constructor(deps: GatewayDeps, options: GatewayOptions) {
     this.#deps = deps;
     this.#options = options;
-    this.secrets = deps.secrets ?? processKeyring;
-    this.finisher = deps.finisher ?? new ExecutionFinisher({ store: deps.store, clock: deps.clock, events: deps.events, secrets: this.secrets, wake: () => deps.wake() });
+    this.secrets = deps.secrets;
+    this.finisher = deps.finisher;
     this.#logs = new LogBuffer(deps.store, deps.events);
     this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
   }

@@ -44,8 +44,8 @@ export interface HttpExecutorDeps {
   events: TypedEmitter<DispatchEvents>;
   /** New capacity or runners for the leader's dispatcher. */
   wake(): void;
-  /** The one component that finishes executions. TRANSITIONAL default: the gateway's. */
-  finisher?: ExecutionFinisher;
+  /** The one component that finishes executions (the gateway's, the dispatcher's and the sweeps'). */
+  finisher: ExecutionFinisher;
 }
 
 export interface HttpExecutorOptions {
@@ -101,7 +101,7 @@ export class HttpExecutors {
 
   constructor(deps: HttpExecutorDeps, gateway: ExecutorGateway, options: HttpExecutorOptions) {
     this.#deps = deps;
-    this.#finisher = deps.finisher ?? gateway.finisher;
+    this.#finisher = deps.finisher;
     this.#gateway = gateway;
     this.#options = options;
     this.#health = new HealthChecks(deps, options.health, {

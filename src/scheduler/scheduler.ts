@@ -50,8 +50,8 @@ export class Scheduler {
     dispatcher: Dispatcher,
     events: TypedEmitter<SchedulerEvents>,
     options: SchedulerOptions,
-    /** The one component that finishes executions (TRANSITIONAL default: the dispatcher's). */
-    finisher: ExecutionFinisher = dispatcher.finisher,
+    /** The one component that finishes executions: the sweeps end runs through it. */
+    finisher: ExecutionFinisher,
   ) {
     this.#store = store;
     this.#dispatcher = dispatcher;

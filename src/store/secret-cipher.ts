@@ -120,9 +120,9 @@ export async function assertClusterKey(db: Kysely<Database>, dialect: DialectInf
 
 /**
  * TRANSITIONAL, to be removed: the process-global keyring. The dispatch layer takes its
- * cipher injected (ExecutionFinisher, ExecutorGateway `secrets`); until every caller
- * does, the ones that hold no cipher (api/dto.ts, store/logs.ts, a gateway built
- * without `secrets`) open sealed values here.
+ * cipher injected (ExecutionFinisher, ExecutorGateway and HttpExecutors `secrets`); the
+ * two callers that hold no cipher yet (api/dto.ts, store/logs.ts) open sealed values
+ * here until they are given a SecretMasker (store/secret-masker.ts).
  *
  * The keys of the servers running in this process, by key id. The dispatch paths that
  * open a secret (the run message, log masking) are reached from code that holds no
@@ -151,6 +151,3 @@ export function openSealed(sealed: string): string {
   if (!entry) throw new CronfleetError('internal', `no secret key with id ${keyId ?? '(none)'} is loaded in this process`);
   return entry.cipher.open(sealed);
 }
-
-/** TRANSITIONAL: the keyring above as a SecretOpener, for callers not yet given their cipher. */
-export const processKeyring: SecretOpener = { open: openSealed };
