@@ -1,7 +1,5 @@
 // The Fastify app: errors, auth, OpenAPI, routes and the static web UI.
 import { readFileSync } from 'node:fs';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +9,7 @@ import { installAuth } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { frameworkErrors, refuseNulText } from './input-guard.ts';
+import { registerOpenApi } from './openapi.ts';
 import { registerExecutorSocket } from './executor-socket.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -29,13 +28,15 @@ import { registerWebUi } from './web-ui.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
   const { tls } = context;
+  // Typed as Fastify's logger, so the app's type does not carry pino's.
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     ...(tls ? { https: { cert: readPem(tls.cert, 'tls_cert'), key: readPem(tls.key, 'tls_key') } } : {}),
     // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
     forceCloseConnections: true,
     // One line per request (below), at debug: an operator's terminal is not an access log.
     logController: new LogController({ disableRequestLogging: true }),
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: context.security.bodyLimitBytes,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -53,14 +54,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   await registerSecurityPlugins(app, context);
   installAuth(app, { store: context.store, adminToken: context.adminToken, sessionTtlMs: context.security.sessionTtlMs, now: () => context.clock.now() });
   installAuditTrail(app, context);
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'cronfleet API', version: context.version, description: 'Distributed scheduled tasks. Send "Authorization: Bearer <token>" (an API token), or sign in and send the session cookie with X-CSRF-Token.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'cronfleet_session' } } },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await registerOpenApi(app, { version: context.version, rateLimited: context.security.rateLimitPerMinute > 0 });
   await registerExecutorSocket(app, context.gateway);
   await app.register(probeRoutes(context));
   await app.register(

@@ -5,6 +5,7 @@ import type { Execution } from '../domain/execution.ts';
 import { definitionToWire, type Task } from '../domain/task.ts';
 import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { SECRET_PLACEHOLDER, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets } from '../domain/secrets.ts';
+import type { ExecutionResponse, ExecutorResponse, LogLineResponse, TaskResponse } from '../protocol/rest-responses.ts';
 import { openSealed } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 import type { Executor } from '../store/executors.ts';
@@ -24,7 +25,7 @@ function representable(ms: number): boolean {
  * older one, say a fire cursor past year 9999) is listed with what can be shown and an
  * `error` saying what is wrong, so one bad row cannot take down the task list.
  */
-export function taskToWire(task: Task): Record<string, unknown> {
+export function taskToWire(task: Task): TaskResponse {
   try {
     const bad = [['next_fire_at', task.nextFireAt], ['last_fire_at', task.lastFireAt], ['created_at', task.createdAt], ['updated_at', task.updatedAt]].find(
       ([, ms]) => ms !== null && !(representable(ms as number) && (ms as number) <= LATEST_INSTANT),
@@ -48,10 +49,12 @@ export function taskToWire(task: Task): Record<string, unknown> {
   }
 }
 
-function readableTaskToWire(task: Task): Record<string, unknown> {
+function readableTaskToWire(task: Task): TaskResponse {
+  // Every secret is a placeholder now, which the domain's wire type cannot tell.
+  const definition = definitionToWire(withSecrets(task, () => SECRET_PLACEHOLDER)) as Omit<TaskResponse, 'id' | 'status' | 'next_fire_at' | 'last_fire_at' | 'version' | 'created_at' | 'updated_at'>;
   return {
     id: task.id,
-    ...definitionToWire(withSecrets(task, () => SECRET_PLACEHOLDER)),
+    ...definition,
     status: task.status,
     next_fire_at: iso(task.nextFireAt),
     last_fire_at: iso(task.lastFireAt),
@@ -66,12 +69,12 @@ function readableTaskToWire(task: Task): Record<string, unknown> {
  * values of its parameters; executionsToWire also masks those of its task's env and
  * headers (it loads the task).
  */
-export function executionToWire(execution: Execution): Record<string, unknown> {
+export function executionToWire(execution: Execution): ExecutionResponse {
   return maskedExecutionToWire(execution, []);
 }
 
 /** executionToWire, also masking `taskSecrets` (from taskSecretValues). */
-export function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): Record<string, unknown> {
+export function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): ExecutionResponse {
   const secrets = [...taskSecrets, ...[...sealedParameters(execution.parameters).values()].map(openSealed)];
   return {
     id: execution.id,
@@ -80,7 +83,7 @@ export function maskedExecutionToWire(execution: Execution, taskSecrets: readonl
     task_version: execution.taskVersion,
     trigger: execution.trigger,
     scheduled_time: iso(execution.scheduledTime),
-    parameters: mapSecrets(execution.parameters, () => SECRET_PLACEHOLDER),
+    parameters: mapSecrets(execution.parameters, () => SECRET_PLACEHOLDER) as Record<string, unknown>,
     status: execution.status,
     executor_id: execution.executorId,
     attempt: execution.attempt,
@@ -107,7 +110,7 @@ export function taskSecretValues(task: Task): string[] {
 }
 
 /** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
-export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<Array<Record<string, unknown>>> {
+export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();
   for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
     const task = await store.tasks.getIncludingDeleted(taskId);
@@ -116,7 +119,7 @@ export async function executionsToWire(store: Store, executions: readonly Execut
   return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? []));
 }
 
-export function executorToWire(executor: Executor, running: number, now: number): Record<string, unknown> {
+export function executorToWire(executor: Executor, running: number, now: number): ExecutorResponse {
   return {
     id: executor.id,
     name: executor.name,
@@ -139,6 +142,6 @@ export function executorToWire(executor: Executor, running: number, now: number)
   };
 }
 
-export function logChunkToWire(chunk: LogChunk): Record<string, unknown> {
+export function logChunkToWire(chunk: LogChunk): LogLineResponse {
   return { seq: chunk.seq, stream: chunk.stream, chunk: chunk.chunk, time: iso(chunk.createdAt) };
 }

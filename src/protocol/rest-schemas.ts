@@ -65,6 +65,8 @@ export const TaskBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A task as a client sends it (create, or the fields an update replaces). */
+export type TaskRequest = Static<typeof TaskBody>;
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 

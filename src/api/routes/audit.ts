@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AuditEntryPage, ref } from '../../protocol/rest-responses.ts';
 import { Pagination } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { auditEntryToWire } from '../security-dto.ts';
@@ -12,9 +13,17 @@ const AuditQuery = Type.Object({
   resource_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
+const schema = {
+  operationId: 'listAuditEntries',
+  tags: ['audit'],
+  summary: 'The audit log, newest first: who changed what, when, before and after',
+  querystring: AuditQuery,
+  response: { 200: ref(AuditEntryPage, { description: 'A page of audit entries' }) },
+};
+
 export function auditRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/audit', { schema: { tags: ['audit'], summary: 'The audit log, newest first: who changed what, when, before and after', querystring: AuditQuery } }, async (request) => {
+    app.get('/audit', { schema }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
       const { items, total } = await context.store.audit.list({

@@ -5,9 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { CallerResponse, ref, SessionResponse } from '../../protocol/rest-responses.ts';
 import { newSecret } from '../../store/executor-tokens.ts';
 import { principalOf, SESSION_COOKIE } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 import { userToWire } from '../security-dto.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../passwords.ts';
 
@@ -20,14 +22,39 @@ const PasswordBody = Type.Object(
   { additionalProperties: false },
 );
 
+const tags = ['auth'];
+
+const schemas = {
+  login: {
+    operationId: 'login',
+    tags,
+    summary: 'Sign in: sets the session cookie and returns the CSRF token to send with every change',
+    body: LoginBody,
+    response: { 200: ref(SessionResponse, { description: 'Signed in: the cookie is set' }), ...errorResponses([401, 'Wrong user name or password, or the user is disabled (unauthorized)']) },
+  },
+  logout: { operationId: 'logout', tags, summary: 'Sign out: ends this session', response: { 204: noContent('Signed out: the cookie is cleared') } },
+  me: {
+    operationId: 'getCaller',
+    tags,
+    summary: 'Who is calling: the user (or token) and, for a session, its CSRF token',
+    response: { 200: ref(CallerResponse, { description: 'The caller' }) },
+  },
+  password: {
+    operationId: 'changePassword',
+    tags,
+    summary: 'Change your own password (ends your other sessions)',
+    body: PasswordBody,
+    response: { 204: noContent('Changed'), ...errorResponses([403, 'current_password is wrong, or the CSRF header is missing (forbidden)']) },
+  },
+};
+
 export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['auth'];
     const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: context.tls !== null };
     app.post(
       '/auth/login',
       {
-        schema: { tags, summary: 'Sign in: sets the session cookie and returns the CSRF token to send with every change', body: LoginBody, security: [] },
+        schema: schemas.login,
         config: {
           rateLimit: {
             max: context.security.loginRateLimitPerMinute,
@@ -62,14 +89,14 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.post('/auth/logout', { schema: { tags, summary: 'Sign out: ends this session' } }, async (request, reply) => {
+    app.post('/auth/logout', { schema: schemas.logout }, async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie) await context.store.users.endSession(cookie);
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send();
     });
 
-    app.get('/auth/me', { schema: { tags, summary: 'Who is calling: the user (or token) and, for a session, its CSRF token' } }, async (request) => {
+    app.get('/auth/me', { schema: schemas.me }, async (request) => {
       const principal = principalOf(request);
       if (principal.kind === 'user') {
         const user = await context.store.users.get(principal.id!);
@@ -78,7 +105,7 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return { user: null, token: { id: principal.id, name: principal.name, role: principal.role }, csrf_token: null };
     });
 
-    app.put('/auth/password', { schema: { tags, summary: 'Change your own password (ends your other sessions)', body: PasswordBody } }, async (request, reply) => {
+    app.put('/auth/password', { schema: schemas.password }, async (request, reply) => {
       const principal = principalOf(request);
       if (principal.kind !== 'user') throw new CronfleetError('invalid_request', 'only a signed-in user has a password to change');
       const stored = await context.store.users.passwordHashById(principal.id!);

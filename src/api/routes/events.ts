@@ -16,6 +16,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
+import { Type } from 'typebox';
 import { isTerminal, type ExecutionStatus } from '../../domain/execution.ts';
 import type { TaskStatus } from '../../domain/task.ts';
 import { LEADER_LEASE } from '../../scheduler/leadership.ts';
@@ -38,13 +39,26 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 type Send = (event: string, data: unknown) => void;
 
+const schema = {
+  operationId: 'streamEvents',
+  tags: ['system'],
+  summary: 'Live events (text/event-stream): execution, task, executor, leader',
+  response: {
+    200: {
+      description:
+        'Server-Sent Events: ready {instance_id, leader} once, then as things change execution {id, task_id, status, executor_id}, task {id, name, status, change}, executor {id, name, status, healthy} and leader {instance_id}; a comment every 15 s',
+      content: { 'text/event-stream': { schema: Type.String() } },
+    },
+  },
+};
+
 export function eventRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const feed = new EventFeed(context, app.log);
     // Before the server stops accepting: end every stream so close() does not wait on them.
     app.addHook('preClose', async () => feed.close());
 
-    app.get('/events', { schema: { tags: ['system'], summary: 'Live events (text/event-stream): execution, task, executor, leader' } }, async (request, reply) => {
+    app.get('/events', { schema }, async (request, reply) => {
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -1,16 +1,51 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { isTerminal } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { ExecutionPage, ExecutionResponse, LogPageResponse, ref } from '../../protocol/rest-responses.ts';
 import { ExecutionListQuery, IdParams, LogsQuery } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, logChunkToWire } from '../dto.ts';
 import { instantInput } from '../input-guard.ts';
+import { errorResponses } from '../openapi.ts';
 import { assertFound } from './tasks.ts';
+
+const tags = ['executions'];
+const noExecution = errorResponses([404, 'No such execution (execution_not_found)']);
+
+const schemas = {
+  list: { operationId: 'listExecutions', tags, summary: 'List executions, newest first', querystring: ExecutionListQuery, response: { 200: ref(ExecutionPage, { description: 'A page of executions' }) } },
+  get: { operationId: 'getExecution', tags, summary: 'Get an execution', params: IdParams, response: { 200: ref(ExecutionResponse, { description: 'The execution' }), ...noExecution } },
+  stop: {
+    operationId: 'stopExecution',
+    tags,
+    summary: 'Stop an execution (kill its process group)',
+    params: IdParams,
+    response: { 202: ref(ExecutionResponse, { description: 'The execution as it is now: a stop is asynchronous, it ends as cancelled' }), ...noExecution, ...errorResponses([409, 'It already ended (invalid_state)']) },
+  },
+  logs: {
+    operationId: 'getExecutionLogs',
+    tags,
+    summary: 'Read (or follow) an execution log',
+    description: 'With follow=1 the answer is a stream of newline-delimited JSON: one log line per line, then {"end":true,"status":…} when the execution ends.',
+    params: IdParams,
+    querystring: LogsQuery,
+    response: {
+      200: {
+        description: 'A page of the log, or (follow=1) the log as it is written',
+        content: {
+          'application/json': { schema: ref(LogPageResponse) },
+          'application/x-ndjson': { schema: Type.String({ description: 'One JSON object per line' }) },
+        },
+      },
+      ...noExecution,
+    },
+  },
+};
 
 export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['executions'];
-    app.get('/executions', { schema: { tags, summary: 'List executions, newest first', querystring: ExecutionListQuery } }, async (request) => {
+    app.get('/executions', { schema: schemas.list }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
       const { items, total } = await context.store.executions.list({
@@ -27,9 +62,9 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
     });
 
     const oneToWire = async (id: string) => (await executionsToWire(context.store, [assertFound(await context.store.executions.get(id), 'execution', id)]))[0]!;
-    app.get('/executions/:id', { schema: { tags, summary: 'Get an execution', params: IdParams } }, async (request) => oneToWire(request.params.id));
+    app.get('/executions/:id', { schema: schemas.get }, async (request) => oneToWire(request.params.id));
 
-    app.post('/executions/:id/stop', { schema: { tags, summary: 'Stop an execution (kill its process group)', params: IdParams } }, async (request, reply) => {
+    app.post('/executions/:id/stop', { schema: schemas.stop }, async (request, reply) => {
       const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
       if (isTerminal(execution.status)) {
         throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
@@ -38,7 +73,7 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
       return reply.status(202).send(await oneToWire(execution.id));
     });
 
-    app.get('/executions/:id/logs', { schema: { tags, summary: 'Read (or follow) an execution log', params: IdParams, querystring: LogsQuery } }, async (request, reply) => {
+    app.get('/executions/:id/logs', { schema: schemas.logs }, async (request, reply) => {
       const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
       const afterSeq = request.query.after_seq ?? 0;
       const limit = request.query.limit ?? 1000;

@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { CreatedExecutorTokenResponse, ExecutorTokenPage, ref, type ExecutorTokenResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import type { ExecutorToken } from '../../store/executor-tokens.ts';
 import { principalOf } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { iso } from '../dto.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 
 const CreateBody = Type.Object(
   {
@@ -16,7 +18,27 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-function toWire(token: ExecutorToken): Record<string, unknown> {
+const tags = ['executors'];
+
+const schemas = {
+  create: {
+    operationId: 'createExecutorToken',
+    tags,
+    summary: 'Create an executor enrollment token (the secret is returned only now)',
+    body: CreateBody,
+    response: { 201: ref(CreatedExecutorTokenResponse, { description: 'The token, with its secret' }) },
+  },
+  list: { operationId: 'listExecutorTokens', tags, summary: 'List executor tokens (never their secrets)', response: { 200: ref(ExecutorTokenPage, { description: 'Every executor token, as page 1' }) } },
+  revoke: {
+    operationId: 'revokeExecutorToken',
+    tags,
+    summary: 'Revoke an executor token',
+    params: IdParams,
+    response: { 204: noContent('Revoked'), ...errorResponses([404, 'No active executor token with this id (not_found)']) },
+  },
+};
+
+function toWire(token: ExecutorToken): ExecutorTokenResponse {
   return {
     id: token.id,
     name: token.name,
@@ -30,18 +52,17 @@ function toWire(token: ExecutorToken): Record<string, unknown> {
 
 export function executorTokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['executors'];
-    app.post('/executor-tokens', { schema: { tags, summary: 'Create an executor enrollment token (the secret is returned only now)', body: CreateBody } }, async (request, reply) => {
+    app.post('/executor-tokens', { schema: schemas.create }, async (request, reply) => {
       const now = Date.now();
       const expiresAt = request.body.expires_in_seconds ? now + request.body.expires_in_seconds * 1000 : null;
       const { token, secret } = await context.store.executorTokens.create(newId(now), request.body.name, expiresAt, now, principalOf(request).userId);
       return reply.status(201).send({ ...toWire(token), token: secret });
     });
-    app.get('/executor-tokens', { schema: { tags, summary: 'List executor tokens (never their secrets)' } }, async () => {
+    app.get('/executor-tokens', { schema: schemas.list }, async () => {
       const items = (await context.store.executorTokens.list()).map(toWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
-    app.delete('/executor-tokens/:id', { schema: { tags, summary: 'Revoke an executor token', params: IdParams } }, async (request, reply) => {
+    app.delete('/executor-tokens/:id', { schema: schemas.revoke }, async (request, reply) => {
       if (!(await context.store.executorTokens.revoke(request.params.id, Date.now()))) {
         throw new CronfleetError('not_found', `no active executor token with id '${request.params.id}'`, { id: request.params.id });
       }

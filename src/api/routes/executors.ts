@@ -1,52 +1,71 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { ExecutionResponse, ExecutorPage, ExecutorResponse, ref, RegisteredExecutorResponse } from '../../protocol/rest-responses.ts';
 import { ExecutionCallbackBody, ExecutorStatusBody, IdParams, RegisterExecutorBody } from '../../protocol/rest-schemas.ts';
 import type { ExecutorStatus } from '../../store/executors.ts';
 import type { ApiContext } from '../context.ts';
 import { SIGNATURE_HEADERS } from '../../protocol/request-signing.ts';
 import { executionsToWire, executorToWire } from '../dto.ts';
+import { errorResponses } from '../openapi.ts';
+
+const tags = ['executors'];
+
+const schemas = {
+  list: { operationId: 'listExecutors', tags, summary: 'List executors with load and heartbeat age', response: { 200: ref(ExecutorPage, { description: 'Every executor, as page 1' }) } },
+  register: {
+    operationId: 'registerExecutor',
+    tags,
+    summary: 'Register (or update, by instance_id) an HTTP executor',
+    description: 'The callback_secret (it signs callbacks and verifies pushes, see the callback route) is returned only on first registration or rotation.',
+    body: RegisterExecutorBody,
+    response: {
+      200: ref(RegisteredExecutorResponse, { description: 'The executor, updated' }),
+      201: ref(RegisteredExecutorResponse, { description: 'The executor, registered now, with its callback_secret' }),
+      ...errorResponses([409, 'The instance_id belongs to an agent executor (conflict)']),
+    },
+  },
+  setStatus: {
+    operationId: 'setExecutorStatus',
+    tags,
+    summary: 'Set an executor online, offline or in maintenance (maintenance drains: running work finishes)',
+    params: IdParams,
+    body: ExecutorStatusBody,
+    response: { 200: ref(ExecutorResponse, { description: 'The executor' }), ...errorResponses([404, 'No such executor (not_found)']) },
+  },
+};
 
 export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['executors'];
     const toWire = async (executorId: string) => {
       const [executor, load] = await Promise.all([context.store.executors.get(executorId), context.store.executions.runningCountByExecutor()]);
       return executorToWire(executor!, load.get(executorId) ?? 0, Date.now());
     };
 
-    app.get('/executors', { schema: { tags, summary: 'List executors with load and heartbeat age' } }, async () => {
+    app.get('/executors', { schema: schemas.list }, async () => {
       const [executors, load] = await Promise.all([context.store.executors.list(), context.store.executions.runningCountByExecutor()]);
       const now = Date.now();
       const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
       return { items, total: items.length, page: 1, page_size: items.length };
     });
 
-    app.post(
-      '/executors/register',
-      { schema: { tags, summary: 'Register (or update, by instance_id) an HTTP executor; the callback_secret (it signs callbacks and verifies pushes, see the callback route) is returned only on first registration or rotation', body: RegisterExecutorBody } },
-      async (request, reply) => {
-        const { executor, created, callbackSecret } = await context.httpExecutors.register(request.body);
-        const body = { ...(await toWire(executor.id)), ...(callbackSecret !== null ? { callback_secret: callbackSecret } : {}) };
-        return reply.status(created ? 201 : 200).send(body);
-      },
-    );
+    app.post('/executors/register', { schema: schemas.register }, async (request, reply) => {
+      const { executor, created, callbackSecret } = await context.httpExecutors.register(request.body);
+      const body = { ...(await toWire(executor.id)), ...(callbackSecret !== null ? { callback_secret: callbackSecret } : {}) };
+      return reply.status(created ? 201 : 200).send(body);
+    });
 
-    app.put(
-      '/executors/:id/status',
-      { schema: { tags, summary: 'Set an executor online, offline or in maintenance (maintenance drains: running work finishes)', params: IdParams, body: ExecutorStatusBody } },
-      async (request) => {
-        const { id } = request.params;
-        const executor = await context.store.executors.get(id);
-        if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
-        const status = request.body.status as ExecutorStatus;
-        await context.store.executors.setStatus(id, status, context.clock.now());
-        // No column holds the reason yet (an audit log is planned): the log keeps it.
-        request.log.info({ executorId: id, from: executor.status, to: status, reason: request.body.reason ?? null }, 'executor status set');
-        if (status === 'online') context.dispatcher.wake(); // work may have waited for it
-        return toWire(id);
-      },
-    );
+    app.put('/executors/:id/status', { schema: schemas.setStatus }, async (request) => {
+      const { id } = request.params;
+      const executor = await context.store.executors.get(id);
+      if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+      const status = request.body.status as ExecutorStatus;
+      await context.store.executors.setStatus(id, status, context.clock.now());
+      // No column holds the reason yet (an audit log is planned): the log keeps it.
+      request.log.info({ executorId: id, from: executor.status, to: status, reason: request.body.reason ?? null }, 'executor status set');
+      if (status === 'online') context.dispatcher.wake(); // work may have waited for it
+      return toWire(id);
+    });
   };
 }
 
@@ -72,11 +91,21 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
       '/executions/:id/callback',
       {
         schema: {
+          operationId: 'reportExecution',
           tags: ['executions'],
-          summary:
-            'An HTTP executor reports on an execution (signed: X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce, X-Cronfleet-Signature: v2=<hex HMAC-SHA256(callback_secret, "v2\\nPOST\\n/api/v1/executions/{id}/callback\\n<executor id>\\n<execution id>\\n<timestamp>\\n<nonce>\\n<raw body>")>; a replayed nonce gets 409 replayed_request)',
+          summary: 'An HTTP executor reports on an execution (signed)',
+          description:
+            'Signed by the executor the execution is assigned to, with no other credentials: X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce, X-Cronfleet-Signature: v2=<hex HMAC-SHA256(callback_secret, "v2\\nPOST\\n/api/v1/executions/{id}/callback\\n<executor id>\\n<execution id>\\n<timestamp>\\n<nonce>\\n<raw body>")>; a replayed nonce gets 409 replayed_request',
           params: IdParams,
           body: ExecutionCallbackBody,
+          response: {
+            200: ref(ExecutionResponse, { description: 'The execution, as the report left it' }),
+            ...errorResponses(
+              [401, 'The signature is missing, wrong or stale, or names another executor (unauthorized)'],
+              [404, 'No such execution (execution_not_found)'],
+              [409, 'A replayed nonce (replayed_request), or a report the execution can no longer take (invalid_state)'],
+            ),
+          },
         },
         preValidation: async (request) => {
           const header = (name: string) => {
@@ -93,7 +122,8 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
           // The id the router matched (not the URL text): the signature must name this execution.
           callers.set(request, await context.httpExecutors.authenticate(headers, request.params.id, body));
           try {
-            request.body = JSON.parse(body.toString('utf8'));
+            // Any JSON: validation against the body schema comes next.
+            request.body = JSON.parse(body.toString('utf8')) as typeof request.body;
           } catch {
             throw new CronfleetError('invalid_request', 'the body is not valid JSON');
           }

@@ -4,11 +4,13 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { executionStatuses, type ExecutionStatus } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { OverviewResponse, ref, TaskStatsResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { LEADER_LEASE } from '../../scheduler/leadership.ts';
 import { outcomeStatuses, type StatusCount } from '../../store/stats.ts';
 import type { ApiContext } from '../context.ts';
 import { iso } from '../dto.ts';
+import { errorResponses } from '../openapi.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -26,6 +28,24 @@ const OverviewQuery = Type.Object(
   { window: Type.Optional(Type.String()), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })) },
   { additionalProperties: false },
 );
+
+const schemas = {
+  task: {
+    operationId: 'getTaskStats',
+    tags: ['tasks'],
+    summary: "A task's statistics over 24h, 7d or 90d: success rate, durations, trend, health score",
+    params: IdParams,
+    querystring: TaskStatsQuery,
+    response: { 200: ref(TaskStatsResponse, { description: "The task's statistics" }), ...errorResponses([404, 'No such task (task_not_found)']) },
+  },
+  overview: {
+    operationId: 'getStatsOverview',
+    tags: ['system'],
+    summary: 'Dashboard: executions over time by status, success rate, running, pending, executors, leader, top failing tasks',
+    querystring: OverviewQuery,
+    response: { 200: ref(OverviewResponse, { description: 'The overview' }) },
+  },
+};
 
 /** How many latest outcomes the health score weighs as "recent". */
 const RECENT_OUTCOMES = 10;
@@ -54,84 +74,76 @@ export function successRate(byStatus: Record<ExecutionStatus, number>): number |
 
 export function statsRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get(
-      '/tasks/:id/stats',
-      { schema: { tags: ['tasks'], summary: "A task's statistics over 24h, 7d or 90d: success rate, durations, trend, health score", params: IdParams, querystring: TaskStatsQuery } },
-      async (request) => {
-        const name = parseWindow(request.query.window, ['24h', '7d', '90d']);
-        const task = await context.tasks.get(request.params.id);
-        const range = { ...windowRange(name, context.clock.now()), taskId: task.id };
-        const counts = await context.store.stats.countsByBucket(range, windows[name].bucketMs);
-        const { byStatus, total, trend } = summarize(counts, range.from, name);
-        // Durations of outcomes only: a running execution has no end yet, a cancelled one says nothing.
-        const timed = counts.filter((count) => (outcomeStatuses as readonly string[]).includes(count.status));
-        const timedCount = timed.reduce((sum, count) => sum + count.timedCount, 0);
-        const timedSumMs = timed.reduce((sum, count) => sum + count.timedSumMs, 0);
-        const [p95, latest] = await Promise.all([context.store.stats.p95Duration(range, timedCount), context.store.stats.latestOutcomes(range, RECENT_OUTCOMES)]);
-        const rate = successRate(byStatus);
-        return {
-          task_id: task.id,
-          window: name,
-          bucket: windows[name].bucket,
-          from: iso(range.from),
-          to: iso(range.to),
-          total,
-          by_status: byStatus,
-          success_rate: rate,
-          avg_duration_ms: timedCount === 0 ? null : Math.round(timedSumMs / timedCount),
-          p95_duration_ms: p95,
-          timeouts: byStatus.timeout,
-          health_score: healthScore(rate, latest),
-          trend,
-        };
-      },
-    );
+    app.get('/tasks/:id/stats', { schema: schemas.task }, async (request) => {
+      const name = parseWindow(request.query.window, ['24h', '7d', '90d']);
+      const task = await context.tasks.get(request.params.id);
+      const range = { ...windowRange(name, context.clock.now()), taskId: task.id };
+      const counts = await context.store.stats.countsByBucket(range, windows[name].bucketMs);
+      const { byStatus, total, trend } = summarize(counts, range.from, name);
+      // Durations of outcomes only: a running execution has no end yet, a cancelled one says nothing.
+      const timed = counts.filter((count) => (outcomeStatuses as readonly string[]).includes(count.status));
+      const timedCount = timed.reduce((sum, count) => sum + count.timedCount, 0);
+      const timedSumMs = timed.reduce((sum, count) => sum + count.timedSumMs, 0);
+      const [p95, latest] = await Promise.all([context.store.stats.p95Duration(range, timedCount), context.store.stats.latestOutcomes(range, RECENT_OUTCOMES)]);
+      const rate = successRate(byStatus);
+      return {
+        task_id: task.id,
+        window: name,
+        bucket: windows[name].bucket,
+        from: iso(range.from),
+        to: iso(range.to),
+        total,
+        by_status: byStatus,
+        success_rate: rate,
+        avg_duration_ms: timedCount === 0 ? null : Math.round(timedSumMs / timedCount),
+        p95_duration_ms: p95,
+        timeouts: byStatus.timeout,
+        health_score: healthScore(rate, latest),
+        trend,
+      };
+    });
 
-    app.get(
-      '/stats/overview',
-      { schema: { tags: ['system'], summary: 'Dashboard: executions over time by status, success rate, running, pending, executors, leader, top failing tasks', querystring: OverviewQuery } },
-      async (request) => {
-        const name = parseWindow(request.query.window, ['24h', '7d']);
-        const range = windowRange(name, context.clock.now());
-        const [counts, failing, active, executors, lease, databaseNow] = await Promise.all([
-          context.store.stats.countsByBucket(range, windows[name].bucketMs),
-          context.store.stats.topFailing(range, request.query.top ?? 5),
-          context.store.executions.countByStatus(),
-          context.store.executors.list(),
-          context.store.leases.current(LEADER_LEASE),
-          context.store.leases.now(),
-        ]);
-        const { byStatus, total, trend } = summarize(counts, range.from, name);
-        return {
-          window: name,
-          bucket: windows[name].bucket,
-          from: iso(range.from),
-          to: iso(range.to),
-          total,
-          by_status: byStatus,
-          success_rate: successRate(byStatus),
-          timeline: trend,
-          running: active.running ?? 0,
-          pending: active.pending ?? 0,
-          executors: {
-            online: executors.filter((executor) => executor.status === 'online').length,
-            healthy: executors.filter((executor) => executor.status === 'online' && executor.isHealthy).length,
-            total: executors.length,
-          },
-          leader: lease !== null && lease.expiresAt > databaseNow ? { instance_id: lease.holder } : null,
-          top_failing: failing.map((task) => ({ task_id: task.taskId, name: task.name, failures: task.failures, last_failure_at: iso(task.lastFailureAt) })),
-        };
-      },
-    );
+    app.get('/stats/overview', { schema: schemas.overview }, async (request) => {
+      const name = parseWindow(request.query.window, ['24h', '7d']);
+      const range = windowRange(name, context.clock.now());
+      const [counts, failing, active, executors, lease, databaseNow] = await Promise.all([
+        context.store.stats.countsByBucket(range, windows[name].bucketMs),
+        context.store.stats.topFailing(range, request.query.top ?? 5),
+        context.store.executions.countByStatus(),
+        context.store.executors.list(),
+        context.store.leases.current(LEADER_LEASE),
+        context.store.leases.now(),
+      ]);
+      const { byStatus, total, trend } = summarize(counts, range.from, name);
+      return {
+        window: name,
+        bucket: windows[name].bucket,
+        from: iso(range.from),
+        to: iso(range.to),
+        total,
+        by_status: byStatus,
+        success_rate: successRate(byStatus),
+        timeline: trend,
+        running: active.running ?? 0,
+        pending: active.pending ?? 0,
+        executors: {
+          online: executors.filter((executor) => executor.status === 'online').length,
+          healthy: executors.filter((executor) => executor.status === 'online' && executor.isHealthy).length,
+          total: executors.length,
+        },
+        leader: lease !== null && lease.expiresAt > databaseNow ? { instance_id: lease.holder } : null,
+        top_failing: failing.map((task) => ({ task_id: task.taskId, name: task.name, failures: task.failures, last_failure_at: iso(task.lastFailureAt) })),
+      };
+    });
   };
 }
 
-function parseWindow(value: string | undefined, allowed: WindowName[]): WindowName {
+function parseWindow<W extends WindowName>(value: string | undefined, allowed: W[]): W {
   const name = value ?? allowed[0]!;
   if (!(allowed as string[]).includes(name)) {
     throw new CronfleetError('invalid_request', `querystring: window must be one of ${allowed.join(', ')}, not '${name}'`, { location: 'querystring', field: 'window', allowed });
   }
-  return name as WindowName;
+  return name as W;
 }
 
 function windowRange(name: WindowName, now: number): { from: number; to: number } {

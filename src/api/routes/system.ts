@@ -1,26 +1,56 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ProbeResponse, ref, SystemStatusResponse } from '../../protocol/rest-responses.ts';
 import type { ApiContext } from '../context.ts';
 import { executorToWire, iso } from '../dto.ts';
+import { errorResponses } from '../openapi.ts';
+
+const tags = ['system'];
+
+const schemas = {
+  health: { operationId: 'getHealth', tags, summary: 'Liveness', response: { 200: ref(ProbeResponse, { description: 'The process answers (status ok)' }) } },
+  ready: {
+    operationId: 'getReadiness',
+    tags,
+    summary: 'Readiness: the database answers and can take writes',
+    response: {
+      200: ref(ProbeResponse, { description: 'Ready (status ready)' }),
+      ...errorResponses([503, 'Not ready: the database cannot be reached or cannot take writes (unavailable; details.reason says which)']),
+    },
+  },
+  metrics: {
+    operationId: 'getMetrics',
+    tags,
+    summary: 'Prometheus metrics',
+    response: { 200: { description: 'The Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },
+  },
+  status: {
+    operationId: 'getSystemStatus',
+    tags,
+    summary: 'Instances, leader, executors, running and pending counts',
+    response: { 200: ref(SystemStatusResponse, { description: 'The cluster as this instance sees it' }) },
+  },
+};
 
 /** Probes and metrics: outside /api. */
 export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({
-      status: 'ok',
+    app.get('/healthz', { schema: schemas.health }, async () => ({
+      status: 'ok' as const,
       instance_id: context.instanceId,
       leader: context.scheduler.isLeader,
     }));
 
     // Ready means able to take writes: a full disk leaves reads working, so a read alone
     // would say ready while every write fails (see Store.readiness).
-    app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: the database answers and can take writes' } }, async (_request, reply) => {
+    app.get('/readyz', { schema: schemas.ready }, async (_request, reply) => {
       const readiness = await context.store.readiness();
-      if (readiness.ready) return { status: 'ready', instance_id: context.instanceId, leader: context.scheduler.isLeader };
+      if (readiness.ready) return { status: 'ready' as const, instance_id: context.instanceId, leader: context.scheduler.isLeader };
       reply.header('retry-after', '1');
       return reply.status(503).send({ error: { code: 'unavailable', message: readiness.message, details: { reason: readiness.reason } } });
     });
 
-    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    app.get('/metrics', { schema: schemas.metrics }, async (_request, reply) => {
       reply.type('text/plain; version=0.0.4');
       return context.metrics.render();
     });
@@ -29,7 +59,7 @@ export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 
 export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/system/status', { schema: { tags: ['system'], summary: 'Instances, leader, executors, running and pending counts' } }, async () => {
+    app.get('/system/status', { schema: schemas.status }, async () => {
       const [lease, counts, executors, load, instances, now] = await Promise.all([
         context.store.leases.current('scheduler-leader'),
         context.store.executions.countByStatus(),

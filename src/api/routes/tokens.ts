@@ -4,10 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { ApiTokenPage, CreatedApiTokenResponse, ref } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { roleAtLeast, roles, type Role } from '../access.ts';
 import { principalOf } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 import { apiTokenToWire } from '../security-dto.ts';
 
 const CreateTokenBody = Type.Object(
@@ -19,17 +21,41 @@ const CreateTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+const tags = ['tokens'];
+
+const schemas = {
+  list: {
+    operationId: 'listApiTokens',
+    tags,
+    summary: 'List API tokens (never their secrets): all for admins, your own otherwise',
+    response: { 200: ref(ApiTokenPage, { description: 'The tokens, as page 1' }) },
+  },
+  create: {
+    operationId: 'createApiToken',
+    tags,
+    summary: 'Create an API token (the secret is returned only now)',
+    body: CreateTokenBody,
+    response: { 201: ref(CreatedApiTokenResponse, { description: 'The token, with its secret' }), ...errorResponses([403, 'The role is above your own, or your role may not create tokens (forbidden)']) },
+  },
+  revoke: {
+    operationId: 'revokeApiToken',
+    tags,
+    summary: 'Revoke an API token',
+    params: IdParams,
+    response: { 204: noContent('Revoked'), ...errorResponses([404, 'No such token that you may see (not_found)'], [409, 'It is already revoked (invalid_state)']) },
+  },
+};
+
 export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['tokens'];
-    app.get('/tokens', { schema: { tags, summary: 'List API tokens (never their secrets): all for admins, your own otherwise' } }, async (request) => {
+    app.get('/tokens', { schema: schemas.list }, async (request) => {
       const principal = principalOf(request);
       const tokens = principal.role === 'admin' ? await context.store.apiTokens.list() : principal.userId ? await context.store.apiTokens.list(principal.userId) : [];
       const items = tokens.map(apiTokenToWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
 
-    app.post('/tokens', { schema: { tags, summary: 'Create an API token (the secret is returned only now)', body: CreateTokenBody } }, async (request, reply) => {
+    app.post('/tokens', { schema: schemas.create }, async (request, reply) => {
       const principal = principalOf(request);
       const role = request.body.role as Role;
       if (!roleAtLeast(principal.role, role)) throw new CronfleetError('forbidden', `you have the ${principal.role} role and cannot create a token with the ${role} role`, { field: 'role' });
@@ -46,7 +72,7 @@ export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return reply.status(201).send({ ...apiTokenToWire(token), token: secret });
     });
 
-    app.delete('/tokens/:id', { schema: { tags, summary: 'Revoke an API token', params: IdParams } }, async (request, reply) => {
+    app.delete('/tokens/:id', { schema: schemas.revoke }, async (request, reply) => {
       const principal = principalOf(request);
       const token = await context.store.apiTokens.get(request.params.id);
       const mine = token !== null && token.userId !== null && token.userId === principal.userId;

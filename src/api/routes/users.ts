@@ -4,10 +4,12 @@ import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { CreatedUserResponse, ref, UserPage, UserResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { roles } from '../access.ts';
 import { principalOf } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 import { userToWire } from '../security-dto.ts';
 import { generatePassword, hashPassword, passwordProblem } from '../passwords.ts';
 
@@ -27,9 +29,41 @@ const UpdateUserBody = Type.Object(
   { additionalProperties: false },
 );
 
+const tags = ['users'];
+const noUser = errorResponses([404, 'No such user (not_found)']);
+
+const schemas = {
+  list: { operationId: 'listUsers', tags, summary: 'List users', response: { 200: ref(UserPage, { description: 'Every user, as page 1' }) } },
+  create: {
+    operationId: 'createUser',
+    tags,
+    summary: 'Create a user (a generated password is returned only now)',
+    body: CreateUserBody,
+    response: { 201: ref(CreatedUserResponse, { description: 'The user, with the generated password if none was given' }), ...errorResponses([409, 'A user has this name (name_taken)']) },
+  },
+  update: {
+    operationId: 'updateUser',
+    tags,
+    summary: "Change a user's name, role, password or disabled flag (a new role, password or disabled flag ends their sessions)",
+    params: IdParams,
+    body: UpdateUserBody,
+    response: {
+      200: ref(UserResponse, { description: 'The user' }),
+      ...noUser,
+      ...errorResponses([409, 'Another user has this name (name_taken), or this is the last active admin (invalid_state)']),
+    },
+  },
+  remove: {
+    operationId: 'deleteUser',
+    tags,
+    summary: 'Delete a user; their sessions end and their API tokens are revoked',
+    params: IdParams,
+    response: { 204: noContent('Deleted'), ...noUser, ...errorResponses([409, 'It is you, or the last active admin (invalid_state)']) },
+  },
+};
+
 export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const tags = ['users'];
     const checkPassword = (password: string) => {
       const problem = passwordProblem(password);
       if (problem) throw new CronfleetError('invalid_request', `password: ${problem}`, { field: 'password' });
@@ -52,12 +86,12 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       }
     };
 
-    app.get('/users', { schema: { tags, summary: 'List users' } }, async () => {
+    app.get('/users', { schema: schemas.list }, async () => {
       const items = (await context.store.users.list()).map(userToWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
 
-    app.post('/users', { schema: { tags, summary: 'Create a user (a generated password is returned only now)', body: CreateUserBody } }, async (request, reply) => {
+    app.post('/users', { schema: schemas.create }, async (request, reply) => {
       const { role } = request.body;
       const username = checkedName(request.body.username);
       const generated = request.body.password === undefined ? generatePassword() : null;
@@ -72,7 +106,7 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return reply.status(201).send({ ...userToWire(user), ...(generated ? { password: generated } : {}) });
     });
 
-    app.put('/users/:id', { schema: { tags, summary: "Change a user's name, role, password or disabled flag (a new role, password or disabled flag ends their sessions)", params: IdParams, body: UpdateUserBody } }, async (request) => {
+    app.put('/users/:id', { schema: schemas.update }, async (request) => {
       const user = await existing(request.params.id);
       const { role, password, disabled } = request.body;
       const username = request.body.username === undefined ? undefined : checkedName(request.body.username);
@@ -89,7 +123,7 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return userToWire(updated!);
     });
 
-    app.delete('/users/:id', { schema: { tags, summary: 'Delete a user; their sessions end and their API tokens are revoked', params: IdParams } }, async (request, reply) => {
+    app.delete('/users/:id', { schema: schemas.remove }, async (request, reply) => {
       const user = await existing(request.params.id);
       if (principalOf(request).userId === user.id) throw new CronfleetError('invalid_state', 'you cannot delete yourself');
       if (user.role === 'admin') await keepAnAdmin(user.id);

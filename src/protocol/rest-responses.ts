@@ -1,0 +1,498 @@
+// What the REST API answers (TypeBox): the one definition of every response body. Routes
+// declare them (Fastify serialises with them and the OpenAPI document shows them), the
+// api/ DTOs return their Static types, and the web UI imports those types, so a field
+// changed here is a compile error in each of the three. Named schemas carry an $id: the
+// server registers them once (namedResponseSchemas) and routes point at them with ref().
+// Serialisation keeps only the properties listed here: an open object (parameters, a
+// result, metadata) must say so, or its contents would be dropped.
+import { Type, type Static, type TSchema } from 'typebox';
+import {
+  executionModes,
+  executionStatuses,
+  executionTriggers,
+  executorStatuses,
+  loadBalanceStrategies,
+  misfirePolicies,
+  roles,
+  taskStatuses,
+  taskTypes,
+  type ExecutionStatus,
+} from './enums.ts';
+import { errorStatus, type ErrorCode } from './errors.ts';
+
+/** One of a fixed list of strings: an enum in the document, the literal union in TypeScript. */
+function oneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>(Type.String({ ...options, enum: [...values] }));
+}
+
+function nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
+  return Type.Union([schema, Type.Null()], options);
+}
+
+/** An instant as ISO 8601 (api/dto.ts iso()); null for none, or one no date can hold. */
+const Instant = nullable(Type.String({ format: 'date-time' }));
+const StringMap = Type.Record(Type.String(), Type.String());
+/** Any JSON object. */
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+/** A schema registered under its $id: the document lists it under components.schemas. */
+export type Named<T extends TSchema = TSchema> = T & { $id: string };
+
+function named<T extends TSchema>(id: string, schema: T): Named<T> {
+  return Object.assign(schema, { $id: id });
+}
+
+/** A reference to a named schema: `$ref` in the document, the schema's own type in TypeScript. */
+export function ref<T extends Named>(schema: T, options: { description?: string } = {}) {
+  return Type.Unsafe<Static<T>>({ ...options, $ref: `${schema.$id}#` });
+}
+
+// Errors ----------------------------------------------------------------------------------
+
+const errorCodes = Object.keys(errorStatus) as ErrorCode[];
+
+export const ErrorResponse = named(
+  'Error',
+  Type.Object(
+    {
+      error: Type.Object({
+        code: Type.Unsafe<ErrorCode>(Type.String({ enum: errorCodes, description: 'Stable: match on it, never on the message' })),
+        message: Type.String(),
+        details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Structured facts, e.g. {"field":"cron_expression"}' })),
+      }),
+    },
+    { description: 'Every error the API answers' },
+  ),
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+// Tasks -----------------------------------------------------------------------------------
+
+/** What a read shows in place of a secret value. */
+const SecretPlaceholder = Type.Object({ secret: Type.Literal(true) }, { description: 'A secret; its value is never sent' });
+const SecretStringMap = Type.Record(Type.String(), Type.Union([Type.String(), SecretPlaceholder]));
+
+export const TaskResponse = named(
+  'Task',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      description: Type.Optional(Type.String()),
+      tags: Type.Optional(Type.Array(Type.String())),
+      cron_expression: nullable(Type.String(), { description: 'null: manual runs only' }),
+      timezone: Type.String(),
+      type: oneOf(taskTypes),
+      // One of these five, as the type says.
+      command: Type.Optional(Type.String()),
+      args: Type.Optional(Type.Array(Type.String())),
+      shell: Type.Optional(Type.Boolean()),
+      env: Type.Optional(SecretStringMap),
+      cwd: Type.Optional(nullable(Type.String())),
+      script: Type.Optional(Type.Object({ interpreter: Type.String(), body: Type.String(), env: SecretStringMap })),
+      http: Type.Optional(
+        Type.Object({ method: Type.String(), url: Type.String(), headers: SecretStringMap, body: nullable(Type.String()), expect_status: Type.Array(Type.Integer()) }),
+      ),
+      docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Array(Type.String()), env: SecretStringMap })),
+      handler: Type.Optional(Type.String()),
+      parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON; secrets (at any depth) show as {"secret":true}' })),
+      execution_mode: Type.Optional(oneOf(executionModes)),
+      load_balance_strategy: Type.Optional(oneOf(loadBalanceStrategies)),
+      executor_labels: Type.Optional(StringMap),
+      executors: Type.Optional(Type.Array(Type.Object({ executor: Type.String(), weight: Type.Integer(), priority: Type.Integer() }))),
+      max_retry: Type.Optional(Type.Integer()),
+      retry_backoff_seconds: Type.Optional(Type.Integer()),
+      retry_backoff_max_seconds: Type.Optional(Type.Integer()),
+      timeout_seconds: Type.Optional(Type.Integer()),
+      misfire_policy: Type.Optional(oneOf(misfirePolicies)),
+      misfire_grace_seconds: Type.Optional(Type.Integer()),
+      status: oneOf(taskStatuses),
+      next_fire_at: Instant,
+      last_fire_at: Type.Optional(Instant),
+      version: Type.Integer(),
+      created_at: Instant,
+      updated_at: Instant,
+      error: Type.Optional(
+        Type.Object(
+          { code: Type.Literal('unreadable_task'), message: Type.String() },
+          { description: "Set when this version cannot read the stored definition: only the fields above that are marked required are sent; update or delete the task" },
+        ),
+      ),
+    },
+    { description: 'A task; secrets show as {"secret":true}' },
+  ),
+);
+export type TaskResponse = Static<typeof TaskResponse>;
+
+export const FireTimesResponse = named(
+  'FireTimes',
+  Type.Object(
+    { fires: Type.Array(Instant), timezone: Type.String() },
+    { description: 'The next fire times, oldest first' },
+  ),
+);
+export type FireTimesResponse = Static<typeof FireTimesResponse>;
+
+// Executions ------------------------------------------------------------------------------
+
+export const ExecutionResponse = named(
+  'Execution',
+  Type.Object(
+    {
+      id: Type.String(),
+      task_id: Type.String(),
+      task_name: Type.String(),
+      task_version: Type.Integer(),
+      trigger: oneOf(executionTriggers),
+      scheduled_time: Instant,
+      parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters it ran with; secrets show as {"secret":true}' }),
+      status: oneOf(executionStatuses),
+      executor_id: nullable(Type.String()),
+      attempt: Type.Integer({ description: '1 for the first run, 2 for its first retry, …' }),
+      retry_count: Type.Integer(),
+      retry_of: nullable(Type.String()),
+      run_at: nullable(Type.String({ format: 'date-time' }), { description: 'Earliest dispatch (retry backoff); null: at once' }),
+      start_time: Instant,
+      end_time: Instant,
+      duration_ms: nullable(Type.Integer()),
+      exit_code: nullable(Type.Integer()),
+      result: Type.Unknown({ description: 'What the run returned (any JSON), secrets masked' }),
+      error: nullable(Type.String()),
+      reason: nullable(Type.String({ description: 'Why it waits, or why it ended as it did (e.g. executor_lost)' })),
+      shard_index: nullable(Type.Integer()),
+      shard_total: nullable(Type.Integer()),
+      parent_id: nullable(Type.String({ description: 'Broadcast: the execution this one was split from' })),
+      created_at: Instant,
+    },
+    ),
+);
+export type ExecutionResponse = Static<typeof ExecutionResponse>;
+
+export const LogLineResponse = named(
+  'LogLine',
+  Type.Object(
+    { seq: Type.Integer(), stream: oneOf(['stdout', 'stderr', 'system'] as const), chunk: Type.String(), time: Instant },
+    { description: 'A chunk of an execution log' },
+  ),
+);
+export type LogLineResponse = Static<typeof LogLineResponse>;
+
+export const LogPageResponse = named(
+  'LogPage',
+  Type.Object(
+    {
+      items: Type.Array(ref(LogLineResponse)),
+      next_seq: Type.Integer({ description: 'Pass as after_seq to read on' }),
+      finished: Type.Boolean({ description: 'The execution ended: no more lines will come' }),
+      status: oneOf(executionStatuses),
+    },
+    ),
+);
+export type LogPageResponse = Static<typeof LogPageResponse>;
+
+// Executors -------------------------------------------------------------------------------
+
+export const ExecutorResponse = named(
+  'Executor',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      instance_id: Type.String(),
+      kind: oneOf(['agent', 'http'] as const, { description: 'agent: dials in over WebSocket; http: registered, work is pushed to it' }),
+      base_url: nullable(Type.String()),
+      health_check_url: nullable(Type.String()),
+      labels: StringMap,
+      capacity: Type.Integer(),
+      running: Type.Integer({ description: 'Executions running on it now' }),
+      runners: Type.Array(Type.String()),
+      status: oneOf(executorStatuses),
+      is_healthy: Type.Boolean(),
+      last_heartbeat: Instant,
+      heartbeat_age_ms: nullable(Type.Integer()),
+      last_health_check: Instant,
+      health_check_failures: Type.Integer(),
+      version: nullable(Type.String()),
+      metadata: JsonObject,
+    },
+    ),
+);
+export type ExecutorResponse = Static<typeof ExecutorResponse>;
+
+export const RegisteredExecutorResponse = named(
+  'RegisteredExecutor',
+  Type.Object(
+    {
+      ...ExecutorResponse.properties,
+      callback_secret: Type.Optional(Type.String({ description: 'Signs callbacks and verifies pushes; sent only on first registration or rotation' })),
+    },
+    ),
+);
+export type RegisteredExecutorResponse = Static<typeof RegisteredExecutorResponse>;
+
+// Users, tokens, audit --------------------------------------------------------------------
+
+export const UserResponse = named(
+  'User',
+  Type.Object(
+    {
+      id: Type.String(),
+      username: Type.String(),
+      role: oneOf(roles),
+      disabled: Type.Boolean(),
+      created_at: Instant,
+      updated_at: Instant,
+      last_login_at: Instant,
+    },
+    ),
+);
+export type UserResponse = Static<typeof UserResponse>;
+
+export const CreatedUserResponse = named(
+  'CreatedUser',
+  Type.Object(
+    { ...UserResponse.properties, password: Type.Optional(Type.String({ description: 'The generated password, sent only now (when none was given)' })) },
+    ),
+);
+export type CreatedUserResponse = Static<typeof CreatedUserResponse>;
+
+export const ApiTokenResponse = named(
+  'ApiToken',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      role: oneOf(roles),
+      user_id: nullable(Type.String({ description: 'The owner; null when made with the admin token' })),
+      created_by: Type.String(),
+      created_at: Instant,
+      expires_at: Instant,
+      revoked_at: Instant,
+      last_used_at: Instant,
+    },
+    ),
+);
+export type ApiTokenResponse = Static<typeof ApiTokenResponse>;
+
+export const CreatedApiTokenResponse = named(
+  'CreatedApiToken',
+  Type.Object(
+    { ...ApiTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) },
+    ),
+);
+export type CreatedApiTokenResponse = Static<typeof CreatedApiTokenResponse>;
+
+export const ExecutorTokenResponse = named(
+  'ExecutorToken',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      created_at: Instant,
+      expires_at: Instant,
+      revoked_at: Instant,
+      last_used_at: Instant,
+      created_by: nullable(Type.String({ description: 'The user who made it; null when made with the admin token' })),
+    },
+    ),
+);
+export type ExecutorTokenResponse = Static<typeof ExecutorTokenResponse>;
+
+export const CreatedExecutorTokenResponse = named(
+  'CreatedExecutorToken',
+  Type.Object(
+    { ...ExecutorTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) },
+    ),
+);
+export type CreatedExecutorTokenResponse = Static<typeof CreatedExecutorTokenResponse>;
+
+export const AuditEntryResponse = named(
+  'AuditEntry',
+  Type.Object(
+    {
+      id: Type.String(),
+      at: Instant,
+      actor: Type.String({ description: 'e.g. user:alice, token:ci, admin-token' }),
+      action: Type.String({ description: 'e.g. task.update' }),
+      resource_type: Type.String(),
+      resource_id: nullable(Type.String()),
+      before: Type.Unknown({ description: 'The resource before the change (any JSON, secrets left out)' }),
+      after: Type.Unknown({ description: 'The resource after the change' }),
+      ip: nullable(Type.String()),
+    },
+    ),
+);
+export type AuditEntryResponse = Static<typeof AuditEntryResponse>;
+
+export const SessionResponse = named(
+  'Session',
+  Type.Object(
+    { user: ref(UserResponse), csrf_token: Type.String({ description: 'Send it as X-CSRF-Token with every change' }) },
+    ),
+);
+export type SessionResponse = Static<typeof SessionResponse>;
+
+export const CallerResponse = named(
+  'Caller',
+  Type.Object(
+    {
+      user: nullable(ref(UserResponse), { description: 'The signed-in user; null for a token' }),
+      token: Type.Optional(Type.Object({ id: nullable(Type.String({ description: 'null for the admin token' })), name: Type.String(), role: oneOf(roles) })),
+      csrf_token: nullable(Type.String({ description: "A session's CSRF token; null for a token" })),
+    },
+    { description: 'Who is calling: a signed-in user, or an API token (or the admin token)' },
+  ),
+);
+export type CallerResponse = Static<typeof CallerResponse>;
+
+// Pages -----------------------------------------------------------------------------------
+
+/** A page of a list; lists that are never paged send everything as page 1. */
+function page<T extends Named>(item: T) {
+  return named(
+    `${item.$id}Page`,
+    Type.Object({ items: Type.Array(ref(item)), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() }, { description: `A page of ${item.$id} items` }),
+  );
+}
+
+export const TaskPage = page(TaskResponse);
+export const ExecutionPage = page(ExecutionResponse);
+export const ExecutorPage = page(ExecutorResponse);
+export const UserPage = page(UserResponse);
+export const ApiTokenPage = page(ApiTokenResponse);
+export const ExecutorTokenPage = page(ExecutorTokenResponse);
+export const AuditEntryPage = page(AuditEntryResponse);
+/** The list answer's shape, whatever its items. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+// System and statistics -------------------------------------------------------------------
+
+export const ProbeResponse = named(
+  'Probe',
+  Type.Object(
+    { status: oneOf(['ok', 'ready'] as const), instance_id: Type.String(), leader: Type.Boolean({ description: 'This instance is the scheduler leader' }) },
+    ),
+);
+export type ProbeResponse = Static<typeof ProbeResponse>;
+
+const ExecutorCounts = Type.Object({ total: Type.Integer(), online: Type.Integer(), healthy: Type.Integer() });
+
+export const SystemStatusResponse = named(
+  'SystemStatus',
+  Type.Object(
+    {
+      instance_id: Type.String(),
+      version: Type.String(),
+      leader: nullable(Type.Object({ instance_id: Type.String(), fencing_token: Type.Integer() })),
+      is_leader: Type.Boolean(),
+      instances: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          hostname: Type.String(),
+          pid: Type.Integer(),
+          version: Type.String(),
+          address: nullable(Type.String()),
+          started_at: Instant,
+          last_heartbeat: Instant,
+          heartbeat_age_ms: Type.Integer(),
+          is_leader: Type.Boolean(),
+        }),
+      ),
+      executors: ExecutorCounts,
+      running: Type.Integer(),
+      pending: Type.Integer(),
+      tasks: Type.Record(Type.String(), Type.Integer(), { description: 'Tasks by status' }),
+      executor_list: Type.Array(ref(ExecutorResponse)),
+    },
+    ),
+);
+export type SystemStatusResponse = Static<typeof SystemStatusResponse>;
+
+/** A count per execution status, every status present. */
+const StatusCounts = Type.Object(Object.fromEntries(executionStatuses.map((status) => [status, Type.Integer()])) as Record<ExecutionStatus, ReturnType<typeof Type.Integer>>);
+const TrendBucket = Type.Object(
+  { bucket: Instant, ...StatusCounts.properties },
+  { description: 'Counts by status of the executions scheduled in one bucket (hour or day) starting at `bucket`' },
+);
+export type StatusCounts = Static<typeof StatusCounts>;
+export type TrendBucket = Static<typeof TrendBucket>;
+
+const StatsWindow = {
+  bucket: oneOf(['hour', 'day'] as const),
+  from: Instant,
+  to: Instant,
+  total: Type.Integer(),
+  by_status: StatusCounts,
+  success_rate: nullable(Type.Number({ description: 'success / (success + failed + timeout), 0 to 1; null: no outcome' })),
+};
+
+export const TaskStatsResponse = named(
+  'TaskStats',
+  Type.Object(
+    {
+      task_id: Type.String(),
+      window: oneOf(['24h', '7d', '90d'] as const),
+      ...StatsWindow,
+      avg_duration_ms: nullable(Type.Integer()),
+      p95_duration_ms: nullable(Type.Integer()),
+      timeouts: Type.Integer(),
+      health_score: nullable(Type.Integer({ description: '0–100: half the window success rate, half that of the latest 10 outcomes' })),
+      trend: Type.Array(TrendBucket),
+    },
+    ),
+);
+export type TaskStatsResponse = Static<typeof TaskStatsResponse>;
+
+export const OverviewResponse = named(
+  'Overview',
+  Type.Object(
+    {
+      window: oneOf(['24h', '7d'] as const),
+      ...StatsWindow,
+      timeline: Type.Array(TrendBucket),
+      running: Type.Integer(),
+      pending: Type.Integer(),
+      executors: ExecutorCounts,
+      leader: nullable(Type.Object({ instance_id: Type.String() })),
+      top_failing: Type.Array(Type.Object({ task_id: Type.String(), name: Type.String(), failures: Type.Integer(), last_failure_at: Instant })),
+    },
+    ),
+);
+export type OverviewResponse = Static<typeof OverviewResponse>;
+
+/** Every named schema, for the server to register once (routes point at them with ref()). */
+export const namedResponseSchemas: readonly Named[] = [
+  ErrorResponse,
+  TaskResponse,
+  TaskPage,
+  FireTimesResponse,
+  ExecutionResponse,
+  ExecutionPage,
+  LogLineResponse,
+  LogPageResponse,
+  ExecutorResponse,
+  ExecutorPage,
+  RegisteredExecutorResponse,
+  UserResponse,
+  UserPage,
+  CreatedUserResponse,
+  ApiTokenResponse,
+  ApiTokenPage,
+  CreatedApiTokenResponse,
+  ExecutorTokenResponse,
+  ExecutorTokenPage,
+  CreatedExecutorTokenResponse,
+  AuditEntryResponse,
+  AuditEntryPage,
+  SessionResponse,
+  CallerResponse,
+  ProbeResponse,
+  SystemStatusResponse,
+  TaskStatsResponse,
+  OverviewResponse,
+];
