@@ -3,30 +3,24 @@
 // token (e.g. the admin token printed at first start) works as a fallback sign-in.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, bearerToken, setBearerToken, setCsrfToken, setUnauthorizedHandler } from './api/client.ts';
-import type { Role, User } from './api/types.ts';
+import type { Me, Role, Session, SignedIn } from './api/types.ts';
 
 interface AuthState {
-  user: User | null;
+  user: SignedIn | null;
   loading: boolean;
-  login(username: string, password: string): Promise<void>;
-  loginWithToken(token: string): Promise<void>;
-  logout(): Promise<void>;
-  can(role: Role): boolean;
+  login: (username: string, password: string) => Promise<void>;
+  loginWithToken: (token: string) => Promise<void>;
+  logout: () => Promise<void>;
+  can: (role: Role) => boolean;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
 const roleOrder: Role[] = ['viewer', 'operator', 'admin'];
 
-interface MeResponse {
-  user: User | null;
-  token?: { id: string; name: string; role: Role } | null;
-  csrf_token?: string | null;
-}
-
 /** With a bearer token but no /auth/me (older server), probe a read route and assume admin. */
-async function whoAmI(): Promise<User> {
+async function whoAmI(): Promise<SignedIn> {
   try {
-    const me = await api<MeResponse>('GET', '/auth/me');
+    const me = await api<Me>('GET', '/auth/me');
     setCsrfToken(me.csrf_token ?? null);
     if (me.user) return me.user;
     if (me.token) return { id: `token:${me.token.id}`, username: me.token.name, role: me.token.role, viaToken: true };
@@ -41,7 +35,7 @@ async function whoAmI(): Promise<User> {
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null>(null);
+  const [user, setUser] = useState<SignedIn | null>(null);
   const [loading, setLoading] = useState(true);
 
   useEffect(() => {
@@ -59,8 +53,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     setBearerToken(null);
-    const response = await api<MeResponse>('POST', '/auth/login', { username, password });
-    setCsrfToken(response.csrf_token ?? null);
+    const response = await api<Session>('POST', '/auth/login', { username, password });
+    setCsrfToken(response.csrf_token);
     setUser(response.user);
   }, []);
 

@@ -7,7 +7,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, post, put } from '../api/client.ts';
-import type { Executor } from '../api/types.ts';
+import type { Executor, RegisteredExecutor } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading, notifyError, notifySuccess } from '../components/feedback.tsx';
 import { loadColor, loadPercent, useExecutorLoad } from '../components/executor-load.tsx';
@@ -57,7 +57,7 @@ function ExecutorModal({ opened, executor, onClose }: { opened: boolean; executo
   });
   const save = useMutation({
     mutationFn: (values: typeof form.values) =>
-      post<Executor>('/executors/register', {
+      post<RegisteredExecutor>('/executors/register', {
         name: values.name.trim(),
         instance_id: values.instance_id.trim(),
         base_url: values.base_url.trim(),

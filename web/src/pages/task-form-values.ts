@@ -1,6 +1,6 @@
 // The task form's values and their mapping to and from the REST task body (only the
 // chosen type's fields are sent), and where a server validation error lands.
-import type { Task, TaskType } from '../api/types.ts';
+import type { Task, TaskBody, TaskType } from '../api/types.ts';
 import type { ExecutorChoice } from '../components/executor-picker.tsx';
 import { mapFromRows, rowsFromMap, type KeyValueRow } from '../components/key-value-editor.tsx';
 
@@ -91,15 +91,15 @@ export function valuesFromTask(task: Task): TaskFormValues {
     docker: { image: task.docker?.image ?? '', command: Array.isArray(task.docker?.command) ? task.docker.command.join(' ') : (task.docker?.command ?? '') },
     handler: task.handler ?? '',
     parameters: JSON.stringify(task.parameters ?? {}, null, 2),
-    execution_mode: task.execution_mode,
-    load_balance_strategy: task.load_balance_strategy,
+    execution_mode: task.execution_mode ?? blank.execution_mode,
+    load_balance_strategy: task.load_balance_strategy ?? blank.load_balance_strategy,
     executor_labels: rowsFromMap(task.executor_labels),
     executors: (task.executors ?? []).map((entry) => ({ executor: entry.executor, weight: entry.weight ?? 1, priority: entry.priority ?? 0 })),
-    max_retry: task.max_retry,
+    max_retry: task.max_retry ?? blank.max_retry,
     retry_backoff_seconds: task.retry_backoff_seconds ?? '',
     retry_backoff_max_seconds: task.retry_backoff_max_seconds ?? '',
-    timeout_seconds: task.timeout_seconds,
-    misfire_policy: task.misfire_policy,
+    timeout_seconds: task.timeout_seconds ?? blank.timeout_seconds,
+    misfire_policy: task.misfire_policy ?? blank.misfire_policy,
     misfire_grace_seconds: task.misfire_grace_seconds ?? '',
   };
 }
@@ -107,19 +107,19 @@ export function valuesFromTask(task: Task): TaskFormValues {
 const optionalInteger = (value: number | string) => (value === '' || value === null ? undefined : Number(value));
 
 /** The request body; only the chosen type's fields are sent. */
-export function bodyFromValues(values: TaskFormValues): Record<string, unknown> {
+export function bodyFromValues(values: TaskFormValues): TaskBody {
   const env = mapFromRows(values.env);
-  const body: Record<string, unknown> = {
+  const body: TaskBody = {
     name: values.name.trim(),
     description: values.description,
     tags: values.tags,
     cron_expression: values.cron_expression.trim() === '' ? null : values.cron_expression.trim(),
     timezone: values.timezone || 'UTC',
     type: values.type,
-    parameters: JSON.parse(values.parameters.trim() || '{}'),
+    parameters: JSON.parse(values.parameters.trim() || '{}') as Record<string, unknown>,
     execution_mode: values.execution_mode,
     load_balance_strategy: values.load_balance_strategy,
-    executor_labels: mapFromRows(values.executor_labels),
+    executor_labels: mapFromRows(values.executor_labels) as Record<string, string>, // the label editor has no secrets
     executors: values.executors.filter((entry) => entry.executor).map((entry) => ({ executor: entry.executor, weight: Number(entry.weight) || 1, priority: Number(entry.priority) || 0 })),
     max_retry: Number(values.max_retry) || 0,
     retry_backoff_seconds: optionalInteger(values.retry_backoff_seconds),
@@ -163,7 +163,7 @@ export function bodyFromValues(values: TaskFormValues): Record<string, unknown> 
       body.handler = values.handler.trim() || values.name.trim();
       break;
   }
-  for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
+  for (const [key, value] of Object.entries(body)) if (value === undefined) delete body[key as keyof TaskBody];
   return body;
 }
 
