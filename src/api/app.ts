@@ -56,22 +56,24 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   installAuditTrail(app, context);
   await registerOpenApi(app, { version: context.version, rateLimited: context.security.rateLimitPerMinute > 0 });
   await registerExecutorSocket(app, context.gateway);
-  await app.register(probeRoutes(context));
+  // Each route module gets the services it uses, never the whole context.
+  const { store, clock, tasks, scheduler, dispatcher, httpExecutors, events, metrics, instanceId, version, security } = context;
+  await app.register(probeRoutes({ store, scheduler, metrics, instanceId }));
   await app.register(
     async (api) => {
-      await api.register(authRoutes(context));
-      await api.register(userRoutes(context));
-      await api.register(tokenRoutes(context));
-      await api.register(auditRoutes(context));
-      await api.register(taskRoutes(context));
-      await api.register(executionRoutes(context));
-      await api.register(scheduleRoutes(context));
-      await api.register(systemRoutes(context));
-      await api.register(executorTokenRoutes(context));
-      await api.register(executorRoutes(context));
-      await api.register(executionCallbackRoutes(context));
-      await api.register(statsRoutes(context));
-      await api.register(eventRoutes(context));
+      await api.register(authRoutes({ store, clock, tls, security }));
+      await api.register(userRoutes({ store, clock }));
+      await api.register(tokenRoutes({ store, clock }));
+      await api.register(auditRoutes({ store }));
+      await api.register(taskRoutes({ store, clock, tasks }));
+      await api.register(executionRoutes({ store, dispatcher, events }));
+      await api.register(scheduleRoutes({ clock }));
+      await api.register(systemRoutes({ store, scheduler, instanceId, version }));
+      await api.register(executorTokenRoutes({ store }));
+      await api.register(executorRoutes({ store, clock, dispatcher, httpExecutors }));
+      await api.register(executionCallbackRoutes({ store, httpExecutors }));
+      await api.register(statsRoutes({ store, clock, tasks }));
+      await api.register(eventRoutes({ store, clock, events, instanceId }));
     },
     { prefix: '/api/v1' },
   );

@@ -21,12 +21,12 @@ const schema = {
   response: { 200: ref(AuditEntryPage, { description: 'A page of audit entries' }) },
 };
 
-export function auditRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function auditRoutes({ store }: Pick<ApiContext, 'store'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/audit', { schema }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
-      const { items, total } = await context.store.audit.list({
+      const { items, total } = await store.audit.list({
         actor: request.query.actor,
         action: request.query.action,
         resourceType: request.query.resource_type,

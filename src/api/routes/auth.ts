@@ -48,16 +48,19 @@ const schemas = {
   },
 };
 
-export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+/** tls: cookies are Secure over HTTPS. */
+type AuthRouteDeps = Pick<ApiContext, 'store' | 'clock' | 'tls'> & { security: Pick<ApiContext['security'], 'sessionTtlMs' | 'loginRateLimitPerMinute'> };
+
+export function authRoutes({ store, clock, tls, security }: AuthRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: context.tls !== null };
+    const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: tls !== null };
     app.post(
       '/auth/login',
       {
         schema: schemas.login,
         config: {
           rateLimit: {
-            max: context.security.loginRateLimitPerMinute,
+            max: security.loginRateLimitPerMinute,
             timeWindow: 60_000,
             // Keyed on the normalised name, the one that signs in: "alice ", "ALICE" and
             // "alice" spend the same budget.
@@ -73,25 +76,25 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
         const username = normalizeUsername(request.body.username);
         const problem = usernameProblem(username);
         if (problem) throw new CronfleetError('invalid_request', `username ${problem}`, { field: 'username' });
-        const found = await context.store.users.passwordHash(username);
+        const found = await store.users.passwordHash(username);
         const matches = await verifyPassword(password, found?.passwordHash ?? null);
         if (!found || !matches || found.user.disabled) {
           request.auditLogin = { username, ok: false };
           throw new CronfleetError('unauthorized', 'wrong user name or password');
         }
-        const now = context.clock.now();
+        const now = clock.now();
         const session = newSecret('cfs_');
         const csrfToken = randomBytes(24).toString('base64url');
-        await context.store.users.startSession(session, csrfToken, found.user.id, now, now + context.security.sessionTtlMs);
+        await store.users.startSession(session, csrfToken, found.user.id, now, now + security.sessionTtlMs);
         request.auditLogin = { username, ok: true };
-        reply.setCookie(SESSION_COOKIE, session, { ...cookieOptions, maxAge: Math.floor(context.security.sessionTtlMs / 1000) });
+        reply.setCookie(SESSION_COOKIE, session, { ...cookieOptions, maxAge: Math.floor(security.sessionTtlMs / 1000) });
         return { user: userToWire(found.user), csrf_token: csrfToken };
       },
     );
 
     app.post('/auth/logout', { schema: schemas.logout }, async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie) await context.store.users.endSession(cookie);
+      if (cookie) await store.users.endSession(cookie);
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send();
     });
@@ -99,7 +102,7 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/auth/me', { schema: schemas.me }, async (request) => {
       const principal = principalOf(request);
       if (principal.kind === 'user') {
-        const user = await context.store.users.get(principal.id!);
+        const user = await store.users.get(principal.id!);
         return { user: user ? userToWire(user) : null, csrf_token: principal.csrfToken };
       }
       return { user: null, token: { id: principal.id, name: principal.name, role: principal.role }, csrf_token: null };
@@ -108,11 +111,11 @@ export function authRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
     app.put('/auth/password', { schema: schemas.password }, async (request, reply) => {
       const principal = principalOf(request);
       if (principal.kind !== 'user') throw new CronfleetError('invalid_request', 'only a signed-in user has a password to change');
-      const stored = await context.store.users.passwordHashById(principal.id!);
+      const stored = await store.users.passwordHashById(principal.id!);
       if (!(await verifyPassword(request.body.current_password, stored))) throw new CronfleetError('forbidden', 'current_password is wrong', { field: 'current_password' });
       const problem = passwordProblem(request.body.new_password);
       if (problem) throw new CronfleetError('invalid_request', `new_password: ${problem}`, { field: 'new_password' });
-      await context.store.users.update(principal.id!, { passwordHash: await hashPassword(request.body.new_password) }, context.clock.now());
+      await store.users.update(principal.id!, { passwordHash: await hashPassword(request.body.new_password) }, clock.now());
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send();
     });

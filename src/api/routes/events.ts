@@ -52,9 +52,11 @@ const schema = {
   },
 };
 
-export function eventRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+type EventRouteDeps = Pick<ApiContext, 'store' | 'clock' | 'events' | 'instanceId'>;
+
+export function eventRoutes(deps: EventRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const feed = new EventFeed(context, app.log);
+    const feed = new EventFeed(deps, app.log);
     // Before the server stops accepting: end every stream so close() does not wait on them.
     app.addHook('preClose', async () => feed.close());
 
@@ -113,7 +115,7 @@ interface FeedState {
 }
 
 class EventFeed {
-  readonly #context: ApiContext;
+  readonly #deps: EventRouteDeps;
   readonly #log: FastifyBaseLogger;
   readonly #subscribers = new Set<Subscriber>();
   #state: Promise<FeedState> | null = null;
@@ -125,8 +127,8 @@ class EventFeed {
   #listening = false;
   #closed = false;
 
-  constructor(context: ApiContext, log: FastifyBaseLogger) {
-    this.#context = context;
+  constructor(deps: EventRouteDeps, log: FastifyBaseLogger) {
+    this.#deps = deps;
     this.#log = log;
   }
 
@@ -139,7 +141,7 @@ class EventFeed {
       const state = await primed;
       // The client may have left while the feed started: its 'close' came before it was added.
       if (!subscriber.open) return this.unsubscribe(subscriber);
-      subscriber.send('ready', { instance_id: this.#context.instanceId, leader: state.leader === null ? null : { instance_id: state.leader } });
+      subscriber.send('ready', { instance_id: this.#deps.instanceId, leader: state.leader === null ? null : { instance_id: state.leader } });
     } catch (error) {
       this.#log.warn({ err: error }, 'event stream: cannot read the database');
       subscriber.end();
@@ -166,7 +168,7 @@ class EventFeed {
     state.catch(() => {
       if (this.#state === state) this.#stop(); // the next subscriber tries again
     });
-    const events = this.#context.events;
+    const events = this.#deps.events;
     const wake = () => this.#wake();
     this.#offLocal = [
       events.on('execution.dispatched', wake),
@@ -182,8 +184,8 @@ class EventFeed {
     if (!this.#listening) {
       // Signals cannot be unlistened; the callback is a no-op while no stream is open.
       this.#listening = true;
-      this.#context.store.signals.listen('cronfleet_dispatch', wake);
-      this.#context.store.signals.listen('cronfleet_deliver', wake);
+      this.#deps.store.signals.listen('cronfleet_dispatch', wake);
+      this.#deps.store.signals.listen('cronfleet_deliver', wake);
     }
     this.#poll = setInterval(wake, POLL_MS);
     this.#heartbeat = setInterval(() => {
@@ -203,10 +205,10 @@ class EventFeed {
 
   /** Reads what is there now without sending it: a stream reports changes from its start on. */
   async #prime(): Promise<FeedState> {
-    const { store, clock } = this.#context;
+    const { store, clock } = this.#deps;
     const now = clock.now();
     const [executions, tasks, executors, leader] = await Promise.all([
-      readAllExecutionChanges(this.#context, now - LOOKBACK_MS),
+      readAllExecutionChanges(this.#deps.store, now - LOOKBACK_MS),
       store.changes.tasks(-1),
       store.changes.executors(),
       this.#currentLeader(),
@@ -243,10 +245,10 @@ class EventFeed {
 
   async #read(state: FeedState): Promise<void> {
     if (this.#state === null) return;
-    const { store, clock } = this.#context;
+    const { store, clock } = this.#deps;
     const now = clock.now();
     const [executions, tasks, executors, leader] = await Promise.all([
-      readAllExecutionChanges(this.#context, Math.min(state.executionCursor, now) - LOOKBACK_MS),
+      readAllExecutionChanges(this.#deps.store, Math.min(state.executionCursor, now) - LOOKBACK_MS),
       store.changes.tasks(Math.min(state.taskCursor, now) - LOOKBACK_MS),
       store.changes.executors(),
       this.#currentLeader(),
@@ -288,7 +290,7 @@ class EventFeed {
   }
 
   async #currentLeader(): Promise<string | null> {
-    const [lease, now] = await Promise.all([this.#context.store.leases.current(LEADER_LEASE), this.#context.store.leases.now()]);
+    const [lease, now] = await Promise.all([this.#deps.store.leases.current(LEADER_LEASE), this.#deps.store.leases.now()]);
     return lease !== null && lease.expiresAt > now ? lease.holder : null;
   }
 }
@@ -298,10 +300,10 @@ function newest(floor: number, changes: ReadonlyArray<{ updatedAt: number }>): n
 }
 
 /** Changes after `after`, paged; a page of one millisecond's ties moves on past it. */
-async function readAllExecutionChanges(context: ApiContext, after: number): Promise<ExecutionChange[]> {
+async function readAllExecutionChanges(store: EventRouteDeps['store'], after: number): Promise<ExecutionChange[]> {
   const all: ExecutionChange[] = [];
   for (;;) {
-    const page = await context.store.changes.executions(after, PAGE);
+    const page = await store.changes.executions(after, PAGE);
     all.push(...page);
     if (page.length < PAGE) return all;
     const first = page[0]!.updatedAt;

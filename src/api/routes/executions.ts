@@ -43,12 +43,15 @@ const schemas = {
   },
 };
 
-export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+type ExecutionRouteDeps = Pick<ApiContext, 'store' | 'dispatcher' | 'events'>;
+
+export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTypebox {
+  const { store, dispatcher } = deps;
   return async (app) => {
     app.get('/executions', { schema: schemas.list }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
-      const { items, total } = await context.store.executions.list({
+      const { items, total } = await store.executions.list({
         taskId: request.query.task_id,
         status: request.query.status as never,
         executorId: request.query.executor_id,
@@ -58,27 +61,27 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         page,
         pageSize,
       });
-      return { items: await executionsToWire(context.store, items), total, page, page_size: pageSize };
+      return { items: await executionsToWire(store, items), total, page, page_size: pageSize };
     });
 
-    const oneToWire = async (id: string) => (await executionsToWire(context.store, [assertFound(await context.store.executions.get(id), 'execution', id)]))[0]!;
+    const oneToWire = async (id: string) => (await executionsToWire(store, [assertFound(await store.executions.get(id), 'execution', id)]))[0]!;
     app.get('/executions/:id', { schema: schemas.get }, async (request) => oneToWire(request.params.id));
 
     app.post('/executions/:id/stop', { schema: schemas.stop }, async (request, reply) => {
-      const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
+      const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       if (isTerminal(execution.status)) {
         throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
       }
-      await context.dispatcher.stopExecution(execution);
+      await dispatcher.stopExecution(execution);
       return reply.status(202).send(await oneToWire(execution.id));
     });
 
     app.get('/executions/:id/logs', { schema: schemas.logs }, async (request, reply) => {
-      const execution = assertFound(await context.store.executions.get(request.params.id), 'execution', request.params.id);
+      const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       const afterSeq = request.query.after_seq ?? 0;
       const limit = request.query.limit ?? 1000;
       if (!request.query.follow) {
-        const chunks = await context.store.logs.read(execution.id, afterSeq, limit);
+        const chunks = await store.logs.read(execution.id, afterSeq, limit);
         return {
           items: chunks.map(logChunkToWire),
           next_seq: chunks.length > 0 ? chunks[chunks.length - 1]!.seq : afterSeq,
@@ -87,14 +90,14 @@ export function executionRoutes(context: ApiContext): FastifyPluginAsyncTypebox 
         };
       }
       reply.hijack();
-      await followLogs(context, execution.id, afterSeq, reply.raw, request.raw);
+      await followLogs(deps, execution.id, afterSeq, reply.raw, request.raw);
     });
   };
 }
 
 /** Streams log chunks as newline-delimited JSON until the execution ends or the client leaves. */
 async function followLogs(
-  context: ApiContext,
+  { store, events }: Pick<ExecutionRouteDeps, 'store' | 'events'>,
   executionId: string,
   afterSeq: number,
   response: import('node:http').ServerResponse,
@@ -107,12 +110,12 @@ async function followLogs(
     closed = true;
   });
   let wake: (() => void) | null = null;
-  const offLog = context.events.on('execution.log', (event) => event.executionId === executionId && wake?.());
-  const offFinished = context.events.on('execution.finished', (event) => event.executionId === executionId && wake?.());
+  const offLog = events.on('execution.log', (event) => event.executionId === executionId && wake?.());
+  const offFinished = events.on('execution.finished', (event) => event.executionId === executionId && wake?.());
   try {
     while (!closed) {
-      const execution = await context.store.executions.get(executionId);
-      const chunks = await context.store.logs.read(executionId, seq, 1000);
+      const execution = await store.executions.get(executionId);
+      const chunks = await store.logs.read(executionId, seq, 1000);
       for (const chunk of chunks) {
         response.write(`${JSON.stringify(logChunkToWire(chunk))}\n`);
         seq = chunk.seq;

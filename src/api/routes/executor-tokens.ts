@@ -50,20 +50,20 @@ function toWire(token: ExecutorToken): ExecutorTokenResponse {
   };
 }
 
-export function executorTokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function executorTokenRoutes({ store }: Pick<ApiContext, 'store'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/executor-tokens', { schema: schemas.create }, async (request, reply) => {
       const now = Date.now();
       const expiresAt = request.body.expires_in_seconds ? now + request.body.expires_in_seconds * 1000 : null;
-      const { token, secret } = await context.store.executorTokens.create(newId(now), request.body.name, expiresAt, now, principalOf(request).userId);
+      const { token, secret } = await store.executorTokens.create(newId(now), request.body.name, expiresAt, now, principalOf(request).userId);
       return reply.status(201).send({ ...toWire(token), token: secret });
     });
     app.get('/executor-tokens', { schema: schemas.list }, async () => {
-      const items = (await context.store.executorTokens.list()).map(toWire);
+      const items = (await store.executorTokens.list()).map(toWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
     app.delete('/executor-tokens/:id', { schema: schemas.revoke }, async (request, reply) => {
-      if (!(await context.store.executorTokens.revoke(request.params.id, Date.now()))) {
+      if (!(await store.executorTokens.revoke(request.params.id, Date.now()))) {
         throw new CronfleetError('not_found', `no active executor token with id '${request.params.id}'`, { id: request.params.id });
       }
       return reply.status(204).send();

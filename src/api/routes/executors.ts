@@ -35,35 +35,35 @@ const schemas = {
   },
 };
 
-export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function executorRoutes({ store, clock, dispatcher, httpExecutors }: Pick<ApiContext, 'store' | 'clock' | 'dispatcher' | 'httpExecutors'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     const toWire = async (executorId: string) => {
-      const [executor, load] = await Promise.all([context.store.executors.get(executorId), context.store.executions.runningCountByExecutor()]);
+      const [executor, load] = await Promise.all([store.executors.get(executorId), store.executions.runningCountByExecutor()]);
       return executorToWire(executor!, load.get(executorId) ?? 0, Date.now());
     };
 
     app.get('/executors', { schema: schemas.list }, async () => {
-      const [executors, load] = await Promise.all([context.store.executors.list(), context.store.executions.runningCountByExecutor()]);
+      const [executors, load] = await Promise.all([store.executors.list(), store.executions.runningCountByExecutor()]);
       const now = Date.now();
       const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
       return { items, total: items.length, page: 1, page_size: items.length };
     });
 
     app.post('/executors/register', { schema: schemas.register }, async (request, reply) => {
-      const { executor, created, callbackSecret } = await context.httpExecutors.register(request.body);
+      const { executor, created, callbackSecret } = await httpExecutors.register(request.body);
       const body = { ...(await toWire(executor.id)), ...(callbackSecret !== null ? { callback_secret: callbackSecret } : {}) };
       return reply.status(created ? 201 : 200).send(body);
     });
 
     app.put('/executors/:id/status', { schema: schemas.setStatus }, async (request) => {
       const { id } = request.params;
-      const executor = await context.store.executors.get(id);
+      const executor = await store.executors.get(id);
       if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
       const status = request.body.status as ExecutorStatus;
-      await context.store.executors.setStatus(id, status, context.clock.now());
+      await store.executors.setStatus(id, status, clock.now());
       // No column holds the reason yet (an audit log is planned): the log keeps it.
       request.log.info({ executorId: id, from: executor.status, to: status, reason: request.body.reason ?? null }, 'executor status set');
-      if (status === 'online') context.dispatcher.wake(); // work may have waited for it
+      if (status === 'online') dispatcher.wake(); // work may have waited for it
       return toWire(id);
     });
   };
@@ -77,7 +77,7 @@ export function executorRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 // before the body is parsed or validated: an unsigned caller learns nothing, not even
 // whether the body is JSON or what a valid one looks like.
 
-export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function executionCallbackRoutes({ store, httpExecutors }: Pick<ApiContext, 'store' | 'httpExecutors'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     const callers = new WeakMap<FastifyRequest, string>();
     const raw = new WeakMap<FastifyRequest, Buffer>();
@@ -120,7 +120,7 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
             signature: header(SIGNATURE_HEADERS.signature),
           };
           // The id the router matched (not the URL text): the signature must name this execution.
-          callers.set(request, await context.httpExecutors.authenticate(headers, request.params.id, body));
+          callers.set(request, await httpExecutors.authenticate(headers, request.params.id, body));
           try {
             // Any JSON: validation against the body schema comes next.
             request.body = JSON.parse(body.toString('utf8')) as typeof request.body;
@@ -130,8 +130,8 @@ export function executionCallbackRoutes(context: ApiContext): FastifyPluginAsync
         },
       },
       async (request) => {
-        const execution = await context.httpExecutors.callback(callers.get(request)!, request.params.id, request.body);
-        const [wire] = await executionsToWire(context.store, [execution]);
+        const execution = await httpExecutors.callback(callers.get(request)!, request.params.id, request.body);
+        const [wire] = await executionsToWire(store, [execution]);
         return wire;
       },
     );

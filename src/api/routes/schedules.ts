@@ -14,11 +14,11 @@ const schema = {
   response: { 200: ref(FireTimesResponse, { description: 'The next fire times' }) },
 };
 
-export function scheduleRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function scheduleRoutes({ clock }: Pick<ApiContext, 'clock'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/schedules/preview', { schema }, async (request) => {
       const timezone = request.body.timezone ?? 'UTC';
-      const from = instantInput(request.body.from, 'body', 'from', EARLIEST_INSTANT) ?? context.clock.now();
+      const from = instantInput(request.body.from, 'body', 'from', EARLIEST_INSTANT) ?? clock.now();
       // A schedule with no fire left (`0 0 1 1 * 2001`, or a `from` near year 9999) is a 400 saying so.
       const schedule = validateSchedule(request.body.cron_expression, timezone, from);
       return { fires: nextFires(schedule, from, request.body.count ?? 10).map(iso), timezone };

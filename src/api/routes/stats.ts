@@ -72,19 +72,19 @@ export function successRate(byStatus: Record<ExecutionStatus, number>): number |
   return outcomes === 0 ? null : byStatus.success / outcomes;
 }
 
-export function statsRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function statsRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 'clock' | 'tasks'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/tasks/:id/stats', { schema: schemas.task }, async (request) => {
       const name = parseWindow(request.query.window, ['24h', '7d', '90d']);
-      const task = await context.tasks.get(request.params.id);
-      const range = { ...windowRange(name, context.clock.now()), taskId: task.id };
-      const counts = await context.store.stats.countsByBucket(range, windows[name].bucketMs);
+      const task = await tasks.get(request.params.id);
+      const range = { ...windowRange(name, clock.now()), taskId: task.id };
+      const counts = await store.stats.countsByBucket(range, windows[name].bucketMs);
       const { byStatus, total, trend } = summarize(counts, range.from, name);
       // Durations of outcomes only: a running execution has no end yet, a cancelled one says nothing.
       const timed = counts.filter((count) => (outcomeStatuses as readonly string[]).includes(count.status));
       const timedCount = timed.reduce((sum, count) => sum + count.timedCount, 0);
       const timedSumMs = timed.reduce((sum, count) => sum + count.timedSumMs, 0);
-      const [p95, latest] = await Promise.all([context.store.stats.p95Duration(range, timedCount), context.store.stats.latestOutcomes(range, RECENT_OUTCOMES)]);
+      const [p95, latest] = await Promise.all([store.stats.p95Duration(range, timedCount), store.stats.latestOutcomes(range, RECENT_OUTCOMES)]);
       const rate = successRate(byStatus);
       return {
         task_id: task.id,
@@ -105,14 +105,14 @@ export function statsRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 
     app.get('/stats/overview', { schema: schemas.overview }, async (request) => {
       const name = parseWindow(request.query.window, ['24h', '7d']);
-      const range = windowRange(name, context.clock.now());
+      const range = windowRange(name, clock.now());
       const [counts, failing, active, executors, lease, databaseNow] = await Promise.all([
-        context.store.stats.countsByBucket(range, windows[name].bucketMs),
-        context.store.stats.topFailing(range, request.query.top ?? 5),
-        context.store.executions.countByStatus(),
-        context.store.executors.list(),
-        context.store.leases.current(LEADER_LEASE),
-        context.store.leases.now(),
+        store.stats.countsByBucket(range, windows[name].bucketMs),
+        store.stats.topFailing(range, request.query.top ?? 5),
+        store.executions.countByStatus(),
+        store.executors.list(),
+        store.leases.current(LEADER_LEASE),
+        store.leases.now(),
       ]);
       const { byStatus, total, trend } = summarize(counts, range.from, name);
       return {

@@ -33,47 +33,47 @@ const schemas = {
 };
 
 /** Probes and metrics: outside /api. */
-export function probeRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function probeRoutes({ store, scheduler, metrics, instanceId }: Pick<ApiContext, 'store' | 'scheduler' | 'metrics' | 'instanceId'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/healthz', { schema: schemas.health }, async () => ({
       status: 'ok' as const,
-      instance_id: context.instanceId,
-      leader: context.scheduler.isLeader,
+      instance_id: instanceId,
+      leader: scheduler.isLeader,
     }));
 
     // Ready means able to take writes: a full disk leaves reads working, so a read alone
     // would say ready while every write fails (see Store.readiness).
     app.get('/readyz', { schema: schemas.ready }, async (_request, reply) => {
-      const readiness = await context.store.readiness();
-      if (readiness.ready) return { status: 'ready' as const, instance_id: context.instanceId, leader: context.scheduler.isLeader };
+      const readiness = await store.readiness();
+      if (readiness.ready) return { status: 'ready' as const, instance_id: instanceId, leader: scheduler.isLeader };
       reply.header('retry-after', '1');
       return reply.status(503).send({ error: { code: 'unavailable', message: readiness.message, details: { reason: readiness.reason } } });
     });
 
     app.get('/metrics', { schema: schemas.metrics }, async (_request, reply) => {
       reply.type('text/plain; version=0.0.4');
-      return context.metrics.render();
+      return metrics.render();
     });
   };
 }
 
-export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function systemRoutes({ store, scheduler, instanceId, version }: Pick<ApiContext, 'store' | 'scheduler' | 'instanceId' | 'version'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/system/status', { schema: schemas.status }, async () => {
       const [lease, counts, executors, load, instances, now] = await Promise.all([
-        context.store.leases.current('scheduler-leader'),
-        context.store.executions.countByStatus(),
-        context.store.executors.list(),
-        context.store.executions.runningCountByExecutor(),
-        context.store.instances.list(),
-        context.store.leases.now(),
+        store.leases.current('scheduler-leader'),
+        store.executions.countByStatus(),
+        store.executors.list(),
+        store.executions.runningCountByExecutor(),
+        store.instances.list(),
+        store.leases.now(),
       ]);
       const leaderValid = lease !== null && lease.expiresAt > now;
       return {
-        instance_id: context.instanceId,
-        version: context.version,
+        instance_id: instanceId,
+        version,
         leader: leaderValid ? { instance_id: lease.holder, fencing_token: lease.token } : null,
-        is_leader: context.scheduler.isLeader,
+        is_leader: scheduler.isLeader,
         instances: instances.map((instance) => ({
           id: instance.id,
           hostname: instance.hostname,
@@ -92,7 +92,7 @@ export function systemRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
         },
         running: counts.running ?? 0,
         pending: counts.pending ?? 0,
-        tasks: await context.store.tasks.countByStatus(),
+        tasks: await store.tasks.countByStatus(),
         executor_list: executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now)),
       };
     });

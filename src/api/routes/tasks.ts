@@ -47,45 +47,45 @@ const schemas = {
   },
 };
 
-export function taskRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 'clock' | 'tasks'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/tasks', { schema: schemas.create }, async (request, reply) => {
-      const task = await context.tasks.create(request.body);
+      const task = await tasks.create(request.body);
       return reply.status(201).send(taskToWire(task));
     });
 
     app.get('/tasks', { schema: schemas.list }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
-      const { items, total } = await context.store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, tags: [request.query.tag ?? []].flat(), page, pageSize });
+      const { items, total } = await store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, tags: [request.query.tag ?? []].flat(), page, pageSize });
       return { items: items.map(taskToWire), total, page, page_size: pageSize };
     });
 
-    app.get('/tasks/:id', { schema: schemas.get }, async (request) => taskToWire(await context.tasks.get(request.params.id)));
+    app.get('/tasks/:id', { schema: schemas.get }, async (request) => taskToWire(await tasks.get(request.params.id)));
 
-    app.put('/tasks/:id', { schema: schemas.update }, async (request) => taskToWire(await context.tasks.update(request.params.id, request.body)));
+    app.put('/tasks/:id', { schema: schemas.update }, async (request) => taskToWire(await tasks.update(request.params.id, request.body)));
 
     app.delete('/tasks/:id', { schema: schemas.remove }, async (request, reply) => {
-      await context.tasks.remove(request.params.id);
+      await tasks.remove(request.params.id);
       return reply.status(204).send();
     });
 
-    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => taskToWire(await context.tasks.pause(request.params.id)));
-    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => taskToWire(await context.tasks.resume(request.params.id)));
+    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => taskToWire(await tasks.pause(request.params.id)));
+    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => taskToWire(await tasks.resume(request.params.id)));
 
     const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
       request.body ??= {}; // `curl -X POST …/trigger` with no body means "no overrides"
     };
     app.post('/tasks/:id/trigger', { schema: schemas.trigger, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
-      const execution = await context.tasks.trigger(request.params.id, request.body?.parameters ?? {});
-      const [wire] = await executionsToWire(context.store, [execution]);
+      const execution = await tasks.trigger(request.params.id, request.body?.parameters ?? {});
+      const [wire] = await executionsToWire(store, [execution]);
       return reply.status(202).send(wire!);
     });
 
     app.get('/tasks/:id/next-fires', { schema: schemas.nextFires }, async (request) => {
-      const task = await context.tasks.get(request.params.id);
+      const task = await tasks.get(request.params.id);
       if (task.cronExpression === null) return { fires: [], timezone: task.timezone };
-      const from = instantInput(request.query.from, 'querystring', 'from', EARLIEST_INSTANT) ?? context.clock.now();
+      const from = instantInput(request.query.from, 'querystring', 'from', EARLIEST_INSTANT) ?? clock.now();
       const schedule = parseSchedule(task.cronExpression, task.timezone);
       return { fires: nextFires(schedule, from, request.query.count ?? 10).map(iso), timezone: task.timezone };
     });

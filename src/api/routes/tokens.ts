@@ -46,11 +46,11 @@ const schemas = {
   },
 };
 
-export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function tokenRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/tokens', { schema: schemas.list }, async (request) => {
       const principal = principalOf(request);
-      const tokens = principal.role === 'admin' ? await context.store.apiTokens.list() : principal.userId ? await context.store.apiTokens.list(principal.userId) : [];
+      const tokens = principal.role === 'admin' ? await store.apiTokens.list() : principal.userId ? await store.apiTokens.list(principal.userId) : [];
       const items = tokens.map(apiTokenToWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
@@ -59,8 +59,8 @@ export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       const principal = principalOf(request);
       const role = request.body.role as Role;
       if (!roleAtLeast(principal.role, role)) throw new CronfleetError('forbidden', `you have the ${principal.role} role and cannot create a token with the ${role} role`, { field: 'role' });
-      const now = context.clock.now();
-      const { token, secret } = await context.store.apiTokens.create({
+      const now = clock.now();
+      const { token, secret } = await store.apiTokens.create({
         id: newId(now),
         name: request.body.name,
         role,
@@ -74,10 +74,10 @@ export function tokenRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
 
     app.delete('/tokens/:id', { schema: schemas.revoke }, async (request, reply) => {
       const principal = principalOf(request);
-      const token = await context.store.apiTokens.get(request.params.id);
+      const token = await store.apiTokens.get(request.params.id);
       const mine = token !== null && token.userId !== null && token.userId === principal.userId;
       if (!token || (principal.role !== 'admin' && !mine)) throw new CronfleetError('not_found', `no API token with id '${request.params.id}'`, { id: request.params.id });
-      if (!(await context.store.apiTokens.revoke(token.id, context.clock.now()))) {
+      if (!(await store.apiTokens.revoke(token.id, clock.now()))) {
         throw new CronfleetError('invalid_state', `API token '${token.id}' is already revoked`, { id: token.id });
       }
       return reply.status(204).send();

@@ -62,7 +62,7 @@ const schemas = {
   },
 };
 
-export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
+export function userRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     const checkPassword = (password: string) => {
       const problem = passwordProblem(password);
@@ -75,19 +75,19 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       return username;
     };
     const existing = async (id: string) => {
-      const user = await context.store.users.get(id);
+      const user = await store.users.get(id);
       if (!user) throw new CronfleetError('not_found', `no user with id '${id}'`, { id });
       return user;
     };
     // The last active admin cannot be demoted, disabled or deleted: someone must be able to manage users.
     const keepAnAdmin = async (id: string) => {
-      if ((await context.store.users.otherActiveAdmins(id)) === 0) {
+      if ((await store.users.otherActiveAdmins(id)) === 0) {
         throw new CronfleetError('invalid_state', 'this is the last active admin: make another user admin first');
       }
     };
 
     app.get('/users', { schema: schemas.list }, async () => {
-      const items = (await context.store.users.list()).map(userToWire);
+      const items = (await store.users.list()).map(userToWire);
       return { items, total: items.length, page: 1, page_size: items.length };
     });
 
@@ -97,9 +97,9 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       const generated = request.body.password === undefined ? generatePassword() : null;
       const password = request.body.password ?? generated!;
       checkPassword(password);
-      const now = context.clock.now();
+      const now = clock.now();
       const id = newId(now);
-      if (!(await context.store.users.create({ id, username, passwordHash: await hashPassword(password), role }, now))) {
+      if (!(await store.users.create({ id, username, passwordHash: await hashPassword(password), role }, now))) {
         throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
       }
       const user = await existing(id);
@@ -112,13 +112,13 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       const username = request.body.username === undefined ? undefined : checkedName(request.body.username);
       if (user.role === 'admin' && ((role !== undefined && role !== 'admin') || disabled === true)) await keepAnAdmin(user.id);
       if (password !== undefined) checkPassword(password);
-      if (username !== undefined && username !== user.username && !(await context.store.users.rename(user.id, username, context.clock.now()))) {
+      if (username !== undefined && username !== user.username && !(await store.users.rename(user.id, username, clock.now()))) {
         throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
       }
-      const updated = await context.store.users.update(
+      const updated = await store.users.update(
         user.id,
         { ...(role !== undefined ? { role } : {}), ...(disabled !== undefined ? { disabled } : {}), ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) },
-        context.clock.now(),
+        clock.now(),
       );
       return userToWire(updated!);
     });
@@ -127,8 +127,8 @@ export function userRoutes(context: ApiContext): FastifyPluginAsyncTypebox {
       const user = await existing(request.params.id);
       if (principalOf(request).userId === user.id) throw new CronfleetError('invalid_state', 'you cannot delete yourself');
       if (user.role === 'admin') await keepAnAdmin(user.id);
-      await context.store.apiTokens.revokeAllOf(user.id, context.clock.now());
-      await context.store.users.delete(user.id);
+      await store.apiTokens.revokeAllOf(user.id, clock.now());
+      await store.users.delete(user.id);
       return reply.status(204).send();
     });
   };
