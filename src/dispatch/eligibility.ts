@@ -5,7 +5,7 @@ import { labelsMatch, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { Executor } from '../store/executors.ts';
 
-export function supports(executor: Executor, task: Task): boolean {
+function supports(executor: Executor, task: Task): boolean {
   if (task.type === 'handler') {
     const handler = (task.spec as { handler: string }).handler;
     return executor.runners.includes(`handler:${handler}`) || executor.runners.includes('handler:*');

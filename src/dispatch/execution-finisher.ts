@@ -43,7 +43,7 @@ export interface ExecutionFinisherDeps {
 }
 
 /** Who reports the end: the executor the run was given to, or the server's own verdict. */
-export type Reporter = { executorId: string; attempt?: number } | 'server';
+type Reporter = { executorId: string; attempt?: number } | 'server';
 
 export interface FinishReport {
   executionId: string;

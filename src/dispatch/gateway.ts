@@ -70,7 +70,7 @@ export interface Connection {
 }
 
 /** The credential of the in-process executor: token ids are ULIDs, so none can equal it. */
-export const IN_PROCESS_CREDENTIAL = 'in-process';
+const IN_PROCESS_CREDENTIAL = 'in-process';
 /** Runs remembered as sent (about 100 bytes each). */
 const SENT_RUNS_LIMIT = 50_000;
 

@@ -32,7 +32,7 @@ import type { ExecutionFinisher } from './execution-finisher.ts';
 import type { ExecutorGateway } from './gateway.ts';
 import { HealthChecks, type HealthCheckOptions, type HealthEvents } from './health-checks.ts';
 
-export const CALLBACK_SECRET_PREFIX = 'cfh_';
+const CALLBACK_SECRET_PREFIX = 'cfh_';
 
 /** Without `runners` an HTTP executor offers every task type but docker, and any handler. */
 const DEFAULT_RUNNERS = [...taskTypes.filter((type) => type !== 'docker' && type !== 'handler'), 'handler:*'];

@@ -15,7 +15,7 @@ export interface LogBufferOptions {
   limitBytes: number;
 }
 
-export const defaultLogBufferOptions: LogBufferOptions = { flushMs: 100, retryMs: 1000, limitBytes: 16 * 1024 * 1024 };
+const defaultLogBufferOptions: LogBufferOptions = { flushMs: 100, retryMs: 1000, limitBytes: 16 * 1024 * 1024 };
 
 export class LogDroppedError extends Error {
   readonly chunks: number;

@@ -7,13 +7,12 @@
 // Terminal states never change again; every store transition is guarded on the
 // current state, so a late report cannot resurrect a finished execution.
 
-import { executionStatuses, executionTriggers, type ExecutionStatus, type ExecutionTrigger } from '../protocol/enums.ts';
+import { executionStatuses, type ExecutionStatus, type ExecutionTrigger } from '../protocol/enums.ts';
 import { newId } from './ids.ts';
 
-export { executionStatuses, executionTriggers };
+export { executionStatuses };
 export type { ExecutionStatus, ExecutionTrigger };
-export const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
-export const activeStatuses: readonly ExecutionStatus[] = ['pending', 'running'];
+const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
 
 
 export type FinishStatus = 'success' | 'failed' | 'timeout' | 'cancelled';

@@ -9,8 +9,7 @@ import type { CronDialect } from '../protocol/enums.ts';
 // typings declare an ES default export instead, which a default import does not match.
 const cronstrue = cronstrueModule as unknown as { toString(expression: string, options: Options): string };
 
-export const descriptionLocales = ['en', 'zh-CN'] as const;
-export type DescriptionLocale = (typeof descriptionLocales)[number];
+export type DescriptionLocale = 'en' | 'zh-CN';
 
 /** The expression in words; the expression itself when it cannot be worded. */
 export function describeSchedule(expression: string, dialect: CronDialect, locale: DescriptionLocale): string {

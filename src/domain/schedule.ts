@@ -42,8 +42,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export const EARLIEST_INSTANT = 0;
 /** 9999-12-31T23:59:59.999Z: the last instant with a four-digit year. */
 export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-export const MIN_INTERVAL_MS = 1000;
-export const MAX_INTERVAL_MS = 366 * 86_400_000;
+const MIN_INTERVAL_MS = 1000;
+const MAX_INTERVAL_MS = 366 * 86_400_000;
 
 /**
  * A schedule as stored: used to compute fires. It refuses what cannot be computed at all;

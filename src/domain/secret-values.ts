@@ -2,13 +2,13 @@
 // read shows it, as it is stored. Types only, shared by task definitions and the code
 // that walks their secrets.
 
-export interface NewSecret {
+interface NewSecret {
   secret: string;
 }
 export interface KeptSecret {
   secret: true;
 }
-export interface SealedSecret {
+interface SealedSecret {
   $sealed: string;
 }
 export type SecretValue = NewSecret | KeptSecret | SealedSecret;

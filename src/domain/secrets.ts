@@ -4,7 +4,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 import type { KeptSecret, SecretValue } from './secret-values.ts';
 import type { TaskDefinition, TaskSpec } from './task-definition.ts';
 
-export type { KeptSecret, MaybeSecret, NewSecret, SealedSecret, SecretValue } from './secret-values.ts';
+export type { SecretValue } from './secret-values.ts';
 
 //
 // A value in `parameters` (at any depth), in command/script/docker `env` or in

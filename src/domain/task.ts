@@ -5,11 +5,11 @@ import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 
-import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
+import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
 
-export { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskStatuses, taskTypes };
-export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus, TaskType };
-export type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec };
+export { executionModes, taskTypes };
+export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus };
+export type { HttpSpec, Task, TaskDefinition, TaskExecutorRef };
 
 export const taskDefaults = {
   timezone: 'UTC',

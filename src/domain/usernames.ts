@@ -7,7 +7,7 @@
 // accents), so a name the limiter counted apart could still sign in as someone else.
 
 /** Longest name, in characters, after normalising. */
-export const USERNAME_MAX_LENGTH = 64;
+const USERNAME_MAX_LENGTH = 64;
 
 /** Trimmed (Unicode white space), composed (NFC) and lower-cased; composed again, as lower-casing can decompose. */
 export function normalizeUsername(raw: string): string {

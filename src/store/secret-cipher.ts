@@ -19,7 +19,7 @@ import { createDataFile, readDataFile } from './data-files.ts';
 import type { DialectInfo } from './dialect.ts';
 import type { Database } from './schema.ts';
 
-export const SECRET_KEY_FILE = 'secret-key';
+const SECRET_KEY_FILE = 'secret-key';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const FINGERPRINT_SETTING = 'secret_key_fingerprint';
@@ -64,7 +64,7 @@ export class SecretCipher implements SecretOpener {
 }
 
 /** The id of the key a sealed value names (null when it is not a sealed value). */
-export function sealedKeyId(sealed: string): string | null {
+function sealedKeyId(sealed: string): string | null {
   if (!sealed.startsWith(SEALED_PREFIX)) return null;
   return sealed.split(':')[1] ?? null;
 }
