@@ -66,15 +66,9 @@ function readableTaskToWire(task: Task): TaskResponse {
 
 /**
  * An execution on the wire. Its result, error and reason are masked with the secret
- * values of its parameters; executionsToWire also masks those of its task's env and
- * headers (it loads the task).
+ * values of its parameters and `taskSecrets` (those of its task's env and headers).
  */
-export function executionToWire(execution: Execution): ExecutionResponse {
-  return maskedExecutionToWire(execution, []);
-}
-
-/** executionToWire, also masking `taskSecrets` (from taskSecretValues). */
-export function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): ExecutionResponse {
+function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): ExecutionResponse {
   const secrets = [...taskSecrets, ...[...sealedParameters(execution.parameters).values()].map(openSealed)];
   return {
     id: execution.id,
@@ -105,7 +99,7 @@ export function maskedExecutionToWire(execution: Execution, taskSecrets: readonl
 }
 
 /** The values of a task's secrets, opened: only to mask them, never to be sent. */
-export function taskSecretValues(task: Task): string[] {
+function taskSecretValues(task: Task): string[] {
   return [...sealedSecrets(task).values()].map(openSealed);
 }
 

@@ -419,7 +419,6 @@ const TrendBucket = Type.Object(
   { bucket: Instant, ...StatusCounts.properties },
   { description: 'Counts by status of the executions scheduled in one bucket (hour or day) starting at `bucket`' },
 );
-export type StatusCounts = Static<typeof StatusCounts>;
 export type TrendBucket = Static<typeof TrendBucket>;
 
 const StatsWindow = {

@@ -72,7 +72,7 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 
 // Every number a client sends is an integer within a range, so nothing computed from it
 // (an offset: (page - 1) * page_size ≤ 10^9) overflows a database integer or a Date.
-export const MAX_PAGE = 1_000_000;
+const MAX_PAGE = 1_000_000;
 export const Pagination = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
@@ -167,7 +167,3 @@ export const ExecutionCallbackBody = Type.Object(
   { additionalProperties: false },
 );
 export type ExecutionCallbackRequest = Static<typeof ExecutionCallbackBody>;
-
-export const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Json) }),
-});

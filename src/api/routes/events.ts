@@ -319,7 +319,7 @@ async function readAllExecutionChanges(store: EventRouteDeps['store'], after: nu
  * status is not an insert status was pending; one with an executor was claimed, so it
  * ran), and each stream sees every step in order.
  */
-export function executionSteps(change: ExecutionChange, previous: ExecutionStatus | undefined, primedAt: number): ExecutionStatus[] {
+function executionSteps(change: ExecutionChange, previous: ExecutionStatus | undefined, primedAt: number): ExecutionStatus[] {
   if (previous === change.status) return [];
   const steps: ExecutionStatus[] = [];
   const created = previous === undefined && change.createdAt >= primedAt;

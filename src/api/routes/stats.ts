@@ -67,7 +67,7 @@ export function healthScore(windowRate: number | null, latest: readonly Executio
 }
 
 /** success / (success + failed + timeout); null when none of those happened. */
-export function successRate(byStatus: Record<ExecutionStatus, number>): number | null {
+function successRate(byStatus: Record<ExecutionStatus, number>): number | null {
   const outcomes = byStatus.success + byStatus.failed + byStatus.timeout;
   return outcomes === 0 ? null : byStatus.success / outcomes;
 }

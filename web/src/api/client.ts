@@ -58,7 +58,7 @@ export function authHeaders(method = 'GET'): Record<string, string> {
 
 export type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
-export function withQuery(path: string, query?: Query): string {
+function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -80,11 +80,11 @@ export async function api<T>(method: string, path: string, body?: unknown, query
   });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
-    parsed = null;
+    parsed = null; // not JSON (a proxy's error page): the status and text say what happened
   }
   if (!response.ok) {
     const errorBody = (parsed as { error?: ApiErrorBody } | null)?.error ?? { code: `http_${response.status}`, message: text || response.statusText };

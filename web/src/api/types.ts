@@ -20,8 +20,8 @@ import type {
 } from '../../../src/protocol/rest-responses.ts';
 import type { TaskRequest } from '../../../src/protocol/rest-schemas.ts';
 
-export type { ExecutionStatus, Role, TaskStatus, TaskType } from '../../../src/protocol/enums.ts';
-export type { ErrorResponse, Page, StatusCounts, TrendBucket } from '../../../src/protocol/rest-responses.ts';
+export type { ExecutionStatus, Role, TaskType } from '../../../src/protocol/enums.ts';
+export type { Page, TrendBucket } from '../../../src/protocol/rest-responses.ts';
 export { executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
 
 export type Task = TaskResponse;
@@ -38,7 +38,6 @@ export type ApiToken = ApiTokenResponse;
 export type ExecutorToken = ExecutorTokenResponse;
 export type AuditEntry = AuditEntryResponse;
 export type SystemStatus = SystemStatusResponse;
-export type SchedulerInstance = SystemStatus['instances'][number];
 export type Overview = OverviewResponse;
 export type TaskStats = TaskStatsResponse;
 
