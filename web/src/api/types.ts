@@ -20,7 +20,7 @@ import type {
 } from '../../../src/protocol/rest-responses.ts';
 import type { TaskRequest } from '../../../src/protocol/rest-schemas.ts';
 
-export type { ExecutionStatus, Role, TaskType } from '../../../src/protocol/enums.ts';
+export type { Role, TaskType } from '../../../src/protocol/enums.ts';
 export type { Page, TrendBucket } from '../../../src/protocol/rest-responses.ts';
 export { executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
 

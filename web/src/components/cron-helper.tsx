@@ -35,7 +35,7 @@ export function describeCron(expression: string, language: string, t: (key: stri
 }
 
 /** "GMT+08:00"-style offset of an instant in a zone. */
-export function zoneOffset(instant: Date, timeZone: string): string {
+function zoneOffset(instant: Date, timeZone: string): string {
   try {
     const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName');
     return part?.value ?? '';

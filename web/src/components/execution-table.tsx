@@ -40,7 +40,7 @@ export function ExecutionTable({ items, showTask = true, emptyText }: { items: E
         </Table.Thead>
         <Table.Tbody>
           {items.map((execution) => (
-            <Table.Tr key={execution.id} className="clickable-row" onClick={() => navigate(`/executions/${execution.id}`)} data-execution-id={execution.id}>
+            <Table.Tr key={execution.id} className="clickable-row" onClick={() => void navigate(`/executions/${execution.id}`)} data-execution-id={execution.id}>
               <Table.Td>
                 <ShortId id={execution.id} />
               </Table.Td>

@@ -27,7 +27,7 @@ export function loadColor(executor: Executor): string {
 }
 
 /** The dot's colour: status and health together. */
-export function healthColor(executor: Executor): string {
+function healthColor(executor: Executor): string {
   if (executor.status === 'offline') return 'gray';
   if (!executor.is_healthy) return 'red';
   if (executor.status === 'maintenance') return 'yellow';

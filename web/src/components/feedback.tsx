@@ -43,6 +43,18 @@ export function useConfirm() {
   const { t } = useTranslation();
   const [state, setState] = useState<{ title: string; body: ReactNode; action: () => Promise<unknown>; color: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const confirm = async () => {
+    if (!state) return;
+    setBusy(true);
+    try {
+      await state.action();
+      setState(null);
+    } catch (error) {
+      notifyError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
   const modal = (
     <Modal opened={state !== null} onClose={() => !busy && setState(null)} title={state?.title} centered>
       <Stack>
@@ -55,18 +67,7 @@ export function useConfirm() {
             color={state?.color ?? 'red'}
             loading={busy}
             data-testid="confirm"
-            onClick={async () => {
-              if (!state) return;
-              setBusy(true);
-              try {
-                await state.action();
-                setState(null);
-              } catch (error) {
-                notifyError(error);
-              } finally {
-                setBusy(false);
-              }
-            }}
+            onClick={() => void confirm()}
           >
             {t('common.confirm')}
           </Button>

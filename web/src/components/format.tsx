@@ -2,9 +2,8 @@
 import { Badge, Code, Text, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ExecutionStatus } from '../api/types.ts';
 
-export const statusColor: Record<string, string> = {
+const statusColor: Record<string, string> = {
   pending: 'gray',
   running: 'blue',
   success: 'teal',
@@ -20,7 +19,8 @@ export const statusColor: Record<string, string> = {
   maintenance: 'yellow',
 };
 
-export function StatusBadge({ status, size = 'sm' }: { status: ExecutionStatus | string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
+/** `status`: an execution's, a task's or an executor's. */
+export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   const { t } = useTranslation();
   return (
     <Badge color={statusColor[status] ?? 'gray'} variant="light" size={size} data-status={status}>
@@ -40,7 +40,7 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 /** The current time, re-read every `intervalMs` while mounted. */
-export function useNow(intervalMs = 1000): number {
+function useNow(intervalMs = 1000): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), intervalMs);

@@ -39,7 +39,7 @@ export function useTaskActions() {
       setTriggering(null);
       notifySuccess(t('tasks.triggered'));
       void queryClient.invalidateQueries({ queryKey: ['executions'] });
-      navigate(`/executions/${execution.id}`);
+      void navigate(`/executions/${execution.id}`);
     },
     onError: (error) => notifyError(error),
   });

@@ -39,5 +39,3 @@ i18n.on('languageChanged', (language) => {
   localStorage.setItem(storageKey, language);
   applyLanguage(language);
 });
-
-export default i18n;

@@ -55,7 +55,7 @@ export default function DashboardPage() {
         <Title order={2}>{t('dashboard.title')}</Title>
         <SegmentedControl
           value={window}
-          onChange={(value) => setWindow(value as '24h' | '7d')}
+          onChange={setWindow}
           data={[
             { value: '24h', label: t('window.24h') },
             { value: '7d', label: t('window.7d') },

@@ -35,7 +35,7 @@ export function LoginPage() {
     try {
       if (mode === 'password') await login(values.username.trim(), values.password);
       else await loginWithToken(values.token);
-      navigate(from, { replace: true });
+      await navigate(from, { replace: true });
     } catch (caught) {
       setError(caught instanceof ApiError && caught.status === 401 ? t('login.invalid') : errorMessage(caught));
     } finally {

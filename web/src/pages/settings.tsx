@@ -85,7 +85,7 @@ export default function SettingsPage() {
   return (
     <Stack>
       <Title order={2}>{t('settings.title')}</Title>
-      <Tabs value={active} onChange={(value) => navigate(`/settings/${value ?? 'account'}`)} keepMounted={false}>
+      <Tabs value={active} onChange={(value) => void navigate(`/settings/${value ?? 'account'}`)} keepMounted={false}>
         <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto' }}>
           {tabs.map((tab) => (
             <Tabs.Tab key={tab.value} value={tab.value} leftSection={<tab.icon size={16} />} data-testid={`settings-tab-${tab.value}`}>

@@ -108,7 +108,7 @@ export default function TaskDetailPage() {
             <Button variant="default" component={Link} to={`/tasks/${data.id}/edit`} leftSection={<IconPencil size={16} />}>
               {t('common.edit')}
             </Button>
-            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(data, () => navigate('/tasks'))}>
+            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(data, () => void navigate('/tasks'))}>
               {t('common.delete')}
             </Button>
           </Group>
@@ -121,7 +121,7 @@ export default function TaskDetailPage() {
           <SegmentedControl
             size="xs"
             value={window}
-            onChange={(value) => setWindow(value as Window)}
+            onChange={setWindow}
             data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))}
           />
         </Group>

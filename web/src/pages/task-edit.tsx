@@ -73,7 +73,7 @@ export default function TaskEditPage() {
       notifySuccess(t(editing ? 'form.saved' : 'form.created', { name: task.name }));
       void queryClient.invalidateQueries({ queryKey: ['tasks'] });
       queryClient.setQueryData(['task', task.id], task);
-      navigate(`/tasks/${task.id}`);
+      void navigate(`/tasks/${task.id}`);
     },
     onError: (error) => {
       if (error instanceof ApiError && error.field) {

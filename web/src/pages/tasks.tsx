@@ -119,7 +119,7 @@ export default function TasksPage() {
               </Table.Thead>
               <Table.Tbody>
                 {items.map((task) => (
-                  <Table.Tr key={task.id} className="clickable-row" onClick={() => navigate(`/tasks/${task.id}`)} data-task-name={task.name}>
+                  <Table.Tr key={task.id} className="clickable-row" onClick={() => void navigate(`/tasks/${task.id}`)} data-task-name={task.name}>
                     <Table.Td>
                       <Anchor component={Link} to={`/tasks/${task.id}`} fw={600} onClick={(event) => event.stopPropagation()}>
                         {task.name}
