@@ -133,3 +133,17 @@ describe('OpenAPI document', () => {
     assert.ok(!checked.has('GET /metrics'), 'metrics need a viewer unless metrics_public is set');
   });
 });
+
+describe('OpenAPI document with metrics_public', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ executor: false, env: { CRONFLEET_METRICS_PUBLIC: 'true' } });
+  });
+  after(() => t.close());
+
+  it('shows /metrics with no security requirement and no 401', async () => {
+    const metrics = (await t.request<OpenApiDocument>('GET', '/api/docs/json')).body.paths['/metrics']?.get;
+    assert.deepEqual(metrics?.security, []);
+    assert.equal(metrics.responses['401'], undefined);
+  });
+});
