@@ -91,7 +91,7 @@ const table: Record<string, Declaration> = {
 };
 
 /** The access a route needs, or null when the table does not name it. HEAD is GET without a body. */
-export function routeAccess(method: string, url: string, options: AccessOptions): Access | null {
+function routeAccess(method: string, url: string, options: AccessOptions): Access | null {
   const declaration = table[`${method === 'HEAD' ? 'GET' : method} ${url}`];
   if (declaration === undefined) return null;
   return typeof declaration === 'function' ? declaration(options) : declaration;

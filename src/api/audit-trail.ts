@@ -141,6 +141,3 @@ function withoutSecrets(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value ?? null;
   return Object.fromEntries(Object.entries(value).filter(([key]) => !secretFields.has(key)));
 }
-
-/** For tests and docs: every audited action name. */
-export const auditedActions = Object.values(actions).map((entry) => entry.action);

@@ -12,7 +12,7 @@ import { isRole, lesserRole, needsCaller, roleAtLeast, type Access, type Role } 
 import { tokenMatches } from './admin-token.ts';
 
 export const SESSION_COOKIE = 'cronfleet_session';
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 
 /** Who is calling. `actor` is how the audit log names them. */
 export interface Principal {
@@ -112,7 +112,7 @@ async function sessionPrincipal(request: FastifyRequest, cookie: string, options
     }
   }
   const { user } = session;
-  return { kind: 'user', id: user.id, userId: user.id, name: user.username, role: session.user.role as Role, actor: `user:${user.username}`, csrfToken: session.csrfToken };
+  return { kind: 'user', id: user.id, userId: user.id, name: user.username, role: session.user.role, actor: `user:${user.username}`, csrfToken: session.csrfToken };
 }
 
 function sameText(a: string, b: string): boolean {

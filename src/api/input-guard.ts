@@ -11,7 +11,7 @@ import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 
 /** Deep enough for any real task, parameters or result; 2,000 levels reached the stack. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 type Location = 'path' | 'querystring' | 'body';
 
@@ -26,7 +26,8 @@ export function refuseNulText(app: FastifyInstance): void {
       done(tooDeep(depth), undefined);
       return;
     }
-    parseJson(request, body as string, done);
+    // Fastify's default parser is synchronous and reports through `done`; its type merely allows a promise.
+    void parseJson(request, body as string, done);
   });
   app.addHook('preValidation', async (request) => {
     for (const [location, value] of [['path', request.params], ['querystring', request.query], ['body', request.body]] as const) assertCleanText(location, value);
@@ -69,7 +70,7 @@ export function parseCheckedJson(text: string): unknown {
 }
 
 /** Throws a 400 naming the first text (key or value) with a NUL or a lone surrogate, or a value nested too deep. */
-export function assertCleanText(location: Location, value: unknown): void {
+function assertCleanText(location: Location, value: unknown): void {
   const found = badText(value, '', 0);
   if (found === null) return;
   const where = found.field || 'the value';

@@ -158,7 +158,7 @@ function assertFiresFrom(definition: Pick<TaskDefinition, 'cronExpression' | 'ti
   if (definition.cronExpression !== null) validateSchedule(definition.cronExpression, definition.timezone, now);
 }
 
-export function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {
+function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {
   if (definition.cronExpression === null) return null;
   return parseSchedule(definition.cronExpression, definition.timezone).next(now);
 }

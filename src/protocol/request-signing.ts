@@ -28,7 +28,7 @@ export const SIGNATURE_HEADERS = {
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** The routes a signature can be made for; each names one kind of message. */
-export const SIGNED_ROUTES = {
+const SIGNED_ROUTES = {
   /** Server → executor: run an execution. */
   run: { method: 'POST', route: '/run' },
   /** Server → executor: stop, kill or time out an execution. */
