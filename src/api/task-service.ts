@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.ts';
 import { LATEST_INSTANT, parseSchedule, validateSchedule } from '../domain/schedule.ts';
 import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
 import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameters, sealedSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
-import type { Execution } from '../domain/execution.ts';
+import { newExecution, type Execution } from '../domain/execution.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
@@ -130,22 +130,7 @@ export class TaskService {
     const now = this.#deps.clock.now();
     const executionId = newId(now);
     await this.#deps.store.executions.insert(
-      [
-        {
-          id: executionId,
-          taskId: task.id,
-          taskVersion: task.version,
-          trigger: 'manual',
-          scheduledTime: now,
-          fireTime: null,
-          parameters: { ...task.parameters, ...parameters },
-          status: 'pending',
-          attempt: 1,
-          retryOf: null,
-          runAt: null,
-          reason: null,
-        },
-      ],
+      [newExecution({ id: executionId, taskId: task.id, taskVersion: task.version, trigger: 'manual', scheduledTime: now, parameters: { ...task.parameters, ...parameters } })],
       now,
     );
     this.#deps.workAdded();

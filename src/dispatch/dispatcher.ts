@@ -183,7 +183,7 @@ export class Dispatcher {
 
   /** Instances that heartbeat recently: executors connected to them can be reached. */
   async #liveInstances(): Promise<Set<string>> {
-    const now = await this.#store.dialect.now(this.#store.db);
+    const now = await this.#store.now();
     return this.#store.instances.liveIds(now - this.#options.instanceTimeoutMs);
   }
 

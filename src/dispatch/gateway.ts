@@ -288,7 +288,7 @@ export class ExecutorGateway {
     const holder = known?.connectedTo;
     if (!holder || holder === this.#options.instanceId) return false;
     const store = this.#deps.store;
-    const live = await store.instances.liveIds((await store.dialect.now(store.db)) - this.#options.instanceTimeoutMs);
+    const live = await store.instances.liveIds((await store.now()) - this.#options.instanceTimeoutMs);
     return !live.has(holder);
   }
 
