@@ -5,6 +5,7 @@ import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 
+import type { TaskRequest } from '../protocol/rest-schemas.ts';
 import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
 
 export { executionModes, taskTypes };
@@ -242,9 +243,15 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   };
 }
 
+/**
+ * Every field a client may send that is not one task type's own, by its wire name: a field
+ * added to the request schema is a compile error here until definitionToWire maps it.
+ */
+type CommonWire = { [K in Exclude<keyof TaskRequest, (typeof typeSpecificFields)[number] | 'status'>]-?: unknown }; // status is the task's state, not its definition
+
 /** The wire form of a definition: the inverse of parseTaskDefinition (used to merge updates). */
 export function definitionToWire(definition: TaskDefinition): Record<string, unknown> {
-  const wire: Record<string, unknown> = {
+  const wire: CommonWire = {
     name: definition.name,
     description: definition.description,
     tags: definition.tags,
