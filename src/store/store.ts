@@ -144,20 +144,6 @@ export class Store {
     }
   }
 
-  /**
-   * The Kysely handle and the dialect, for the dispatch layer until it asks `now()` instead.
-   * @deprecated Internal to src/store: other layers use the store's methods, tests and
-   * benchmarks `rawDatabase` (raw-database.ts). To be removed.
-   */
-  get db(): Kysely<Database> {
-    return this.#db;
-  }
-
-  /** @deprecated See `db`. */
-  get dialect(): DialectInfo {
-    return this.#dialect;
-  }
-
   /** The database's clock in epoch ms: leases, heartbeats and liveness are judged by it, never by comparing machines. */
   now(): Promise<number> {
     return this.#dialect.now(this.#db);

@@ -7,6 +7,7 @@ import type { ExecutionStatus } from '../../src/domain/execution.ts';
 import type { ExecutionsTable } from '../../src/store/schema.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 const NOW = Date.parse('2026-11-21T12:30:00.000Z');
 const HOUR = 3_600_000;
@@ -61,7 +62,7 @@ describe('statistics', () => {
     a = created[0]!.body.id;
     b = created[1]!.body.id;
     const today = NOW - (NOW % DAY);
-    await t.server.store.db
+    await rawDatabase(t.server.store).db
       .insertInto('executions')
       .values([
         // This hour (12:00–13:00).
@@ -170,7 +171,7 @@ describe('statistics', () => {
     const start = NOW - 40 * DAY; // ends 32 days ago: outside the overview windows
     // 1,000 slow runs (50 s), then 10,000 fast ones (1 s), one a minute.
     const rows = Array.from({ length: 11_000 }, (_, index) => execution(busy, 'success', start + index * 60_000, index < 1000 ? 50_000 : 1000));
-    for (let offset = 0; offset < rows.length; offset += 500) await t.server.store.db.insertInto('executions').values(rows.slice(offset, offset + 500)).execute();
+    for (let offset = 0; offset < rows.length; offset += 500) await rawDatabase(t.server.store).db.insertInto('executions').values(rows.slice(offset, offset + 500)).execute();
     const response = await t.request('GET', `/api/v1/tasks/${busy}/stats?window=90d`);
     assert.equal(response.status, 200);
     assert.equal(response.body.total, 11_000);

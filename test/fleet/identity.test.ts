@@ -8,6 +8,7 @@ import type { TestServer } from '../helpers/server.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, rawExecutor, startFleetServer } from './helpers.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 describe('executor identity', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -89,9 +90,9 @@ describe('executor identity', () => {
     agent.socket.close();
     await agent.closed;
     // As another server records it when it holds the link: beating, and the executor's heartbeat fresh.
-    const db = t.server.store.db;
+    const db = rawDatabase(t.server.store).db;
     const claimedBy = async (holder: string) => db.updateTable('executors').set({ connected_to: holder, last_heartbeat: Date.now() }).where('id', '=', id).execute();
-    const now = await t.server.store.dialect.now(db);
+    const now = await t.server.store.now();
     await db.insertInto('scheduler_instances').values({ id: 'peer-alive', hostname: 'peer', pid: 1, version: 'test', address: null, started_at: now, last_heartbeat: now }).execute();
     await claimedBy('peer-alive');
     const refused = await rawExecutor(t.url, token);

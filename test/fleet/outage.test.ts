@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createTcpProxy } from '../helpers/tcp-proxy.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, rawExecutor, startFleetServer } from './helpers.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 const outage = () => Object.assign(new Error('the database is unreachable (simulated by the test)'), { code: 'ECONNREFUSED' });
 
@@ -148,7 +149,7 @@ describe('executors after an outage', () => {
     await t.server.scheduler.stop();
     proxy.cut();
     await eventually(async () => !t.server.gateway.isConnected(id) && client.agent.runningIds().length === 0, 'the agent to be away with its run ended');
-    await t.server.store.db.updateTable('executors').set({ last_heartbeat: Date.now() - 60_000 }).where('id', '=', id).execute();
+    await rawDatabase(t.server.store).db.updateTable('executors').set({ last_heartbeat: Date.now() - 60_000 }).where('id', '=', id).execute();
 
     // A leader takes over: its first sweeps come before the agent could reconnect.
     await t.server.scheduler.start();

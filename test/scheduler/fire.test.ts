@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { advanceAndFire, createTask, executions, jumpAndFire } from './helpers.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 describe('fire loop', () => {
   let t: TestServer;
@@ -78,7 +79,7 @@ describe('fire loop and a stored schedule that no longer parses', () => {
     const healthy = await createTask(t, { name: 'healthy', cron_expression: '* * * * * *', command: 'true' });
     const broken = await createTask(t, { name: 'from-older-version', cron_expression: '* * * * * *', command: 'true' });
     // As an older version could have stored it: an expression this one cannot parse.
-    await t.server.store.db.updateTable('tasks').set({ cron_expression: '61 * * * * *' }).where('id', '=', broken.id).execute();
+    await rawDatabase(t.server.store).db.updateTable('tasks').set({ cron_expression: '61 * * * * *' }).where('id', '=', broken.id).execute();
     for (let i = 0; i < 3; i++) await advanceAndFire(t, clock, 1000);
     assert.equal((await executions(t, healthy.id)).length, 3);
     assert.deepEqual(await executions(t, broken.id), []);

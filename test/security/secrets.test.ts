@@ -15,6 +15,7 @@ import { isCronfleetError } from '../../src/protocol/errors.ts';
 import { watchExecutions, type ExecutionWatch } from '../api/execution-watch.ts';
 import { removeTestData, testDatabaseUrl } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 const PASSWORD = 'pw-Zq81-never-shown';
 const TOKEN = 'tok-Kd55-never-shown';
@@ -177,7 +178,7 @@ describe('secret task parameters and env values', () => {
   });
 
   it('keeps only ciphertext in the database rows', async () => {
-    const db = t.server.store.db;
+    const db = rawDatabase(t.server.store).db;
     for (const table of ['tasks', 'executions', 'execution_logs'] as const) {
       const rows = await db.selectFrom(table).selectAll().execute();
       assert.ok(rows.length > 0, table);

@@ -8,6 +8,7 @@ import { normalizeUsername, usernameProblem } from '../../src/domain/usernames.t
 import { up as normaliseStoredNames } from '../../src/store/migrations/007-usernames.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
 
 async function login(t: TestServer, username: string, password: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
@@ -144,7 +145,8 @@ describe('migration 007: stored names are normalised', () => {
     };
     process.on('warning', onWarning);
     try {
-      await normaliseStoredNames(store.db as never, store.dialect.types);
+      const { db, dialect } = rawDatabase(store);
+      await normaliseStoredNames(db as never, dialect.types);
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {

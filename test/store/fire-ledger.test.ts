@@ -88,7 +88,7 @@ describe('migrations', () => {
     try {
       await (await Store.open(url)).close();
       const again = await Store.open(url);
-      const rows = await again.db.selectFrom('kysely_migration' as never).selectAll().execute();
+      const rows = await rawDatabase(again).db.selectFrom('kysely_migration' as never).selectAll().execute();
       assert.equal(rows.length, migrationNames.length);
       await again.close();
     } finally {
