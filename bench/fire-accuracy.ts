@@ -68,9 +68,14 @@ export async function fireAccuracy(flags: Flags): Promise<Record<string, unknown
 
 async function createTasks(fleet: Awaited<ReturnType<typeof startFleet>>, names: string[], cron: string): Promise<number> {
   const started = performance.now();
-  await inParallel(names.length, 16, async (i) => {
-    await fleet.api.expect('POST', '/api/v1/tasks', noopTask(names[i]!, cron), 201);
-  }, (done) => log(`created ${done} tasks`));
+  await inParallel(
+    names.length,
+    16,
+    async (i) => {
+      await fleet.api.expect('POST', '/api/v1/tasks', noopTask(names[i]!, cron), 201);
+    },
+    (done) => log(`created ${done} tasks`),
+  );
   return Math.round(performance.now() - started);
 }
 

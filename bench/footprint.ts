@@ -8,7 +8,10 @@ import { inParallel, log, perSecond, root, sampleIdle, sleep, startNode, type Di
 
 export async function footprint(flags: Flags): Promise<Record<string, unknown>> {
   const dialect = flags.dialect();
-  const counts = flags.list('tasks', ['0', '10000', '100000']).map(Number).sort((a, b) => a - b);
+  const counts = flags
+    .list('tasks', ['0', '10000', '100000'])
+    .map(Number)
+    .sort((a, b) => a - b);
   const executors = flags.number('executors', 1000);
   const sampleMs = flags.number('sample-seconds', 10) * 1000;
   const settleMs = flags.number('settle-seconds', 5) * 1000;
@@ -32,10 +35,15 @@ async function tasksPart(dialect: Dialect, counts: number[], sampleMs: number, s
       if (count > created) {
         const started = performance.now();
         const from = created;
-        await inParallel(count - from, 16, async (i) => {
-          // Fires on 1 January only: held by the scheduler, idle the rest of the year.
-          await server.api.expect('POST', '/api/v1/tasks', noopTask(`footprint-${from + i}`, '0 0 1 1 *'), 201);
-        }, (done) => log(`created ${from + done} tasks`));
+        await inParallel(
+          count - from,
+          16,
+          async (i) => {
+            // Fires on 1 January only: held by the scheduler, idle the rest of the year.
+            await server.api.expect('POST', '/api/v1/tasks', noopTask(`footprint-${from + i}`, '0 0 1 1 *'), 201);
+          },
+          (done) => log(`created ${from + done} tasks`),
+        );
         const elapsed = performance.now() - started;
         byCount[`creation_${from}_to_${count}`] = { ms: Math.round(elapsed), tasks_per_second: perSecond(count - from, elapsed) };
         created = count;
@@ -82,7 +90,13 @@ async function fleetPart(dialect: Dialect, executors: number, sampleMs: number, 
       await sleep(settleMs);
       const online = (await server.api.expect('GET', '/api/v1/executors?page_size=1&status=online', undefined, 200)) as { total?: number };
       // Heartbeats come every interval (5 s): sample at least 3 of them.
-      result.simulated_executors = { requested: executors, ...connected, online_per_api: online.total ?? null, server_before: before, server_connected: { ...(await sampleIdle(server.child.pid, Math.max(sampleMs, 15_000))), ...(await serverHeap(server.api)) } };
+      result.simulated_executors = {
+        requested: executors,
+        ...connected,
+        online_per_api: online.total ?? null,
+        server_before: before,
+        server_connected: { ...(await sampleIdle(server.child.pid, Math.max(sampleMs, 15_000))), ...(await serverHeap(server.api)) },
+      };
       log(`server with ${executors} executors: ${JSON.stringify(result.simulated_executors)}`);
       await simulated.kill();
     }

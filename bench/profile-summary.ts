@@ -3,8 +3,18 @@
 //   node bench/profile-summary.ts <file.cpuprofile> [top]
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 process.stdout.on('error', () => process.exit(0)); // piped into head
 const [file, topArg] = process.argv.slice(2);
@@ -43,4 +53,8 @@ const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((us / wa
 process.stdout.write(`wall ${(wall / 1e6).toFixed(1)} s, busy ${(((wall - idle) / wall) * 100).toFixed(1)}%\n\nself time:\n`);
 for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${ms(us)}  ${name}\n`);
 process.stdout.write('\ntotal time, project code:\n');
-for (const [name, us] of [...total].filter(([name]) => / (src|bench)\//.test(name)).sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${ms(us)}  ${name}\n`);
+for (const [name, us] of [...total]
+  .filter(([name]) => / (src|bench)\//.test(name))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top))
+  process.stdout.write(`${ms(us)}  ${name}\n`);

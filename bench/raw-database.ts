@@ -54,10 +54,7 @@ async function postgresLoop(url: string, jobs: number): Promise<void> {
     };
     const claimer = async () => {
       while (completed < jobs) {
-        const claimed = await pool.query(
-          'update jobs set state = 1, claimed_at = $1 where id = (select id from jobs where state = 0 order by id limit 1 for update skip locked) returning id',
-          [Date.now()],
-        );
+        const claimed = await pool.query('update jobs set state = 1, claimed_at = $1 where id = (select id from jobs where state = 0 order by id limit 1 for update skip locked) returning id', [Date.now()]);
         const row = claimed.rows[0] as { id: string } | undefined;
         if (!row) {
           await new Promise((done) => setImmediate(done));

@@ -22,7 +22,9 @@ const workloads: Record<string, { run: (flags: Flags) => Promise<Record<string, 
 const [name, ...rest] = process.argv.slice(2);
 const workload = name === undefined ? undefined : workloads[name];
 if (!workload) {
-  process.stderr.write(`usage: npm run bench -- <${Object.keys(workloads).join('|')}> [--database sqlite|postgres|mysql] [--tasks N] [--seconds N] [--executions N] [--peers a,b|none] [--cpu-prof DIR] [--timeout-seconds N]\n`);
+  process.stderr.write(
+    `usage: npm run bench -- <${Object.keys(workloads).join('|')}> [--database sqlite|postgres|mysql] [--tasks N] [--seconds N] [--executions N] [--peers a,b|none] [--cpu-prof DIR] [--timeout-seconds N]\n`,
+  );
   process.exit(2);
 }
 const flags = new Flags(rest);

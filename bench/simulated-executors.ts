@@ -16,7 +16,20 @@ function connect(index: number): Promise<void> {
     sockets.push(socket);
     let timer: NodeJS.Timeout | null = null;
     socket.on('open', () => {
-      socket.send(JSON.stringify({ action: 'hello', name: `simulated-${index}`, instance_id: `bench-simulated-${index}`, labels: {}, capacity: 1, runners: ['handler:noop'], running: [], protocol_version: 1, version: 'bench', token }));
+      socket.send(
+        JSON.stringify({
+          action: 'hello',
+          name: `simulated-${index}`,
+          instance_id: `bench-simulated-${index}`,
+          labels: {},
+          capacity: 1,
+          runners: ['handler:noop'],
+          running: [],
+          protocol_version: 1,
+          version: 'bench',
+          token,
+        }),
+      );
     });
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(String(data)) as { action: string; heartbeat_interval_ms?: number };
@@ -40,9 +53,11 @@ function connect(index: number): Promise<void> {
 const started = performance.now();
 // 20 handshakes at a time: a fleet coming up, not a thundering herd.
 let next = 0;
-await Promise.all(Array.from({ length: 20 }, async () => {
-  while (next < count) await connect(next++);
-}));
+await Promise.all(
+  Array.from({ length: 20 }, async () => {
+    while (next < count) await connect(next++);
+  }),
+);
 process.send?.({ welcomed, failed, connect_ms: Math.round(performance.now() - started) });
 
 process.on('disconnect', () => {

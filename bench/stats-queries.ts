@@ -132,7 +132,11 @@ async function load(store: Store, now: number): Promise<number> {
   const { db, dialect } = rawDatabase(store);
   const started = performance.now();
   const tasks = Array.from({ length: taskCount }, (_, index) => taskRow(index, now));
-  for (let offset = 0; offset < tasks.length; offset += BATCH) await db.insertInto('tasks').values(tasks.slice(offset, offset + BATCH)).execute();
+  for (let offset = 0; offset < tasks.length; offset += BATCH)
+    await db
+      .insertInto('tasks')
+      .values(tasks.slice(offset, offset + BATCH))
+      .execute();
   const next = random(42);
   const span = days * DAY;
   const first = now - span;
@@ -243,13 +247,20 @@ async function main(): Promise<void> {
   const store = await Store.open(url);
   const { db, dialect } = rawDatabase(store);
   try {
-    const existing = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+    const existing = await db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirst();
     if (Number(existing?.count ?? 0) > 0) throw new Error('the database already holds executions: give an empty one');
     // "Now" is the end of the loaded history, on an hour boundary plus 30 minutes.
     const now = Math.floor(Date.now() / HOUR) * HOUR + 30 * 60_000;
     progress(`loading ${executionCount.toLocaleString('en')} executions for ${taskCount} tasks over ${days} days into ${dialect.name}`);
     const loadMs = await load(store, now);
-    const heavy = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('count')).where('task_id', '=', 'bench-task-00000').executeTakeFirst();
+    const heavy = await db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('task_id', '=', 'bench-task-00000')
+      .executeTakeFirst();
     const timings = await measure(store, now);
     process.stdout.write(
       `${JSON.stringify(

@@ -20,11 +20,27 @@ for (const file of process.argv.slice(2)) {
       const where = system === 'bullmq' ? 'Redis' : db;
       const second = result[system]?.every_second;
       const minute = result[system]?.every_minute;
-      if (second) add('fire lateness p50 / p99 / max', `${system}, ${where}, ${Number(result.tasks_every_second).toLocaleString('en-US')} tasks every second, ${result.seconds} s`, ms(second.lateness_ms), `missed ${second.missed}, doubled ${second.doubled}`);
-      if (minute) add('fire lateness p50 / p99 / max', `${system}, ${where}, ${Number(result.tasks_every_minute).toLocaleString('en-US')} tasks every minute`, ms(minute.lateness_ms), `missed ${minute.missed}, doubled ${minute.doubled}`);
+      if (second)
+        add(
+          'fire lateness p50 / p99 / max',
+          `${system}, ${where}, ${Number(result.tasks_every_second).toLocaleString('en-US')} tasks every second, ${result.seconds} s`,
+          ms(second.lateness_ms),
+          `missed ${second.missed}, doubled ${second.doubled}`,
+        );
+      if (minute)
+        add(
+          'fire lateness p50 / p99 / max',
+          `${system}, ${where}, ${Number(result.tasks_every_minute).toLocaleString('en-US')} tasks every minute`,
+          ms(minute.lateness_ms),
+          `missed ${minute.missed}, doubled ${minute.doubled}`,
+        );
     }
   } else if (result.workload === 'throughput') {
-    for (const [key, system, where] of [['cronfleet', 'cronfleet', db], ['bullmq', 'bullmq', 'Redis'], ['pg_boss', 'pg-boss', 'postgres']] as const) {
+    for (const [key, system, where] of [
+      ['cronfleet', 'cronfleet', db],
+      ['bullmq', 'bullmq', 'Redis'],
+      ['pg_boss', 'pg-boss', 'postgres'],
+    ] as const) {
       const figures = result[key];
       if (!figures) continue;
       add('executions/s (burst)', `${system}, ${where}, ${result.executions.toLocaleString('en-US')} runs, 2 workers`, rate(figures.burst?.executions_per_second), `doubled ${figures.burst?.doubled ?? '–'}`);
@@ -34,16 +50,33 @@ for (const file of process.argv.slice(2)) {
     }
     if (result.raw_database) add('raw insert + claim + complete', db, rate(result.raw_database.jobs_per_second), '');
   } else if (result.workload === 'failover') {
-    add('failover: fires on time again after', `${db}, ${result.tasks} tasks every second, lease TTL ${result.lease_ttl_seconds} s`, `${result.seconds_until_fires_on_time} s`, `new leader after ${result.new_leader_after_s} s; lost ${result.fires.lost}, doubled ${result.fires.doubled}`);
+    add(
+      'failover: fires on time again after',
+      `${db}, ${result.tasks} tasks every second, lease TTL ${result.lease_ttl_seconds} s`,
+      `${result.seconds_until_fires_on_time} s`,
+      `new leader after ${result.new_leader_after_s} s; lost ${result.fires.lost}, doubled ${result.fires.doubled}`,
+    );
   } else if (result.workload === 'footprint') {
     for (const [key, value] of Object.entries(result.server_idle as Json)) {
-      if (key.startsWith('tasks_')) add('server idle RSS / CPU', `${db}, ${Number(key.slice(6)).toLocaleString('en-US')} tasks`, `${value.rss_mb} MB / ${value.cpu_percent} %`, value.heap_used_mb !== undefined ? `V8 heap used ${value.heap_used_mb} MB of ${value.heap_total_mb} MB` : '');
+      if (key.startsWith('tasks_'))
+        add(
+          'server idle RSS / CPU',
+          `${db}, ${Number(key.slice(6)).toLocaleString('en-US')} tasks`,
+          `${value.rss_mb} MB / ${value.cpu_percent} %`,
+          value.heap_used_mb !== undefined ? `V8 heap used ${value.heap_used_mb} MB of ${value.heap_total_mb} MB` : '',
+        );
       else add('task creation over the API', `${db}, ${key.replace('creation_', '').replace('_to_', ' → ')} tasks`, rate(value.tasks_per_second), `${(value.ms / 1000).toFixed(1)} s, 16 requests in flight`);
     }
     if (result.agent_cli_idle) add('agent idle RSS / CPU', '`cronfleet executor`', `${result.agent_cli_idle.rss_mb} MB / ${result.agent_cli_idle.cpu_percent} %`, '');
     if (result.agent_sdk_idle) add('agent idle RSS / CPU', 'SDK executor (one handler)', `${result.agent_sdk_idle.rss_mb} MB / ${result.agent_sdk_idle.cpu_percent} %`, '');
     const simulated = result.simulated_executors;
-    if (simulated) add(`server with ${simulated.welcomed} executors connected`, `${db}, heartbeat every 5 s`, `${simulated.server_connected.rss_mb} MB / ${simulated.server_connected.cpu_percent} %`, `${simulated.server_before.rss_mb} MB before; connected in ${(simulated.connect_ms / 1000).toFixed(1)} s`);
+    if (simulated)
+      add(
+        `server with ${simulated.welcomed} executors connected`,
+        `${db}, heartbeat every 5 s`,
+        `${simulated.server_connected.rss_mb} MB / ${simulated.server_connected.cpu_percent} %`,
+        `${simulated.server_before.rss_mb} MB before; connected in ${(simulated.connect_ms / 1000).toFixed(1)} s`,
+      );
   }
 }
 

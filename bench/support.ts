@@ -49,7 +49,12 @@ export class Flags {
   }
   list(name: string, fallback: string[]): string[] {
     const raw = this.#values.get(name);
-    return raw === undefined ? fallback : raw.split(',').map((item) => item.trim()).filter(Boolean);
+    return raw === undefined
+      ? fallback
+      : raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
   }
   dialect(fallback: Dialect = 'sqlite'): Dialect {
     const value = this.string('database', fallback);

@@ -154,7 +154,15 @@ async function fixedRate(system: QueueUnderTest, rate: number, seconds: number):
   while (system.starts.length - first < sent - failures && Date.now() < deadline) await sleep(100);
   const ours = system.starts.slice(first);
   const latencies = ours.filter((start) => start.sent !== null).map((start) => start.started - start.sent!);
-  const out = { offered_per_second: rate, achieved_offered_per_second: perSecond(sent, durationMs), not_sent_2000_outstanding: dropped, failed_requests: failures, started: ours.length, doubled: ours.length - new Set(ours.map((start) => start.execution)).size, trigger_to_start_ms: distribution(latencies) };
+  const out = {
+    offered_per_second: rate,
+    achieved_offered_per_second: perSecond(sent, durationMs),
+    not_sent_2000_outstanding: dropped,
+    failed_requests: failures,
+    started: ours.length,
+    doubled: ours.length - new Set(ours.map((start) => start.execution)).size,
+    trigger_to_start_ms: distribution(latencies),
+  };
   log(`${system.name} @${rate}/s: p50 ${out.trigger_to_start_ms.p50} ms, p99 ${out.trigger_to_start_ms.p99} ms`);
   return out;
 }

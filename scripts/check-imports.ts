@@ -111,7 +111,10 @@ const stack: string[] = [];
 function visit(file: string): void {
   if (state.get(file) === 'done') return;
   if (state.get(file) === 'visiting') {
-    const cycle = stack.slice(stack.indexOf(file)).concat(file).map((path) => relative(repo, path));
+    const cycle = stack
+      .slice(stack.indexOf(file))
+      .concat(file)
+      .map((path) => relative(repo, path));
     problems.push(`import cycle: ${cycle.join(' -> ')}`);
     return;
   }

@@ -4,7 +4,13 @@
 // carries the benchmark's send time in `data.sent`.
 import { Worker } from 'bullmq';
 
-interface Start { task: string; scheduled: number; started: number; sent: number | null; execution: string }
+interface Start {
+  task: string;
+  scheduled: number;
+  started: number;
+  sent: number | null;
+  execution: string;
+}
 let batch: Start[] = [];
 const flusher = setInterval(() => {
   if (batch.length > 0) process.send?.({ starts: batch });

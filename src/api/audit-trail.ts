@@ -84,13 +84,13 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
       }
     }
     const params = request.params as { id?: string } | undefined;
-    const resourceId = params?.id ?? idOf(after) ?? (pending.resource === 'user' ? request.principal?.userId ?? null : null);
+    const resourceId = params?.id ?? idOf(after) ?? (pending.resource === 'user' ? (request.principal?.userId ?? null) : null);
     const reason = (request.body as { reason?: unknown } | undefined)?.reason;
     try {
       await context.store.audit.record({
         id: newId(),
         at: context.clock.now(),
-        actor: login ? `user:${login.username}` : request.principal?.actor ?? 'anonymous',
+        actor: login ? `user:${login.username}` : (request.principal?.actor ?? 'anonymous'),
         action: login && !login.ok ? 'auth.login_failed' : pending.action,
         resourceType: pending.resource,
         resourceId,

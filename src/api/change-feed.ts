@@ -184,12 +184,7 @@ export class ChangeFeed {
   async #prime(): Promise<FeedState> {
     const { store, clock } = this.#deps;
     const now = clock.now();
-    const [executions, tasks, executors, leader] = await Promise.all([
-      readAllExecutionChanges(this.#deps.store, now - LOOKBACK_MS),
-      store.changes.tasks(-1),
-      store.changes.executors(),
-      this.#currentLeader(),
-    ]);
+    const [executions, tasks, executors, leader] = await Promise.all([readAllExecutionChanges(this.#deps.store, now - LOOKBACK_MS), store.changes.tasks(-1), store.changes.executors(), this.#currentLeader()]);
     return {
       primedAt: now,
       executionCursor: newest(now, executions),

@@ -27,9 +27,12 @@ function representable(ms: number): boolean {
  */
 export function taskToWire(task: Task): TaskResponse {
   try {
-    const bad = [['next_fire_at', task.nextFireAt], ['last_fire_at', task.lastFireAt], ['created_at', task.createdAt], ['updated_at', task.updatedAt]].find(
-      ([, ms]) => ms !== null && !(representable(ms as number) && (ms as number) <= LATEST_INSTANT),
-    );
+    const bad = [
+      ['next_fire_at', task.nextFireAt],
+      ['last_fire_at', task.lastFireAt],
+      ['created_at', task.createdAt],
+      ['updated_at', task.updatedAt],
+    ].find(([, ms]) => ms !== null && !(representable(ms as number) && (ms as number) <= LATEST_INSTANT));
     if (bad) throw new Error(`${bad[0]} is not a representable instant (${String(bad[1])})`);
     return readableTaskToWire(task);
   } catch (error) {

@@ -30,7 +30,12 @@ export function refuseNulText(app: FastifyInstance): void {
     void parseJson(request, body as string, done);
   });
   app.addHook('preValidation', async (request) => {
-    for (const [location, value] of [['path', request.params], ['querystring', request.query], ['body', request.body]] as const) assertCleanText(location, value);
+    for (const [location, value] of [
+      ['path', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const)
+      assertCleanText(location, value);
   });
 }
 
@@ -40,10 +45,7 @@ export function refuseNulText(app: FastifyInstance): void {
  * Fastify constructor's `frameworkErrors` option.
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const problem =
-    error.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8'
-    : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long'
-    : null;
+  const problem = error.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : null;
   if (problem === null) {
     reply.log.error({ err: error }, 'router error');
     void reply.status(500).send(new CronfleetError('internal', 'internal server error').toBody());
@@ -114,7 +116,8 @@ function jsonDepthOver(text: string, max: number): number | null {
   for (let index = 0; index < text.length; index++) {
     const char = text.charCodeAt(index);
     if (inString) {
-      if (char === 0x5c) index++; // backslash: the next character is escaped
+      if (char === 0x5c)
+        index++; // backslash: the next character is escaped
       else if (char === 0x22) inString = false;
     } else if (char === 0x22) inString = true;
     else if (char === 0x7b || char === 0x5b) {

@@ -48,7 +48,11 @@ export function executorCommand(): Command {
     .option('--capacity <n>', 'executions at once', '4')
     .option('--ca <file>', 'CA certificate (PEM) to trust, besides the system CAs, for https/wss servers with a private CA (env CRONFLEET_CA)')
     .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type)', collect)
-    .option('--allow-command <glob>', 'only run command/script tasks whose program (absolute path, after PATH lookup) matches; repeatable; shell tasks need /bin/sh allowed (env CRONFLEET_ALLOW_COMMANDS, comma separated)', collect)
+    .option(
+      '--allow-command <glob>',
+      'only run command/script tasks whose program (absolute path, after PATH lookup) matches; repeatable; shell tasks need /bin/sh allowed (env CRONFLEET_ALLOW_COMMANDS, comma separated)',
+      collect,
+    )
     .option('--run-as <user>', 'run command and script processes as this user; needs root (env CRONFLEET_RUN_AS)')
     .option('--max-timeout <seconds>', "ceiling on tasks' timeouts; longer ones are clamped (env CRONFLEET_MAX_TIMEOUT)")
     .option('--max-memory <MB>', 'memory limit per command/script process (ulimit -v) and per container (docker --memory) (env CRONFLEET_MAX_MEMORY)')
@@ -60,7 +64,10 @@ export function executorCommand(): Command {
       '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts\n  cronfleet executor --server https://scheduler:8443 --ca ./ca.pem --token "$T" \\\n    --allow-command \'/opt/jobs/**\' --run-as jobs --max-timeout 3600 --max-memory 512',
     )
     .action(async (flags: ExecutorFlags) => {
-      const servers = (flags.server ?? process.env.CRONFLEET_SERVER ?? 'http://localhost:8080').split(',').map((url) => url.trim()).filter(Boolean);
+      const servers = (flags.server ?? process.env.CRONFLEET_SERVER ?? 'http://localhost:8080')
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean);
       for (const server of servers) {
         try {
           new URL(server);

@@ -9,11 +9,7 @@ import { auditCommand, tokenCommand, userCommand } from './security-commands.ts'
 import { serverCommand, upCommand } from './server-commands.ts';
 import { taskCommand } from './task-commands.ts';
 
-const program = new Command('cronfleet')
-  .description('distributed scheduled tasks: fire exactly once, run anywhere, see everything')
-  .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+const program = new Command('cronfleet').description('distributed scheduled tasks: fire exactly once, run anywhere, see everything').version(VERSION).showHelpAfterError('(run with --help for usage)').exitOverride();
 
 program.addCommand(upCommand());
 program.addCommand(serverCommand());

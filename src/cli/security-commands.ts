@@ -84,7 +84,10 @@ export function userCommand(): Command {
       await api.request('PUT', `/users/${await userId(api, username)}`, { password });
       if (!options.passwordStdin) process.stdout.write(`${password}\n`);
     });
-  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [verb, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     command
       .command(`${verb} <username>`)
       .description(disabled ? 'stop a user from signing in (ends their sessions)' : 'let a disabled user sign in again')
@@ -164,7 +167,14 @@ export function auditCommand(): Command {
     .option('--json', 'print JSON, with the before and after states')
     .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
       const query = new URLSearchParams();
-      for (const [flag, key] of [['actor', 'actor'], ['action', 'action'], ['resourceType', 'resource_type'], ['resourceId', 'resource_id'], ['page', 'page'], ['pageSize', 'page_size']] as const) {
+      for (const [flag, key] of [
+        ['actor', 'actor'],
+        ['action', 'action'],
+        ['resourceType', 'resource_type'],
+        ['resourceId', 'resource_id'],
+        ['page', 'page'],
+        ['pageSize', 'page_size'],
+      ] as const) {
         const value = options[flag];
         if (typeof value === 'string') query.set(key, value);
       }

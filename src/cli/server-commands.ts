@@ -38,22 +38,23 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   // starts, but one that slips through (a database fault in a path not yet seen) must
   // cost a log line, not every server of the cluster at once.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (the server keeps running)'));
-  const server = await startPatiently(logger, () => createServer(config, {
-    logger,
-    retryDatabase: true,
-    onAdminTokenCreated: (token) => {
-      process.stdout.write(
-        `\n  First start: an admin token was created. It is shown only this once:\n\n    ${token}\n\n` +
-          `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
-      );
-    },
-    onAdminUserCreated: ({ username, password }) => {
-      process.stdout.write(
-        `\n  First start: the web UI user '${username}' was created. Its password is shown only this once:\n\n    ${password}\n\n` +
-          `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
-      );
-    },
-  }));
+  const server = await startPatiently(logger, () =>
+    createServer(config, {
+      logger,
+      retryDatabase: true,
+      onAdminTokenCreated: (token) => {
+        process.stdout.write(
+          `\n  First start: an admin token was created. It is shown only this once:\n\n    ${token}\n\n` + `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
+        );
+      },
+      onAdminUserCreated: ({ username, password }) => {
+        process.stdout.write(
+          `\n  First start: the web UI user '${username}' was created. Its password is shown only this once:\n\n    ${password}\n\n` +
+            `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
+        );
+      },
+    }),
+  );
   let url: string;
   try {
     url = await server.listen();
@@ -123,9 +124,7 @@ async function localRunners(dataDir: string, log: (message: string) => void) {
 }
 
 export function upCommand(): Command {
-  return serverOptions(new Command('up').description('start everything on this machine: API, scheduler, web page and a local executor (SQLite)')).action((flags: ServerFlags) =>
-    run(flags, true),
-  );
+  return serverOptions(new Command('up').description('start everything on this machine: API, scheduler, web page and a local executor (SQLite)')).action((flags: ServerFlags) => run(flags, true));
 }
 
 export function serverCommand(): Command {

@@ -203,7 +203,10 @@ export function taskCommand(): Command {
       printJson(await api.request('POST', `/tasks/${await resolveTaskId(api, idOrName)}/trigger`, { parameters }));
     });
 
-  for (const [verb, description] of [['pause', 'stop scheduling a task'], ['resume', 'schedule a paused task again']] as const) {
+  for (const [verb, description] of [
+    ['pause', 'stop scheduling a task'],
+    ['resume', 'schedule a paused task again'],
+  ] as const) {
     task
       .command(`${verb} <task>`)
       .description(description)

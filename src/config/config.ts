@@ -126,10 +126,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const fromEnv = env[envName(path)];
     const fileValue = lookup(fromFile, path);
     const [raw, origin] =
-      flag !== undefined ? [flag, `flag --${path.replace(/_/g, '-')}`]
-        : fromEnv !== undefined ? [fromEnv, `environment variable ${envName(path)}`]
-        : fileValue !== undefined ? [fileValue, `${filePath}: ${path}`]
-        : [fallback, 'default'];
+      flag !== undefined
+        ? [flag, `flag --${path.replace(/_/g, '-')}`]
+        : fromEnv !== undefined
+          ? [fromEnv, `environment variable ${envName(path)}`]
+          : fileValue !== undefined
+            ? [fileValue, `${filePath}: ${path}`]
+            : [fallback, 'default'];
     values.set(path, coerce(path, kind, raw, origin));
   }
   const get = <T>(path: string) => values.get(path) as T;

@@ -10,7 +10,10 @@ export function configError(key: string, message: string, origin?: string): Cron
 export function parseLabels(raw: unknown, key = 'labels', origin = 'default'): Record<string, string> {
   if (typeof raw === 'string') {
     const labels: Record<string, string> = {};
-    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const pair of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const at = pair.indexOf('=');
       if (at <= 0) throw configError(key, `labels look like zone=a,gpu=true; '${pair}' has no '='`, origin);
       labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();

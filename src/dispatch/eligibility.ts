@@ -37,9 +37,7 @@ export function noExecutorReason(task: Task, executors: Executor[]): string {
   if (named.length === 0) return `none of the executors named by the task is online (${task.executors.map((ref) => ref.executor).join(', ')})`;
   const capable = named.filter((executor) => supports(executor, task));
   if (capable.length === 0) {
-    return task.type === 'handler'
-      ? `no online executor offers handler '${(task.spec as { handler: string }).handler}'`
-      : `no online executor has a '${task.type}' runner`;
+    return task.type === 'handler' ? `no online executor offers handler '${(task.spec as { handler: string }).handler}'` : `no online executor has a '${task.type}' runner`;
   }
   const matching = capable.filter((executor) => labelsMatch(task.executorLabels, executor.labels));
   if (matching.length === 0) return `no online executor carries the labels ${JSON.stringify(task.executorLabels)}`;

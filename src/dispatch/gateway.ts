@@ -3,16 +3,7 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
-import {
-  IN_PROCESS_INSTANCE_PREFIX,
-  livenessDeadlineMs,
-  lossWindowMs,
-  type ExecutorMessage,
-  type HelloMessage,
-  type LogMessage,
-  type ServerMessage,
-  type TaskUpdate,
-} from '../protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX, livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { Executor } from '../store/executors.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
@@ -304,7 +295,10 @@ export class ExecutorGateway {
     const now = this.#deps.clock.now();
     const details = { instance_id: hello.instance_id };
     if (!inProcess && hello.instance_id.startsWith(IN_PROCESS_INSTANCE_PREFIX)) {
-      throw new CronfleetError('forbidden', `instance ids starting with '${IN_PROCESS_INSTANCE_PREFIX}' belong to the built-in executor of \`cronfleet up\`; a network agent cannot use one`, { ...details, reason: 'in_process_identity' });
+      throw new CronfleetError('forbidden', `instance ids starting with '${IN_PROCESS_INSTANCE_PREFIX}' belong to the built-in executor of \`cronfleet up\`; a network agent cannot use one`, {
+        ...details,
+        reason: 'in_process_identity',
+      });
     }
     const known = await this.#deps.store.executors.getByInstanceId(hello.instance_id);
     const current = known ? this.#links.get(known.id) : undefined;

@@ -236,9 +236,11 @@ export class HttpExecutors {
     const previous = this.#callbacks.get(executionId) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(() => this.#applyCallback(executorId, executionId, report));
     this.#callbacks.set(executionId, next);
-    void next.finally(() => {
-      if (this.#callbacks.get(executionId) === next) this.#callbacks.delete(executionId);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.#callbacks.get(executionId) === next) this.#callbacks.delete(executionId);
+      })
+      .catch(() => {});
     return next;
   }
 

@@ -103,7 +103,10 @@ export class LogBuffer {
         continue;
       }
       try {
-        await this.#store.executions.addLogBytes(executionId, chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.chunk), 0));
+        await this.#store.executions.addLogBytes(
+          executionId,
+          chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.chunk), 0),
+        );
       } catch (error) {
         // The chunks are stored; only the size shown in lists is short. Not worth a duplicate.
         this.#events.emit('error', { error });

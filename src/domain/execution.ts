@@ -1,7 +1,7 @@
 // Executions and their state machine:
 //
 //   pending ──dispatch──▶ running ──▶ success | failed | timeout | cancelled
-//      │                     
+//      │
 //      └──────────────▶ skipped | cancelled   (never dispatched)
 //
 // Terminal states never change again; every store transition is guarded on the
@@ -13,7 +13,6 @@ import { newId } from './ids.ts';
 export { executionStatuses };
 export type { ExecutionStatus, ExecutionTrigger };
 const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
-
 
 export type FinishStatus = 'success' | 'failed' | 'timeout' | 'cancelled';
 

@@ -30,12 +30,7 @@ export interface RoutingState {
   hashKey?: string;
 }
 
-export function chooseExecutor(
-  strategy: LoadBalanceStrategy,
-  candidates: Candidate[],
-  state: RoutingState,
-  random: () => number = Math.random,
-): Candidate | null {
+export function chooseExecutor(strategy: LoadBalanceStrategy, candidates: Candidate[], state: RoutingState, random: () => number = Math.random): Candidate | null {
   if (candidates.length === 0) return null;
   const ordered = [...candidates].sort((a, b) => a.id.localeCompare(b.id));
   const roundRobin = () => ordered[state.cursor % ordered.length]!;

@@ -24,7 +24,7 @@
 // anything rarer is a cron expression. A schedule given by a client (validateSchedule)
 // must also have a time zone that is an IANA name and must fire at least once.
 import { Cron } from 'croner';
-import type { CronDialect } from '../protocol/enums.ts';
+import { cronDialects, type CronDialect } from '../protocol/enums.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 
 export interface Schedule {
@@ -140,6 +140,16 @@ function invalidTimezone(timezone: string): CronfleetError {
   });
 }
 
+/** A dialect a client names; absent means standard. */
+export function parseDialect(value: unknown): CronDialect {
+  if (value === undefined || value === null) return 'standard';
+  if (typeof value === 'string' && (cronDialects as readonly string[]).includes(value)) return value as CronDialect;
+  throw new CronfleetError('invalid_cron', `cron_dialect: ${JSON.stringify(value)} is not a cron dialect: use ${cronDialects.map((name) => `'${name}'`).join(' or ')}`, {
+    field: 'cron_dialect',
+    value,
+  });
+}
+
 /**
  * The rules croner does not know or words poorly: a Quartz expression has 6 or 7 fields and
  * `?` in exactly one of day-of-month and day-of-week; a weekday number is 0–7 in `standard`
@@ -160,7 +170,10 @@ function checkDialect(expression: string, fields: string[], dialect: CronDialect
   const [low, high] = dialect === 'quartz' ? [1, 7] : [0, 7];
   // Each list item: a value or range, then an optional /step, #nth or L; only the weekdays are checked.
   for (const item of dayOfWeek.split(',')) {
-    for (const value of item.replace(/\/.*$|#.*$/, '').replace(/L$/i, '').split('-')) {
+    for (const value of item
+      .replace(/\/.*$|#.*$/, '')
+      .replace(/L$/i, '')
+      .split('-')) {
       if (!/^\d+$/.test(value)) continue;
       if (Number(value) < low || Number(value) > high) {
         const numbering = dialect === 'quartz' ? '1 = Sunday … 7 = Saturday' : '0 or 7 = Sunday … 6 = Saturday';

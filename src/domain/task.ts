@@ -6,7 +6,18 @@ import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 
 import type { TaskRequest } from '../protocol/rest-schemas.ts';
-import { executionModes, loadBalanceStrategies, misfirePolicies, scriptInterpreters, taskTypes, type ExecutionMode, type LoadBalanceStrategy, type MisfirePolicy, type TaskStatus, type TaskType } from '../protocol/enums.ts';
+import {
+  executionModes,
+  loadBalanceStrategies,
+  misfirePolicies,
+  scriptInterpreters,
+  taskTypes,
+  type ExecutionMode,
+  type LoadBalanceStrategy,
+  type MisfirePolicy,
+  type TaskStatus,
+  type TaskType,
+} from '../protocol/enums.ts';
 
 export { executionModes, taskTypes };
 export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus };
@@ -32,7 +43,6 @@ const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'
 const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 type Body = Record<string, unknown>;
-
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null) return fallback;
@@ -193,10 +203,33 @@ function boolean(field: string, value: unknown): boolean {
 }
 
 const knownFields = new Set([
-  'name', 'description', 'tags', 'cron_expression', 'timezone', 'type', 'command', 'args', 'shell', 'env', 'cwd',
-  'script', 'http', 'docker', 'handler', 'parameters', 'execution_mode', 'load_balance_strategy', 'executor_labels', 'executors',
-  'max_retry', 'retry_backoff_seconds', 'retry_backoff_max_seconds', 'timeout_seconds', 'misfire_policy',
-  'misfire_grace_seconds', 'status',
+  'name',
+  'description',
+  'tags',
+  'cron_expression',
+  'timezone',
+  'type',
+  'command',
+  'args',
+  'shell',
+  'env',
+  'cwd',
+  'script',
+  'http',
+  'docker',
+  'handler',
+  'parameters',
+  'execution_mode',
+  'load_balance_strategy',
+  'executor_labels',
+  'executors',
+  'max_retry',
+  'retry_backoff_seconds',
+  'retry_backoff_max_seconds',
+  'timeout_seconds',
+  'misfire_policy',
+  'misfire_grace_seconds',
+  'status',
 ]);
 
 /** Validates a wire body (create, or an update merged over the stored task) into a definition. */
@@ -213,9 +246,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   if (!NAME_PATTERN.test(name)) throw invalid('name', 'must be 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);
   const timezone = text('timezone', body.timezone, taskDefaults.timezone, 64);
   assertTimezone(timezone);
-  const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === ''
-    ? null
-    : text('cron_expression', body.cron_expression, '', 256);
+  const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === '' ? null : text('cron_expression', body.cron_expression, '', 256);
   if (cronExpression !== null) validateSchedule(cronExpression, timezone);
   const type = inferType(body);
   const parameters = body.parameters === undefined || body.parameters === null ? {} : object('parameters', body.parameters);

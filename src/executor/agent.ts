@@ -142,9 +142,7 @@ export class Agent {
       return message;
     };
     update({ status: 'running', time_start: timeStart });
-    const output = new OutputCapture(this.#options.outputLimits ?? defaultOutputLimits, (seq, stream, chunk) =>
-      this.#options.send({ action: 'log', execution_id: task.id, seq, stream, chunk }),
-    );
+    const output = new OutputCapture(this.#options.outputLimits ?? defaultOutputLimits, (seq, stream, chunk) => this.#options.send({ action: 'log', execution_id: task.id, seq, stream, chunk }));
     const policy = this.#options.policy ?? openPolicy;
     const timeout = effectiveTimeout(policy, task.timeout);
     if (timeout.clamped) {

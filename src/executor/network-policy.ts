@@ -32,7 +32,10 @@ const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { a
  * left to fetch, which reports them in its own words.
  */
 export async function refusedDestination(url: URL, resolver: Resolver = systemResolver): Promise<string | null> {
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (METADATA_HOSTS.has(host)) return `${host} is a cloud metadata service`;
   let addresses: string[];
   if (isIP(host) !== 0) addresses = [host];

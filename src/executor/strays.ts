@@ -252,7 +252,10 @@ async function killGroups(groups: RecordedGroup[], killGraceMs: number): Promise
   if (reaped.length === 0) return [];
   signal(reaped, 'SIGTERM');
   if (!(await allGone(reaped, killGraceMs))) {
-    signal(found().filter((group) => group.pids.length > 0), 'SIGKILL');
+    signal(
+      found().filter((group) => group.pids.length > 0),
+      'SIGKILL',
+    );
     await allGone(reaped, KILL_SETTLE_MS);
   }
   return reaped;

@@ -12,16 +12,7 @@ export type TaskStatus = (typeof taskStatuses)[number];
 export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
 export type ExecutionMode = (typeof executionModes)[number];
 
-export const loadBalanceStrategies = [
-  'round_robin',
-  'weighted_round_robin',
-  'random',
-  'sticky',
-  'least_loaded',
-  'consistent_hash',
-  'failover',
-  'broadcast',
-] as const;
+export const loadBalanceStrategies = ['round_robin', 'weighted_round_robin', 'random', 'sticky', 'least_loaded', 'consistent_hash', 'failover', 'broadcast'] as const;
 export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
 
 /**

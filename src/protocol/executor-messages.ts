@@ -71,11 +71,7 @@ export interface LogMessage {
   chunk: string;
 }
 
-export type ExecutorMessage =
-  | HelloMessage
-  | { action: 'heartbeat'; running: string[] }
-  | LogMessage
-  | TaskUpdate;
+export type ExecutorMessage = HelloMessage | { action: 'heartbeat'; running: string[] } | LogMessage | TaskUpdate;
 
 /**
  * Liveness, derived from the heartbeat interval (config `heartbeat_interval_seconds`,

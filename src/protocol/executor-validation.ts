@@ -112,7 +112,7 @@ export function parseExecutorMessage(raw: string | Buffer): ExecutorMessage {
         data: {
           status: fields.status as TaskUpdateStatus,
           ...(output !== undefined ? { output } : {}),
-          ...(exitCode !== undefined ? { exit_code: exitCode as number | null } : {}),
+          ...(exitCode !== undefined ? { exit_code: exitCode } : {}),
           ...(fields.result !== undefined ? { result: fields.result } : {}),
           ...(error !== undefined ? { error } : {}),
           ...(timeStart !== undefined ? { time_start: timeStart } : {}),

@@ -6,18 +6,7 @@
 // Serialisation keeps only the properties listed here: an open object (parameters, a
 // result, metadata) must say so, or its contents would be dropped.
 import { Type, type Static, type TSchema } from 'typebox';
-import {
-  executionModes,
-  executionStatuses,
-  executionTriggers,
-  executorStatuses,
-  loadBalanceStrategies,
-  misfirePolicies,
-  roles,
-  taskStatuses,
-  taskTypes,
-  type ExecutionStatus,
-} from './enums.ts';
+import { cronDialects, executionModes, executionStatuses, executionTriggers, executorStatuses, loadBalanceStrategies, misfirePolicies, roles, taskStatuses, taskTypes, type ExecutionStatus } from './enums.ts';
 import { errorStatus, type ErrorCode } from './errors.ts';
 
 /** One of a fixed list of strings: an enum in the document, the literal union in TypeScript. */
@@ -90,9 +79,7 @@ export const TaskResponse = named(
       env: Type.Optional(SecretStringMap),
       cwd: Type.Optional(nullable(Type.String())),
       script: Type.Optional(Type.Object({ interpreter: Type.String(), body: Type.String(), env: SecretStringMap })),
-      http: Type.Optional(
-        Type.Object({ method: Type.String(), url: Type.String(), headers: SecretStringMap, body: nullable(Type.String()), expect_status: Type.Array(Type.Integer()) }),
-      ),
+      http: Type.Optional(Type.Object({ method: Type.String(), url: Type.String(), headers: SecretStringMap, body: nullable(Type.String()), expect_status: Type.Array(Type.Integer()) })),
       docker: Type.Optional(Type.Object({ image: Type.String(), command: Type.Array(Type.String()), env: SecretStringMap })),
       handler: Type.Optional(Type.String()),
       parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON; secrets (at any depth) show as {"secret":true}' })),
@@ -115,7 +102,7 @@ export const TaskResponse = named(
       error: Type.Optional(
         Type.Object(
           { code: Type.Literal('unreadable_task'), message: Type.String() },
-          { description: "Set when this version cannot read the stored definition: only the fields above that are marked required are sent; update or delete the task" },
+          { description: 'Set when this version cannot read the stored definition: only the fields above that are marked required are sent; update or delete the task' },
         ),
       ),
     },
@@ -124,69 +111,70 @@ export const TaskResponse = named(
 );
 export type TaskResponse = Static<typeof TaskResponse>;
 
-export const FireTimesResponse = named(
-  'FireTimes',
+export const FireTimesResponse = named('FireTimes', Type.Object({ fires: Type.Array(Instant), timezone: Type.String() }, { description: 'The next fire times, oldest first' }));
+export type FireTimesResponse = Static<typeof FireTimesResponse>;
+
+export const SchedulePreviewResponse = named(
+  'SchedulePreview',
   Type.Object(
-    { fires: Type.Array(Instant), timezone: Type.String() },
-    { description: 'The next fire times, oldest first' },
+    {
+      fires: Type.Array(Instant),
+      timezone: Type.String(),
+      cron_dialect: oneOf(cronDialects),
+      description: Type.String({ description: 'The schedule in words, in English or Simplified Chinese' }),
+    },
+    { description: 'The next fire times, oldest first, and the schedule in words' },
   ),
 );
-export type FireTimesResponse = Static<typeof FireTimesResponse>;
+export type SchedulePreviewResponse = Static<typeof SchedulePreviewResponse>;
 
 // Executions ------------------------------------------------------------------------------
 
 export const ExecutionResponse = named(
   'Execution',
-  Type.Object(
-    {
-      id: Type.String(),
-      task_id: Type.String(),
-      task_name: Type.String(),
-      task_version: Type.Integer(),
-      trigger: oneOf(executionTriggers),
-      scheduled_time: Instant,
-      parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters it ran with; secrets show as {"secret":true}' }),
-      status: oneOf(executionStatuses),
-      executor_id: nullable(Type.String()),
-      attempt: Type.Integer({ description: '1 for the first run, 2 for its first retry, …' }),
-      retry_count: Type.Integer(),
-      retry_of: nullable(Type.String()),
-      run_at: nullable(Type.String({ format: 'date-time' }), { description: 'Earliest dispatch (retry backoff); null: at once' }),
-      start_time: Instant,
-      end_time: Instant,
-      duration_ms: nullable(Type.Integer()),
-      exit_code: nullable(Type.Integer()),
-      result: Type.Unknown({ description: 'What the run returned (any JSON), secrets masked' }),
-      error: nullable(Type.String()),
-      reason: nullable(Type.String({ description: 'Why it waits, or why it ended as it did (e.g. executor_lost)' })),
-      shard_index: nullable(Type.Integer()),
-      shard_total: nullable(Type.Integer()),
-      parent_id: nullable(Type.String({ description: 'Broadcast: the execution this one was split from' })),
-      created_at: Instant,
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    task_id: Type.String(),
+    task_name: Type.String(),
+    task_version: Type.Integer(),
+    trigger: oneOf(executionTriggers),
+    scheduled_time: Instant,
+    parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'The parameters it ran with; secrets show as {"secret":true}' }),
+    status: oneOf(executionStatuses),
+    executor_id: nullable(Type.String()),
+    attempt: Type.Integer({ description: '1 for the first run, 2 for its first retry, …' }),
+    retry_count: Type.Integer(),
+    retry_of: nullable(Type.String()),
+    run_at: nullable(Type.String({ format: 'date-time' }), { description: 'Earliest dispatch (retry backoff); null: at once' }),
+    start_time: Instant,
+    end_time: Instant,
+    duration_ms: nullable(Type.Integer()),
+    exit_code: nullable(Type.Integer()),
+    result: Type.Unknown({ description: 'What the run returned (any JSON), secrets masked' }),
+    error: nullable(Type.String()),
+    reason: nullable(Type.String({ description: 'Why it waits, or why it ended as it did (e.g. executor_lost)' })),
+    shard_index: nullable(Type.Integer()),
+    shard_total: nullable(Type.Integer()),
+    parent_id: nullable(Type.String({ description: 'Broadcast: the execution this one was split from' })),
+    created_at: Instant,
+  }),
 );
 export type ExecutionResponse = Static<typeof ExecutionResponse>;
 
 export const LogLineResponse = named(
   'LogLine',
-  Type.Object(
-    { seq: Type.Integer(), stream: oneOf(['stdout', 'stderr', 'system'] as const), chunk: Type.String(), time: Instant },
-    { description: 'A chunk of an execution log' },
-  ),
+  Type.Object({ seq: Type.Integer(), stream: oneOf(['stdout', 'stderr', 'system'] as const), chunk: Type.String(), time: Instant }, { description: 'A chunk of an execution log' }),
 );
 export type LogLineResponse = Static<typeof LogLineResponse>;
 
 export const LogPageResponse = named(
   'LogPage',
-  Type.Object(
-    {
-      items: Type.Array(ref(LogLineResponse)),
-      next_seq: Type.Integer({ description: 'Pass as after_seq to read on' }),
-      finished: Type.Boolean({ description: 'The execution ended: no more lines will come' }),
-      status: oneOf(executionStatuses),
-    },
-    ),
+  Type.Object({
+    items: Type.Array(ref(LogLineResponse)),
+    next_seq: Type.Integer({ description: 'Pass as after_seq to read on' }),
+    finished: Type.Boolean({ description: 'The execution ended: no more lines will come' }),
+    status: oneOf(executionStatuses),
+  }),
 );
 export type LogPageResponse = Static<typeof LogPageResponse>;
 
@@ -194,39 +182,35 @@ export type LogPageResponse = Static<typeof LogPageResponse>;
 
 export const ExecutorResponse = named(
   'Executor',
-  Type.Object(
-    {
-      id: Type.String(),
-      name: Type.String(),
-      instance_id: Type.String(),
-      kind: oneOf(['agent', 'http'] as const, { description: 'agent: dials in over WebSocket; http: registered, work is pushed to it' }),
-      base_url: nullable(Type.String()),
-      health_check_url: nullable(Type.String()),
-      labels: StringMap,
-      capacity: Type.Integer(),
-      running: Type.Integer({ description: 'Executions running on it now' }),
-      runners: Type.Array(Type.String()),
-      status: oneOf(executorStatuses),
-      is_healthy: Type.Boolean(),
-      last_heartbeat: Instant,
-      heartbeat_age_ms: nullable(Type.Integer()),
-      last_health_check: Instant,
-      health_check_failures: Type.Integer(),
-      version: nullable(Type.String()),
-      metadata: JsonObject,
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    instance_id: Type.String(),
+    kind: oneOf(['agent', 'http'] as const, { description: 'agent: dials in over WebSocket; http: registered, work is pushed to it' }),
+    base_url: nullable(Type.String()),
+    health_check_url: nullable(Type.String()),
+    labels: StringMap,
+    capacity: Type.Integer(),
+    running: Type.Integer({ description: 'Executions running on it now' }),
+    runners: Type.Array(Type.String()),
+    status: oneOf(executorStatuses),
+    is_healthy: Type.Boolean(),
+    last_heartbeat: Instant,
+    heartbeat_age_ms: nullable(Type.Integer()),
+    last_health_check: Instant,
+    health_check_failures: Type.Integer(),
+    version: nullable(Type.String()),
+    metadata: JsonObject,
+  }),
 );
 export type ExecutorResponse = Static<typeof ExecutorResponse>;
 
 export const RegisteredExecutorResponse = named(
   'RegisteredExecutor',
-  Type.Object(
-    {
-      ...ExecutorResponse.properties,
-      callback_secret: Type.Optional(Type.String({ description: 'Signs callbacks and verifies pushes; sent only on first registration or rotation' })),
-    },
-    ),
+  Type.Object({
+    ...ExecutorResponse.properties,
+    callback_secret: Type.Optional(Type.String({ description: 'Signs callbacks and verifies pushes; sent only on first registration or rotation' })),
+  }),
 );
 export type RegisteredExecutorResponse = Static<typeof RegisteredExecutorResponse>;
 
@@ -234,102 +218,74 @@ export type RegisteredExecutorResponse = Static<typeof RegisteredExecutorRespons
 
 export const UserResponse = named(
   'User',
-  Type.Object(
-    {
-      id: Type.String(),
-      username: Type.String(),
-      role: oneOf(roles),
-      disabled: Type.Boolean(),
-      created_at: Instant,
-      updated_at: Instant,
-      last_login_at: Instant,
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    username: Type.String(),
+    role: oneOf(roles),
+    disabled: Type.Boolean(),
+    created_at: Instant,
+    updated_at: Instant,
+    last_login_at: Instant,
+  }),
 );
 export type UserResponse = Static<typeof UserResponse>;
 
-export const CreatedUserResponse = named(
-  'CreatedUser',
-  Type.Object(
-    { ...UserResponse.properties, password: Type.Optional(Type.String({ description: 'The generated password, sent only now (when none was given)' })) },
-    ),
-);
+export const CreatedUserResponse = named('CreatedUser', Type.Object({ ...UserResponse.properties, password: Type.Optional(Type.String({ description: 'The generated password, sent only now (when none was given)' })) }));
 export type CreatedUserResponse = Static<typeof CreatedUserResponse>;
 
 export const ApiTokenResponse = named(
   'ApiToken',
-  Type.Object(
-    {
-      id: Type.String(),
-      name: Type.String(),
-      role: oneOf(roles),
-      user_id: nullable(Type.String({ description: 'The owner; null when made with the admin token' })),
-      created_by: Type.String(),
-      created_at: Instant,
-      expires_at: Instant,
-      revoked_at: Instant,
-      last_used_at: Instant,
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    role: oneOf(roles),
+    user_id: nullable(Type.String({ description: 'The owner; null when made with the admin token' })),
+    created_by: Type.String(),
+    created_at: Instant,
+    expires_at: Instant,
+    revoked_at: Instant,
+    last_used_at: Instant,
+  }),
 );
 export type ApiTokenResponse = Static<typeof ApiTokenResponse>;
 
-export const CreatedApiTokenResponse = named(
-  'CreatedApiToken',
-  Type.Object(
-    { ...ApiTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) },
-    ),
-);
+export const CreatedApiTokenResponse = named('CreatedApiToken', Type.Object({ ...ApiTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) }));
 export type CreatedApiTokenResponse = Static<typeof CreatedApiTokenResponse>;
 
 export const ExecutorTokenResponse = named(
   'ExecutorToken',
-  Type.Object(
-    {
-      id: Type.String(),
-      name: Type.String(),
-      created_at: Instant,
-      expires_at: Instant,
-      revoked_at: Instant,
-      last_used_at: Instant,
-      created_by: nullable(Type.String({ description: 'The user who made it; null when made with the admin token' })),
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    created_at: Instant,
+    expires_at: Instant,
+    revoked_at: Instant,
+    last_used_at: Instant,
+    created_by: nullable(Type.String({ description: 'The user who made it; null when made with the admin token' })),
+  }),
 );
 export type ExecutorTokenResponse = Static<typeof ExecutorTokenResponse>;
 
-export const CreatedExecutorTokenResponse = named(
-  'CreatedExecutorToken',
-  Type.Object(
-    { ...ExecutorTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) },
-    ),
-);
+export const CreatedExecutorTokenResponse = named('CreatedExecutorToken', Type.Object({ ...ExecutorTokenResponse.properties, token: Type.String({ description: 'The secret, sent only now' }) }));
 export type CreatedExecutorTokenResponse = Static<typeof CreatedExecutorTokenResponse>;
 
 export const AuditEntryResponse = named(
   'AuditEntry',
-  Type.Object(
-    {
-      id: Type.String(),
-      at: Instant,
-      actor: Type.String({ description: 'e.g. user:alice, token:ci, admin-token' }),
-      action: Type.String({ description: 'e.g. task.update' }),
-      resource_type: Type.String(),
-      resource_id: nullable(Type.String()),
-      before: Type.Unknown({ description: 'The resource before the change (any JSON, secrets left out)' }),
-      after: Type.Unknown({ description: 'The resource after the change' }),
-      ip: nullable(Type.String()),
-    },
-    ),
+  Type.Object({
+    id: Type.String(),
+    at: Instant,
+    actor: Type.String({ description: 'e.g. user:alice, token:ci, admin-token' }),
+    action: Type.String({ description: 'e.g. task.update' }),
+    resource_type: Type.String(),
+    resource_id: nullable(Type.String()),
+    before: Type.Unknown({ description: 'The resource before the change (any JSON, secrets left out)' }),
+    after: Type.Unknown({ description: 'The resource after the change' }),
+    ip: nullable(Type.String()),
+  }),
 );
 export type AuditEntryResponse = Static<typeof AuditEntryResponse>;
 
-export const SessionResponse = named(
-  'Session',
-  Type.Object(
-    { user: ref(UserResponse), csrf_token: Type.String({ description: 'Send it as X-CSRF-Token with every change' }) },
-    ),
-);
+export const SessionResponse = named('Session', Type.Object({ user: ref(UserResponse), csrf_token: Type.String({ description: 'Send it as X-CSRF-Token with every change' }) }));
 export type SessionResponse = Static<typeof SessionResponse>;
 
 export const CallerResponse = named(
@@ -349,10 +305,7 @@ export type CallerResponse = Static<typeof CallerResponse>;
 
 /** A page of a list; lists that are never paged send everything as page 1. */
 function page<T extends Named>(item: T) {
-  return named(
-    `${item.$id}Page`,
-    Type.Object({ items: Type.Array(ref(item)), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() }, { description: `A page of ${item.$id} items` }),
-  );
+  return named(`${item.$id}Page`, Type.Object({ items: Type.Array(ref(item)), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() }, { description: `A page of ${item.$id} items` }));
 }
 
 export const TaskPage = page(TaskResponse);
@@ -372,53 +325,43 @@ export interface Page<T> {
 
 // System and statistics -------------------------------------------------------------------
 
-export const ProbeResponse = named(
-  'Probe',
-  Type.Object(
-    { status: oneOf(['ok', 'ready'] as const), instance_id: Type.String(), leader: Type.Boolean({ description: 'This instance is the scheduler leader' }) },
-    ),
-);
+export const ProbeResponse = named('Probe', Type.Object({ status: oneOf(['ok', 'ready'] as const), instance_id: Type.String(), leader: Type.Boolean({ description: 'This instance is the scheduler leader' }) }));
 export type ProbeResponse = Static<typeof ProbeResponse>;
 
 const ExecutorCounts = Type.Object({ total: Type.Integer(), online: Type.Integer(), healthy: Type.Integer() });
 
 export const SystemStatusResponse = named(
   'SystemStatus',
-  Type.Object(
-    {
-      instance_id: Type.String(),
-      version: Type.String(),
-      leader: nullable(Type.Object({ instance_id: Type.String(), fencing_token: Type.Integer() })),
-      is_leader: Type.Boolean(),
-      instances: Type.Array(
-        Type.Object({
-          id: Type.String(),
-          hostname: Type.String(),
-          pid: Type.Integer(),
-          version: Type.String(),
-          address: nullable(Type.String()),
-          started_at: Instant,
-          last_heartbeat: Instant,
-          heartbeat_age_ms: Type.Integer(),
-          is_leader: Type.Boolean(),
-        }),
-      ),
-      executors: ExecutorCounts,
-      running: Type.Integer(),
-      pending: Type.Integer(),
-      tasks: Type.Record(Type.String(), Type.Integer(), { description: 'Tasks by status' }),
-      executor_list: Type.Array(ref(ExecutorResponse)),
-    },
+  Type.Object({
+    instance_id: Type.String(),
+    version: Type.String(),
+    leader: nullable(Type.Object({ instance_id: Type.String(), fencing_token: Type.Integer() })),
+    is_leader: Type.Boolean(),
+    instances: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        hostname: Type.String(),
+        pid: Type.Integer(),
+        version: Type.String(),
+        address: nullable(Type.String()),
+        started_at: Instant,
+        last_heartbeat: Instant,
+        heartbeat_age_ms: Type.Integer(),
+        is_leader: Type.Boolean(),
+      }),
     ),
+    executors: ExecutorCounts,
+    running: Type.Integer(),
+    pending: Type.Integer(),
+    tasks: Type.Record(Type.String(), Type.Integer(), { description: 'Tasks by status' }),
+    executor_list: Type.Array(ref(ExecutorResponse)),
+  }),
 );
 export type SystemStatusResponse = Static<typeof SystemStatusResponse>;
 
 /** A count per execution status, every status present. */
 const StatusCounts = Type.Object(Object.fromEntries(executionStatuses.map((status) => [status, Type.Integer()])) as Record<ExecutionStatus, ReturnType<typeof Type.Integer>>);
-const TrendBucket = Type.Object(
-  { bucket: Instant, ...StatusCounts.properties },
-  { description: 'Counts by status of the executions scheduled in one bucket (hour or day) starting at `bucket`' },
-);
+const TrendBucket = Type.Object({ bucket: Instant, ...StatusCounts.properties }, { description: 'Counts by status of the executions scheduled in one bucket (hour or day) starting at `bucket`' });
 export type TrendBucket = Static<typeof TrendBucket>;
 
 const StatsWindow = {
@@ -432,35 +375,31 @@ const StatsWindow = {
 
 export const TaskStatsResponse = named(
   'TaskStats',
-  Type.Object(
-    {
-      task_id: Type.String(),
-      window: oneOf(['24h', '7d', '90d'] as const),
-      ...StatsWindow,
-      avg_duration_ms: nullable(Type.Integer()),
-      p95_duration_ms: nullable(Type.Integer()),
-      timeouts: Type.Integer(),
-      health_score: nullable(Type.Integer({ description: '0–100: half the window success rate, half that of the latest 10 outcomes' })),
-      trend: Type.Array(TrendBucket),
-    },
-    ),
+  Type.Object({
+    task_id: Type.String(),
+    window: oneOf(['24h', '7d', '90d'] as const),
+    ...StatsWindow,
+    avg_duration_ms: nullable(Type.Integer()),
+    p95_duration_ms: nullable(Type.Integer()),
+    timeouts: Type.Integer(),
+    health_score: nullable(Type.Integer({ description: '0–100: half the window success rate, half that of the latest 10 outcomes' })),
+    trend: Type.Array(TrendBucket),
+  }),
 );
 export type TaskStatsResponse = Static<typeof TaskStatsResponse>;
 
 export const OverviewResponse = named(
   'Overview',
-  Type.Object(
-    {
-      window: oneOf(['24h', '7d'] as const),
-      ...StatsWindow,
-      timeline: Type.Array(TrendBucket),
-      running: Type.Integer(),
-      pending: Type.Integer(),
-      executors: ExecutorCounts,
-      leader: nullable(Type.Object({ instance_id: Type.String() })),
-      top_failing: Type.Array(Type.Object({ task_id: Type.String(), name: Type.String(), failures: Type.Integer(), last_failure_at: Instant })),
-    },
-    ),
+  Type.Object({
+    window: oneOf(['24h', '7d'] as const),
+    ...StatsWindow,
+    timeline: Type.Array(TrendBucket),
+    running: Type.Integer(),
+    pending: Type.Integer(),
+    executors: ExecutorCounts,
+    leader: nullable(Type.Object({ instance_id: Type.String() })),
+    top_failing: Type.Array(Type.Object({ task_id: Type.String(), name: Type.String(), failures: Type.Integer(), last_failure_at: Instant })),
+  }),
 );
 export type OverviewResponse = Static<typeof OverviewResponse>;
 
@@ -470,6 +409,7 @@ export const namedResponseSchemas: readonly Named[] = [
   TaskResponse,
   TaskPage,
   FireTimesResponse,
+  SchedulePreviewResponse,
   ExecutionResponse,
   ExecutionPage,
   LogLineResponse,

@@ -2,7 +2,7 @@
 // generates the OpenAPI document. Semantic checks (cron, time zone, per-type fields)
 // happen in the domain and name the offending field.
 import { Type, type Static } from 'typebox';
-import { executionModes, executionStatuses, executionTriggers, executorStatuses, misfirePolicies, taskStatuses, taskTypes } from './enums.ts';
+import { cronDialects, executionModes, executionStatuses, executionTriggers, executorStatuses, misfirePolicies, taskStatuses, taskTypes } from './enums.ts';
 
 const StringMap = Type.Record(Type.String(), Type.String());
 // env and http.headers values may be secrets: {"secret":"<value>"}, or {"secret":true} to
@@ -115,6 +115,9 @@ export const PreviewBody = Type.Object(
     timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone name, default UTC' })),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'an instant from 1970 to 9999; default now' })),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    // Checked by the schedule parser, so an unknown dialect is an invalid_cron naming the field.
+    cron_dialect: Type.Optional(Type.String({ maxLength: 32, description: `how the expression is read: ${cronDialects.join(' or ')} (default standard)` })),
+    locale: Type.Optional(Type.String({ maxLength: 35, description: 'language of the description: en or zh-CN; default from Accept-Language' })),
   },
   { additionalProperties: false },
 );

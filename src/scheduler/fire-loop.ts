@@ -152,7 +152,10 @@ export class FireLoop {
       .filter((task) => task.pending.length + task.skipped.length > 0);
     if (recorded.length > 0) {
       const firedIds = new Set(recorded.map((task) => task.taskId));
-      await this.#hooks.onFired(recorded, due.filter((task) => firedIds.has(task.id)));
+      await this.#hooks.onFired(
+        recorded,
+        due.filter((task) => firedIds.has(task.id)),
+      );
     }
     // All left for their instant: nothing moved, so fetching again would find the same.
     return due.length === 0 ? 0 : fetched.length;

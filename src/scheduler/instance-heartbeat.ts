@@ -51,10 +51,7 @@ export class InstanceHeartbeat {
   async #beat(): Promise<void> {
     try {
       const now = await this.#store.now();
-      await this.#store.instances.beat(
-        { id: this.#options.instanceId, hostname: hostname(), pid: process.pid, version: this.#options.version, address: this.#options.address(), startedAt: this.#startedAt },
-        now,
-      );
+      await this.#store.instances.beat({ id: this.#options.instanceId, hostname: hostname(), pid: process.pid, version: this.#options.version, address: this.#options.address(), startedAt: this.#startedAt }, now);
     } catch (error) {
       this.#options.onError(error);
     }

@@ -57,11 +57,16 @@ export class Scheduler {
     this.#dispatcher = dispatcher;
     this.#events = events;
     const onError = (error: unknown) => events.emit('error', { error });
-    this.fireLoop = new FireLoop(store, clock, { leadMs: FIRE_LEAD_MS, ...options.fireLoop }, {
-      fence: () => (this.leadership.token === null ? null : { lease: LEADER_LEASE, holder: options.instanceId, token: this.leadership.token }),
-      onFired: (fired, tasks) => this.#onFired(fired, tasks),
-      onError,
-    });
+    this.fireLoop = new FireLoop(
+      store,
+      clock,
+      { leadMs: FIRE_LEAD_MS, ...options.fireLoop },
+      {
+        fence: () => (this.leadership.token === null ? null : { lease: LEADER_LEASE, holder: options.instanceId, token: this.leadership.token }),
+        onFired: (fired, tasks) => this.#onFired(fired, tasks),
+        onError,
+      },
+    );
     // Sweep at least every half heartbeat interval: a lost executor is then judged within
     // half an interval of its loss window (protocol/executor-messages.ts lossWindowMs).
     const sweepIntervalMs = Math.min(options.sweepIntervalMs, options.heartbeatIntervalMs / 2);

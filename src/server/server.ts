@@ -68,9 +68,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
     onLockRetry: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, 'database lock conflict (deadlock or lock wait); running the transaction again'),
-    ...(options.retryDatabase
-      ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) }
-      : {}),
+    ...(options.retryDatabase ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) } : {}),
   });
   // These two write on a first start; a database that fails them (an outage, a full
   // disk) fails the start, which must leave nothing open (the CLI starts again).
@@ -94,14 +92,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const gateway = new ExecutorGateway({ store, clock, events, wake: wakeups.workAdded, redeliver: wakeups.redeliver, finisher, secrets }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
   const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs }, finisher);
   const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
-  const scheduler = new Scheduler(store, clock, gateway, dispatcher, events, {
-    instanceId,
-    leaseTtlMs: config.leaseTtlSeconds * 1000,
-    leaseRenewMs,
-    sweepIntervalMs: Math.min(5000, heartbeatIntervalMs),
-    heartbeatIntervalMs,
-    fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
-  }, finisher);
+  const scheduler = new Scheduler(
+    store,
+    clock,
+    gateway,
+    dispatcher,
+    events,
+    {
+      instanceId,
+      leaseTtlMs: config.leaseTtlSeconds * 1000,
+      leaseRenewMs,
+      sweepIntervalMs: Math.min(5000, heartbeatIntervalMs),
+      heartbeatIntervalMs,
+      fireLoop: { maxSleepMs: 1000, batchSize: 500, runAllCap: 100, maxDuePerTask: 10_000 },
+    },
+    finisher,
+  );
   wakeups.connect({ dispatcher, scheduler, delivery });
   // The URL HTTP executors call back on: configured, else this instance's listen address
   // (a wildcard host is replaced by the host name, which other machines can resolve).

@@ -62,12 +62,7 @@ export class ChangeRepository {
 
   /** Tasks with updated_at > `after` (all tasks with after = -1), deleted ones included. */
   async tasks(after: number): Promise<TaskChange[]> {
-    const rows = await this.#db
-      .selectFrom('tasks')
-      .select(['id', 'name', 'status', 'created_at', 'updated_at'])
-      .where('updated_at', '>', after)
-      .orderBy('updated_at')
-      .execute();
+    const rows = await this.#db.selectFrom('tasks').select(['id', 'name', 'status', 'created_at', 'updated_at']).where('updated_at', '>', after).orderBy('updated_at').execute();
     return rows.map((row) => ({ id: row.id, name: row.name, status: row.status as TaskStatus, createdAt: toNumber(row.created_at), updatedAt: toNumber(row.updated_at) }));
   }
 

@@ -73,7 +73,11 @@ export class ExecutionRepository {
     const inserted = new Set<string>();
     const ids = executions.map((execution) => execution.id);
     for (let start = 0; start < ids.length; start += 500) {
-      const found = await db.selectFrom('executions').select('id').where('id', 'in', ids.slice(start, start + 500)).execute();
+      const found = await db
+        .selectFrom('executions')
+        .select('id')
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
       for (const row of found) inserted.add(row.id);
     }
     return inserted;
@@ -94,7 +98,12 @@ export class ExecutionRepository {
     if (query.to !== undefined) base = base.where('executions.scheduled_time', '<', query.to);
     // Page the ids first (MySQL cannot LIMIT inside IN), then fetch those rows with their task.
     const [page, count] = await Promise.all([
-      base.select('executions.id').orderBy('executions.id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
+      base
+        .select('executions.id')
+        .orderBy('executions.id', 'desc')
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
     const ids = page.map((row) => row.id);
@@ -126,13 +135,7 @@ export class ExecutionRepository {
 
   async active(taskIds: string[], db: Db = this.#db): Promise<Array<{ id: string; taskId: string; status: ExecutionStatus; trigger: ExecutionTrigger; executorId: string | null }>> {
     if (taskIds.length === 0) return [];
-    const rows = await db
-      .selectFrom('executions')
-      .select(['id', 'task_id', 'status', 'trigger', 'executor_id'])
-      .where('task_id', 'in', taskIds)
-      .where('status', 'in', ['pending', 'running'])
-      .orderBy('id')
-      .execute();
+    const rows = await db.selectFrom('executions').select(['id', 'task_id', 'status', 'trigger', 'executor_id']).where('task_id', 'in', taskIds).where('status', 'in', ['pending', 'running']).orderBy('id').execute();
     return rows.map((row) => ({ id: row.id, taskId: row.task_id, status: row.status as ExecutionStatus, trigger: row.trigger as ExecutionTrigger, executorId: row.executor_id }));
   }
 
@@ -201,13 +204,7 @@ export class ExecutionRepository {
    * before an instant stops that fire as it would have without the lead.
    */
   async dropEarlyFires(taskId: string, now: number): Promise<number> {
-    const result = await this.#db
-      .deleteFrom('executions')
-      .where('task_id', '=', taskId)
-      .where('trigger', '=', 'schedule')
-      .where('status', '=', 'pending')
-      .where('run_at', '>', now)
-      .executeTakeFirst();
+    const result = await this.#db.deleteFrom('executions').where('task_id', '=', taskId).where('trigger', '=', 'schedule').where('status', '=', 'pending').where('run_at', '>', now).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -263,7 +260,12 @@ export class ExecutionRepository {
 
   async markDeliveredMany(ids: string[], now: number): Promise<void> {
     for (let start = 0; start < ids.length; start += 500) {
-      await this.#db.updateTable('executions').set({ delivered_at: now }).where('id', 'in', ids.slice(start, start + 500)).where('delivered_at', 'is', null).execute();
+      await this.#db
+        .updateTable('executions')
+        .set({ delivered_at: now })
+        .where('id', 'in', ids.slice(start, start + 500))
+        .where('delivered_at', 'is', null)
+        .execute();
     }
   }
 
@@ -282,12 +284,7 @@ export class ExecutionRepository {
 
   /** Asks whichever instance holds the executor's socket to stop or kill a run. */
   async requestStop(id: string, action: 'stop' | 'kill', now: number): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('executions')
-      .set({ stop_requested: action, stop_delivered_at: null, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
+    const result = await this.#db.updateTable('executions').set({ stop_requested: action, stop_delivered_at: null, updated_at: now }).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -320,11 +317,7 @@ export class ExecutionRepository {
 
   /** Running executions past their deadline: their executor never reported an end. */
   async overdue(now: number, limit: number): Promise<Execution[]> {
-    const rows = await this.#selectWithTask()
-      .where('executions.status', '=', 'running')
-      .where('executions.deadline_at', '<', now)
-      .limit(limit)
-      .execute();
+    const rows = await this.#selectWithTask().where('executions.status', '=', 'running').where('executions.deadline_at', '<', now).limit(limit).execute();
     return rows.map(rowToExecution);
   }
 
@@ -339,15 +332,15 @@ export class ExecutionRepository {
   }
 
   async addLogBytes(id: string, bytes: number): Promise<void> {
-    await this.#db.updateTable('executions').set((eb) => ({ log_bytes: eb('log_bytes', '+', bytes) })).where('id', '=', id).execute();
+    await this.#db
+      .updateTable('executions')
+      .set((eb) => ({ log_bytes: eb('log_bytes', '+', bytes) }))
+      .where('id', '=', id)
+      .execute();
   }
 
   #selectWithTask() {
-    return this.#db
-      .selectFrom('executions')
-      .leftJoin('tasks', 'tasks.id', 'executions.task_id')
-      .selectAll('executions')
-      .select('tasks.name as task_name');
+    return this.#db.selectFrom('executions').leftJoin('tasks', 'tasks.id', 'executions.task_id').selectAll('executions').select('tasks.name as task_name');
   }
 }
 

@@ -78,7 +78,9 @@ export class ExecutorTokenRepository {
    */
   async unusable(ids: string[], now: number): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await withMaker(this.#db.selectFrom('executor_tokens').select(['executor_tokens.id', 'executor_tokens.revoked_at', 'executor_tokens.expires_at', 'executor_tokens.created_by']).where('executor_tokens.id', 'in', ids)).execute();
+    const rows = await withMaker(
+      this.#db.selectFrom('executor_tokens').select(['executor_tokens.id', 'executor_tokens.revoked_at', 'executor_tokens.expires_at', 'executor_tokens.created_by']).where('executor_tokens.id', 'in', ids),
+    ).execute();
     const good = new Set(rows.filter((row) => usable(row, now)).map((row) => row.id));
     return ids.filter((id) => !good.has(id));
   }
@@ -88,9 +90,7 @@ type TokenQuery<O> = SelectQueryBuilder<Database, 'executor_tokens', O>;
 
 /** Adds whether the token's maker may still make executor tokens (maker_ok: 1 or 0). */
 function withMaker<O>(query: TokenQuery<O>) {
-  return query
-    .leftJoin('users', 'users.id', 'executor_tokens.created_by')
-    .select(sql<number>`case when users.id is not null and users.disabled = 0 and users.role = 'admin' then 1 else 0 end`.as('maker_ok'));
+  return query.leftJoin('users', 'users.id', 'executor_tokens.created_by').select(sql<number>`case when users.id is not null and users.disabled = 0 and users.role = 'admin' then 1 else 0 end`.as('maker_ok'));
 }
 
 /** Not revoked, not expired, and made with the admin token or by a user who is still an enabled admin. */

@@ -128,9 +128,7 @@ export class ExecutorRepository {
         .set({ ...fields, status })
         .where('id', '=', existing.id)
         .where((eb) => eb.or([eb('executor_token_id', 'is', null), eb('executor_token_id', '=', registration.credential)]))
-        .where((eb) =>
-          eb.or([eb('connected_to', 'is', null), eb('connected_to', '=', registration.connectedTo), eb('last_heartbeat', 'is', null), eb('last_heartbeat', '<', registration.liveSince)]),
-        )
+        .where((eb) => eb.or([eb('connected_to', 'is', null), eb('connected_to', '=', registration.connectedTo), eb('last_heartbeat', 'is', null), eb('last_heartbeat', '<', registration.liveSince)]))
         .execute();
       // Not the row count: MySQL counts only changed rows. What the row says now decides.
       const after = await this.#db.selectFrom('executors').selectAll().where('id', '=', existing.id).executeTakeFirst();
@@ -164,7 +162,11 @@ export class ExecutorRepository {
     };
     if (existing) {
       const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
-      await this.#db.updateTable('executors').set({ ...fields, status }).where('id', '=', existing.id).execute();
+      await this.#db
+        .updateTable('executors')
+        .set({ ...fields, status })
+        .where('id', '=', existing.id)
+        .execute();
       return { executor: (await this.get(existing.id))!, created: false };
     }
     await this.#db
@@ -260,13 +262,7 @@ export class ExecutorRepository {
 
   /** Online agents whose last heartbeat is older than `before`. */
   async stale(before: number): Promise<Executor[]> {
-    const rows = await this.#db
-      .selectFrom('executors')
-      .selectAll()
-      .where('kind', '=', 'agent')
-      .where('status', '!=', 'offline')
-      .where('last_heartbeat', '<', before)
-      .execute();
+    const rows = await this.#db.selectFrom('executors').selectAll().where('kind', '=', 'agent').where('status', '!=', 'offline').where('last_heartbeat', '<', before).execute();
     return rows.map(rowToExecutor);
   }
 }

@@ -44,13 +44,7 @@ export class LeaseRepository {
       const ours = current.holder === holder;
       if (!ours && toNumber(current.expires_at) > now) return null;
       const nextToken = ours ? token : token + 1;
-      const updated = await trx
-        .updateTable('leases')
-        .set({ holder, token: nextToken, expires_at: expiresAt })
-        .where('name', '=', name)
-        .where('token', '=', token)
-        .where('holder', '=', current.holder)
-        .executeTakeFirst();
+      const updated = await trx.updateTable('leases').set({ holder, token: nextToken, expires_at: expiresAt }).where('name', '=', name).where('token', '=', token).where('holder', '=', current.holder).executeTakeFirst();
       return Number(updated.numUpdatedRows) === 1 ? { holder, token: nextToken, expiresAt } : null;
     });
   }
@@ -73,14 +67,7 @@ export class LeaseRepository {
   /** Inside a transaction: true while `token` is still the valid lease. */
   async holds(trx: Transaction<Database>, name: string, holder: string, token: number): Promise<boolean> {
     const now = await this.#dialect.now(trx);
-    const row = await trx
-      .selectFrom('leases')
-      .select('token')
-      .where('name', '=', name)
-      .where('holder', '=', holder)
-      .where('token', '=', token)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
+    const row = await trx.selectFrom('leases').select('token').where('name', '=', name).where('holder', '=', holder).where('token', '=', token).where('expires_at', '>', now).executeTakeFirst();
     return row !== undefined;
   }
 }

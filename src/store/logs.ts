@@ -59,26 +59,14 @@ export class LogRepository {
   }
 
   async read(executionId: string, afterSeq: number, limit: number): Promise<LogChunk[]> {
-    const rows = await this.#db
-      .selectFrom('execution_logs')
-      .select(['seq', 'stream', 'chunk', 'created_at'])
-      .where('execution_id', '=', executionId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.#db.selectFrom('execution_logs').select(['seq', 'stream', 'chunk', 'created_at']).where('execution_id', '=', executionId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
     return rows.map((row) => ({ seq: toNumber(row.seq), stream: row.stream as LogChunk['stream'], chunk: row.chunk, createdAt: toNumber(row.created_at) }));
   }
 
   async #secretsOf(executionId: string): Promise<string[]> {
     const cached = this.#secrets.get(executionId);
     if (cached) return cached;
-    const row = await this.#db
-      .selectFrom('executions')
-      .innerJoin('tasks', 'tasks.id', 'executions.task_id')
-      .select(['executions.parameters', 'tasks.spec'])
-      .where('executions.id', '=', executionId)
-      .executeTakeFirst();
+    const row = await this.#db.selectFrom('executions').innerJoin('tasks', 'tasks.id', 'executions.task_id').select(['executions.parameters', 'tasks.spec']).where('executions.id', '=', executionId).executeTakeFirst();
     const sealed = row ? [...sealedParameters(fromJson(row.parameters, {})).values(), ...sealedParameters(fromJson(row.spec, {})).values()] : [];
     const secrets = sealed.map(openSealed);
     if (this.#secrets.size >= SECRETS_CACHED) this.#secrets.delete(this.#secrets.keys().next().value!);

@@ -60,10 +60,6 @@ async function refuseNewerDatabase(db: Kysely<Database>): Promise<void> {
   }
   const unknown = applied.filter((name) => !migrationNames.includes(name)).sort();
   if (unknown.length > 0) {
-    throw new CronfleetError(
-      'database_newer_than_code',
-      `the database has migrations this version of cronfleet does not know (${unknown.join(', ')}); upgrade cronfleet before starting it on this database`,
-      { unknown },
-    );
+    throw new CronfleetError('database_newer_than_code', `the database has migrations this version of cronfleet does not know (${unknown.join(', ')}); upgrade cronfleet before starting it on this database`, { unknown });
   }
 }

@@ -29,7 +29,7 @@ export interface TasksTable {
   deleted_at: number | null;
 }
 
-export interface TaskExecutorsTable {
+interface TaskExecutorsTable {
   task_id: string;
   executor_id: string;
   weight: number;
@@ -69,7 +69,7 @@ export interface ExecutionsTable {
   updated_at: number;
 }
 
-export interface ExecutionLogsTable {
+interface ExecutionLogsTable {
   execution_id: string;
   seq: number;
   stream: string;
@@ -104,7 +104,7 @@ export interface ExecutorsTable {
   updated_at: number;
 }
 
-export interface ExecutorTokensTable {
+interface ExecutorTokensTable {
   id: string;
   name: string;
   token_hash: string;
@@ -116,7 +116,7 @@ export interface ExecutorTokensTable {
   created_by: string | null;
 }
 
-export interface SchedulerInstancesTable {
+interface SchedulerInstancesTable {
   id: string;
   hostname: string;
   pid: number;
@@ -126,14 +126,14 @@ export interface SchedulerInstancesTable {
   last_heartbeat: number;
 }
 
-export interface LeasesTable {
+interface LeasesTable {
   name: string;
   holder: string;
   token: number;
   expires_at: number;
 }
 
-export interface LoadBalanceStateTable {
+interface LoadBalanceStateTable {
   state_key: string;
   value: string;
   updated_at: number;
@@ -150,7 +150,7 @@ export interface UsersTable {
   last_login_at: number | null;
 }
 
-export interface SessionsTable {
+interface SessionsTable {
   id_hash: string;
   user_id: string;
   csrf_token: string;
@@ -171,7 +171,7 @@ export interface ApiTokensTable {
   last_used_at: number | null;
 }
 
-export interface AuditLogTable {
+interface AuditLogTable {
   id: string;
   at: number;
   actor: string;
@@ -184,7 +184,7 @@ export interface AuditLogTable {
 }
 
 /** Cluster-wide settings by name (the secret key's fingerprint). */
-export interface SettingsTable {
+interface SettingsTable {
   name: string;
   value: string;
   updated_at: number;

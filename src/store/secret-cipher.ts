@@ -90,11 +90,7 @@ function decodeKey(text: string, source: string): Buffer {
   // Node's base64 decoder also reads the URL-safe alphabet; anything else is refused first.
   const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (key.length !== KEY_BYTES) {
-    throw new CronfleetError(
-      'invalid_config',
-      `${source} must be the base64 of exactly ${KEY_BYTES} random bytes (e.g. the output of "openssl rand -base64 32"); got ${key.length} bytes`,
-      { field: 'secret_key' },
-    );
+    throw new CronfleetError('invalid_config', `${source} must be the base64 of exactly ${KEY_BYTES} random bytes (e.g. the output of "openssl rand -base64 32"); got ${key.length} bytes`, { field: 'secret_key' });
   }
   return key;
 }
@@ -110,11 +106,9 @@ export async function assertClusterKey(db: Kysely<Database>, dialect: DialectInf
   const stored = Buffer.from(row.value);
   const mine = Buffer.from(cipher.fingerprint);
   if (stored.length !== mine.length || !timingSafeEqual(stored, mine)) {
-    throw new CronfleetError(
-      'invalid_config',
-      'this instance\'s secret key differs from the one the database\'s secrets are sealed with: set the same secret_key (CRONFLEET_SECRET_KEY) on every instance of the cluster',
-      { field: 'secret_key' },
-    );
+    throw new CronfleetError('invalid_config', "this instance's secret key differs from the one the database's secrets are sealed with: set the same secret_key (CRONFLEET_SECRET_KEY) on every instance of the cluster", {
+      field: 'secret_key',
+    });
   }
 }
 

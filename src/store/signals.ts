@@ -48,7 +48,10 @@ class PostgresSignals implements Signals {
   listen(channel: Channel, callback: () => void): void {
     const first = !this.#listeners.has(channel);
     this.#listeners.set(channel, [...(this.#listeners.get(channel) ?? []), callback]);
-    if (first) void this.#connect().then((client) => client.query(`listen ${channel}`)).catch((error: Error) => this.#onError(error));
+    if (first)
+      void this.#connect()
+        .then((client) => client.query(`listen ${channel}`))
+        .catch((error: Error) => this.#onError(error));
   }
 
   async close(): Promise<void> {

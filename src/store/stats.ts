@@ -54,8 +54,7 @@ export class StatsRepository {
     const size = sql.lit(Math.trunc(bucketMs));
     // For one task, durations ride along in the same index scan (executions_task_time_outcome
     // holds the times). Across all tasks the index holds none, and the timeline needs none.
-    const timed =
-      range.taskId === undefined ? sql`0 as timed_count, 0 as timed_sum` : sql`count(end_time - start_time) as timed_count, sum(end_time - start_time) as timed_sum`;
+    const timed = range.taskId === undefined ? sql`0 as timed_count, 0 as timed_sum` : sql`count(end_time - start_time) as timed_count, sum(end_time - start_time) as timed_sum`;
     const result = await sql<{ bucket: unknown; status: string; count: unknown; timed_count: unknown; timed_sum: unknown }>`
       select scheduled_time - scheduled_time % ${size} as bucket, status, count(*) as count, ${timed}
       from executions
@@ -115,7 +114,11 @@ export class StatsRepository {
     const names = await this.#db
       .selectFrom('tasks')
       .select(['id', 'name'])
-      .where('id', 'in', result.rows.map((row) => row.task_id))
+      .where(
+        'id',
+        'in',
+        result.rows.map((row) => row.task_id),
+      )
       .execute();
     const nameOf = new Map(names.map((row) => [row.id, row.name]));
     return result.rows.map((row) => ({

@@ -174,17 +174,32 @@ export class Store {
       const advanced: NewExecution[] = [];
       for (let start = 0; start < batch.length; start += 500) {
         const chunk = batch.slice(start, start + 500);
-        let read = trx.selectFrom('tasks').select(['id', 'next_fire_at']).where('id', 'in', chunk.map((entry) => entry.taskId)).where('status', '=', 'active');
+        let read = trx
+          .selectFrom('tasks')
+          .select(['id', 'next_fire_at'])
+          .where(
+            'id',
+            'in',
+            chunk.map((entry) => entry.taskId),
+          )
+          .where('status', '=', 'active');
         if (this.#dialect.supportsForUpdate) read = read.forUpdate();
         const cursors = new Map((await read.execute()).map((row) => [row.id, toNullableNumber(row.next_fire_at)]));
         const moving = chunk.filter((entry) => cursors.get(entry.taskId) === entry.expectedNextFireAt);
         if (moving.length === 0) continue;
         const byTask = (value: (entry: FireBatchEntry) => number | null) =>
-          sql<number>`case id ${sql.join(moving.map((entry) => sql`when ${entry.taskId} then ${this.#dialect.bigintParameter(value(entry))}`), sql` `)} end`;
+          sql<number>`case id ${sql.join(
+            moving.map((entry) => sql`when ${entry.taskId} then ${this.#dialect.bigintParameter(value(entry))}`),
+            sql` `,
+          )} end`;
         await trx
           .updateTable('tasks')
           .set({ next_fire_at: byTask((entry) => entry.nextFireAt), last_fire_at: byTask((entry) => entry.lastFireAt) })
-          .where('id', 'in', moving.map((entry) => entry.taskId))
+          .where(
+            'id',
+            'in',
+            moving.map((entry) => entry.taskId),
+          )
           .where('status', '=', 'active')
           .execute();
         for (const entry of moving) advanced.push(...entry.executions);

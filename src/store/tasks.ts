@@ -57,7 +57,12 @@ export class TaskRepository {
     // Tags are a JSON array of strings: match one whole element, quotes included.
     for (const tag of query.tags ?? []) base = base.where(sql<boolean>`tags like ${`%${like(JSON.stringify(tag))}%`} escape '!'`);
     const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('name').limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute(),
+      base
+        .selectAll()
+        .orderBy('name')
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
     return { items: await this.#withExecutors(rows), total: toNumber(count?.total ?? 0) };
@@ -90,14 +95,7 @@ export class TaskRepository {
 
   /** Active tasks whose next fire is due, earliest first. */
   async due(now: number, limit: number): Promise<Task[]> {
-    const rows = await this.#db
-      .selectFrom('tasks')
-      .selectAll()
-      .where('status', '=', 'active')
-      .where('next_fire_at', '<=', now)
-      .orderBy('next_fire_at')
-      .limit(limit)
-      .execute();
+    const rows = await this.#db.selectFrom('tasks').selectAll().where('status', '=', 'active').where('next_fire_at', '<=', now).orderBy('next_fire_at').limit(limit).execute();
     return this.#withExecutors(rows);
   }
 
@@ -111,7 +109,11 @@ export class TaskRepository {
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.#db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((row) => [row.status, toNumber(row.count)]));
   }
 
@@ -121,7 +123,11 @@ export class TaskRepository {
     const refs = await this.#db
       .selectFrom('task_executors')
       .selectAll()
-      .where('task_id', 'in', rows.map((row) => row.id))
+      .where(
+        'task_id',
+        'in',
+        rows.map((row) => row.id),
+      )
       .orderBy('priority')
       .orderBy('executor_id')
       .execute();

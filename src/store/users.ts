@@ -33,10 +33,7 @@ export class UserRepository {
   /** False when the user name is taken (as the database's unique index judges it). */
   async create(user: { id: string; username: string; passwordHash: string; role: string }, now: number): Promise<boolean> {
     try {
-      await this.#db
-        .insertInto('users')
-        .values({ id: user.id, username: user.username, password_hash: user.passwordHash, role: user.role, disabled: 0, created_at: now, updated_at: now, last_login_at: null })
-        .execute();
+      await this.#db.insertInto('users').values({ id: user.id, username: user.username, password_hash: user.passwordHash, role: user.role, disabled: 0, created_at: now, updated_at: now, last_login_at: null }).execute();
       return true;
     } catch (error) {
       if ((await this.#rowsNamed(user.username)).length > 0) return false;
@@ -66,7 +63,10 @@ export class UserRepository {
   }
 
   async count(): Promise<number> {
-    const row = await this.#db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return toNumber(row.n);
   }
 
@@ -124,7 +124,10 @@ export class UserRepository {
   }
 
   async startSession(sessionSecret: string, csrfToken: string, userId: string, now: number, expiresAt: number): Promise<void> {
-    await this.#db.insertInto('sessions').values({ id_hash: hashSecret(sessionSecret), user_id: userId, csrf_token: csrfToken, created_at: now, expires_at: expiresAt }).execute();
+    await this.#db
+      .insertInto('sessions')
+      .values({ id_hash: hashSecret(sessionSecret), user_id: userId, csrf_token: csrfToken, created_at: now, expires_at: expiresAt })
+      .execute();
     await this.#db.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).execute();
     await this.#db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
   }

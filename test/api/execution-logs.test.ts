@@ -67,7 +67,11 @@ describe('execution logs', () => {
     assert.equal(logs.status, 200);
     assert.equal(logs.body.finished, true);
     assert.equal(logs.body.status, 'success');
-    const text = (stream: string) => logs.body.items.filter((item: LogLine) => item.stream === stream).map((item: LogLine) => item.chunk).join('');
+    const text = (stream: string) =>
+      logs.body.items
+        .filter((item: LogLine) => item.stream === stream)
+        .map((item: LogLine) => item.chunk)
+        .join('');
     assert.equal(text('stdout'), 'out\n');
     assert.equal(text('stderr'), 'err\n');
     for (const item of logs.body.items) {
@@ -108,7 +112,13 @@ describe('execution logs', () => {
       writeFileSync(gate, '');
     });
     assert.ok(sawFirstWhileRunning);
-    assert.deepEqual(lines.filter((line) => !line.end).map((line) => line.chunk).join(''), 'first\nsecond\n');
+    assert.deepEqual(
+      lines
+        .filter((line) => !line.end)
+        .map((line) => line.chunk)
+        .join(''),
+      'first\nsecond\n',
+    );
     assert.deepEqual(lines.at(-1), { end: true, status: 'success' });
     assert.equal(lines.filter((line) => line.end).length, 1);
   });
@@ -130,7 +140,10 @@ describe('execution logs', () => {
     const lines = await readLines(await follow(id), (line) => {
       if (line.chunk === 'started\n') stops.push(t.request('POST', `/api/v1/executions/${id}/stop`));
     });
-    assert.deepEqual((await Promise.all(stops)).map((stop) => stop.status), [202]);
+    assert.deepEqual(
+      (await Promise.all(stops)).map((stop) => stop.status),
+      [202],
+    );
     assert.deepEqual(lines.at(-1), { end: true, status: 'cancelled' });
   });
 
@@ -140,7 +153,16 @@ describe('execution logs', () => {
     const all = (await t.request('GET', `/api/v1/executions/${id}/logs`)).body.items as LogLine[];
     const firstSeq = all[0]!.seq!;
     const lines = await readLines(await follow(id, `&after_seq=${firstSeq}`));
-    assert.equal(lines.filter((line) => !line.end).map((line) => line.chunk).join(''), all.slice(1).map((line) => line.chunk).join(''));
+    assert.equal(
+      lines
+        .filter((line) => !line.end)
+        .map((line) => line.chunk)
+        .join(''),
+      all
+        .slice(1)
+        .map((line) => line.chunk)
+        .join(''),
+    );
     assert.ok(lines.every((line) => line.end || line.seq! > firstSeq));
     assert.deepEqual(lines.at(-1), { end: true, status: 'success' });
   });

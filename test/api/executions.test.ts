@@ -45,7 +45,6 @@ describe('execution listing and details', () => {
     await t.close();
   });
 
-
   it('filters by scheduled time window and trigger', async () => {
     const all = (await t.request('GET', '/api/v1/executions?page_size=100')).body.items as Array<{ id: string; scheduled_time: string }>;
     const times = all.map((execution) => execution.scheduled_time).sort();
@@ -65,7 +64,10 @@ describe('execution listing and details', () => {
     assert.equal(list.status, 200);
     assert.deepEqual(Object.keys(list.body).sort(), ['items', 'page', 'page_size', 'total']);
     assert.equal(list.body.total, 3);
-    assert.deepEqual(list.body.items.map((execution: { id: string }) => execution.id), [...okRuns].reverse());
+    assert.deepEqual(
+      list.body.items.map((execution: { id: string }) => execution.id),
+      [...okRuns].reverse(),
+    );
     assert.ok(list.body.items.every((execution: { task_id: string; task_name: string }) => execution.task_id === okTask && execution.task_name === 'greeter'));
   });
 

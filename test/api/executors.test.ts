@@ -26,7 +26,11 @@ describe('executor management API', () => {
   /** A callback about an execution that does not exist: 404 proves the secret was accepted, 401 that it was not. */
   const callbackStatus = async (executorId: string, secret: string) => {
     const body = JSON.stringify({ status: 'success' });
-    const response = await fetch(`${t.url}/api/v1/executions/no-such-execution/callback`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(executorId, secret, 'no-such-execution', body) }, body });
+    const response = await fetch(`${t.url}/api/v1/executions/no-such-execution/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedHeaders(executorId, secret, 'no-such-execution', body) },
+      body,
+    });
     return response.status;
   };
 
@@ -156,7 +160,11 @@ describe('executor management API', () => {
 
   it('keeps every other executor route behind the admin token', async () => {
     const { callback_secret: secret } = (await register({ ...seedRegistration, instance_id: 'dp-token' })).body;
-    for (const [method, path] of [['GET', '/api/v1/executors'], ['POST', '/api/v1/executors/register'], ['PUT', '/api/v1/executors/some-id/status']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/executors'],
+      ['POST', '/api/v1/executors/register'],
+      ['PUT', '/api/v1/executors/some-id/status'],
+    ] as const) {
       const response = await t.request(method, path, method === 'GET' ? undefined : {}, secret);
       assert.equal(response.status, 401, `${method} ${path}`);
     }

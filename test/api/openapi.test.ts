@@ -108,7 +108,10 @@ describe('OpenAPI document', () => {
     assert.deepEqual(Object.keys(error?.properties ?? {}).sort(), ['code', 'details', 'message']);
     for (const { path, method, operation } of operations()) {
       const errors = Object.entries(operation.responses).filter(([status]) => /^[45]/.test(status));
-      assert.ok(errors.some(([status]) => status.startsWith('4')), `${method.toUpperCase()} ${path} documents a 4xx answer`);
+      assert.ok(
+        errors.some(([status]) => status.startsWith('4')),
+        `${method.toUpperCase()} ${path} documents a 4xx answer`,
+      );
       for (const [status, response] of errors) assert.equal(response.content?.['application/json']?.schema.$ref, '#/components/schemas/Error', `${method.toUpperCase()} ${path} ${status}`);
     }
   });

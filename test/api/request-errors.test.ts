@@ -28,7 +28,12 @@ describe('request errors', () => {
     assert.equal(await storedTotal(), before);
   });
 
-  for (const [what, text] of [['an array', '[{"name":"a"}]'], ['a string', '"data_sync_task"'], ['a number', '42'], ['null', 'null']]) {
+  for (const [what, text] of [
+    ['an array', '[{"name":"a"}]'],
+    ['a string', '"data_sync_task"'],
+    ['a number', '42'],
+    ['null', 'null'],
+  ]) {
     it(`refuses ${what} as a task body with 400 and stores nothing`, async () => {
       const before = await storedTotal();
       expectError(await t.request('POST', '/api/v1/tasks', text), 400, 'invalid_request');
@@ -54,7 +59,15 @@ describe('request errors', () => {
     assert.equal(await storedTotal(), before);
   });
 
-  for (const [method, suffix] of [['GET', ''], ['PUT', ''], ['DELETE', ''], ['POST', '/pause'], ['POST', '/resume'], ['POST', '/trigger'], ['GET', '/next-fires']] as const) {
+  for (const [method, suffix] of [
+    ['GET', ''],
+    ['PUT', ''],
+    ['DELETE', ''],
+    ['POST', '/pause'],
+    ['POST', '/resume'],
+    ['POST', '/trigger'],
+    ['GET', '/next-fires'],
+  ] as const) {
     it(`answers ${method} /tasks/{unknown}${suffix} with 404 task_not_found`, async () => {
       const body = method === 'PUT' ? { description: 'x' } : suffix === '/trigger' ? {} : undefined;
       const response = await t.request(method, `/api/v1/tasks/${unknownId}${suffix}`, body);
@@ -63,7 +76,12 @@ describe('request errors', () => {
     });
   }
 
-  for (const [method, suffix] of [['GET', ''], ['GET', '/logs'], ['GET', '/logs?follow=1'], ['POST', '/stop']] as const) {
+  for (const [method, suffix] of [
+    ['GET', ''],
+    ['GET', '/logs'],
+    ['GET', '/logs?follow=1'],
+    ['POST', '/stop'],
+  ] as const) {
     it(`answers ${method} /executions/{unknown}${suffix} with 404 execution_not_found`, async () => {
       expectError(await t.request(method, `/api/v1/executions/${unknownId}${suffix}`), 404, 'execution_not_found');
     });

@@ -90,9 +90,7 @@ describe('schedule preview of an unsaved expression', () => {
     const daily = await preview({ cron_expression: '30 2 * * *', timezone: 'Europe/Berlin', from: '2026-10-24T12:00:00Z', count: 2 });
     assert.deepEqual(daily.body.fires, ['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
     const everyQuarter = await preview({ cron_expression: '*/15 * * * *', timezone: 'Europe/Berlin', from: '2026-10-24T23:50:00Z', count: 12 });
-    const wallTimes = everyQuarter.body.fires.map((fire: string) =>
-      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'short' }).format(new Date(fire)),
-    );
+    const wallTimes = everyQuarter.body.fires.map((fire: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'short' }).format(new Date(fire)));
     assert.equal(new Set(wallTimes).size, wallTimes.length, `a wall time repeats: ${wallTimes.join(', ')}`);
     assert.ok(wallTimes.includes('25/10/2026, 02:00') && wallTimes.includes('25/10/2026, 03:00'));
   });
@@ -103,6 +101,40 @@ describe('schedule preview of an unsaved expression', () => {
       assert.equal(response.status, 400, cron_expression);
       assert.equal(response.body.error.code, 'invalid_cron', cron_expression);
       assert.equal(response.body.error.details.field, 'cron_expression');
+    }
+  });
+
+  it('reads the expression in the dialect asked for: the same text, different days', async () => {
+    const quartz = await preview({ cron_expression: '0 0 12 ? * 2', cron_dialect: 'quartz', from: now, count: 1 });
+    const standard = await preview({ cron_expression: '0 0 12 ? * 2', from: now, count: 1 });
+    assert.deepEqual(quartz.body.fires, ['2026-01-05T12:00:00.000Z']); // Monday
+    assert.deepEqual(standard.body.fires, ['2026-01-06T12:00:00.000Z']); // Tuesday
+    assert.equal(quartz.body.cron_dialect, 'quartz');
+    assert.equal(standard.body.cron_dialect, 'standard');
+    assert.equal(quartz.body.description, 'At 12:00, only on Monday');
+    assert.deepEqual((await preview({ cron_expression: '0 0/5 * * * ?', cron_dialect: 'quartz', from: now, count: 2 })).body.fires, ['2026-01-05T00:05:00.000Z', '2026-01-05T00:10:00.000Z']);
+  });
+
+  it('describes the schedule in the language asked for: locale field, then Accept-Language', async () => {
+    assert.equal((await preview({ cron_expression: '0 0 12 ? * 2', cron_dialect: 'quartz', locale: 'zh-CN' })).body.description, '在12:00, 仅星期一');
+    const headers = { authorization: `Bearer ${t.token}`, 'content-type': 'application/json', 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' };
+    const response = await fetch(`${t.url}/api/v1/schedules/preview`, { method: 'POST', headers, body: JSON.stringify({ cron_expression: '*/5 * * * *' }) });
+    assert.equal(((await response.json()) as { description: string }).description, '每隔 5 分钟');
+  });
+
+  it('refuses a wrong dialect, quartz without its ?, and an out-of-range weekday with 400 invalid_cron naming the field and the rule', async () => {
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ cron_expression: '0 12 * * *', cron_dialect: 'unix' }, 'cron_dialect', /'standard' or 'quartz'/],
+      [{ cron_expression: '0 0 12 * * *', cron_dialect: 'quartz' }, 'cron_expression', /'\?' in exactly one of day-of-month and day-of-week/],
+      [{ cron_expression: '0 0 12 ? * 0', cron_dialect: 'quartz' }, 'cron_expression', /day-of-week 0 is out of range for the quartz dialect/],
+      [{ cron_expression: '0 12 * * 8' }, 'cron_expression', /day-of-week 8 is out of range for the standard dialect/],
+    ];
+    for (const [body, field, rule] of cases) {
+      const response = await preview(body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal(response.body.error.code, 'invalid_cron');
+      assert.equal(response.body.error.details.field, field);
+      assert.match(response.body.error.message, rule);
     }
   });
 

@@ -62,8 +62,8 @@ describe('statistics', () => {
     a = created[0]!.body.id;
     b = created[1]!.body.id;
     const today = NOW - (NOW % DAY);
-    await rawDatabase(t.server.store).db
-      .insertInto('executions')
+    await rawDatabase(t.server.store)
+      .db.insertInto('executions')
       .values([
         // This hour (12:00–13:00).
         execution(a, 'success', today + 12 * HOUR + 60_000, 1000),
@@ -171,7 +171,11 @@ describe('statistics', () => {
     const start = NOW - 40 * DAY; // ends 32 days ago: outside the overview windows
     // 1,000 slow runs (50 s), then 10,000 fast ones (1 s), one a minute.
     const rows = Array.from({ length: 11_000 }, (_, index) => execution(busy, 'success', start + index * 60_000, index < 1000 ? 50_000 : 1000));
-    for (let offset = 0; offset < rows.length; offset += 500) await rawDatabase(t.server.store).db.insertInto('executions').values(rows.slice(offset, offset + 500)).execute();
+    for (let offset = 0; offset < rows.length; offset += 500)
+      await rawDatabase(t.server.store)
+        .db.insertInto('executions')
+        .values(rows.slice(offset, offset + 500))
+        .execute();
     const response = await t.request('GET', `/api/v1/tasks/${busy}/stats?window=90d`);
     assert.equal(response.status, 200);
     assert.equal(response.body.total, 11_000);
@@ -223,6 +227,9 @@ describe('statistics', () => {
     const top = await t.request('GET', '/api/v1/stats/overview?window=7d&top=1');
     assert.equal(top.status, 200);
     assert.equal(top.body.total, 15);
-    assert.deepEqual(top.body.top_failing.map((task: { name: string; failures: number }) => [task.name, task.failures]), [['stats-b', 4]]);
+    assert.deepEqual(
+      top.body.top_failing.map((task: { name: string; failures: number }) => [task.name, task.failures]),
+      [['stats-b', 4]],
+    );
   });
 });

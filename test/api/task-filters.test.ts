@@ -9,7 +9,12 @@ describe('task list filters', () => {
   const names = async (query: string) => (await t.request('GET', `/api/v1/tasks?${query}`)).body.items.map((task: { name: string }) => task.name);
   before(async () => {
     t = await startTestServer({ clock: new FakeClock('2026-01-05T00:00:00.000Z'), executor: false });
-    for (const [name, tags] of [['a', ['billing', 'nightly']], ['b', ['billing']], ['c', ['billing-old']], ['d', ['50%_off']]] as const) {
+    for (const [name, tags] of [
+      ['a', ['billing', 'nightly']],
+      ['b', ['billing']],
+      ['c', ['billing-old']],
+      ['d', ['50%_off']],
+    ] as const) {
       assert.equal((await t.request('POST', '/api/v1/tasks', { name, tags, command: '/bin/true' })).status, 201);
     }
   });
@@ -29,6 +34,9 @@ describe('task list filters', () => {
   it('counts only matching tasks in total, across pages', async () => {
     const page = (await t.request('GET', '/api/v1/tasks?tag=billing&page_size=1&page=2')).body;
     assert.equal(page.total, 2);
-    assert.deepEqual(page.items.map((task: { name: string }) => task.name), ['b']);
+    assert.deepEqual(
+      page.items.map((task: { name: string }) => task.name),
+      ['b'],
+    );
   });
 });

@@ -91,10 +91,14 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
     }
     const api = clusterApi(urls, ADMIN_TOKEN);
     for (const [index, url] of urls.entries()) {
-      await eventually(async () => {
-        if (servers[index]!.exit) throw new Error(`${servers[index]!.name} exited during setup:\n${servers[index]!.tail()}`);
-        return (await fetch(`${url}/readyz`).catch(() => null))?.ok;
-      }, `${servers[index]!.name} to be ready`, 60_000);
+      await eventually(
+        async () => {
+          if (servers[index]!.exit) throw new Error(`${servers[index]!.name} exited during setup:\n${servers[index]!.tail()}`);
+          return (await fetch(`${url}/readyz`).catch(() => null))?.ok;
+        },
+        `${servers[index]!.name} to be ready`,
+        60_000,
+      );
     }
 
     // agent-a reaches both servers through proxies: A's is the one blackholed, B's lets the test
@@ -106,13 +110,10 @@ describe(`faults on ${testDialect}: database stopped, started and restarted, an 
     const token = (await api('POST', '/api/v1/executor-tokens', { name: 'faults' })).body.token as string;
     const agentServers = { 'agent-a': [agentProxyA.url, agentProxyB.url], 'agent-b': [urls[1]!, urls[0]!] };
     for (const [name, serverList] of Object.entries(agentServers)) {
-      agents.push(
-        launch(name, ['executor', '--server', serverList.join(','), '--token', token, '--name', name, '--capacity', '50'], { CRONFLEET_EXECUTOR_TOKEN: token }, () => phase),
-      );
+      agents.push(launch(name, ['executor', '--server', serverList.join(','), '--token', token, '--name', name, '--capacity', '50'], { CRONFLEET_EXECUTOR_TOKEN: token }, () => phase));
     }
     const [agentA, agentB] = agents as [FleetProcess, FleetProcess];
-    const agentStatuses = async () =>
-      (((await api('GET', '/api/v1/executors')).body?.items ?? []) as Array<{ name: string; status: string }>).filter((executor) => executor.name in agentServers);
+    const agentStatuses = async () => (((await api('GET', '/api/v1/executors')).body?.items ?? []) as Array<{ name: string; status: string }>).filter((executor) => executor.name in agentServers);
     const allAgentsOnline = async () => {
       const statuses = await agentStatuses();
       return statuses.length === agents.length && statuses.every((executor) => executor.status === 'online');

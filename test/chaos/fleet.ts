@@ -85,12 +85,7 @@ export async function startServer(
   options: { database: string; dataDir: string; env: Record<string, string>; phase: () => string; launched: (proc: FleetProcess) => void },
 ): Promise<{ proc: FleetProcess; url: string }> {
   const listening = /listening on (http:\/\/\S+)/;
-  const proc = launch(
-    name,
-    ['server', '--port', '0', '--host', '127.0.0.1', '--database', options.database, '--data-dir', options.dataDir, '--log-level', 'warn'],
-    options.env,
-    options.phase,
-  );
+  const proc = launch(name, ['server', '--port', '0', '--host', '127.0.0.1', '--database', options.database, '--data-dir', options.dataDir, '--log-level', 'warn'], options.env, options.phase);
   options.launched(proc); // the caller's cleanup owns it even if it never starts
   // Port 0 and the printed URL instead of a probed free port: no race for the port.
   const deadline = Date.now() + 60_000;

@@ -118,10 +118,14 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
 
     // Stop firing, let what runs finish, then audit every task's fire ledger.
     for (const id of taskIds) assert.equal((await api('POST', `/api/v1/tasks/${id}/pause`)).status, 200);
-    await eventually(async () => {
-      const status = (await api('GET', '/api/v1/system/status')).body as { running: number; pending: number };
-      return status.running === 0 && status.pending === 0;
-    }, 'every execution to end', 90_000);
+    await eventually(
+      async () => {
+        const status = (await api('GET', '/api/v1/system/status')).body as { running: number; pending: number };
+        return status.running === 0 && status.pending === 0;
+      },
+      'every execution to end',
+      90_000,
+    );
 
     let fires = 0;
     for (const id of taskIds) {
@@ -131,7 +135,10 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
         items.push(...batch);
         if (batch.length < 1000) break;
       }
-      const instants = items.filter((e) => e.trigger === 'schedule').map((e) => Date.parse(e.scheduled_time)).sort((a, b) => a - b);
+      const instants = items
+        .filter((e) => e.trigger === 'schedule')
+        .map((e) => Date.parse(e.scheduled_time))
+        .sort((a, b) => a - b);
       assert.equal(new Set(instants).size, instants.length, `a fire of ${id} was doubled`);
       for (let i = 1; i < instants.length; i++) {
         assert.equal(instants[i]! - instants[i - 1]!, 1000, `task ${id} has a hole after ${new Date(instants[i - 1]!).toISOString()}`);

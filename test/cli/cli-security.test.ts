@@ -11,8 +11,7 @@ describe('cronfleet user, token and audit', () => {
     assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
     return result.stdout;
   };
-  const login = (username: string, password: string) =>
-    fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const login = (username: string, password: string) => fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
 
   before(async () => {
     t = await startTestServer({ executor: false });

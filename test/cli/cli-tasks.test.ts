@@ -16,8 +16,7 @@ describe('cronfleet task', () => {
     assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
     return result.stdout;
   };
-  const storedByName = async (name: string) =>
-    (await t.request('GET', `/api/v1/tasks?search=${encodeURIComponent(name)}`)).body.items.find((task: { name: string }) => task.name === name);
+  const storedByName = async (name: string) => (await t.request('GET', `/api/v1/tasks?search=${encodeURIComponent(name)}`)).body.items.find((task: { name: string }) => task.name === name);
 
   before(async () => {
     // A fake clock: no schedule fires while the CLI works on these tasks.
@@ -31,9 +30,40 @@ describe('cronfleet task', () => {
 
   it('creates a task from flags and prints it as JSON', async () => {
     const stdout = ok(
-      await cli('task', 'create', '--name', 'nightly-backup', '--description', 'copy the database', '--cron', '0 2 * * *', '--timezone', 'Asia/Shanghai',
-        '--command', '/bin/echo', '--arg', 'hello', '--arg', 'world', '--env', 'MODE=full', '--label', 'zone=a', '--param', 'source=database_a',
-        '--execution-mode', 'sequential', '--strategy', 'least_loaded', '--max-retry', '3', '--timeout', '600', '--misfire-policy', 'skip'),
+      await cli(
+        'task',
+        'create',
+        '--name',
+        'nightly-backup',
+        '--description',
+        'copy the database',
+        '--cron',
+        '0 2 * * *',
+        '--timezone',
+        'Asia/Shanghai',
+        '--command',
+        '/bin/echo',
+        '--arg',
+        'hello',
+        '--arg',
+        'world',
+        '--env',
+        'MODE=full',
+        '--label',
+        'zone=a',
+        '--param',
+        'source=database_a',
+        '--execution-mode',
+        'sequential',
+        '--strategy',
+        'least_loaded',
+        '--max-retry',
+        '3',
+        '--timeout',
+        '600',
+        '--misfire-policy',
+        'skip',
+      ),
     );
     const printed = JSON.parse(stdout);
     const stored = (await t.request('GET', `/api/v1/tasks/${printed.id}`)).body;
@@ -48,7 +78,18 @@ describe('cronfleet task', () => {
 
   it('creates a task from a JSON file (seed 001 body)', async () => {
     const file = join(cwd, 'data-sync.json');
-    writeFileSync(file, JSON.stringify({ name: 'data_sync_task', cron_expression: '0 */5 * * * *', execution_mode: 'sequential', load_balance_strategy: 'round_robin', max_retry: 3, timeout_seconds: 600, parameters: { source: 'database_a', target: 'database_b' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'data_sync_task',
+        cron_expression: '0 */5 * * * *',
+        execution_mode: 'sequential',
+        load_balance_strategy: 'round_robin',
+        max_retry: 3,
+        timeout_seconds: 600,
+        parameters: { source: 'database_a', target: 'database_b' },
+      }),
+    );
     const printed = JSON.parse(ok(await cli('task', 'create', '-f', file)));
     assert.equal(printed.type, 'handler');
     assert.deepEqual((await t.request('GET', `/api/v1/tasks/${printed.id}`)).body.parameters, { source: 'database_a', target: 'database_b' });
@@ -80,7 +121,10 @@ describe('cronfleet task', () => {
     const total = (await t.request('GET', '/api/v1/tasks')).body.total;
     assert.match(table, new RegExp(`^${total} task\\(s\\), page 1$`, 'm'));
     const paused = JSON.parse(ok(await cli('task', 'ls', '--status', 'paused', '--json')));
-    assert.deepEqual(paused.items.map((task: { name: string }) => task.name), ['on-hold']);
+    assert.deepEqual(
+      paused.items.map((task: { name: string }) => task.name),
+      ['on-hold'],
+    );
   });
 
   it('gets a task by name', async () => {

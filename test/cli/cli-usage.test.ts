@@ -133,7 +133,11 @@ describe('cronfleet input errors', { concurrency: 4 }, () => {
     });
   }
 
-  for (const args of [['task', 'ls'], ['task', 'create', '--name', 'x', '--command', '/bin/true'], ['execution', 'logs', '-f', 'some-id']]) {
+  for (const args of [
+    ['task', 'ls'],
+    ['task', 'create', '--name', 'x', '--command', '/bin/true'],
+    ['execution', 'logs', '-f', 'some-id'],
+  ]) {
     it(`says the server cannot be reached for cronfleet ${args.join(' ')}, without a stack trace`, async () => {
       const result = await runCli([...args, '--server', server, '--token', 't'], { cwd });
       assert.equal(result.code, 1);

@@ -35,12 +35,15 @@ describe('configuration', () => {
   });
 
   it('names the bad key and where it came from', () => {
-    assert.throws(() => loadConfig({ env: { CRONFLEET_PORT: 'eighty' } }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'invalid_config');
-      assert.match(error.message, /port/);
-      assert.match(error.message, /CRONFLEET_PORT/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ env: { CRONFLEET_PORT: 'eighty' } }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'invalid_config');
+        assert.match(error.message, /port/);
+        assert.match(error.message, /CRONFLEET_PORT/);
+        return true;
+      },
+    );
     assert.throws(() => loadConfig({ file: file('unknown.yaml', 'prot: 80\n'), env: {} }), /unknown config key 'prot'/);
     assert.throws(() => loadConfig({ file: file('nested.yaml', 'local_executor:\n  capacty: 2\n'), env: {} }), /unknown config key 'local_executor.capacty'/);
     assert.throws(() => loadConfig({ file: file('bad.yaml', 'port: [1, 2\n'), env: {} }), /not valid YAML/);

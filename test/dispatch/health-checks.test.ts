@@ -60,7 +60,11 @@ describe('HTTP executor health checks', () => {
     const failing = checks.slice(failingFrom).filter((check) => check.executorId === id && !check.ok);
     assert.deepEqual(
       failing.map((check) => [check.failures, check.healthy]),
-      [[1, true], [2, true], [3, false]],
+      [
+        [1, true],
+        [2, true],
+        [3, false],
+      ],
     );
     assert.equal(third.healthy, false);
     const unhealthy = await executorView(id);

@@ -149,9 +149,7 @@ export class HttpExecutorHarness {
     const nonce = auth.nonce === undefined ? newNonce() : auth.nonce;
     const executionId = auth.executionId ?? executionIdOf(run.callback_url);
     const signed =
-      auth.signature === undefined
-        ? signature(auth.secret ?? this.secret, { route: 'callback', executorId: executorId ?? '', executionId, timestamp: timestamp ?? 0, nonce: nonce ?? '', rawBody: raw })
-        : auth.signature;
+      auth.signature === undefined ? signature(auth.secret ?? this.secret, { route: 'callback', executorId: executorId ?? '', executionId, timestamp: timestamp ?? 0, nonce: nonce ?? '', rawBody: raw }) : auth.signature;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (executorId !== null) headers['x-cronfleet-executor'] = executorId;
     if (timestamp !== null) headers['x-cronfleet-timestamp'] = String(timestamp);
@@ -219,9 +217,10 @@ export class HttpExecutorHarness {
     if (executorId !== this.executorId) return `push for executor ${executorId}, I am ${this.executorId}`;
     if (!(Math.abs(Date.now() / 1000 - timestamp) <= 300)) return `stale or missing timestamp ${header('x-cronfleet-timestamp')}`;
     if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return `missing or malformed nonce '${nonce}'`;
-    let executionId = '';
+    let executionId: string;
     try {
-      executionId = String((JSON.parse(raw) as { id?: unknown }).id ?? '');
+      const id = (JSON.parse(raw) as { id?: unknown }).id;
+      executionId = typeof id === 'string' ? id : '';
     } catch {
       return 'the body is not JSON';
     }

@@ -111,9 +111,21 @@ describe('HTTP executors', () => {
         ['no signature', { signature: null }],
         ['no executor id', { executorId: null }],
         ['an unknown executor id', { executorId: 'no-such-executor' }],
-        ['a signature of another body', { signature: signature(executor.secret, { route: 'callback', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"failed"}' }), nonce: 'n0nce-0123456789abcdef' }],
+        [
+          'a signature of another body',
+          {
+            signature: signature(executor.secret, { route: 'callback', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"failed"}' }),
+            nonce: 'n0nce-0123456789abcdef',
+          },
+        ],
         ['a signature for another execution of this executor', { executionId: 'another-execution' }],
-        ['a signature made for a /run push, not a callback', { signature: signature(executor.secret, { route: 'run', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"success","logs":"forged"}' }), nonce: 'n0nce-0123456789abcdef' }],
+        [
+          'a signature made for a /run push, not a callback',
+          {
+            signature: signature(executor.secret, { route: 'run', executorId: executor.executorId, executionId: run.id, timestamp: now, nonce: 'n0nce-0123456789abcdef', rawBody: '{"status":"success","logs":"forged"}' }),
+            nonce: 'n0nce-0123456789abcdef',
+          },
+        ],
         ['no nonce', { nonce: null }],
         ['a nonce too short to be random', { nonce: 'abc' }],
         ['a v1 signature (timestamp and body only)', { signature: `v1=${createHmac('sha256', executor.secret).update(`${now}.{"status":"success","logs":"forged"}`).digest('hex')}` }],
@@ -159,7 +171,12 @@ describe('HTTP executors', () => {
     const id = await trigger({ name: 'with_secret', handler: 'x', parameters: { api_key: { secret: 'ak-Hd73-only-the-executor-sees' } } });
     const run = await executor.run(id);
     assert.equal(run.parameters.api_key, 'ak-Hd73-only-the-executor-sees');
-    const reported = await executor.callback(run, { status: 'failed', result: { echoed: 'key ak-Hd73-only-the-executor-sees' }, error: 'bad key ak-Hd73-only-the-executor-sees', logs: 'using ak-Hd73-only-the-executor-sees\n' });
+    const reported = await executor.callback(run, {
+      status: 'failed',
+      result: { echoed: 'key ak-Hd73-only-the-executor-sees' },
+      error: 'bad key ak-Hd73-only-the-executor-sees',
+      logs: 'using ak-Hd73-only-the-executor-sees\n',
+    });
     assert.equal(reported.status, 200);
     const view = await execution(id);
     assert.deepEqual(view.parameters.api_key, { secret: true });

@@ -7,8 +7,7 @@ import { describeSchedule, pickLocale } from '../../src/domain/schedule-descript
 import { nextFires, parseSchedule } from '../../src/domain/schedule.ts';
 
 const from = Date.UTC(2026, 11, 2); // a Wednesday
-const fires = (expression: string, dialect: CronDialect, count = 3) =>
-  nextFires(parseSchedule(expression, 'UTC', dialect), from, count).map((at) => new Date(at).toISOString());
+const fires = (expression: string, dialect: CronDialect, count = 3) => nextFires(parseSchedule(expression, 'UTC', dialect), from, count).map((at) => new Date(at).toISOString());
 const weekday = (iso: string) => new Date(iso).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
 const refusal = (expression: string, dialect: CronDialect) => {
   try {

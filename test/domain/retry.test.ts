@@ -43,11 +43,17 @@ describe('retry backoff', () => {
   });
 
   it('the smallest jitter waits half of the ceiling', () => {
-    assert.equal(retryDelayMs(policy, 3, () => 0), 20_000);
+    assert.equal(
+      retryDelayMs(policy, 3, () => 0),
+      20_000,
+    );
   });
 
   it('a middling jitter waits three quarters of the ceiling', () => {
-    assert.equal(retryDelayMs(policy, 3, () => 0.5), 30_000);
+    assert.equal(
+      retryDelayMs(policy, 3, () => 0.5),
+      30_000,
+    );
   });
 
   it('the jitter always stays within 50% to 100% of the ceiling', () => {

@@ -119,7 +119,10 @@ describe('failover', () => {
 describe('no candidates', () => {
   for (const strategy of ['round_robin', 'weighted_round_robin', 'random', 'sticky', 'least_loaded', 'failover'] as const) {
     it(`${strategy} returns null when no executor is eligible`, () => {
-      assert.equal(chooseExecutor(strategy, [], { cursor: 3, stickyExecutorId: 'a' }, () => 0.5), null);
+      assert.equal(
+        chooseExecutor(strategy, [], { cursor: 3, stickyExecutorId: 'a' }, () => 0.5),
+        null,
+      );
     });
   }
 });

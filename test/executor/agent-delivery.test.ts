@@ -36,7 +36,10 @@ describe('how the agent handles run messages', () => {
     const update = await finished;
     assert.equal(update.data.status, 'success');
     assert.equal(readFileSync(counter, 'utf8'), 'run\n');
-    assert.deepEqual(harness.updates(task.id).map((u) => u.data.status), ['running', 'success']);
+    assert.deepEqual(
+      harness.updates(task.id).map((u) => u.data.status),
+      ['running', 'success'],
+    );
   });
 
   it('runs every execution of a run message that carries several', async () => {
@@ -44,8 +47,14 @@ describe('how the agent handles run messages', () => {
     const finished = Promise.all(tasks.map((task) => harness.finished(task.id)));
     harness.agent.handle({ action: 'run', tasks });
     const updates = await finished;
-    assert.deepEqual(updates.map((update) => update.data.status), ['success', 'success', 'success']);
-    assert.deepEqual(tasks.map((task) => harness.output(task.id, 'stdout')), ['one\n', 'two\n', 'three\n']);
+    assert.deepEqual(
+      updates.map((update) => update.data.status),
+      ['success', 'success', 'success'],
+    );
+    assert.deepEqual(
+      tasks.map((task) => harness.output(task.id, 'stdout')),
+      ['one\n', 'two\n', 'three\n'],
+    );
   });
 
   it('fails an execution of a task type it has no runner for, with a clear error', async () => {

@@ -29,8 +29,14 @@ describe('output of a running task through the agent', () => {
     const omitted = Buffer.byteLength(expected) - 1000 - 500;
     assert.equal(marker.chunk, `\n[cronfleet: ${omitted} bytes of output omitted]\n`);
     const markerIndex = logs.indexOf(marker);
-    const head = logs.slice(0, markerIndex).map((log) => log.chunk).join('');
-    const tail = logs.slice(markerIndex + 1).map((log) => log.chunk).join('');
+    const head = logs
+      .slice(0, markerIndex)
+      .map((log) => log.chunk)
+      .join('');
+    const tail = logs
+      .slice(markerIndex + 1)
+      .map((log) => log.chunk)
+      .join('');
     assert.equal(head, expected.slice(0, 1000));
     assert.equal(tail, expected.slice(-500));
     assert.equal((update.data.result as { output_bytes: number }).output_bytes, Buffer.byteLength(expected));
@@ -42,7 +48,10 @@ describe('output of a running task through the agent', () => {
     await harness.run(task);
     const seqs = harness.logs(task.id).map((log) => log.seq);
     assert.ok(seqs.length >= 2, `expected several chunks, got ${seqs.length}`);
-    assert.deepEqual(seqs, seqs.map((_, index) => index + 1));
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, index) => index + 1),
+    );
     assert.equal(harness.output(task.id, 'stdout'), [1, 2, 3, 4, 5, 6].map((i) => `out ${i}\n`).join(''));
     assert.equal(harness.output(task.id, 'stderr'), [1, 2, 3, 4, 5, 6].map((i) => `err ${i}\n`).join(''));
   });

@@ -31,11 +31,16 @@ describe('docker runner', () => {
     assert.deepEqual(args, ['run', '--rm', '-i', '--name', 'cronfleet-exec-1', '--env-file', '/tmp/x/env', '--', 'alpine:3.20', 'sh', '-c', 'echo "$MODE"']);
   });
 
-  it('puts the task env and the CRONFLEET_* variables in the env file, not the executor\'s own environment', () => {
+  it("puts the task env and the CRONFLEET_* variables in the env file, not the executor's own environment", () => {
     const task = runTask('docker', {}, { id: 'exec-1', task_id: 'task-9', task_name: 'backup', parameters: { bucket: 'logs', 'not a name': 1 } });
     const file = dockerEnvFile(task, { image: 'alpine:3.20', command: [], env: { MODE: 'full' } });
     assert.ok('text' in file);
-    const env = new Map(file.text.trimEnd().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
+    const env = new Map(
+      file.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+    );
     assert.equal(env.get('MODE'), 'full');
     assert.equal(env.get('CRONFLEET_EXECUTION_ID'), 'exec-1');
     assert.equal(env.get('CRONFLEET_TASK_ID'), 'task-9');

@@ -61,7 +61,10 @@ describe('how a process ending maps to an execution status', () => {
     const task = shTask('true');
     await harness.run(task);
     const updates = harness.updates(task.id);
-    assert.deepEqual(updates.map((update) => update.data.status), ['running', 'success']);
+    assert.deepEqual(
+      updates.map((update) => update.data.status),
+      ['running', 'success'],
+    );
     const [running, final] = updates;
     assert.equal(final!.data.time_start, running!.data.time_start);
     assert.ok(Date.parse(final!.data.time_end!) >= Date.parse(final!.data.time_start!));

@@ -18,7 +18,11 @@ function capture(custom: OutputLimits = limits) {
     onChunk?.();
   });
   const nextChunk = () => new Promise<void>((resolve) => (onChunk = resolve));
-  const text = (stream?: Stream) => chunks.filter((c) => stream === undefined || c.stream === stream).map((c) => c.chunk).join('');
+  const text = (stream?: Stream) =>
+    chunks
+      .filter((c) => stream === undefined || c.stream === stream)
+      .map((c) => c.chunk)
+      .join('');
   return { output, chunks, nextChunk, text };
 }
 
@@ -76,7 +80,10 @@ describe('output capture', () => {
     output.system('note\n');
     output.finish();
     assert.ok(chunks.length > 3);
-    assert.deepEqual(chunks.map((c) => c.seq), chunks.map((_, index) => index + 1));
+    assert.deepEqual(
+      chunks.map((c) => c.seq),
+      chunks.map((_, index) => index + 1),
+    );
   });
 
   it('keeps stdout and stderr apart and in order within the tail', () => {

@@ -35,7 +35,10 @@ describe('loading a runner module', () => {
   });
 
   it('refuses a module whose default export has no run()', async () => {
-    await assert.rejects(loadRunnerModule('./fixtures/runner-without-run.ts', here), refusedWith(/runner module \.\/fixtures\/runner-without-run\.ts: its default export \(type 'command'\) has no run\(context\) function/));
+    await assert.rejects(
+      loadRunnerModule('./fixtures/runner-without-run.ts', here),
+      refusedWith(/runner module \.\/fixtures\/runner-without-run\.ts: its default export \(type 'command'\) has no run\(context\) function/),
+    );
   });
 
   it('refuses a module without a default export', async () => {

@@ -167,7 +167,10 @@ describe('the process-group record', () => {
       { processGroupId: reused.pid, startTicks: reused.startTicks - 1 },
     ]);
     const { groups, reaped } = await ProcessGroups.open(directory, { killGraceMs: 1000 });
-    assert.deepEqual(reaped.map((group) => group.processGroupId), [stray.pid]);
+    assert.deepEqual(
+      reaped.map((group) => group.processGroupId),
+      [stray.pid],
+    );
     assert.deepEqual(await stillRunningAfter([stray.pid]), []);
     assert.equal(isRunning(reused.pid), true, 'a process with another start time is not the one recorded');
     assert.deepEqual(readdirSync(directory), [`${process.pid}.json`], 'the dead executor’s record is gone; ours is there');
@@ -182,7 +185,12 @@ describe('the process-group record', () => {
     const asked = join(bin, 'asked');
     writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "$@" >> '${asked}'\n`, { mode: 0o755 });
     const cli = groupLeader(); // stands for the `docker run` CLI of the run
-    const state = { version: 1, bootId: currentBootId(), owner: { pid: 4_194_305, startTicks: 1 }, groups: [{ executionId: 'execution-7', processGroupId: cli.pid, startTicks: cli.startTicks, container: 'cronfleet-execution-7' }] };
+    const state = {
+      version: 1,
+      bootId: currentBootId(),
+      owner: { pid: 4_194_305, startTicks: 1 },
+      groups: [{ executionId: 'execution-7', processGroupId: cli.pid, startTicks: cli.startTicks, container: 'cronfleet-execution-7' }],
+    };
     mkdirSync(directory, { recursive: true });
     writeFileSync(join(directory, '4194305.json'), JSON.stringify(state));
     const path = process.env.PATH;
@@ -221,7 +229,10 @@ describe('the process-group record', () => {
     await once(leader.child, 'exit');
     const next = groupLeader();
     groups!.record('execution-2', next.pid)(); // any later write drops the emptied group
-    assert.deepEqual(onDisk().map((group: { executionId: string }) => group.executionId), ['execution-2']);
+    assert.deepEqual(
+      onDisk().map((group: { executionId: string }) => group.executionId),
+      ['execution-2'],
+    );
     cleanUp([next.pid]);
   });
 });

@@ -42,7 +42,9 @@ describe("what a task's process receives", () => {
     assert.equal(report.env.CRONFLEET_PARAM_DRY_RUN, 'true');
     assert.equal(report.env.CRONFLEET_PARAM_NESTED, '{"a":[1,2]}');
     assert.equal(report.env.CRONFLEET_PARAM_UNICODE, 'größe ✓');
-    const paramKeys = Object.keys(report.env).filter((key) => key.startsWith('CRONFLEET_PARAM_')).sort();
+    const paramKeys = Object.keys(report.env)
+      .filter((key) => key.startsWith('CRONFLEET_PARAM_'))
+      .sort();
     assert.deepEqual(paramKeys, ['CRONFLEET_PARAM_BATCH_SIZE', 'CRONFLEET_PARAM_DRY_RUN', 'CRONFLEET_PARAM_NESTED', 'CRONFLEET_PARAM_REGION', 'CRONFLEET_PARAM_UNICODE']);
   });
 
@@ -52,7 +54,7 @@ describe("what a task's process receives", () => {
     assert.equal(report.stdin, '{}');
   });
 
-  it("knows which execution it is through CRONFLEET_EXECUTION_ID and its siblings", async () => {
+  it('knows which execution it is through CRONFLEET_EXECUTION_ID and its siblings', async () => {
     const report = await probe([], {}, { id: 'execution-identity', attempt: 3, task_id: 'task-42', task_name: 'nightly backup', scheduled_time: '2026-03-01T02:00:00.000Z', trigger: 'manual' });
     assert.equal(report.env.CRONFLEET_EXECUTION_ID, 'execution-identity');
     assert.equal(report.env.CRONFLEET_TASK_ID, 'task-42');

@@ -33,7 +33,7 @@ describe('execution timeout', () => {
     assert.deepEqual(await stillRunningAfter(pids), []);
   });
 
-  it("ends with status timeout when the server sends a timeout action", async () => {
+  it('ends with status timeout when the server sends a timeout action', async () => {
     const task = shTask('echo started; sleep 100');
     const finished = suite.harness.run(task);
     await suite.harness.printed(task.id, 'started');

@@ -78,11 +78,15 @@ export async function runMany(t: TestServer, taskId: string, count: number): Pro
     const response = await t.request('POST', `/api/v1/tasks/${taskId}/trigger`, {});
     if (response.status !== 202) throw new Error(`trigger: ${JSON.stringify(response.body)}`);
   }
-  return eventually(async () => {
-    const page = await t.request('GET', `/api/v1/executions?task_id=${taskId}&page_size=1000`);
-    const items = page.body.items as Array<Record<string, any>>;
-    return items.length >= count && items.every((execution) => execution.status !== 'pending' && execution.status !== 'running') ? items : undefined;
-  }, `${count} runs to end`, 60_000);
+  return eventually(
+    async () => {
+      const page = await t.request('GET', `/api/v1/executions?task_id=${taskId}&page_size=1000`);
+      const items = page.body.items as Array<Record<string, any>>;
+      return items.length >= count && items.every((execution) => execution.status !== 'pending' && execution.status !== 'running') ? items : undefined;
+    },
+    `${count} runs to end`,
+    60_000,
+  );
 }
 
 /** A real agent (the code of `cronfleet executor`) in this process, dialing `servers`; call stop(). */
@@ -180,7 +184,10 @@ export async function startedFailoverRun(t: TestServer, name: string, primary: s
     command: 'sh',
     args: ['-c', script],
     load_balance_strategy: 'failover',
-    executors: [{ executor: primary, priority: 0 }, { executor: backup, priority: 1 }],
+    executors: [
+      { executor: primary, priority: 0 },
+      { executor: backup, priority: 1 },
+    ],
     max_retry: 1,
     retry_backoff_seconds: 1,
   });
@@ -196,9 +203,13 @@ export async function lostThenRetried(t: TestServer, taskId: string, runId: stri
     const current = await execution(t, runId);
     return current.status !== 'running' ? current : undefined;
   }, 'the run to be declared lost');
-  const retry = await eventually(async () => {
-    const items = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items as Array<Record<string, any>>;
-    return items.find((item) => item.retry_of === runId && item.status === 'success');
-  }, 'the retry to succeed', 20_000);
+  const retry = await eventually(
+    async () => {
+      const items = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items as Array<Record<string, any>>;
+      return items.find((item) => item.retry_of === runId && item.status === 'success');
+    },
+    'the retry to succeed',
+    20_000,
+  );
   return { lost, retry };
 }

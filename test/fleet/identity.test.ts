@@ -44,12 +44,15 @@ describe('executor identity', () => {
     const refusal = await impostor.next((frame) => frame.action === 'error');
     assert.equal(refusal.code, 'forbidden');
     await impostor.closed;
-    assert.equal(impostor.frames.some((frame) => frame.action === 'welcome' || frame.action === 'run'), false);
+    assert.equal(
+      impostor.frames.some((frame) => frame.action === 'welcome' || frame.action === 'run'),
+      false,
+    );
 
     const after = (await executorNamed(t, 'victim'))!;
     assert.equal(after.id, victim.id);
     assert.equal(t.server.gateway.isConnected(victim.id), true);
-    assert.equal((await executorNamed(t, 'impostor')), undefined, 'not renamed');
+    assert.equal(await executorNamed(t, 'impostor'), undefined, 'not renamed');
     const ended = await eventually(async () => {
       const run = await execution(t, runId);
       return run.status !== 'running' ? run : undefined;
@@ -139,7 +142,10 @@ describe('executor identity', () => {
     }, 'the run to end');
     assert.equal(ended.status, 'success');
     const logs = (await t.request('GET', `/api/v1/executions/${runId}/logs`)).body.items as Array<{ chunk: string }>;
-    assert.equal(logs.some((item) => item.chunk.includes('forged')), false);
+    assert.equal(
+      logs.some((item) => item.chunk.includes('forged')),
+      false,
+    );
   });
 
   it('a revoked executor token: its live connections are closed', async () => {
@@ -153,7 +159,7 @@ describe('executor identity', () => {
     await agent.closed;
   });
 
-  it("an executor token made by an admin stops working when that admin is demoted or disabled (one made with the admin token does not)", async () => {
+  it('an executor token made by an admin stops working when that admin is demoted or disabled (one made with the admin token does not)', async () => {
     const t = await fleet();
     const password = 'correct-horse-battery';
     /** An executor token made by a new admin user, through that user's own session. */

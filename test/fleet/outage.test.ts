@@ -149,7 +149,11 @@ describe('executors after an outage', () => {
     await t.server.scheduler.stop();
     proxy.cut();
     await eventually(async () => !t.server.gateway.isConnected(id) && client.agent.runningIds().length === 0, 'the agent to be away with its run ended');
-    await rawDatabase(t.server.store).db.updateTable('executors').set({ last_heartbeat: Date.now() - 60_000 }).where('id', '=', id).execute();
+    await rawDatabase(t.server.store)
+      .db.updateTable('executors')
+      .set({ last_heartbeat: Date.now() - 60_000 })
+      .where('id', '=', id)
+      .execute();
 
     // A leader takes over: its first sweeps come before the agent could reconnect.
     await t.server.scheduler.start();

@@ -32,7 +32,10 @@ describe('routing strategies over real agents', () => {
       name: 'weighted',
       command: 'true',
       load_balance_strategy: 'weighted_round_robin',
-      executors: [{ executor: 'alpha', weight: 3 }, { executor: 'beta', weight: 1 }],
+      executors: [
+        { executor: 'alpha', weight: 3 },
+        { executor: 'beta', weight: 1 },
+      ],
     });
     const chosen = await names(await runMany(t, task.body.id, 400));
     const alpha = chosen.filter((name) => name === 'alpha').length;

@@ -22,7 +22,9 @@ function parseDialect(value: string | undefined): TestDialect {
 
 /** A database name derived from the data dir, so a restarted server finds the same one. */
 function databaseName(dataDir: string): string {
-  return `cf_test_${basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`.slice(0, 60);
+  return `cf_test_${basename(dataDir)
+    .replace(/[^A-Za-z0-9]/g, '_')
+    .toLowerCase()}`.slice(0, 60);
 }
 
 /** Creates (if needed) the test database for a data dir and returns its URL. */

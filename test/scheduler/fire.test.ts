@@ -34,7 +34,10 @@ describe('fire loop', () => {
     assert.equal(resumed.body.next_fire_at, '2026-01-05T00:01:02.000Z');
     await advanceAndFire(t, clock, 1000);
     const fires = await executions(t, task.id);
-    assert.deepEqual(fires.map((execution) => execution.scheduled_time), ['2026-01-05T00:00:01.000Z', '2026-01-05T00:01:02.000Z']);
+    assert.deepEqual(
+      fires.map((execution) => execution.scheduled_time),
+      ['2026-01-05T00:00:01.000Z', '2026-01-05T00:01:02.000Z'],
+    );
   });
 
   it('pausing a task just before an instant stops that fire, though it was recorded ahead', async () => {
@@ -65,7 +68,10 @@ describe('fire loop', () => {
     const updated = await t.request('PUT', `/api/v1/tasks/${task.id}`, { cron_expression: '*/5 * * * * *' });
     assert.equal(updated.body.next_fire_at, '2026-01-05T00:00:05.000Z');
     await advanceAndFire(t, clock, 5000);
-    assert.deepEqual((await executions(t, task.id)).map((execution) => execution.scheduled_time), ['2026-01-05T00:00:05.000Z']);
+    assert.deepEqual(
+      (await executions(t, task.id)).map((execution) => execution.scheduled_time),
+      ['2026-01-05T00:00:05.000Z'],
+    );
   });
 });
 

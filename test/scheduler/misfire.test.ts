@@ -43,7 +43,10 @@ describe('misfire policies after a scheduler outage', () => {
     const recorded = await missTenFires('run_once');
     assert.equal(recorded.length, 10);
     const pending = recorded.filter((execution) => execution.status === 'pending');
-    assert.deepEqual(pending.map((execution) => execution.scheduled_time), [minute(10)]);
+    assert.deepEqual(
+      pending.map((execution) => execution.scheduled_time),
+      [minute(10)],
+    );
     const skipped = recorded.filter((execution) => execution.status === 'skipped');
     assert.equal(skipped.length, 9);
     assert.ok(skipped.every((execution) => execution.reason.startsWith('misfire')));
@@ -53,13 +56,19 @@ describe('misfire policies after a scheduler outage', () => {
     const recorded = await missTenFires('skip');
     assert.equal(recorded.length, 10);
     assert.ok(recorded.every((execution) => execution.status === 'skipped'));
-    assert.deepEqual(recorded.map((execution) => execution.scheduled_time).sort(), Array.from({ length: 10 }, (_, i) => minute(i + 1)));
+    assert.deepEqual(
+      recorded.map((execution) => execution.scheduled_time).sort(),
+      Array.from({ length: 10 }, (_, i) => minute(i + 1)),
+    );
   });
 
   it('run_all runs every missed fire, each once', async () => {
     const recorded = await missTenFires('run_all');
     assert.equal(recorded.length, 10);
     assert.ok(recorded.every((execution) => execution.status === 'pending'));
-    assert.deepEqual(recorded.map((execution) => execution.scheduled_time).sort(), Array.from({ length: 10 }, (_, i) => minute(i + 1)));
+    assert.deepEqual(
+      recorded.map((execution) => execution.scheduled_time).sort(),
+      Array.from({ length: 10 }, (_, i) => minute(i + 1)),
+    );
   });
 });

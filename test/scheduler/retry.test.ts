@@ -40,7 +40,7 @@ describe('retries', () => {
     assert.ok(delay2 >= 10_000 && delay2 <= 20_000, `second backoff ${delay2} ms within 10–20 s`);
 
     await clock.advance(delay2);
-    list = await eventually(async () => {
+    await eventually(async () => {
       const all = await executions(t, task.id);
       return all[2]!.status === 'failed' ? all : undefined;
     }, 'the last attempt to fail');

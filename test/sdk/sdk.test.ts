@@ -74,7 +74,10 @@ describe('SDK executor against a real server', { timeout: 60_000 }, () => {
     const execution = await t.request('GET', `/api/v1/executions/${id}`);
     assert.equal(execution.body.result, 3);
     const logs = await t.request('GET', `/api/v1/executions/${id}/logs`);
-    const stdout = logs.body.items.filter((item: { stream: string }) => item.stream === 'stdout').map((item: { chunk: string }) => item.chunk).join('');
+    const stdout = logs.body.items
+      .filter((item: { stream: string }) => item.stream === 'stdout')
+      .map((item: { chunk: string }) => item.chunk)
+      .join('');
     assert.equal(stdout, 'adding 1 and 2\ndone\n');
   });
 

@@ -18,7 +18,10 @@ describe('audit log', () => {
     await t.request('POST', `/api/v1/tasks/${created.body.id}/pause`);
     await t.request('DELETE', `/api/v1/tasks/${created.body.id}`);
     const log = (await entries(`&resource_type=task&resource_id=${created.body.id}`)).reverse();
-    assert.deepEqual(log.map((entry) => entry.action), ['task.create', 'task.update', 'task.pause', 'task.delete']);
+    assert.deepEqual(
+      log.map((entry) => entry.action),
+      ['task.create', 'task.update', 'task.pause', 'task.delete'],
+    );
     for (const entry of log) {
       assert.equal(entry.actor, 'admin-token');
       assert.ok(Date.parse(entry.at) > 0);

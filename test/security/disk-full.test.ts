@@ -69,10 +69,14 @@ describe('a full disk', { skip }, () => {
   const runToSuccess = async (taskId: string) => {
     const triggered = await request('POST', `/api/v1/tasks/${taskId}/trigger`, {});
     assert.equal(triggered.status, 202, JSON.stringify(triggered.body));
-    return eventually(async () => {
-      const execution = await request('GET', `/api/v1/executions/${triggered.body.id}`);
-      return execution.body.status === 'success' && execution.body;
-    }, 'the execution succeeded', 30_000);
+    return eventually(
+      async () => {
+        const execution = await request('GET', `/api/v1/executions/${triggered.body.id}`);
+        return execution.body.status === 'success' && execution.body;
+      },
+      'the execution succeeded',
+      30_000,
+    );
   };
   const logsOf = async (executionId: string) => JSON.stringify((await request('GET', `/api/v1/executions/${executionId}/logs`)).body);
 
@@ -118,7 +122,10 @@ describe('a full disk', { skip }, () => {
     }
     const unexpected = statuses.filter(({ status, code }) => !(status === 201 || status === 202 || (status === 503 && code === 'storage_unavailable')));
     assert.deepEqual(unexpected, [], 'every write either worked or was refused with 503 storage_unavailable');
-    assert.ok(statuses.some(({ status }) => status === 503), 'the full disk refused writes');
+    assert.ok(
+      statuses.some(({ status }) => status === 503),
+      'the full disk refused writes',
+    );
 
     const ready = await request('GET', '/readyz');
     assert.equal(ready.status, 503);
@@ -269,7 +276,10 @@ describe('a full disk under PostgreSQL (the database in a tablespace on a full t
     }
     const unexpected = statuses.filter(({ status, code }) => !(status === 201 || (status === 503 && code === 'storage_unavailable')));
     assert.deepEqual(unexpected, [], 'every write either worked or was refused with 503 storage_unavailable');
-    assert.ok(statuses.some(({ status }) => status === 503), 'the full tablespace refused writes');
+    assert.ok(
+      statuses.some(({ status }) => status === 503),
+      'the full tablespace refused writes',
+    );
     const ready = await request('GET', '/readyz');
     assert.equal(ready.status, 503);
     assert.equal(ready.body.error.details.reason, 'disk_full');

@@ -27,7 +27,30 @@ interface Route {
   body: Schema | null;
 }
 
-const junkValues: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -1e308, '', ' ', 'x'.repeat(70_000), '\u0000', '💥', '{"a":', [], [1, 'two', null], {}, { nested: { deeper: [{}] } }, 'NaN', '../../etc/passwd', "'; DROP TABLE tasks; --", '$(rm -rf /)'];
+const junkValues: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  '',
+  ' ',
+  'x'.repeat(70_000),
+  '\u0000',
+  '💥',
+  '{"a":',
+  [],
+  [1, 'two', null],
+  {},
+  { nested: { deeper: [{}] } },
+  'NaN',
+  '../../etc/passwd',
+  "'; DROP TABLE tasks; --",
+  '$(rm -rf /)',
+];
 
 function wrongFor(schema: Schema | undefined, pick: () => number): unknown {
   const types = new Set([schema?.type ?? (schema?.anyOf ?? []).map((s) => s.type)].flat().filter(Boolean) as string[]);
@@ -61,22 +84,73 @@ function badBody(schema: Schema, pick: () => number): unknown {
 }
 
 const rawBodies = [
-  '{', '{"name":', '[]', '"text"', '{"a":1}}', '\u0000\u0001', '{'.repeat(5000) + '}'.repeat(5000), 'x'.repeat(2 * 1024 * 1024),
+  '{',
+  '{"name":',
+  '[]',
+  '"text"',
+  '{"a":1}}',
+  '\u0000\u0001',
+  '{'.repeat(5000) + '}'.repeat(5000),
+  'x'.repeat(2 * 1024 * 1024),
   // Well-formed but refused by every route: nested 2,000 deep, a lone surrogate in a key or a value.
-  '{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}', '{"a":'.repeat(2000) + '1' + '}'.repeat(2000),
-  '{"name":"x\\ud800"}', '{"parameters":{"\\udfff":1}}', '{"x":[["\\udbff"]]}',
+  '{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}',
+  '{"a":'.repeat(2000) + '1' + '}'.repeat(2000),
+  '{"name":"x\\ud800"}',
+  '{"parameters":{"\\udfff":1}}',
+  '{"x":[["\\udbff"]]}',
 ];
 const ids = [
-  'x', 'x'.repeat(65), '%00', '..%2F..%2Fetc', "1' OR '1'='1", '00000000-0000-0000-0000-000000000000', '%F0%9F%92%A5',
+  'x',
+  'x'.repeat(65),
+  '%00',
+  '..%2F..%2Fetc',
+  "1' OR '1'='1",
+  '00000000-0000-0000-0000-000000000000',
+  '%F0%9F%92%A5',
   // Not a UUID on any database; not UTF-8 at all; past the router's segment limit.
-  'not-a-uuid', '-1', '1e300', '%ED%A0%80', '%FF', '%E0%A4%A', 'x'.repeat(500),
+  'not-a-uuid',
+  '-1',
+  '1e300',
+  '%ED%A0%80',
+  '%FF',
+  '%E0%A4%A',
+  'x'.repeat(500),
 ];
 const queries = [
-  'page=-1', 'page=abc', 'page_size=100000', 'page_size=0', 'status=nope', 'count=-5', 'window=forever', 'from=yesterday', 'follow=maybe', 'type=%00', 'search=' + 'x'.repeat(5000), 'unknown=1',
+  'page=-1',
+  'page=abc',
+  'page_size=100000',
+  'page_size=0',
+  'status=nope',
+  'count=-5',
+  'window=forever',
+  'from=yesterday',
+  'follow=maybe',
+  'type=%00',
+  'search=' + 'x'.repeat(5000),
+  'unknown=1',
   // Numbers past every range, instants past every calendar, ids and filters that are not ids.
-  'page=99999999999999999999', 'page=1e300', 'page_size=1e300', 'count=1e300', 'count=99999999999999999999', 'limit=1e300', 'after_seq=1e300', 'top=1e300',
-  'from=0000-01-01', 'from=99999-01-01', 'to=%2B275760-09-13T00:00:00Z', 'from=1900-01-01T00:00:00Z', 'task_id=%27%20OR%201=1', 'task_id=not-a-uuid', 'executor_id=%ED%A0%80',
-  'status=%ED%A0%80', 'trigger=everything', 'sort=name', 'order=desc;drop', 'search=%ED%A0%80', 'tag=%00',
+  'page=99999999999999999999',
+  'page=1e300',
+  'page_size=1e300',
+  'count=1e300',
+  'count=99999999999999999999',
+  'limit=1e300',
+  'after_seq=1e300',
+  'top=1e300',
+  'from=0000-01-01',
+  'from=99999-01-01',
+  'to=%2B275760-09-13T00:00:00Z',
+  'from=1900-01-01T00:00:00Z',
+  'task_id=%27%20OR%201=1',
+  'task_id=not-a-uuid',
+  'executor_id=%ED%A0%80',
+  'status=%ED%A0%80',
+  'trigger=everything',
+  'sort=name',
+  'order=desc;drop',
+  'search=%ED%A0%80',
+  'tag=%00',
 ];
 
 describe('fuzzing the API and the gateway', () => {
@@ -247,7 +321,20 @@ describe('fuzzing the API and the gateway', () => {
       JSON.stringify({ action: 'no_such_action' }),
     ];
     for (let i = 0; i < 200; i++) {
-      frames.push(JSON.stringify({ action: 'hello', name: wrongFor({ type: 'string' }, pick), instance_id: wrongFor({ type: 'string' }, pick), capacity: wrongFor({ type: 'integer' }, pick), protocol_version: wrongFor({ type: 'integer' }, pick), labels: wrongFor({ type: 'object' }, pick), runners: wrongFor({ type: 'array' }, pick), running: [], version: 'x', token: 'cfx_not-a-token' }));
+      frames.push(
+        JSON.stringify({
+          action: 'hello',
+          name: wrongFor({ type: 'string' }, pick),
+          instance_id: wrongFor({ type: 'string' }, pick),
+          capacity: wrongFor({ type: 'integer' }, pick),
+          protocol_version: wrongFor({ type: 'integer' }, pick),
+          labels: wrongFor({ type: 'object' }, pick),
+          runners: wrongFor({ type: 'array' }, pick),
+          running: [],
+          version: 'x',
+          token: 'cfx_not-a-token',
+        }),
+      );
     }
     for (const frame of frames) {
       if (socket.readyState !== WebSocket.OPEN) break;

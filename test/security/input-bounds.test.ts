@@ -156,7 +156,13 @@ describe('bad input gets a 400 naming the field, and nothing is stored', () => {
 
   it('ids and filters that are not ids find nothing (404 or an empty list), on every database', async () => {
     for (const id of ['not-a-uuid', "1' OR '1'='1", '00000000-0000-0000-0000-000000000000', 'x'.repeat(64), '%F0%9F%92%A5', '%C3%A9']) {
-      for (const [method, path] of [['GET', `/api/v1/tasks/${id}`], ['DELETE', `/api/v1/tasks/${id}`], ['GET', `/api/v1/executions/${id}`], ['GET', `/api/v1/tasks/${id}/next-fires`], ['POST', `/api/v1/executions/${id}/stop`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/api/v1/tasks/${id}`],
+        ['DELETE', `/api/v1/tasks/${id}`],
+        ['GET', `/api/v1/executions/${id}`],
+        ['GET', `/api/v1/tasks/${id}/next-fires`],
+        ['POST', `/api/v1/executions/${id}/stop`],
+      ] as const) {
         const response = await t.request(method, path);
         assert.equal(response.status, 404, `${method} ${path}: ${JSON.stringify(response.body)}`);
       }

@@ -130,9 +130,7 @@ describe('every route under every spelling of its path', () => {
   /** A concrete path for a route pattern: real ids where they exist, so an allowed change would show. */
   function concrete(route: DeclaredRoute): string {
     if (route.url === '*') return '/api/v1/tasks';
-    return route.url
-      .replace(/\/([a-z-]+)\/:[a-z_]+/g, (_match, collection: string) => `/${collection}/${ids[collection] ?? 'no-such-id'}`)
-      .replace(/\*$/, 'index.css');
+    return route.url.replace(/\/([a-z-]+)\/:[a-z_]+/g, (_match, collection: string) => `/${collection}/${ids[collection] ?? 'no-such-id'}`).replace(/\*$/, 'index.css');
   }
 
   /** A body that would change something if the request were let through. */
@@ -206,7 +204,20 @@ describe('every route under every spelling of its path', () => {
   });
 
   it('says an unknown path exists or not only to a signed-in caller, whatever the spelling', async () => {
-    for (const path of ['/api/v1/no-such-thing', '/%61pi/v1/no-such-thing', '/%2561pi/v1/users', '/%EF%BD%81pi/v1/users', '/API/v1/users', '/api/v1/users/', '/x/../api/v1/users/', '/api;x/v1/users', '/ws/other', '/Ws/executor', '/metrics/', '/api']) {
+    for (const path of [
+      '/api/v1/no-such-thing',
+      '/%61pi/v1/no-such-thing',
+      '/%2561pi/v1/users',
+      '/%EF%BD%81pi/v1/users',
+      '/API/v1/users',
+      '/api/v1/users/',
+      '/x/../api/v1/users/',
+      '/api;x/v1/users',
+      '/ws/other',
+      '/Ws/executor',
+      '/metrics/',
+      '/api',
+    ]) {
       assert.equal(await send(t.url, 'GET', path, {}), 401, `GET ${path} anonymously`);
       assert.equal(await send(t.url, 'GET', path, { authorization: `Bearer ${viewerToken}` }), 404, `GET ${path} as a viewer`);
       assert.equal(await send(t.url, 'POST', path, {}, {}), 401, `POST ${path} anonymously`);

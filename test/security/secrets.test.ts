@@ -198,14 +198,8 @@ describe('secret task parameters and env values', () => {
 
   it('refuses to start with another key than the one the database was first used with', async () => {
     const otherKey = randomBytes(32).toString('base64');
-    await assert.rejects(
-      startTestServer({ dataDir, env: { CRONFLEET_SECRET_KEY: otherKey } }),
-      (error: unknown) => isCronfleetError(error) && error.code === 'invalid_config' && /same secret_key/.test(error.message),
-    );
-    await assert.rejects(
-      startTestServer({ dataDir, env: { CRONFLEET_SECRET_KEY: 'too-short' } }),
-      (error: unknown) => isCronfleetError(error) && error.code === 'invalid_config' && /secret_key/.test(error.message),
-    );
+    await assert.rejects(startTestServer({ dataDir, env: { CRONFLEET_SECRET_KEY: otherKey } }), (error: unknown) => isCronfleetError(error) && error.code === 'invalid_config' && /same secret_key/.test(error.message));
+    await assert.rejects(startTestServer({ dataDir, env: { CRONFLEET_SECRET_KEY: 'too-short' } }), (error: unknown) => isCronfleetError(error) && error.code === 'invalid_config' && /secret_key/.test(error.message));
     // The instance still running is unaffected.
     assert.equal((await run()).received, `${PASSWORD}|${TOKEN}|eu`);
   });

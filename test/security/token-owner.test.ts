@@ -76,7 +76,10 @@ describe("an API token is capped by its owner's current state", () => {
     assert.equal((await t.request('GET', '/api/v1/audit', undefined, boss.token)).status, 403);
     const listed = await t.request('GET', '/api/v1/tokens', undefined, boss.token);
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.body.items.map((token: { id: string }) => token.id), [boss.tokenId]);
+    assert.deepEqual(
+      listed.body.items.map((token: { id: string }) => token.id),
+      [boss.tokenId],
+    );
     // It cannot mint a token above its owner's current role.
     assert.equal((await t.request('POST', '/api/v1/tokens', { name: 'escalate', role: 'admin' }, boss.token)).status, 403);
   });
@@ -84,7 +87,11 @@ describe("an API token is capped by its owner's current state", () => {
   it("a disabled user's tokens are refused with 401, and work again once the user is enabled", async () => {
     const gone = await userWithToken('paused-user', 'operator');
     assert.equal((await t.request('PUT', `/api/v1/users/${gone.userId}`, { disabled: true })).status, 200);
-    for (const [method, path] of [['GET', '/api/v1/tasks'], ['GET', '/api/v1/auth/me'], ['POST', '/api/v1/tasks']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/tasks'],
+      ['GET', '/api/v1/auth/me'],
+      ['POST', '/api/v1/tasks'],
+    ] as const) {
       const refused = await t.request(method, path, method === 'POST' ? { name: 'x', command: '/bin/true' } : undefined, gone.token);
       assert.equal(refused.status, 401, `${method} ${path}`);
       assert.equal(refused.body.error.code, 'unauthorized');

@@ -33,10 +33,14 @@ describe('task changes while the fire loop is busy', () => {
       );
     }
     // The fire loop is recording fires for all of them before the clients start.
-    await eventually(async () => {
-      const status = await t.request('GET', '/api/v1/system/status');
-      return status.status === 200 && status.body.pending >= FIRING_TASKS;
-    }, 'fires recorded for the firing tasks', 60_000);
+    await eventually(
+      async () => {
+        const status = await t.request('GET', '/api/v1/system/status');
+        return status.status === 200 && status.body.pending >= FIRING_TASKS;
+      },
+      'fires recorded for the firing tasks',
+      60_000,
+    );
 
     const failures: string[] = [];
     const check = (what: string, response: { status: number; body: unknown }, expected: number) => {

@@ -83,12 +83,14 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
     // One connection is checked out inside a transaction, with no statement running, when the link dies.
     let cutNow!: () => void;
     const linkCut = new Promise<void>((resolve) => (cutNow = resolve));
-    const inTransaction = rawDatabase(server.store).db.transaction().execute(async (trx) => {
-      await trx.selectFrom('tasks').select('id').execute();
-      cutNow();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      return trx.selectFrom('tasks').select('id').execute();
-    });
+    const inTransaction = rawDatabase(server.store)
+      .db.transaction()
+      .execute(async (trx) => {
+        await trx.selectFrom('tasks').select('id').execute();
+        cutNow();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return trx.selectFrom('tasks').select('id').execute();
+      });
     await linkCut;
     proxy.cut();
     await assert.rejects(inTransaction, (error: Error & { code?: string }) => error.code === 'storage_unavailable');
@@ -112,10 +114,14 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
     await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready again after the database came back', 30_000);
     if (server.store.signals.pushes) {
       const before = signalled;
-      await eventually(async () => {
-        await server.store.signals.notify('cronfleet_deliver');
-        return signalled > before;
-      }, 'the LISTEN connection is back and wake-ups arrive again', 30_000);
+      await eventually(
+        async () => {
+          await server.store.signals.notify('cronfleet_deliver');
+          return signalled > before;
+        },
+        'the LISTEN connection is back and wake-ups arrive again',
+        30_000,
+      );
     }
     const created = await request('POST', '/api/v1/tasks', task('after'));
     assert.equal(created.status, 201, JSON.stringify(created.body));

@@ -25,7 +25,16 @@ async function closedPort(): Promise<number> {
 
 describe('database faults', () => {
   it('lock conflicts of every dialect are busy', () => {
-    for (const error of [sqliteError(5), sqliteError(6), sqliteError(5 | (1 << 8)), postgresError('40P01'), postgresError('40001'), postgresError('55P03'), mysqlError(1213, 'ER_LOCK_DEADLOCK'), mysqlError(1205, 'ER_LOCK_WAIT_TIMEOUT')]) {
+    for (const error of [
+      sqliteError(5),
+      sqliteError(6),
+      sqliteError(5 | (1 << 8)),
+      postgresError('40P01'),
+      postgresError('40001'),
+      postgresError('55P03'),
+      mysqlError(1213, 'ER_LOCK_DEADLOCK'),
+      mysqlError(1205, 'ER_LOCK_WAIT_TIMEOUT'),
+    ]) {
       assert.equal(classifyFault(error), 'busy', JSON.stringify(error));
     }
   });

@@ -74,7 +74,10 @@ describe('migrations', () => {
     const url = await testDatabaseUrl(dir);
     try {
       const store = await Store.open(url);
-      await rawDatabase(store).db.insertInto('kysely_migration' as never).values({ name: '999-from-the-future', timestamp: new Date().toISOString() }).execute();
+      await rawDatabase(store)
+        .db.insertInto('kysely_migration' as never)
+        .values({ name: '999-from-the-future', timestamp: new Date().toISOString() })
+        .execute();
       await store.close();
       await assert.rejects(Store.open(url), { code: 'database_newer_than_code' });
     } finally {
@@ -88,7 +91,10 @@ describe('migrations', () => {
     try {
       await (await Store.open(url)).close();
       const again = await Store.open(url);
-      const rows = await rawDatabase(again).db.selectFrom('kysely_migration' as never).selectAll().execute();
+      const rows = await rawDatabase(again)
+        .db.selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute();
       assert.equal(rows.length, migrationNames.length);
       await again.close();
     } finally {

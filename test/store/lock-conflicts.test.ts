@@ -31,7 +31,13 @@ describe('lock conflicts', () => {
   });
 
   it('a transaction that loses a real deadlock is run again and both transactions commit', { skip: testDialect === 'sqlite' ? 'SQLite has one writer: no deadlock between two transactions' : false }, async () => {
-    await store.loadBalance.save(new Map([['deadlock-a', '0'], ['deadlock-b', '0']]), 1);
+    await store.loadBalance.save(
+      new Map([
+        ['deadlock-a', '0'],
+        ['deadlock-b', '0'],
+      ]),
+      1,
+    );
     retries.length = 0;
     // Both first statements must hold their row lock before either takes its second one.
     let arrived = 0;
@@ -39,21 +45,23 @@ describe('lock conflicts', () => {
     const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
     const attempts = { forward: 0, backward: 0 };
     const lockBoth = (direction: 'forward' | 'backward', first: string, second: string) =>
-      rawDatabase(store).db.transaction().execute(async (trx) => {
-        attempts[direction] += 1;
-        const bump = (key: string) =>
-          trx
-            .updateTable('load_balance_state')
-            .set({ value: sql<string>`concat(value, ${sql.lit(direction[0]!)})` })
-            .where('state_key', '=', key)
-            .execute();
-        await bump(first);
-        if (attempts[direction] === 1) {
-          if (++arrived === 2) bothLocked();
-          await barrier;
-        }
-        await bump(second);
-      });
+      rawDatabase(store)
+        .db.transaction()
+        .execute(async (trx) => {
+          attempts[direction] += 1;
+          const bump = (key: string) =>
+            trx
+              .updateTable('load_balance_state')
+              .set({ value: sql<string>`concat(value, ${sql.lit(direction[0]!)})` })
+              .where('state_key', '=', key)
+              .execute();
+          await bump(first);
+          if (attempts[direction] === 1) {
+            if (++arrived === 2) bothLocked();
+            await barrier;
+          }
+          await bump(second);
+        });
     await Promise.all([lockBoth('forward', 'deadlock-a', 'deadlock-b'), lockBoth('backward', 'deadlock-b', 'deadlock-a')]);
 
     // At least one of the two was the deadlock's victim and ran again (its retry can meet

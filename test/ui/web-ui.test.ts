@@ -94,7 +94,7 @@ describe('web UI', { concurrency: false }, () => {
     await shot('02-dashboard');
   });
 
-  test('the dashboard follows executor load live, and a running execution\'s duration ticks', async () => {
+  test("the dashboard follows executor load live, and a running execution's duration ticks", async () => {
     const created = await server.request('POST', '/api/v1/tasks', { name: 'ui_load_job', type: 'command', command: 'sleep 30', shell: true });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const run = await server.request('POST', `/api/v1/tasks/${(created.body as { id: string }).id}/trigger`, {});
@@ -393,7 +393,10 @@ describe('web UI', { concurrency: false }, () => {
   });
 
   test('the browser saw no script errors', () => {
-    assert.deepEqual(consoleProblems.filter((problem) => problem.startsWith('pageerror')), []);
+    assert.deepEqual(
+      consoleProblems.filter((problem) => problem.startsWith('pageerror')),
+      [],
+    );
   });
 
   test('on a phone, in the dark theme, the dashboard and the execution log fit the screen', async () => {

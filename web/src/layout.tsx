@@ -2,19 +2,7 @@
 // into a drawer on a phone.
 import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import {
-  IconActivity,
-  IconClockPlay,
-  IconLanguage,
-  IconLayoutDashboard,
-  IconListCheck,
-  IconLogout,
-  IconMoon,
-  IconServer2,
-  IconSettings,
-  IconSun,
-  IconTopologyStar3,
-} from '@tabler/icons-react';
+import { IconActivity, IconClockPlay, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
@@ -27,7 +15,10 @@ export function Logo() {
     <Group gap={8} wrap="nowrap">
       <IconClockPlay size={26} color="var(--mantine-color-indigo-6)" />
       <Text fw={700} size="lg">
-        cron<Text span inherit c="indigo">fleet</Text>
+        cron
+        <Text span inherit c="indigo">
+          fleet
+        </Text>
       </Text>
     </Group>
   );
@@ -46,12 +37,7 @@ export function LanguageMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         {languages.map((language) => (
-          <Menu.Item
-            key={language.code}
-            onClick={() => void i18n.changeLanguage(language.code)}
-            fw={i18n.resolvedLanguage === language.code ? 700 : undefined}
-            data-testid={`language-${language.code}`}
-          >
+          <Menu.Item key={language.code} onClick={() => void i18n.changeLanguage(language.code)} fw={i18n.resolvedLanguage === language.code ? 700 : undefined} data-testid={`language-${language.code}`}>
             {language.label}
           </Menu.Item>
         ))}

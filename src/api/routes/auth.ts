@@ -13,14 +13,8 @@ import { errorResponses, noContent } from '../openapi.ts';
 import { userToWire } from '../security-dto.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../passwords.ts';
 
-const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false },
-);
-const PasswordBody = Type.Object(
-  { current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false },
-);
+const LoginBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+const PasswordBody = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 const tags = ['auth'];
 

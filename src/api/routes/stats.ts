@@ -24,10 +24,7 @@ const windows = {
 type WindowName = keyof typeof windows;
 
 const TaskStatsQuery = Type.Object({ window: Type.Optional(Type.String()) }, { additionalProperties: false });
-const OverviewQuery = Type.Object(
-  { window: Type.Optional(Type.String()), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })) },
-  { additionalProperties: false },
-);
+const OverviewQuery = Type.Object({ window: Type.Optional(Type.String()), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })) }, { additionalProperties: false });
 
 const schemas = {
   task: {

@@ -60,9 +60,7 @@ export function dockerEnvFile(task: RunTask, settings: DockerSettings): { text: 
  */
 export function dockerAvailable(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 3000 }, (error, stdout) =>
-      resolve(error === null && stdout.trim() !== ''),
-    );
+    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 3000 }, (error, stdout) => resolve(error === null && stdout.trim() !== ''));
   });
 }
 
@@ -140,8 +138,14 @@ function stopContainer(name: string, context: RunContext): Promise<void> {
 /** Turns docker's own failures into errors that say what went wrong. */
 function explained(context: RunContext, outcome: RunOutcome, settings: DockerSettings, stderr: string): RunOutcome {
   if (outcome.status === 'success' || context.signal.aborted) return outcome;
-  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith("Run 'docker run --help'"));
-  const own = lines.filter((line) => line.startsWith('docker: ')).at(-1)?.slice('docker: '.length);
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith("Run 'docker run --help'"));
+  const own = lines
+    .filter((line) => line.startsWith('docker: '))
+    .at(-1)
+    ?.slice('docker: '.length);
   let error: string | null = null;
   if (outcome.exitCode === null && outcome.error?.startsWith("could not start 'docker'")) {
     error = `the docker CLI could not be started (is docker installed and on PATH?): ${outcome.error}`;

@@ -21,7 +21,10 @@ export async function up(db: Kysely<unknown>, _types: ColumnTypes): Promise<void
     const normalized = normalizeUsername(row.username);
     if (normalized === row.username) continue;
     if ((holders.get(normalized) ?? 0) > 1 || usernameProblem(normalized) !== null) {
-      process.emitWarning(`user name '${row.username}' (id ${row.id}) was left as it is: ${(holders.get(normalized) ?? 0) > 1 ? `another user's name also normalises to '${normalized}'` : `'${normalized}' is not a usable name`}; rename it (PUT /api/v1/users/${row.id})`, { code: 'CRONFLEET_USERNAME_NOT_NORMALISED' });
+      process.emitWarning(
+        `user name '${row.username}' (id ${row.id}) was left as it is: ${(holders.get(normalized) ?? 0) > 1 ? `another user's name also normalises to '${normalized}'` : `'${normalized}' is not a usable name`}; rename it (PUT /api/v1/users/${row.id})`,
+        { code: 'CRONFLEET_USERNAME_NOT_NORMALISED' },
+      );
       continue;
     }
     await users.updateTable('users').set({ username: normalized }).where('id', '=', row.id).execute();

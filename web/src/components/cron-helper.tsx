@@ -91,7 +91,7 @@ export function CronHelper({ expression, timezone }: { expression: string; timez
           <Alert color="red" p="xs" data-testid="cron-error">
             {errorMessage(preview.error)}
           </Alert>
-        ) : preview.isLoading || preview.isFetching && fires.length === 0 ? (
+        ) : preview.isLoading || (preview.isFetching && fires.length === 0) ? (
           <Skeleton h={120} />
         ) : (
           <>

@@ -41,9 +41,7 @@ export function ExecutorLoadList() {
   const executors = useExecutorLoad();
   if (executors.isLoading) return <Loading />;
   if (!executors.data) return <ErrorAlert error={executors.error} />;
-  const items = [...executors.data.items].sort(
-    (a, b) => Number(a.status === 'offline') - Number(b.status === 'offline') || loadPercent(b) - loadPercent(a) || b.running - a.running || a.name.localeCompare(b.name),
-  );
+  const items = [...executors.data.items].sort((a, b) => Number(a.status === 'offline') - Number(b.status === 'offline') || loadPercent(b) - loadPercent(a) || b.running - a.running || a.name.localeCompare(b.name));
   if (items.length === 0) {
     return (
       <Text c="dimmed" size="sm">
@@ -61,10 +59,7 @@ export function ExecutorLoadList() {
               <Group justify="space-between" gap="xs" wrap="nowrap" mb={4}>
                 <Tooltip label={`${t(`status.${executor.status}`)} · ${health}`}>
                   <Group gap={6} wrap="nowrap" style={{ minWidth: 0 }}>
-                    <span
-                      aria-label={`${t(`status.${executor.status}`)} · ${health}`}
-                      style={{ width: 8, height: 8, borderRadius: '50%', flex: 'none', background: `var(--mantine-color-${healthColor(executor)}-6)` }}
-                    />
+                    <span aria-label={`${t(`status.${executor.status}`)} · ${health}`} style={{ width: 8, height: 8, borderRadius: '50%', flex: 'none', background: `var(--mantine-color-${healthColor(executor)}-6)` }} />
                     <Text size="sm" fw={500} truncate="end" c={executor.status === 'offline' ? 'dimmed' : undefined}>
                       {executor.name}
                     </Text>

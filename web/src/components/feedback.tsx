@@ -63,12 +63,7 @@ export function useConfirm() {
           <Button variant="default" onClick={() => setState(null)} disabled={busy}>
             {t('common.cancel')}
           </Button>
-          <Button
-            color={state?.color ?? 'red'}
-            loading={busy}
-            data-testid="confirm"
-            onClick={() => void confirm()}
-          >
+          <Button color={state?.color ?? 'red'} loading={busy} data-testid="confirm" onClick={() => void confirm()}>
             {t('common.confirm')}
           </Button>
         </Group>

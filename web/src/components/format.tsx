@@ -106,7 +106,12 @@ export function TimeAgo({ value }: { value: string | null | undefined }) {
 }
 
 export function ShortId({ id }: { id: string | null | undefined }) {
-  if (!id) return <Text span c="dimmed">—</Text>;
+  if (!id)
+    return (
+      <Text span c="dimmed">
+        —
+      </Text>
+    );
   return (
     <Tooltip label={id}>
       <Code>{id.slice(-8)}</Code>

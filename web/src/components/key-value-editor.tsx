@@ -19,9 +19,7 @@ export function isSecretPlaceholder(value: unknown): value is { secret: unknown 
 }
 
 export function rowsFromMap(map: Record<string, MaybeSecret> | undefined | null): KeyValueRow[] {
-  return Object.entries(map ?? {}).map(([key, value]) =>
-    isSecretPlaceholder(value) ? { key, value: '', secret: true, stored: true } : { key, value: String(value), secret: false, stored: false },
-  );
+  return Object.entries(map ?? {}).map(([key, value]) => (isSecretPlaceholder(value) ? { key, value: '', secret: true, stored: true } : { key, value: String(value), secret: false, stored: false }));
 }
 
 export function mapFromRows(rows: KeyValueRow[]): Record<string, MaybeSecret> {

@@ -33,8 +33,7 @@ export function useTaskActions() {
     onError: (error) => notifyError(error),
   });
   const trigger = useMutation({
-    mutationFn: ({ task, parameters: overrides }: { task: Task; parameters: Record<string, unknown> }) =>
-      post<Execution>(`/tasks/${task.id}/trigger`, Object.keys(overrides).length > 0 ? { parameters: overrides } : {}),
+    mutationFn: ({ task, parameters: overrides }: { task: Task; parameters: Record<string, unknown> }) => post<Execution>(`/tasks/${task.id}/trigger`, Object.keys(overrides).length > 0 ? { parameters: overrides } : {}),
     onSuccess: (execution) => {
       setTriggering(null);
       notifySuccess(t('tasks.triggered'));
@@ -81,17 +80,7 @@ export function useTaskActions() {
           <Text size="sm" c="dimmed">
             {t('tasks.triggerHint')}
           </Text>
-          <JsonInput
-            label={t('form.parameters')}
-            value={parameters}
-            onChange={setParameters}
-            error={parametersError}
-            autosize
-            minRows={4}
-            maxRows={14}
-            formatOnBlur
-            data-testid="trigger-parameters"
-          />
+          <JsonInput label={t('form.parameters')} value={parameters} onChange={setParameters} error={parametersError} autosize minRows={4} maxRows={14} formatOnBlur data-testid="trigger-parameters" />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setTriggering(null)}>
               {t('common.cancel')}

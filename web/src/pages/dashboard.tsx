@@ -86,7 +86,11 @@ export default function DashboardPage() {
           testId="metric-leader"
           wide
           label={t('dashboard.leader')}
-          value={<Text fz={16} fw={700} lh={1.4} component="span" display="block" style={{ wordBreak: 'break-all' }} title={leader ?? undefined}>{leader ?? t('dashboard.noLeader')}</Text>}
+          value={
+            <Text fz={16} fw={700} lh={1.4} component="span" display="block" style={{ wordBreak: 'break-all' }} title={leader ?? undefined}>
+              {leader ?? t('dashboard.noLeader')}
+            </Text>
+          }
           hint={status.data ? t('dashboard.instances', { count: status.data.instances.length }) : undefined}
           icon={<IconCrown size={22} />}
           color={leader ? 'yellow' : 'red'}
@@ -94,47 +98,47 @@ export default function DashboardPage() {
       </SimpleGrid>
       <Grid>
         <Grid.Col span={{ base: 12, lg: 8 }}>
-        <Card h="100%">
-          <Text fw={600} mb="sm">
-            {t('dashboard.executionsOverTime')}
-          </Text>
-          {overview.isLoading ? <Loading /> : data ? <StatusTrendChart data={data.timeline} bucket={data.bucket} /> : <ErrorAlert error={overview.error} />}
-        </Card>
+          <Card h="100%">
+            <Text fw={600} mb="sm">
+              {t('dashboard.executionsOverTime')}
+            </Text>
+            {overview.isLoading ? <Loading /> : data ? <StatusTrendChart data={data.timeline} bucket={data.bucket} /> : <ErrorAlert error={overview.error} />}
+          </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 4 }}>
-        <Card h="100%">
-          <Text fw={600} mb="sm">
-            {t('dashboard.topFailing')}
-          </Text>
-          {data && data.top_failing.length === 0 && (
-            <Text c="dimmed" size="sm">
-              {t('dashboard.noFailures')}
+          <Card h="100%">
+            <Text fw={600} mb="sm">
+              {t('dashboard.topFailing')}
             </Text>
-          )}
-          {data && data.top_failing.length > 0 && (
-            <Table verticalSpacing={6}>
-              <Table.Tbody>
-                {data.top_failing.map((task) => (
-                  <Table.Tr key={task.task_id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/tasks/${task.task_id}`} size="sm">
-                        {task.name}
-                      </Anchor>
-                      <Text size="xs" c="dimmed">
-                        <TimeAgo value={task.last_failure_at} />
-                      </Text>
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      <Badge color="red" variant="light">
-                        {task.failures}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Card>
+            {data && data.top_failing.length === 0 && (
+              <Text c="dimmed" size="sm">
+                {t('dashboard.noFailures')}
+              </Text>
+            )}
+            {data && data.top_failing.length > 0 && (
+              <Table verticalSpacing={6}>
+                <Table.Tbody>
+                  {data.top_failing.map((task) => (
+                    <Table.Tr key={task.task_id}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/tasks/${task.task_id}`} size="sm">
+                          {task.name}
+                        </Anchor>
+                        <Text size="xs" c="dimmed">
+                          <TimeAgo value={task.last_failure_at} />
+                        </Text>
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        <Badge color="red" variant="light">
+                          {task.failures}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </Card>
         </Grid.Col>
       </Grid>
       <Card data-testid="executor-load-card">

@@ -120,7 +120,15 @@ export default function ExecutionDetailPage() {
                 <span data-testid="exit-code">{data.exit_code ?? '—'}</span>
               </Field>
               <Field label={t('executions.duration')}>{data.status === 'running' && data.start_time ? <Elapsed since={data.start_time} /> : formatDuration(data.duration_ms)}</Field>
-              <Field label={t('executions.executor')}>{data.executor_id ? <Anchor component={Link} to="/executors" size="sm">{executorNames.get(data.executor_id) ?? data.executor_id.slice(-8)}</Anchor> : '—'}</Field>
+              <Field label={t('executions.executor')}>
+                {data.executor_id ? (
+                  <Anchor component={Link} to="/executors" size="sm">
+                    {executorNames.get(data.executor_id) ?? data.executor_id.slice(-8)}
+                  </Anchor>
+                ) : (
+                  '—'
+                )}
+              </Field>
               {data.shard_total ? <Field label={t('executionDetail.shard')}>{`${(data.shard_index ?? 0) + 1} / ${data.shard_total}`}</Field> : null}
               {data.retry_of && (
                 <Field label={t('executionDetail.retryOf')}>

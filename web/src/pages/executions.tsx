@@ -87,13 +87,7 @@ export default function ExecutionsPage() {
               searchable
               clearable
             />
-            <Select
-              placeholder={t('tasks.anyStatus')}
-              value={status}
-              onChange={(value) => update('status', value)}
-              data={executionStatuses.map((value) => ({ value, label: t(`status.${value}`) }))}
-              clearable
-            />
+            <Select placeholder={t('tasks.anyStatus')} value={status} onChange={(value) => update('status', value)} data={executionStatuses.map((value) => ({ value, label: t(`status.${value}`) }))} clearable />
             <Select
               placeholder={t('executions.anyExecutor')}
               value={executorId}
@@ -115,7 +109,11 @@ export default function ExecutionsPage() {
               type="datetime-local"
               aria-label={t('executions.fromLabel')}
               title={t('executions.fromLabel')}
-              leftSection={<Text size="xs" c="dimmed">{t('executions.from')}</Text>}
+              leftSection={
+                <Text size="xs" c="dimmed">
+                  {t('executions.from')}
+                </Text>
+              }
               leftSectionWidth={46}
               value={toLocalInput(from)}
               onChange={(event) => update('from', fromLocalInput(event.currentTarget.value))}
@@ -126,7 +124,11 @@ export default function ExecutionsPage() {
               type="datetime-local"
               aria-label={t('executions.toLabel')}
               title={t('executions.toLabel')}
-              leftSection={<Text size="xs" c="dimmed">{t('executions.to')}</Text>}
+              leftSection={
+                <Text size="xs" c="dimmed">
+                  {t('executions.to')}
+                </Text>
+              }
               leftSectionWidth={46}
               value={toLocalInput(to)}
               onChange={(event) => update('to', fromLocalInput(event.currentTarget.value))}

@@ -90,7 +90,13 @@ function ExecutorModal({ opened, executor, onClose }: { opened: boolean; executo
             <Code style={{ flex: 1, wordBreak: 'break-all' }} data-testid="callback-secret">
               {secret}
             </Code>
-            <CopyButton value={secret}>{({ copied, copy }) => <Button size="xs" variant="light" onClick={copy} leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}>{copied ? t('common.copied') : t('common.copy')}</Button>}</CopyButton>
+            <CopyButton value={secret}>
+              {({ copied, copy }) => (
+                <Button size="xs" variant="light" onClick={copy} leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}>
+                  {copied ? t('common.copied') : t('common.copy')}
+                </Button>
+              )}
+            </CopyButton>
           </Group>
           <Group justify="flex-end">
             <Button onClick={onClose}>{t('common.done')}</Button>
@@ -261,7 +267,11 @@ export default function ExecutorsPage() {
                               {key}={value}
                             </Badge>
                           ))}
-                          {Object.keys(executor.labels).length === 0 && <Text size="xs" c="dimmed">—</Text>}
+                          {Object.keys(executor.labels).length === 0 && (
+                            <Text size="xs" c="dimmed">
+                              —
+                            </Text>
+                          )}
                         </Group>
                       </Table.Td>
                       <Table.Td>
@@ -279,13 +289,7 @@ export default function ExecutorsPage() {
                       <Table.Td>
                         {can('admin') && (
                           <Group gap="xs" justify="flex-end" wrap="nowrap">
-                            <Button
-                              size="xs"
-                              variant="default"
-                              leftSection={<IconPencil size={14} />}
-                              onClick={() => (executor.kind === 'http' ? openForm(executor) : setAgentNote(executor))}
-                              data-testid="executor-edit"
-                            >
+                            <Button size="xs" variant="default" leftSection={<IconPencil size={14} />} onClick={() => (executor.kind === 'http' ? openForm(executor) : setAgentNote(executor))} data-testid="executor-edit">
                               {t('executors.edit')}
                             </Button>
                             {executor.status === 'maintenance' ? (
@@ -293,7 +297,14 @@ export default function ExecutorsPage() {
                                 {t('executors.setOnline')}
                               </Button>
                             ) : executor.status === 'online' ? (
-                              <Button size="xs" variant="light" color="yellow" leftSection={<IconTool size={14} />} onClick={() => setStatus.mutate({ executor, status: 'maintenance' })} data-testid="executor-maintenance">
+                              <Button
+                                size="xs"
+                                variant="light"
+                                color="yellow"
+                                leftSection={<IconTool size={14} />}
+                                onClick={() => setStatus.mutate({ executor, status: 'maintenance' })}
+                                data-testid="executor-maintenance"
+                              >
                                 {t('executors.setMaintenance')}
                               </Button>
                             ) : null}

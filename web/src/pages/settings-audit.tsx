@@ -30,8 +30,26 @@ export default function AuditPanel() {
   return (
     <Stack>
       <Group gap="sm">
-        <TextInput placeholder={t('settings.actor')} value={actor} onChange={(event) => { setActor(event.currentTarget.value); setPage(1); }} w={200} />
-        <Select placeholder={t('settings.resourceType')} data={resourceTypes} value={resourceType} onChange={(value) => { setResourceType(value); setPage(1); }} clearable w={200} />
+        <TextInput
+          placeholder={t('settings.actor')}
+          value={actor}
+          onChange={(event) => {
+            setActor(event.currentTarget.value);
+            setPage(1);
+          }}
+          w={200}
+        />
+        <Select
+          placeholder={t('settings.resourceType')}
+          data={resourceTypes}
+          value={resourceType}
+          onChange={(value) => {
+            setResourceType(value);
+            setPage(1);
+          }}
+          clearable
+          w={200}
+        />
       </Group>
       <ErrorAlert error={audit.error} />
       <Card p={0}>
@@ -75,11 +93,15 @@ export default function AuditPanel() {
                         <Table.Td colSpan={4}>
                           <SimpleGrid cols={{ base: 1, sm: 2 }}>
                             <div>
-                              <Text size="xs" c="dimmed" fw={600} mb={4}>{t('settings.before')}</Text>
+                              <Text size="xs" c="dimmed" fw={600} mb={4}>
+                                {t('settings.before')}
+                              </Text>
                               <Json value={entry.before ?? null} />
                             </div>
                             <div>
-                              <Text size="xs" c="dimmed" fw={600} mb={4}>{t('settings.after')}</Text>
+                              <Text size="xs" c="dimmed" fw={600} mb={4}>
+                                {t('settings.after')}
+                              </Text>
                               <Json value={entry.after ?? null} />
                             </div>
                           </SimpleGrid>

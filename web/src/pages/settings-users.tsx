@@ -105,8 +105,16 @@ export default function UsersPanel() {
                       <Text size="sm" fw={600}>
                         {user.username}
                       </Text>
-                      {user.disabled && <Badge color="gray" size="xs">{t('settings.disabled')}</Badge>}
-                      {user.id === me?.id && <Badge variant="light" size="xs">{t('settings.you')}</Badge>}
+                      {user.disabled && (
+                        <Badge color="gray" size="xs">
+                          {t('settings.disabled')}
+                        </Badge>
+                      )}
+                      {user.id === me?.id && (
+                        <Badge variant="light" size="xs">
+                          {t('settings.you')}
+                        </Badge>
+                      )}
                     </Group>
                   </Table.Td>
                   <Table.Td>

@@ -61,7 +61,11 @@ function Account() {
             </Stack>
           </form>
         )}
-        {!can('operator') && <Text size="sm" c="dimmed">{t('settings.viewerNote')}</Text>}
+        {!can('operator') && (
+          <Text size="sm" c="dimmed">
+            {t('settings.viewerNote')}
+          </Text>
+        )}
       </Stack>
     </Card>
   );

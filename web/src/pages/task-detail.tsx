@@ -41,7 +41,9 @@ function Stat({ label, value }: { label: string; value: string | number }) {
 /** What the task runs, in one line, with secrets masked. */
 function runSummary(task: Task): string {
   const mask = (map: Record<string, unknown> | undefined) =>
-    Object.entries(map ?? {}).map(([key, value]) => `${key}=${isSecretPlaceholder(value) ? '••••••' : String(value)}`).join(' ');
+    Object.entries(map ?? {})
+      .map(([key, value]) => `${key}=${isSecretPlaceholder(value) ? '••••••' : String(value)}`)
+      .join(' ');
   switch (task.type) {
     case 'command':
       return [mask(task.env), task.command, ...(task.args ?? [])].filter(Boolean).join(' ');
@@ -118,12 +120,7 @@ export default function TaskDetailPage() {
       <Card>
         <Group justify="space-between" mb="md">
           <Text fw={600}>{t('taskDetail.statistics')}</Text>
-          <SegmentedControl
-            size="xs"
-            value={window}
-            onChange={setWindow}
-            data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))}
-          />
+          <SegmentedControl size="xs" value={window} onChange={setWindow} data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))} />
         </Group>
         <ErrorAlert error={stats.error} />
         <Grid align="center">
@@ -173,7 +170,10 @@ export default function TaskDetailPage() {
                   <Table.Td>
                     {data.cron_expression ? (
                       <>
-                        <Code>{data.cron_expression}</Code> <Text span size="sm" c="dimmed">({data.timezone})</Text>
+                        <Code>{data.cron_expression}</Code>{' '}
+                        <Text span size="sm" c="dimmed">
+                          ({data.timezone})
+                        </Text>
                         <Text size="sm">{describeCron(data.cron_expression, i18n.resolvedLanguage ?? 'en', t)}</Text>
                       </>
                     ) : (

@@ -18,7 +18,6 @@ import { blank, bodyFromValues, formPathOf, valuesFromTask, type TaskFormValues 
 /** Monospace for the value only, not the label. */
 const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
 
-
 function timeZones(): string[] {
   try {
     return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
@@ -117,7 +116,9 @@ export default function TaskEditPage() {
         )}
 
         <Card>
-          <Text fw={600} mb="sm">{t('form.basics')}</Text>
+          <Text fw={600} mb="sm">
+            {t('form.basics')}
+          </Text>
           <Grid>
             <Grid.Col span={{ base: 12, sm: 6 }}>
               <TextInput label={t('form.name')} description={t('form.nameHint')} withAsterisk {...pathProps('name')} data-testid="field-name" />
@@ -132,7 +133,9 @@ export default function TaskEditPage() {
         </Card>
 
         <Card>
-          <Text fw={600} mb="sm">{t('form.schedule')}</Text>
+          <Text fw={600} mb="sm">
+            {t('form.schedule')}
+          </Text>
           <Grid>
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Stack>
@@ -144,7 +147,6 @@ export default function TaskEditPage() {
                     { value: 'paused', label: t('status.paused') },
                   ]}
                   {...form.getInputProps('status')}
-                 
                 />
               </Stack>
             </Grid.Col>
@@ -155,7 +157,9 @@ export default function TaskEditPage() {
         </Card>
 
         <Card>
-          <Text fw={600} mb="sm">{t('form.whatToRun')}</Text>
+          <Text fw={600} mb="sm">
+            {t('form.whatToRun')}
+          </Text>
           <Stack>
             <SegmentedControl data={taskTypes.map((value) => ({ value, label: t(`taskType.${value}`) }))} {...form.getInputProps('type')} data-testid="field-type" style={{ overflowX: 'auto' }} />
             {type === 'command' && (
@@ -222,30 +226,42 @@ export default function TaskEditPage() {
         </Card>
 
         <Card>
-          <Text fw={600} mb="sm">{t('form.routing')}</Text>
+          <Text fw={600} mb="sm">
+            {t('form.routing')}
+          </Text>
           <Grid>
             <Grid.Col span={{ base: 12, sm: 6 }}>
-              <Select label={t('form.executionMode')} description={t('form.executionModeHint')} data={executionModes.map((value) => ({ value, label: t(`executionMode.${value}`) }))} allowDeselect={false} {...pathProps('execution_mode')} />
+              <Select
+                label={t('form.executionMode')}
+                description={t('form.executionModeHint')}
+                data={executionModes.map((value) => ({ value, label: t(`executionMode.${value}`) }))}
+                allowDeselect={false}
+                {...pathProps('execution_mode')}
+              />
             </Grid.Col>
             <Grid.Col span={{ base: 12, sm: 6 }}>
               <Select label={t('form.loadBalance')} data={loadBalanceStrategies.map((value) => ({ value, label: t(`strategy.${value}`) }))} allowDeselect={false} {...pathProps('load_balance_strategy')} />
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
-              <KeyValueEditor label={t('form.executorLabels')} description={t('form.executorLabelsHint')} allowSecrets={false} value={form.values.executor_labels} onChange={(rows) => form.setFieldValue('executor_labels', rows)} error={form.errors.executor_labels as string | undefined} />
+              <KeyValueEditor
+                label={t('form.executorLabels')}
+                description={t('form.executorLabelsHint')}
+                allowSecrets={false}
+                value={form.values.executor_labels}
+                onChange={(rows) => form.setFieldValue('executor_labels', rows)}
+                error={form.errors.executor_labels as string | undefined}
+              />
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
-              <ExecutorPicker
-                value={form.values.executors}
-                onChange={(rows) => form.setFieldValue('executors', rows)}
-                executors={executors.data?.items ?? []}
-                error={form.errors.executors as string | undefined}
-              />
+              <ExecutorPicker value={form.values.executors} onChange={(rows) => form.setFieldValue('executors', rows)} executors={executors.data?.items ?? []} error={form.errors.executors as string | undefined} />
             </Grid.Col>
           </Grid>
         </Card>
 
         <Card>
-          <Text fw={600} mb="sm">{t('form.reliability')}</Text>
+          <Text fw={600} mb="sm">
+            {t('form.reliability')}
+          </Text>
           <Grid>
             <Grid.Col span={{ base: 6, sm: 4 }}>
               <NumberInput label={t('form.timeout')} min={1} {...pathProps('timeout_seconds')} />

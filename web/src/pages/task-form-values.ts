@@ -146,7 +146,10 @@ export function bodyFromValues(values: TaskFormValues): TaskBody {
           requestBody = values.http.body;
         }
       }
-      const expect = values.http.expect_status.split(/[\s,]+/).filter(Boolean).map(Number);
+      const expect = values.http.expect_status
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(Number);
       body.http = {
         method: values.http.method,
         url: values.http.url.trim(),
@@ -169,10 +172,39 @@ export function bodyFromValues(values: TaskFormValues): TaskBody {
 
 /** Form paths a server error can land on; `env.FOO` lands on `env`, `http.url` on itself. */
 const errorPaths = [
-  'name', 'description', 'tags', 'cron_expression', 'timezone', 'type', 'command', 'args', 'shell', 'cwd', 'env', 'script.interpreter', 'script.body',
-  'http.method', 'http.url', 'http.headers', 'http.body', 'http.expect_status', 'docker.image', 'docker.command', 'handler', 'parameters', 'execution_mode',
-  'load_balance_strategy', 'executor_labels', 'executors', 'max_retry', 'retry_backoff_seconds', 'retry_backoff_max_seconds', 'timeout_seconds',
-  'misfire_policy', 'misfire_grace_seconds', 'status',
+  'name',
+  'description',
+  'tags',
+  'cron_expression',
+  'timezone',
+  'type',
+  'command',
+  'args',
+  'shell',
+  'cwd',
+  'env',
+  'script.interpreter',
+  'script.body',
+  'http.method',
+  'http.url',
+  'http.headers',
+  'http.body',
+  'http.expect_status',
+  'docker.image',
+  'docker.command',
+  'handler',
+  'parameters',
+  'execution_mode',
+  'load_balance_strategy',
+  'executor_labels',
+  'executors',
+  'max_retry',
+  'retry_backoff_seconds',
+  'retry_backoff_max_seconds',
+  'timeout_seconds',
+  'misfire_policy',
+  'misfire_grace_seconds',
+  'status',
 ];
 
 export function formPathOf(field: string, type: TaskType): string | null {

@@ -62,14 +62,7 @@ export default function TasksPage() {
       </Group>
       <Card p="sm">
         <Group gap="sm" grow preventGrowOverflow={false} wrap="wrap">
-          <TextInput
-            leftSection={<IconSearch size={16} />}
-            placeholder={t('tasks.search')}
-            value={search}
-            onChange={(event) => update({ search: event.currentTarget.value })}
-            miw={200}
-            data-testid="task-search"
-          />
+          <TextInput leftSection={<IconSearch size={16} />} placeholder={t('tasks.search')} value={search} onChange={(event) => update({ search: event.currentTarget.value })} miw={200} data-testid="task-search" />
           <Select
             placeholder={t('tasks.anyStatus')}
             value={status}
@@ -79,14 +72,7 @@ export default function TasksPage() {
             miw={140}
             data-testid="status-filter"
           />
-          <Select
-            placeholder={t('tasks.anyType')}
-            value={type}
-            onChange={(value) => update({ type: value })}
-            data={taskTypes.map((value) => ({ value, label: t(`taskType.${value}`) }))}
-            clearable
-            miw={140}
-          />
+          <Select placeholder={t('tasks.anyType')} value={type} onChange={(value) => update({ type: value })} data={taskTypes.map((value) => ({ value, label: t(`taskType.${value}`) }))} clearable miw={140} />
           <TagsInput placeholder={t('tasks.tags')} value={tags} onChange={(value) => update({ tag: value })} miw={160} clearable />
         </Group>
       </Card>
@@ -126,10 +112,17 @@ export default function TasksPage() {
                       </Anchor>
                       <Group gap={4} mt={2}>
                         {task.tags?.map((tag) => (
-                          <Badge key={tag} size="xs" variant="outline" color="gray" style={{ cursor: 'pointer' }} onClick={(event) => {
-                            event.stopPropagation();
-                            if (!tags.includes(tag)) update({ tag: [...tags, tag] });
-                          }}>
+                          <Badge
+                            key={tag}
+                            size="xs"
+                            variant="outline"
+                            color="gray"
+                            style={{ cursor: 'pointer' }}
+                            onClick={(event) => {
+                              event.stopPropagation();
+                              if (!tags.includes(tag)) update({ tag: [...tags, tag] });
+                            }}
+                          >
                             {tag}
                           </Badge>
                         ))}
@@ -153,9 +146,7 @@ export default function TasksPage() {
                     <Table.Td>
                       <StatusBadge status={task.status} />
                     </Table.Td>
-                    <Table.Td>
-                      {task.last_fire_at ? <TimeAgo value={task.last_fire_at} /> : <Text size="sm">—</Text>}
-                    </Table.Td>
+                    <Table.Td>{task.last_fire_at ? <TimeAgo value={task.last_fire_at} /> : <Text size="sm">—</Text>}</Table.Td>
                     <Table.Td>
                       <Text size="sm">{task.status === 'active' && task.next_fire_at ? format.dateTime(task.next_fire_at) : '—'}</Text>
                     </Table.Td>
