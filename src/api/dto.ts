@@ -6,7 +6,7 @@ import { definitionToWire, type Task } from '../domain/task.ts';
 import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { SECRET_PLACEHOLDER, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets } from '../domain/secrets.ts';
 import type { ExecutionResponse, ExecutorResponse, LogLineResponse, TaskResponse } from '../protocol/rest-responses.ts';
-import { openSealed } from '../store/secret-cipher.ts';
+import type { SecretMasker } from '../store/secret-masker.ts';
 import type { Store } from '../store/store.ts';
 import type { Executor } from '../store/executors.ts';
 import type { LogChunk } from '../store/logs.ts';
@@ -71,8 +71,8 @@ function readableTaskToWire(task: Task): TaskResponse {
  * An execution on the wire. Its result, error and reason are masked with the secret
  * values of its parameters and `taskSecrets` (those of its task's env and headers).
  */
-function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[]): ExecutionResponse {
-  const secrets = [...taskSecrets, ...[...sealedParameters(execution.parameters).values()].map(openSealed)];
+function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[], masker: SecretMasker): ExecutionResponse {
+  const secrets = [...taskSecrets, ...masker.open(sealedParameters(execution.parameters).values())];
   return {
     id: execution.id,
     task_id: execution.taskId,
@@ -101,19 +101,16 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
   };
 }
 
-/** The values of a task's secrets, opened: only to mask them, never to be sent. */
-function taskSecretValues(task: Task): string[] {
-  return [...sealedSecrets(task).values()].map(openSealed);
-}
 
 /** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
 export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();
   for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
     const task = await store.tasks.getIncludingDeleted(taskId);
-    secretsByTask.set(taskId, task ? taskSecretValues(task) : []);
+    // The values of a task's secrets, opened: only to mask them, never to be sent.
+    secretsByTask.set(taskId, task ? store.masker.open(sealedSecrets(task).values()) : []);
   }
-  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? []));
+  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? [], store.masker));
 }
 
 export function executorToWire(executor: Executor, running: number, now: number): ExecutorResponse {

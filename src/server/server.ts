@@ -16,7 +16,7 @@ import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
-import { loadSecretKey, registerSecretKey } from '../store/secret-cipher.ts';
+import { loadSecretKey } from '../store/secret-cipher.ts';
 import { ensureAdminToken } from '../api/admin-token.ts';
 import { buildApp } from '../api/app.ts';
 import type { ApiContext } from '../api/context.ts';
@@ -65,6 +65,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const { cipher: secrets, created: secretKeyCreated } = loadSecretKey(config.secretKey, config.dataDir);
   if (secretKeyCreated) logger.info(`generated a secret key in ${config.dataDir}; a cluster needs the same secret_key (CRONFLEET_SECRET_KEY) on every instance`);
   const store = await Store.open(config.database, {
+    secrets,
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
     onLockRetry: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, 'database lock conflict (deadlock or lock wait); running the transaction again'),
@@ -79,7 +80,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await store.close();
     throw error;
   }
-  const releaseSecretKey = registerSecretKey(secrets);
   const events = new TypedEmitter<SchedulerEvents>();
   // The gateway wakes the dispatcher, which is built after it: connected below.
   const wakeups = new Wakeups(store.signals);
@@ -191,7 +191,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await httpExecutors.close();
     await gateway.close();
     await store.close();
-    releaseSecretKey();
     throw error;
   }
   await instanceHeartbeat.start();
@@ -228,7 +227,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await httpExecutors.close();
       await gateway.close();
       await store.close();
-      releaseSecretKey();
     },
   };
 }

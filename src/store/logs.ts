@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { maskSecretText, sealedParameters } from '../domain/secrets.ts';
 import type { DialectInfo } from './dialect.ts';
 import { fromJson, storableText, toNumber } from './json.ts';
-import { openSealed } from './secret-cipher.ts';
+import type { SecretMasker } from './secret-masker.ts';
 import type { Database } from './schema.ts';
 
 export interface LogChunk {
@@ -22,10 +22,12 @@ export class LogRepository {
   readonly #dialect: DialectInfo;
   /** The opened secret values of executions that logged lately (bounded; memory only). */
   readonly #secrets = new Map<string, string[]>();
+  readonly #masker: SecretMasker;
 
-  constructor(db: Kysely<Database>, dialect: DialectInfo) {
+  constructor(db: Kysely<Database>, dialect: DialectInfo, masker: SecretMasker) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#masker = masker;
   }
 
   /**
@@ -68,7 +70,7 @@ export class LogRepository {
     if (cached) return cached;
     const row = await this.#db.selectFrom('executions').innerJoin('tasks', 'tasks.id', 'executions.task_id').select(['executions.parameters', 'tasks.spec']).where('executions.id', '=', executionId).executeTakeFirst();
     const sealed = row ? [...sealedParameters(fromJson(row.parameters, {})).values(), ...sealedParameters(fromJson(row.spec, {})).values()] : [];
-    const secrets = sealed.map(openSealed);
+    const secrets = this.#masker.open(sealed);
     if (this.#secrets.size >= SECRETS_CACHED) this.#secrets.delete(this.#secrets.keys().next().value!);
     this.#secrets.set(executionId, secrets);
     return secrets;

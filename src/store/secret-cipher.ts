@@ -63,12 +63,6 @@ export class SecretCipher implements SecretOpener {
   }
 }
 
-/** The id of the key a sealed value names (null when it is not a sealed value). */
-function sealedKeyId(sealed: string): string | null {
-  if (!sealed.startsWith(SEALED_PREFIX)) return null;
-  return sealed.split(':')[1] ?? null;
-}
-
 /**
  * The configured key (base64 of 32 bytes), else the data dir's, created on first use.
  * `created` tells the caller to warn that a cluster needs a configured key.
@@ -112,36 +106,3 @@ export async function assertClusterKey(db: Kysely<Database>, dialect: DialectInf
   }
 }
 
-/**
- * TRANSITIONAL, to be removed: the process-global keyring. The dispatch layer takes its
- * cipher injected (ExecutionFinisher, ExecutorGateway and HttpExecutors `secrets`); the
- * two callers that hold no cipher yet (api/dto.ts, store/logs.ts) open sealed values
- * here until they are given a SecretMasker (store/secret-masker.ts).
- *
- * The keys of the servers running in this process, by key id. The dispatch paths that
- * open a secret (the run message, log masking) are reached from code that holds no
- * cipher of its own; a sealed value names its key, so they open it here. A server
- * registers its key when it starts and releases it when it closes (counted, since
- * several servers in one process may share a key).
- */
-const keyring = new Map<string, { cipher: SecretCipher; users: number }>();
-
-export function registerSecretKey(cipher: SecretCipher): () => void {
-  const entry = keyring.get(cipher.keyId) ?? { cipher, users: 0 };
-  entry.users++;
-  keyring.set(cipher.keyId, entry);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    if (--entry.users === 0) keyring.delete(cipher.keyId);
-  };
-}
-
-/** Opens a sealed value with the registered key it names. */
-export function openSealed(sealed: string): string {
-  const keyId = sealedKeyId(sealed);
-  const entry = keyId === null ? undefined : keyring.get(keyId);
-  if (!entry) throw new CronfleetError('internal', `no secret key with id ${keyId ?? '(none)'} is loaded in this process`);
-  return entry.cipher.open(sealed);
-}

@@ -17,7 +17,8 @@ import { LogRepository } from './logs.ts';
 import { toNullableNumber } from './json.ts';
 import { migrate } from './migrate.ts';
 import { recordRawDatabase } from './raw-database.ts';
-import { assertClusterKey, type SecretCipher } from './secret-cipher.ts';
+import { assertClusterKey, type SecretCipher, type SecretOpener } from './secret-cipher.ts';
+import { SecretMasker } from './secret-masker.ts';
 import { openSignals, type Signals } from './signals.ts';
 import type { Database } from './schema.ts';
 import { TaskRepository } from './tasks.ts';
@@ -33,7 +34,18 @@ export interface OpenOptions {
   retry?: (error: Error, attempt: number, delayMs: number) => void;
   /** A transaction or statement hit a lock conflict (deadlock, lock wait) and runs again. */
   onLockRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * The cluster's key, to open stored secrets only to mask them in what is read back (logs,
+   * execution results). Without it a sealed value cannot be opened, and masking one fails.
+   */
+  secrets?: SecretOpener;
 }
+
+const noKey: SecretOpener = {
+  open() {
+    throw new CronfleetError('internal', 'this store was opened without the secret key, so it cannot mask a secret');
+  },
+};
 
 /**
  * Below this much free space where SQLite writes, the store says it is not ready: a WAL
@@ -80,6 +92,8 @@ export class Store {
   readonly audit: AuditRepository;
   readonly leases: LeaseRepository;
   readonly logs: LogRepository;
+  /** Opens stored secrets with the cluster's key, only to mask them in what is read back. */
+  readonly masker: SecretMasker;
   readonly loadBalance: LoadBalanceStateRepository;
   readonly instances: InstanceRepository;
   readonly stats: StatsRepository;
@@ -91,7 +105,7 @@ export class Store {
   readonly #close: () => Promise<void>;
   #closed = false;
 
-  private constructor(db: Kysely<Database>, dialect: DialectInfo, health: StorageHealth, close: () => Promise<void>, signals: Signals) {
+  private constructor(db: Kysely<Database>, dialect: DialectInfo, health: StorageHealth, close: () => Promise<void>, signals: Signals, secrets: SecretOpener) {
     this.#db = db;
     this.health = health;
     this.signals = signals;
@@ -106,7 +120,8 @@ export class Store {
     this.apiTokens = new ApiTokenRepository(db);
     this.audit = new AuditRepository(db);
     this.leases = new LeaseRepository(db, dialect);
-    this.logs = new LogRepository(db, dialect);
+    this.masker = new SecretMasker(secrets);
+    this.logs = new LogRepository(db, dialect, this.masker);
     this.loadBalance = new LoadBalanceStateRepository(db);
     this.instances = new InstanceRepository(db);
     this.stats = new StatsRepository(db);
@@ -132,7 +147,7 @@ export class Store {
         });
         await migrate(opened.db, opened.dialect);
         const signals = openSignals(url, opened.dialect.supportsNotify, options.onBackgroundError ?? (() => {}));
-        return new Store(opened.db, opened.dialect, opened.health, opened.close, signals);
+        return new Store(opened.db, opened.dialect, opened.health, opened.close, signals, options.secrets ?? noKey);
       } catch (error) {
         await opened?.close().catch(() => {});
         const fatal = error instanceof CronfleetError && error.code === 'database_newer_than_code';
