@@ -1,32 +1,12 @@
 // Execution repository. Every state change is one guarded UPDATE (status in the WHERE
 // clause), so racing writers cannot move an execution backwards or finish it twice.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus } from '../domain/execution.ts';
+import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus, NewExecution } from '../domain/execution.ts';
 import type { DialectInfo } from './dialect.ts';
 import { fromJson, storableText, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutionsTable } from './schema.ts';
 
-export interface NewExecution {
-  id: string;
-  taskId: string;
-  taskVersion: number;
-  trigger: ExecutionTrigger;
-  scheduledTime: number;
-  /** Set for schedule fires only: the ledger key. */
-  fireTime: number | null;
-  parameters: Record<string, unknown>;
-  status: 'pending' | 'skipped' | 'cancelled';
-  attempt: number;
-  retryOf: string | null;
-  runAt: number | null;
-  reason: string | null;
-  /** Broadcast runs: this execution's shard of `shardTotal`. */
-  shardIndex?: number | null;
-  shardTotal?: number | null;
-  /** Pre-assigned executor: a broadcast sibling runs only there. */
-  executorId?: string | null;
-  parentId?: string | null;
-}
+export type { NewExecution } from '../domain/execution.ts';
 
 export interface ExecutionListQuery {
   taskId?: string | undefined;

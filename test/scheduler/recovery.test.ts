@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { newExecution } from '../../src/domain/execution.ts';
 import { newId } from '../../src/domain/ids.ts';
 import type { Store } from '../../src/store/store.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
@@ -49,10 +50,7 @@ describe('nothing stays running forever', () => {
     t = await startTestServer({ clock, dataDir, executor: false });
     const task = await createTask(t, { name: 'silent', command: 'true', timeout_seconds: 60 });
     const id = newId();
-    await t.server.store.executions.insert(
-      [{ id, taskId: task.id, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
-      clock.now(),
-    );
+    await t.server.store.executions.insert([newExecution({ id, taskId: task.id, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), parameters: {}, runAt: clock.now() + 3_600_000 })], clock.now());
     await t.server.store.executions.claim(id, 'gone-executor', clock.now(), clock.now() + 90_000);
     await clock.advance(95_000);
     await t.server.scheduler.sweeps.sweep();
@@ -94,10 +92,7 @@ describe('a run that never reached its executor', () => {
 /** A row as a crash leaves it: claimed by an executor and sent to it; started there or not. */
 async function leaveRunning(store: Store, clock: FakeClock, taskId: string, executorId: string, options: { started: boolean }): Promise<string> {
   const id = newId();
-  await store.executions.insert(
-    [{ id, taskId, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), fireTime: null, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: clock.now() + 3_600_000, reason: null }],
-    clock.now(),
-  );
+  await store.executions.insert([newExecution({ id, taskId, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), parameters: {}, runAt: clock.now() + 3_600_000 })], clock.now());
   await store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
   await store.executions.markDelivered(id, clock.now());
   if (options.started) await store.executions.markStarted(id, clock.now(), clock.now());

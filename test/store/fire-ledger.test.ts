@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
 import { parseTaskDefinition } from '../../src/domain/task.ts';
-import type { NewExecution } from '../../src/store/executions.ts';
+import { newExecution, type NewExecution } from '../../src/domain/execution.ts';
 import { migrationNames } from '../../src/store/migrate.ts';
 import { rawDatabase } from '../../src/store/raw-database.ts';
 import { Store } from '../../src/store/store.ts';
@@ -14,7 +14,7 @@ import { removeTestData, testDatabaseUrl } from '../helpers/database.ts';
 const T0 = Date.parse('2026-01-05T00:00:00.000Z');
 
 function fire(taskId: string, instant: number): NewExecution {
-  return { id: newId(), taskId, taskVersion: 1, trigger: 'schedule', scheduledTime: instant, fireTime: instant, parameters: {}, status: 'pending', attempt: 1, retryOf: null, runAt: null, reason: null };
+  return newExecution({ taskId, taskVersion: 1, trigger: 'schedule', scheduledTime: instant, fireTime: instant, parameters: {} });
 }
 
 describe('the exactly-once fire ledger', () => {
