@@ -101,7 +101,6 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
   };
 }
 
-
 /** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
 export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();

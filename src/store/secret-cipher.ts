@@ -105,4 +105,3 @@ export async function assertClusterKey(db: Kysely<Database>, dialect: DialectInf
     });
   }
 }
-
