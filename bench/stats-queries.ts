@@ -62,6 +62,7 @@ function taskRow(index: number, now: number): TasksTable {
     tags: '[]',
     cron_expression: index === 0 ? '@every 78s' : '0 */2 * * *',
     timezone: 'UTC',
+    cron_dialect: 'standard',
     type: 'command',
     spec: '{"command":"true","args":[],"shell":false,"env":{}}',
     parameters: '{}',

@@ -42,6 +42,7 @@ export function taskToWire(task: Task): TaskResponse {
       status: task.status,
       cron_expression: task.cronExpression,
       timezone: task.timezone,
+      cron_dialect: task.cronDialect,
       type: task.type,
       next_fire_at: null,
       version: task.version,

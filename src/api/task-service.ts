@@ -60,7 +60,7 @@ export class TaskService {
     const definition = this.#seal(parseTaskDefinition(merged), sealedSecrets(existing));
     const status = changes.status as 'active' | 'paused' | undefined;
     const now = this.#deps.clock.now();
-    const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone;
+    const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone && definition.cronDialect === existing.cronDialect;
     if (!scheduleSame) assertFiresFrom(definition, now);
     let updated: Task | null;
     if (status !== undefined && status !== existing.status) {
@@ -139,11 +139,11 @@ export class TaskService {
 }
 
 /** A schedule set now must still fire: `0 0 1 1 * 2001` parses, but is over. */
-function assertFiresFrom(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): void {
-  if (definition.cronExpression !== null) validateSchedule(definition.cronExpression, definition.timezone, now);
+function assertFiresFrom(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone' | 'cronDialect'>, now: number): void {
+  if (definition.cronExpression !== null) validateSchedule(definition.cronExpression, definition.timezone, now, definition.cronDialect);
 }
 
-function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone'>, now: number): number | null {
+function nextFire(definition: Pick<TaskDefinition, 'cronExpression' | 'timezone' | 'cronDialect'>, now: number): number | null {
   if (definition.cronExpression === null) return null;
-  return parseSchedule(definition.cronExpression, definition.timezone).next(now);
+  return parseSchedule(definition.cronExpression, definition.timezone, definition.cronDialect).next(now);
 }

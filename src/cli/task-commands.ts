@@ -1,7 +1,7 @@
 // `cronfleet task …`
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { executionModes, misfirePolicies, taskStatuses, taskTypes } from '../protocol/enums.ts';
+import { cronDialects, executionModes, misfirePolicies, taskStatuses, taskTypes } from '../protocol/enums.ts';
 import { ApiClient, CliError, type ClientOptions } from './client.ts';
 import { printJson, table } from './format.ts';
 
@@ -11,6 +11,7 @@ interface TaskFlags {
   description?: string;
   cron?: string;
   timezone?: string;
+  cronDialect?: string;
   type?: string;
   command?: string;
   arg?: string[];
@@ -97,6 +98,7 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   set('description', flags.description);
   set('cron_expression', flags.cron);
   set('timezone', flags.timezone);
+  set('cron_dialect', flags.cronDialect);
   set('type', flags.type);
   set('command', flags.command);
   set('args', flags.arg);
@@ -123,6 +125,7 @@ function definitionOptions(command: Command): Command {
     .option('--description <text>', 'description')
     .option('--cron <expression>', "schedule: 5 or 6 fields, @daily, '@every 30s'")
     .option('--timezone <iana>', 'IANA time zone (default UTC)')
+    .addOption(new Option('--cron-dialect <dialect>', 'how --cron is read: standard (Unix, 0/7 = Sunday) or quartz (seconds first, 1 = Sunday … 7 = Saturday, ? in one day field)').choices(cronDialects))
     .addOption(new Option('--type <type>', 'task type').choices(taskTypes))
     .option('--command <path>', 'program to run (command tasks)')
     .option('--arg <value>', 'an argument (repeat for more)', collect)

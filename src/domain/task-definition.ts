@@ -2,7 +2,7 @@
 // policies) and the stored task around it. Types only; the rules that build and check a
 // definition are in task.ts, the walking of its secrets in secrets.ts. Both import this
 // file, so secrets.ts need not import task.ts, which imports it (no cycle, not even of types).
-import type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus, TaskType } from '../protocol/enums.ts';
+import type { CronDialect, ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus, TaskType } from '../protocol/enums.ts';
 import type { MaybeSecret } from './secret-values.ts';
 
 export interface CommandSpec {
@@ -47,6 +47,8 @@ export interface TaskDefinition {
   tags: string[];
   cronExpression: string | null;
   timezone: string;
+  /** How cronExpression is read (domain/schedule.ts). */
+  cronDialect: CronDialect;
   type: TaskType;
   spec: TaskSpec;
   parameters: Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Task definitions: the domain shape, and the one place that turns a wire body
 // (snake_case, seed 001) into a validated definition. Errors name the field.
-import { validateSchedule, assertTimezone } from './schedule.ts';
+import { validateSchedule, assertTimezone, parseDialect } from './schedule.ts';
 import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
@@ -202,35 +202,38 @@ function boolean(field: string, value: unknown): boolean {
   return value;
 }
 
-const knownFields = new Set([
-  'name',
-  'description',
-  'tags',
-  'cron_expression',
-  'timezone',
-  'type',
-  'command',
-  'args',
-  'shell',
-  'env',
-  'cwd',
-  'script',
-  'http',
-  'docker',
-  'handler',
-  'parameters',
-  'execution_mode',
-  'load_balance_strategy',
-  'executor_labels',
-  'executors',
-  'max_retry',
-  'retry_backoff_seconds',
-  'retry_backoff_max_seconds',
-  'timeout_seconds',
-  'misfire_policy',
-  'misfire_grace_seconds',
-  'status',
-]);
+/** Every field of the task request schema, and no other: the compiler checks the list is complete. */
+const knownFieldFlags: { [K in keyof Required<TaskRequest>]: true } = {
+  name: true,
+  description: true,
+  tags: true,
+  cron_expression: true,
+  timezone: true,
+  cron_dialect: true,
+  type: true,
+  command: true,
+  args: true,
+  shell: true,
+  env: true,
+  cwd: true,
+  script: true,
+  http: true,
+  docker: true,
+  handler: true,
+  parameters: true,
+  execution_mode: true,
+  load_balance_strategy: true,
+  executor_labels: true,
+  executors: true,
+  max_retry: true,
+  retry_backoff_seconds: true,
+  retry_backoff_max_seconds: true,
+  timeout_seconds: true,
+  misfire_policy: true,
+  misfire_grace_seconds: true,
+  status: true,
+};
+const knownFields = new Set<string>(Object.keys(knownFieldFlags));
 
 /** Validates a wire body (create, or an update merged over the stored task) into a definition. */
 export function parseTaskDefinition(input: unknown): TaskDefinition {
@@ -247,7 +250,8 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   const timezone = text('timezone', body.timezone, taskDefaults.timezone, 64);
   assertTimezone(timezone);
   const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === '' ? null : text('cron_expression', body.cron_expression, '', 256);
-  if (cronExpression !== null) validateSchedule(cronExpression, timezone);
+  const cronDialect = parseDialect(body.cron_dialect);
+  if (cronExpression !== null) validateSchedule(cronExpression, timezone, undefined, cronDialect);
   const type = inferType(body);
   const parameters = body.parameters === undefined || body.parameters === null ? {} : object('parameters', body.parameters);
   assertSecretShapes('parameters', parameters);
@@ -258,6 +262,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     tags: stringList('tags', body.tags),
     cronExpression,
     timezone,
+    cronDialect,
     type,
     spec: parseSpec(type, body, name),
     parameters,
@@ -288,6 +293,7 @@ export function definitionToWire(definition: TaskDefinition): Record<string, unk
     tags: definition.tags,
     cron_expression: definition.cronExpression,
     timezone: definition.timezone,
+    cron_dialect: definition.cronDialect,
     type: definition.type,
     parameters: definition.parameters,
     execution_mode: definition.executionMode,

@@ -71,6 +71,7 @@ export const TaskResponse = named(
       tags: Type.Optional(Type.Array(Type.String())),
       cron_expression: nullable(Type.String(), { description: 'null: manual runs only' }),
       timezone: Type.String(),
+      cron_dialect: oneOf(cronDialects, { description: 'how cron_expression is read' }),
       type: oneOf(taskTypes),
       // One of these five, as the type says.
       command: Type.Optional(Type.String()),

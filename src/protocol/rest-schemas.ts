@@ -21,6 +21,8 @@ export const TaskBody = Type.Object(
     tags: Type.Optional(Type.Array(Type.String())),
     cron_expression: Type.Optional(Type.Union([Type.String({ description: "5 or 6 fields, a nickname (@daily) or '@every 30s' (1s to 366d); null = manual only. Every fire lies in years 1970–9999" }), Type.Null()])),
     timezone: Type.Optional(Type.String({ description: "IANA time zone name (UTC, Etc/GMT+5, Asia/Shanghai), default UTC; not an offset like '+05:00'" })),
+    // Checked by the schedule parser, so an unknown dialect is an invalid_cron naming the field.
+    cron_dialect: Type.Optional(Type.String({ maxLength: 32, description: `how cron_expression is read: ${cronDialects.join(' or ')} (default standard; quartz: 1 = Sunday … 7 = Saturday)` })),
     type: Type.Optional(Type.String({ enum: [...taskTypes] })),
     command: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String())),

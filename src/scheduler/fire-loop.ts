@@ -217,10 +217,10 @@ export class FireLoop {
   }
 
   #schedule(task: Task): Schedule {
-    const key = `${task.timezone}\u0000${task.cronExpression}`;
+    const key = `${task.cronDialect}\u0000${task.timezone}\u0000${task.cronExpression}`;
     let schedule = this.#schedules.get(key);
     if (!schedule) {
-      schedule = parseSchedule(task.cronExpression!, task.timezone);
+      schedule = parseSchedule(task.cronExpression!, task.timezone, task.cronDialect);
       if (this.#schedules.size > 10_000) this.#schedules.clear();
       this.#schedules.set(key, schedule);
     }

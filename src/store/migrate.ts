@@ -16,6 +16,7 @@ import * as usernames from './migrations/007-usernames.ts';
 import * as executorCredentials from './migrations/008-executor-credentials.ts';
 import * as callbackNonces from './migrations/009-callback-nonces.ts';
 import * as executorTokenOwners from './migrations/010-executor-token-owners.ts';
+import * as cronDialects from './migrations/011-cron-dialects.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -28,6 +29,7 @@ const migrationList = [
   ['008-executor-credentials', executorCredentials],
   ['009-callback-nonces', callbackNonces],
   ['010-executor-token-owners', executorTokenOwners],
+  ['011-cron-dialects', cronDialects],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

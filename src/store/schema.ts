@@ -8,6 +8,7 @@ export interface TasksTable {
   tags: string;
   cron_expression: string | null;
   timezone: string;
+  cron_dialect: string;
   type: string;
   spec: string;
   parameters: string;

@@ -45,6 +45,31 @@ describe('next fires of a saved task', () => {
     assert.deepEqual((await t.request('GET', `/api/v1/tasks/${id}/next-fires`)).body.fires, []);
   });
 
+  it('reads a task in its own cron_dialect, standard by default, and recomputes when the dialect changes', async () => {
+    const quartz = await create({ name: 'xxl-monday', cron_expression: '0 0 12 ? * 2', cron_dialect: 'quartz' });
+    const unix = await create({ name: 'unix-tuesday', cron_expression: '0 0 12 ? * 2' });
+    const read = async (id: string) => (await t.request('GET', `/api/v1/tasks/${id}`)).body;
+    assert.equal((await read(quartz)).cron_dialect, 'quartz');
+    assert.equal((await read(unix)).cron_dialect, 'standard');
+    assert.equal((await read(quartz)).next_fire_at, '2026-01-05T12:00:00.000Z'); // Monday
+    assert.equal((await read(unix)).next_fire_at, '2026-01-06T12:00:00.000Z'); // Tuesday
+    assert.deepEqual((await t.request('GET', `/api/v1/tasks/${quartz}/next-fires?count=2`)).body.fires, ['2026-01-05T12:00:00.000Z', '2026-01-12T12:00:00.000Z']);
+    const switched = await t.request('PUT', `/api/v1/tasks/${quartz}`, { cron_dialect: 'standard' });
+    assert.equal(switched.status, 200, JSON.stringify(switched.body));
+    assert.equal(switched.body.next_fire_at, '2026-01-06T12:00:00.000Z');
+  });
+
+  it('refuses an unknown dialect and a quartz expression without its ? with 400 invalid_cron naming the field', async () => {
+    const unknown = await t.request('POST', '/api/v1/tasks', { name: 'bad-dialect', command: '/bin/true', cron_expression: '0 12 * * *', cron_dialect: 'spring' });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.code, 'invalid_cron');
+    assert.equal(unknown.body.error.details.field, 'cron_dialect');
+    const noQuestionMark = await t.request('POST', '/api/v1/tasks', { name: 'bad-quartz', command: '/bin/true', cron_expression: '0 0 12 * * *', cron_dialect: 'quartz' });
+    assert.equal(noQuestionMark.status, 400);
+    assert.equal(noQuestionMark.body.error.details.field, 'cron_expression');
+    assert.equal((await t.request('GET', '/api/v1/tasks?name=bad-quartz')).body.total ?? 0, 0);
+  });
+
   it("follows the task's time zone across a spring-forward gap", async () => {
     const id = await create({ name: 'berlin-night', cron_expression: '30 2 * * *', timezone: 'Europe/Berlin' });
     const response = await t.request('GET', `/api/v1/tasks/${id}/next-fires?count=3&from=2026-03-27T12:00:00Z`);

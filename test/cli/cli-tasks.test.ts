@@ -114,6 +114,14 @@ describe('cronfleet task', () => {
     assert.equal(printed.next_fire_at, null);
   });
 
+  it('reads --cron in the dialect --cron-dialect names, and refuses an unknown dialect naming the choices', async () => {
+    const printed = JSON.parse(ok(await cli('task', 'create', '--name', 'xxl-style', '--cron', '0 0/5 * * * ?', '--cron-dialect', 'quartz', '--command', '/bin/true')));
+    assert.equal(printed.cron_dialect, 'quartz');
+    const wrong = await cli('task', 'create', '--name', 'bad-dialect', '--cron', '0 12 * * *', '--cron-dialect', 'spring', '--command', '/bin/true');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /--cron-dialect.*standard, quartz/);
+  });
+
   it('lists tasks as a table with a count, and as JSON with --json', async () => {
     const table = ok(await cli('task', 'ls'));
     assert.match(table, /^ID\s+NAME\s+STATUS\s+TYPE/m);

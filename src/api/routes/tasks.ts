@@ -86,7 +86,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
       const task = await tasks.get(request.params.id);
       if (task.cronExpression === null) return { fires: [], timezone: task.timezone };
       const from = instantInput(request.query.from, 'querystring', 'from', EARLIEST_INSTANT) ?? clock.now();
-      const schedule = parseSchedule(task.cronExpression, task.timezone);
+      const schedule = parseSchedule(task.cronExpression, task.timezone, task.cronDialect);
       return { fires: nextFires(schedule, from, request.query.count ?? 10).map(iso), timezone: task.timezone };
     });
   };
