@@ -124,6 +124,14 @@ describe('web UI', { concurrency: false }, () => {
     await cron.fill('*/3 * * * * *');
     await page.getByTestId('cron-words').getByText('Every 3 seconds').waitFor();
     await page.getByTestId('cron-fires').locator('li').nth(9).waitFor();
+    // The same text in the two dialects: Quartz's 2 is Monday, Unix's 2 is Tuesday, and the form says which numbering it shows.
+    await cron.fill('0 0 12 ? * 2');
+    await page.getByTestId('cron-words').getByText('only on Tuesday').waitFor();
+    await page.getByTestId('field-cron-dialect').getByText('Quartz / XXL-JOB').click();
+    await page.getByTestId('cron-words').getByText('only on Monday').waitFor();
+    assert.match(await page.getByTestId('cron-numbering').innerText(), /1 = Sunday … 7 = Saturday/);
+    await shot('03b-task-form-quartz');
+    await page.getByTestId('field-cron-dialect').getByText('Standard (Unix)').click();
     // Monthly in Berlin from November: the ten fires cross the spring clock change once.
     await cron.fill('0 3 1 * *');
     await page.getByTestId('field-timezone').click();

@@ -12,6 +12,7 @@ import type {
   LogLineResponse,
   OverviewResponse,
   RegisteredExecutorResponse,
+  SchedulePreviewResponse,
   SessionResponse,
   SystemStatusResponse,
   TaskResponse,
@@ -22,7 +23,7 @@ import type { TaskRequest } from '../../../src/protocol/rest-schemas.ts';
 
 export type { Role, TaskType } from '../../../src/protocol/enums.ts';
 export type { Page, TrendBucket } from '../../../src/protocol/rest-responses.ts';
-export { executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
+export { cronDialects, executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
 
 export type Task = TaskResponse;
 /** A task as the form sends it (POST and PUT /tasks). */
@@ -40,6 +41,7 @@ export type AuditEntry = AuditEntryResponse;
 export type SystemStatus = SystemStatusResponse;
 export type Overview = OverviewResponse;
 export type TaskStats = TaskStatsResponse;
+export type SchedulePreview = SchedulePreviewResponse;
 
 /** A secret value in a task body: a new value, or {"secret":true} to keep the stored one. Reads show the latter. */
 export type MaybeSecret = NonNullable<TaskRequest['env']>[string];

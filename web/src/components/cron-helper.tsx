@@ -8,7 +8,9 @@ import { useQuery } from '@tanstack/react-query';
 import cronstrue from 'cronstrue';
 import 'cronstrue/locales/zh_CN.js';
 import { useTranslation } from 'react-i18next';
+import type { CronDialect } from '../../../src/protocol/enums.ts';
 import { post } from '../api/client.ts';
+import type { SchedulePreview } from '../api/types.ts';
 import { errorMessage } from './feedback.tsx';
 
 const nicknames: Record<string, string> = {
@@ -44,15 +46,23 @@ function zoneOffset(instant: Date, timeZone: string): string {
   }
 }
 
-export function CronHelper({ expression, timezone }: { expression: string; timezone: string }) {
+export function CronHelper({ expression, timezone, dialect }: { expression: string; timezone: string; dialect: CronDialect }) {
   const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'en';
   // Debounce the strings, not an object: a fresh object each render would never settle.
   const [debouncedExpression] = useDebouncedValue(expression.trim(), 350);
   const [debouncedTimezone] = useDebouncedValue(timezone || 'UTC', 350);
-  const debounced = { expression: debouncedExpression, timezone: debouncedTimezone };
+  const debounced = { expression: debouncedExpression, timezone: debouncedTimezone, dialect, language };
   const preview = useQuery({
     queryKey: ['schedule-preview', debounced],
-    queryFn: () => post<{ fires: string[] }>('/schedules/preview', { cron_expression: debounced.expression, timezone: debounced.timezone, count: 10 }),
+    queryFn: () =>
+      post<SchedulePreview>('/schedules/preview', {
+        cron_expression: debounced.expression,
+        timezone: debounced.timezone,
+        cron_dialect: debounced.dialect,
+        locale: debounced.language.startsWith('zh') ? 'zh-CN' : 'en',
+        count: 10,
+      }),
     enabled: debounced.expression !== '',
     retry: false,
     staleTime: 30_000,
@@ -67,15 +77,17 @@ export function CronHelper({ expression, timezone }: { expression: string; timez
       </Paper>
     );
   }
-  const words = describeCron(expression, i18n.resolvedLanguage ?? 'en', t);
-  const locale = i18n.resolvedLanguage ?? 'en';
+  // The server's words follow the dialect's weekday numbering; while they load (or for an
+  // expression it refuses) the standard reading is shown only for a standard expression.
+  const words = preview.data?.description ?? (dialect === 'standard' ? describeCron(expression, language, t) : null);
+  const locale = language;
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat(locale, { timeZone: debounced.timezone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
   } catch {
     format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
   }
-  const fires = preview.data?.fires ?? [];
+  const fires = (preview.data?.fires ?? []).filter((fire): fire is string => fire !== null);
   let previousOffset = zoneOffset(new Date(), debounced.timezone);
 
   return (

@@ -48,7 +48,7 @@ export const en = {
   form: {
     newTitle: 'New task', editTitle: 'Edit task', create: 'Create task', created: '{{name}} created', saved: '{{name}} saved', fixErrors: 'Please fix the highlighted fields.',
     basics: 'Basics', name: 'Name', nameHint: 'Unique; letters, digits and _ . : -', namePattern: 'Use only letters, digits and _ . : -', tags: 'Tags', tagsHint: 'Press Enter after each tag',
-    description: 'Description', schedule: 'Schedule', cron: 'Cron expression', cronHint: '5 fields, 6 with seconds first, @daily or @every 30s; empty = manual only',
+    description: 'Description', schedule: 'Schedule', cron: 'Cron expression', cronDialect: 'Cron dialect', cronHint: '5 fields, 6 with seconds first, @daily or @every 30s; empty = manual only',
     timezone: 'Time zone', whatToRun: 'What to run', command: 'Command', commandHint: 'With “shell”, the line runs in /bin/sh', shell: 'Run in a shell',
     args: 'Arguments', argsHint: 'One per line', cwd: 'Working directory', env: 'Environment', interpreter: 'Interpreter', scriptBody: 'Script',
     method: 'Method', url: 'Enter an http(s) URL', expectStatus: 'Expected status', headers: 'Headers', requestBody: 'Request body', image: 'Image',
@@ -61,6 +61,11 @@ export const en = {
     misfire: 'Missed fires', misfireGrace: 'Misfire grace (s)', default: 'default', required: 'Required', positive: 'Must be at least 1',
     nonNegative: 'Must be 0 or more', invalidJson: 'Not valid JSON', jsonObject: 'Must be a JSON object', key: 'Key', value: 'Value',
     secret: 'Secret', secretStored: 'stored — type to replace', addRow: 'Add',
+  },
+  cronDialect: {
+    standard: 'Standard (Unix)', quartz: 'Quartz / XXL-JOB',
+    standardNumbering: 'Unix numbering: 5 fields (6 with seconds first); day-of-week 0 or 7 = Sunday … 6 = Saturday.',
+    quartzNumbering: 'Quartz numbering: seconds first, optional year last; day-of-week 1 = Sunday … 7 = Saturday; ? in day-of-month or day-of-week.',
   },
   cron: {
     manualOnly: 'No schedule: the task runs only when triggered.', noWords: 'Custom schedule', nextFires: 'Next 10 fires ({{timezone}})',

@@ -50,7 +50,7 @@ export const zhCN: typeof en = {
   form: {
     newTitle: '新建任务', editTitle: '编辑任务', create: '创建任务', created: '已创建 {{name}}', saved: '已保存 {{name}}', fixErrors: '请修正标出的字段。',
     basics: '基本信息', name: '名称', nameHint: '唯一；可用字母、数字和 _ . : -', namePattern: '只能包含字母、数字和 _ . : -', tags: '标签', tagsHint: '每个标签后按回车',
-    description: '描述', schedule: '调度', cron: 'Cron 表达式', cronHint: '5 段，或首段为秒的 6 段，@daily 或 @every 30s；留空 = 仅手动',
+    description: '描述', schedule: '调度', cron: 'Cron 表达式', cronDialect: 'Cron 方言', cronHint: '5 段，或首段为秒的 6 段，@daily 或 @every 30s；留空 = 仅手动',
     timezone: '时区', whatToRun: '运行内容', command: '命令', commandHint: '勾选“在 shell 中运行”时由 /bin/sh 执行整行', shell: '在 shell 中运行',
     args: '参数列表', argsHint: '每行一个', cwd: '工作目录', env: '环境变量', interpreter: '解释器', scriptBody: '脚本',
     method: '方法', url: '请输入 http(s) 地址', expectStatus: '期望状态码', headers: '请求头', requestBody: '请求体', image: '镜像',
@@ -63,6 +63,11 @@ export const zhCN: typeof en = {
     misfire: '错过的触发', misfireGrace: '错过宽限（秒）', default: '默认', required: '必填', positive: '至少为 1',
     nonNegative: '不能小于 0', invalidJson: '不是有效的 JSON', jsonObject: '必须是 JSON 对象', key: '键', value: '值',
     secret: '保密', secretStored: '已保存 — 输入新值可替换', addRow: '添加',
+  },
+  cronDialect: {
+    standard: '标准（Unix）', quartz: 'Quartz / XXL-JOB',
+    standardNumbering: 'Unix 编号：5 段（首段为秒时 6 段）；星期字段 0 或 7 = 星期日 … 6 = 星期六。',
+    quartzNumbering: 'Quartz 编号：首段为秒，末段可选年份；星期字段 1 = 星期日 … 7 = 星期六；日期或星期字段之一为 ?。',
   },
   cron: {
     manualOnly: '未设置调度：任务只在手动触发时运行。', noWords: '自定义调度', nextFires: '接下来 10 次触发（{{timezone}}）',

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, get, post, put } from '../api/client.ts';
-import { executionModes, loadBalanceStrategies, misfirePolicies, taskTypes, type Executor, type Page, type Task } from '../api/types.ts';
+import { cronDialects, executionModes, loadBalanceStrategies, misfirePolicies, taskTypes, type Executor, type Page, type Task } from '../api/types.ts';
 import { CronHelper } from '../components/cron-helper.tsx';
 import { ErrorAlert, Loading, notifySuccess } from '../components/feedback.tsx';
 import { ExecutorPicker } from '../components/executor-picker.tsx';
@@ -140,6 +140,15 @@ export default function TaskEditPage() {
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Stack>
                 <TextInput label={t('form.cron')} description={t('form.cronHint')} styles={mono} {...pathProps('cron_expression')} data-testid="field-cron" />
+                <Stack gap={4}>
+                  <Text size="sm" fw={500}>
+                    {t('form.cronDialect')}
+                  </Text>
+                  <SegmentedControl data={cronDialects.map((value) => ({ value, label: t(`cronDialect.${value}`) }))} {...form.getInputProps('cron_dialect')} data-testid="field-cron-dialect" />
+                  <Text size="xs" c="dimmed" data-testid="cron-numbering">
+                    {t(`cronDialect.${form.values.cron_dialect}Numbering`)}
+                  </Text>
+                </Stack>
                 <Select label={t('form.timezone')} data={zones} searchable {...pathProps('timezone')} allowDeselect={false} data-testid="field-timezone" />
                 <SegmentedControl
                   data={[
@@ -151,7 +160,7 @@ export default function TaskEditPage() {
               </Stack>
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
-              <CronHelper expression={form.values.cron_expression} timezone={form.values.timezone} />
+              <CronHelper expression={form.values.cron_expression} timezone={form.values.timezone} dialect={form.values.cron_dialect} />
             </Grid.Col>
           </Grid>
         </Card>

@@ -1,5 +1,6 @@
 // The task form's values and their mapping to and from the REST task body (only the
 // chosen type's fields are sent), and where a server validation error lands.
+import type { CronDialect } from '../../../src/protocol/enums.ts';
 import type { Task, TaskBody, TaskType } from '../api/types.ts';
 import type { ExecutorChoice } from '../components/executor-picker.tsx';
 import { mapFromRows, rowsFromMap, type KeyValueRow } from '../components/key-value-editor.tsx';
@@ -10,6 +11,7 @@ export interface TaskFormValues {
   tags: string[];
   cron_expression: string;
   timezone: string;
+  cron_dialect: CronDialect;
   status: 'active' | 'paused';
   type: TaskType;
   command: string;
@@ -40,6 +42,7 @@ export const blank: TaskFormValues = {
   tags: [],
   cron_expression: '*/5 * * * *',
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+  cron_dialect: 'standard',
   status: 'active',
   type: 'command',
   command: '',
@@ -73,6 +76,7 @@ export function valuesFromTask(task: Task): TaskFormValues {
     tags: task.tags ?? [],
     cron_expression: task.cron_expression ?? '',
     timezone: task.timezone,
+    cron_dialect: task.cron_dialect,
     status: task.status === 'paused' ? 'paused' : 'active',
     type: task.type,
     command: task.command ?? '',
@@ -115,6 +119,7 @@ export function bodyFromValues(values: TaskFormValues): TaskBody {
     tags: values.tags,
     cron_expression: values.cron_expression.trim() === '' ? null : values.cron_expression.trim(),
     timezone: values.timezone || 'UTC',
+    cron_dialect: values.cron_dialect,
     type: values.type,
     parameters: JSON.parse(values.parameters.trim() || '{}') as Record<string, unknown>,
     execution_mode: values.execution_mode,
@@ -177,6 +182,7 @@ const errorPaths = [
   'tags',
   'cron_expression',
   'timezone',
+  'cron_dialect',
   'type',
   'command',
   'args',
