@@ -30,6 +30,7 @@ type Declaration = Access | ((options: AccessOptions) => Access);
 const table: Record<string, Declaration> = {
   // Probes and metrics (outside /api).
   'GET /healthz': 'public',
+  'GET /health': 'public', // seed 004's name for the same probe
   'GET /readyz': 'public',
   'GET /metrics': ({ metricsPublic }) => (metricsPublic ? 'public' : 'viewer'),
   // Agents dial in here; the socket refuses anything but a valid executor token.

@@ -25,6 +25,7 @@ export interface Config {
   /** The base URL executors use to reach this instance (HTTP executor callbacks); null = derived from the listen address. */
   readonly publicUrl: string | null;
   readonly healthCheckIntervalSeconds: number;
+  readonly healthCheckTimeoutSeconds: number;
   readonly healthCheckFailureThreshold: number;
   readonly healthCheckRecoveryThreshold: number;
   /** HTTPS/WSS: PEM certificate chain and private key files; both or neither. */
@@ -79,6 +80,7 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   // HTTP executors' health checks (seed 001 §4.2.2): every 30 s; 3 failures in a row make
   // an executor unhealthy, 2 successes in a row make it healthy again.
   { path: 'health_check_interval_seconds', kind: 'seconds', fallback: 30 },
+  { path: 'health_check_timeout_seconds', kind: 'seconds', fallback: 10 },
   { path: 'health_check_failure_threshold', kind: 'count', fallback: 3 },
   { path: 'health_check_recovery_threshold', kind: 'count', fallback: 2 },
   { path: 'tls_cert', kind: 'nullable', fallback: null },
@@ -152,6 +154,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     heartbeatIntervalSeconds: get('heartbeat_interval_seconds'),
     publicUrl: get('public_url'),
     healthCheckIntervalSeconds: get('health_check_interval_seconds'),
+    healthCheckTimeoutSeconds: get('health_check_timeout_seconds'),
     healthCheckFailureThreshold: get('health_check_failure_threshold'),
     healthCheckRecoveryThreshold: get('health_check_recovery_threshold'),
     tlsCert: get('tls_cert'),

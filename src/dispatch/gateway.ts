@@ -277,7 +277,10 @@ export class ExecutorGateway {
    */
   async #holderIsGone(known: Executor | null): Promise<boolean> {
     const holder = known?.connectedTo;
-    if (!holder || holder === this.#options.instanceId) return false;
+    if (!holder) return false;
+    // This instance's own links are the ones in #links: a link recorded here but not held
+    // there has closed, and only its release is still on its way to the database.
+    if (holder === this.#options.instanceId) return !this.#links.has(known.id);
     const store = this.#deps.store;
     const live = await store.instances.liveIds((await store.now()) - this.#options.instanceTimeoutMs);
     return !live.has(holder);

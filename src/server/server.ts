@@ -125,7 +125,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     pushTimeoutMs: 10_000,
     health: {
       intervalMs: config.healthCheckIntervalSeconds * 1000,
-      timeoutMs: 10_000,
+      timeoutMs: config.healthCheckTimeoutSeconds * 1000,
       failureThreshold: config.healthCheckFailureThreshold,
       recoveryThreshold: config.healthCheckRecoveryThreshold,
     },

@@ -88,6 +88,12 @@ describe('API authentication', () => {
     assert.deepEqual(response.body, { status: 'ok', instance_id: t.server.instanceId, leader: true });
   });
 
+  it('answers /health (seed 004) exactly like /healthz, not with the web UI', async () => {
+    const response = await t.request('GET', '/health', undefined, null);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { status: 'ok', instance_id: t.server.instanceId, leader: true });
+  });
+
   it('answers /readyz without a token while the database answers', async () => {
     const response = await t.request('GET', '/readyz', undefined, null);
     assert.equal(response.status, 200);

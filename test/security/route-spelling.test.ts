@@ -15,7 +15,7 @@ import { installErrorHandling } from '../../src/api/errors.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** The routes that may answer without credentials, by design (written out here, not read from access.ts). */
-const publicByDesign = new Set(['GET /healthz', 'GET /readyz', 'GET /', 'GET /*', 'OPTIONS *', 'POST /api/v1/auth/login']);
+const publicByDesign = new Set(['GET /healthz', 'GET /health', 'GET /readyz', 'GET /', 'GET /*', 'OPTIONS *', 'POST /api/v1/auth/login']);
 /** Routes that check a credential of their own kind; without one they must not answer 2xx either. */
 const ownCredential = new Set(['GET /ws/executor', 'POST /api/v1/executions/:id/callback']);
 const refusals = new Set([400, 401, 403, 404]);

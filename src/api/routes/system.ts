@@ -9,6 +9,12 @@ const tags = ['system'];
 
 const schemas = {
   health: { operationId: 'getHealth', tags, summary: 'Liveness', response: { 200: ref(ProbeResponse, { description: 'The process answers (status ok)' }) } },
+  healthAlias: {
+    operationId: 'getHealthAlias',
+    tags,
+    summary: 'Liveness, under the name seed 004 uses (the same answer as /healthz)',
+    response: { 200: ref(ProbeResponse, { description: 'The process answers (status ok)' }) },
+  },
   ready: {
     operationId: 'getReadiness',
     tags,
@@ -35,11 +41,9 @@ const schemas = {
 /** Probes and metrics: outside /api. */
 export function probeRoutes({ store, scheduler, metrics, instanceId }: Pick<ApiContext, 'store' | 'scheduler' | 'metrics' | 'instanceId'>): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', { schema: schemas.health }, async () => ({
-      status: 'ok' as const,
-      instance_id: instanceId,
-      leader: scheduler.isLeader,
-    }));
+    const health = async () => ({ status: 'ok' as const, instance_id: instanceId, leader: scheduler.isLeader });
+    app.get('/healthz', { schema: schemas.health }, health);
+    app.get('/health', { schema: schemas.healthAlias }, health);
 
     // Ready means able to take writes: a full disk leaves reads working, so a read alone
     // would say ready while every write fails (see Store.readiness).
