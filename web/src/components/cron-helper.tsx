@@ -79,7 +79,9 @@ export function CronHelper({ expression, timezone, dialect }: { expression: stri
   }
   // The server's words follow the dialect's weekday numbering; while they load (or for an
   // expression it refuses) the standard reading is shown only for a standard expression.
-  const words = preview.data?.description ?? (dialect === 'standard' ? describeCron(expression, language, t) : null);
+  // Until the debounce settles, the server's words are for the previous text: not shown.
+  const serverWords = debounced.expression === expression.trim() ? preview.data?.description : undefined;
+  const words = serverWords ?? (dialect === 'standard' ? describeCron(expression, language, t) : null);
   const locale = language;
   let format: Intl.DateTimeFormat;
   try {
