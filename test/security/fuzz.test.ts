@@ -19,7 +19,7 @@ function random(seed: number): () => number {
   };
 }
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; anyOf?: Schema[]; enum?: unknown[] };
+type Schema = { type?: string | string[]; nullable?: boolean; properties?: Record<string, Schema>; required?: string[]; items?: Schema; anyOf?: Schema[]; enum?: unknown[] };
 
 interface Route {
   method: string;
@@ -54,6 +54,8 @@ const junkValues: unknown[] = [
 
 function wrongFor(schema: Schema | undefined, pick: () => number): unknown {
   const types = new Set([schema?.type ?? (schema?.anyOf ?? []).map((s) => s.type)].flat().filter(Boolean) as string[]);
+  // OpenAPI 3.0 writes `string | null` as {"type":"string","nullable":true}: null is then a right value.
+  if (schema?.nullable || schema?.anyOf?.some((member) => member.nullable)) types.add('null');
   const candidates = junkValues.filter((value) => {
     const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
     if (type === 'integer' && types.has('number')) return false;
