@@ -92,10 +92,14 @@ describe('cronfleet up (real processes, real time)', () => {
     }, 'the interrupted run to end');
     assert.equal(ended.status, 'failed');
     assert.equal(ended.reason, 'executor_lost');
+    let left = '';
     await eventually(async () => {
-      const { stdout } = await run('pgrep', ['-f', 'sleep 300']).catch(() => ({ stdout: '' }));
-      return stdout.trim() === '';
-    }, 'the orphaned task process to be killed');
+      // -a: with their command lines, so a timeout says which process was still there.
+      ({ stdout: left } = await run('pgrep', ['-af', 'sleep 300']).catch(() => ({ stdout: '' })));
+      return left.trim() === '';
+    }, 'the orphaned task process to be killed').catch((error: Error) => {
+      throw new Error(`${error.message}; still running: ${left.trim()}\n${again.output().slice(-2000)}`);
+    });
     assert.doesNotMatch(again.output(), /admin token was created/, 'the admin token is printed only on the first start');
     await again.stop();
   });
