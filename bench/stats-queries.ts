@@ -75,6 +75,8 @@ function taskRow(index: number, now: number): TasksTable {
     timeout_seconds: 3600,
     misfire_policy: 'run_once',
     misfire_grace_seconds: 60,
+    max_queued: 1,
+    dispatch_timeout_seconds: 300,
     status: 'active',
     next_fire_at: null,
     last_fire_at: null,

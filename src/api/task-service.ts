@@ -5,6 +5,7 @@ import { LATEST_INSTANT, parseSchedule, validateSchedule } from '../domain/sched
 import { definitionToWire, parseTaskDefinition, taskTypes, typeSpecificFields, type Task, type TaskDefinition } from '../domain/task.ts';
 import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameters, sealedSecrets, withSecrets, type SecretValue } from '../domain/secrets.ts';
 import { newExecution, type Execution } from '../domain/execution.ts';
+import { taskWarnings } from '../dispatch/eligibility.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
@@ -35,6 +36,11 @@ export class TaskService {
     const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
     this.#deps.scheduleChanged();
     return task;
+  }
+
+  /** What may keep the task from running now (the create and update answers carry it). */
+  async warnings(task: Task): Promise<string[]> {
+    return taskWarnings(task, await this.#deps.store.executors.list());
   }
 
   async get(id: string): Promise<Task> {

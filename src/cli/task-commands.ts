@@ -27,6 +27,8 @@ interface TaskFlags {
   maxRetry?: string;
   timeout?: string;
   misfirePolicy?: string;
+  maxQueued?: string;
+  dispatchTimeout?: string;
   paused?: boolean;
 }
 
@@ -114,6 +116,8 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   set('max_retry', integer(flags.maxRetry, '--max-retry'));
   set('timeout_seconds', integer(flags.timeout, '--timeout'));
   set('misfire_policy', flags.misfirePolicy);
+  set('max_queued', integer(flags.maxQueued, '--max-queued'));
+  set('dispatch_timeout_seconds', integer(flags.dispatchTimeout, '--dispatch-timeout'));
   if (flags.paused) body.status = 'paused';
   return body;
 }
@@ -136,11 +140,19 @@ function definitionOptions(command: Command): Command {
     .option('--handler <name>', 'handler name (handler tasks)')
     .option('--param <key=value>', 'task parameter (repeat)', collect)
     .option('--label <key=value>', 'executor label required (repeat)', collect)
-    .addOption(new Option('--execution-mode <mode>', 'overlap policy').choices(executionModes))
+    .addOption(new Option('--execution-mode <mode>', 'when runs overlap: parallel, sequential (skip while one runs or waits), queue (wait in line), skip, replace').choices(executionModes))
+    .option('--max-queued <n>', 'queue mode: fires waiting at most; an older one beyond it is skipped (default 1)')
     .option('--strategy <strategy>', 'load balance strategy')
     .option('--max-retry <n>', 'retries after a failure')
     .option('--timeout <seconds>', 'timeout in seconds')
+    .option('--dispatch-timeout <seconds>', 'a run no executor can take fails (no_executor) after this long (default 300)')
     .addOption(new Option('--misfire-policy <policy>', 'what to do with fires missed while down').choices(misfirePolicies));
+}
+
+/** A created or updated task: the JSON on stdout, and what may keep it from running on stderr. */
+function printWithWarnings(task: { warnings?: string[] }): void {
+  printJson(task);
+  for (const warning of task.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
 }
 
 const listColumns = ['id', 'name', 'status', 'type', 'cron_expression', 'timezone', 'next_fire_at'];
@@ -177,14 +189,14 @@ export function taskCommand(): Command {
     .option('--paused', 'create it paused')
     .addHelpText('after', "\nExample:\n  cronfleet task create --name backup --cron '0 2 * * *' --timezone Asia/Shanghai --command /usr/local/bin/backup.sh")
     .action(async (flags: TaskFlags, command: Command) => {
-      printJson(await client(command).request('POST', '/tasks', await taskBody(flags)));
+      printWithWarnings(await client(command).request('POST', '/tasks', await taskBody(flags)));
     });
 
   definitionOptions(task.command('update <task>').description('change fields of a task (only those given)')).action(async (idOrName: string, flags: TaskFlags, command: Command) => {
     const api = client(command);
     const body = await taskBody(flags);
     if (Object.keys(body).length === 0) throw new CliError('nothing to update: pass --file or at least one field flag', 2);
-    printJson(await api.request('PUT', `/tasks/${await resolveTaskId(api, idOrName)}`, body));
+    printWithWarnings(await api.request('PUT', `/tasks/${await resolveTaskId(api, idOrName)}`, body));
   });
 
   task

@@ -1,12 +1,13 @@
 // The dispatcher (leader only): moves pending executions to executors. It runs when
 // woken (a fire, a finish, a connect, a trigger), when a retry's backoff ends, and on a
 // slow safety poll. It applies the overlap rules that depend on what is running at
-// dispatch (sequential; domain/overlap.ts).
+// dispatch (queue; domain/overlap.ts), and fails a run no executor could take within its
+// task's dispatch_timeout_seconds (reason no_executor; the retry policy applies).
 import type { Clock } from '../domain/clock.ts';
 import { PassLoop } from '../domain/pass-loop.ts';
 import { newExecution, type Execution } from '../domain/execution.ts';
 import { newId } from '../domain/ids.ts';
-import { SEQUENTIAL_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
+import { QUEUE_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { Executor } from '../store/executors.ts';
@@ -55,6 +56,22 @@ export interface DispatcherOptions {
   instanceTimeoutMs: number;
 }
 
+/**
+ * Whether a run that no executor can take now has waited past its task's dispatch
+ * timeout, counted from when it could first run, and at the earliest from when this
+ * dispatcher started (after a restart or a failover the executors need a moment to
+ * reconnect: what waited while no leader ran is not failed on the first pass). A run
+ * waiting only because every executor that could take it is busy keeps waiting: the
+ * fleet is working through it.
+ */
+function dispatchTimedOut(execution: Execution, task: Task, executors: Executor[], now: number, startedAt: number): boolean {
+  const since = Math.max(execution.createdAt, execution.runAt ?? 0, startedAt);
+  if (now - since < task.dispatchTimeoutSeconds * 1000) return false;
+  const idle = new Map<string, number>();
+  const able = eligibleCandidates(task, executors, idle).filter((candidate) => execution.executorId === null || candidate.id === execution.executorId);
+  return able.length === 0;
+}
+
 export class Dispatcher {
   readonly #store: Store;
   readonly #clock: Clock;
@@ -65,6 +82,8 @@ export class Dispatcher {
   readonly #routing: RoutingMemory;
   readonly #loop: PassLoop;
   #lastPassAt = 0;
+  /** When this dispatcher last started (became leader): dispatch timeouts count from here at the earliest. */
+  #startedAt = 0;
   /** Real time (performance.now) the last pass ended; wakes within MIN_PASS_SPACING_MS of it wait. */
   #lastPassEndedAt = -Infinity;
   #spacing: { timer: NodeJS.Timeout; waited: Promise<void>; done: () => void } | null = null;
@@ -101,6 +120,7 @@ export class Dispatcher {
 
   start(): void {
     if (this.#loop.active) return;
+    this.#startedAt = this.#clock.now();
     this.#routing.forget();
     this.#loop.start();
   }
@@ -222,9 +242,9 @@ export class Dispatcher {
     const taskIds = [...new Set(pending.map((execution) => execution.taskId))];
     const tasks = await this.#tasksOf(pending, taskIds);
     await this.#routing.prepare(taskIds);
-    // Only sequential tasks wait for a running execution: skip the lookup when there are none.
-    const sequential = taskIds.filter((id) => tasks.get(id)?.executionMode === 'sequential');
-    const turns = new TaskTurns(await this.#store.executions.active(sequential));
+    // Only queue tasks wait for a running execution: skip the lookup when there are none.
+    const queued = taskIds.filter((id) => tasks.get(id)?.executionMode === 'queue');
+    const turns = new TaskTurns(await this.#store.executions.active(queued));
     return { now, pending, executors, load, tasks, turns };
   }
 
@@ -242,8 +262,9 @@ export class Dispatcher {
 
   /**
    * Chooses an executor for each pending execution, oldest first. The execution of a
-   * deleted task is cancelled; one whose turn has not come (sequential) or that no
-   * executor can take stays pending, with the reason returned.
+   * deleted task is cancelled; one whose turn has not come (queue) or that no executor
+   * can take stays pending, with the reason returned, until its task's dispatch timeout
+   * (then it fails: no_executor).
    */
   async #route({ now, pending, executors, load, tasks, turns }: PassInputs): Promise<{ routed: Route[]; waitingReasons: Map<string, string> }> {
     const routed: Route[] = [];
@@ -256,14 +277,20 @@ export class Dispatcher {
         continue;
       }
       if (turns.mustWait(task.executionMode, execution)) {
-        waitingReasons.set(execution.id, SEQUENTIAL_WAITING_REASON);
+        waitingReasons.set(execution.id, QUEUE_WAITING_REASON);
         continue;
       }
       let candidates = eligibleCandidates(task, executors, load);
       // A broadcast shard runs only on the executor it was made for.
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
-        waitingReasons.set(execution.id, execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors));
+        const reason = execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors);
+        if (dispatchTimedOut(execution, task, executors, now, this.#startedAt)) {
+          const waited = `no executor could take it within ${task.dispatchTimeoutSeconds} s (dispatch_timeout_seconds): ${reason}`;
+          await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: waited, reason: 'no_executor' });
+          continue;
+        }
+        waitingReasons.set(execution.id, reason);
         turns.stayed(task.executionMode, execution);
         continue;
       }

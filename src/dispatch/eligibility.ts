@@ -43,3 +43,14 @@ export function noExecutorReason(task: Task, executors: Executor[]): string {
   if (matching.length === 0) return `no online executor carries the labels ${JSON.stringify(task.executorLabels)}`;
   return 'every eligible executor is at capacity';
 }
+
+/**
+ * What may keep a task from running, said when it is created or changed: no online
+ * executor could take its runs (capacity aside). Empty when one could.
+ */
+export function taskWarnings(task: Task, executors: Executor[]): string[] {
+  const online = executors.filter((executor) => executor.status === 'online' && executor.isHealthy);
+  if (eligibleCandidates(task, online, new Map()).length > 0) return [];
+  const reason = task.type === 'handler' && online.length === 0 ? `no online executor offers handler '${(task.spec as { handler: string }).handler}' yet` : noExecutorReason(task, online);
+  return [`${reason}: its runs wait, and fail with reason no_executor after dispatch_timeout_seconds (${task.dispatchTimeoutSeconds} s)`];
+}

@@ -12,6 +12,9 @@
 import type { Schedule } from './schedule.ts';
 import type { MisfirePolicy } from './task.ts';
 
+/** The reason recorded on a fire skipped because no scheduler was running at its instant. */
+export const MISFIRE_SKIPPED_REASON = 'misfire';
+
 export interface FirePlan {
   run: number[];
   skip: number[];

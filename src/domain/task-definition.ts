@@ -63,6 +63,10 @@ export interface TaskDefinition {
   timeoutSeconds: number;
   misfirePolicy: MisfirePolicy;
   misfireGraceSeconds: number;
+  /** queue mode: at most this many fires wait for their turn (domain/overlap.ts). */
+  maxQueued: number;
+  /** A pending execution no executor can take fails (no_executor) after this long. */
+  dispatchTimeoutSeconds: number;
 }
 
 export interface Task extends TaskDefinition {

@@ -33,6 +33,8 @@ export const taskDefaults = {
   timeoutSeconds: 300,
   misfirePolicy: 'run_once',
   misfireGraceSeconds: 10,
+  maxQueued: 1,
+  dispatchTimeoutSeconds: 300,
 } as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -231,6 +233,8 @@ const knownFieldFlags: { [K in keyof Required<TaskRequest>]: true } = {
   timeout_seconds: true,
   misfire_policy: true,
   misfire_grace_seconds: true,
+  max_queued: true,
+  dispatch_timeout_seconds: true,
   status: true,
 };
 const knownFields = new Set<string>(Object.keys(knownFieldFlags));
@@ -276,6 +280,8 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     timeoutSeconds: integer('timeout_seconds', body.timeout_seconds, taskDefaults.timeoutSeconds, 1, MAX_TIMEOUT_SECONDS),
     misfirePolicy: oneOf('misfire_policy', body.misfire_policy, misfirePolicies, taskDefaults.misfirePolicy),
     misfireGraceSeconds: integer('misfire_grace_seconds', body.misfire_grace_seconds, taskDefaults.misfireGraceSeconds, 0, 7 * 86_400),
+    maxQueued: integer('max_queued', body.max_queued, taskDefaults.maxQueued, 1, 1000),
+    dispatchTimeoutSeconds: integer('dispatch_timeout_seconds', body.dispatch_timeout_seconds, taskDefaults.dispatchTimeoutSeconds, 1, MAX_TIMEOUT_SECONDS),
   };
 }
 
@@ -306,6 +312,8 @@ export function definitionToWire(definition: TaskDefinition): Record<string, unk
     timeout_seconds: definition.timeoutSeconds,
     misfire_policy: definition.misfirePolicy,
     misfire_grace_seconds: definition.misfireGraceSeconds,
+    max_queued: definition.maxQueued,
+    dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
   };
   return { ...wire, ...specToWire(definition.type, definition.spec) };
 }

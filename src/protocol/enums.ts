@@ -9,7 +9,7 @@ export const taskStatuses = ['active', 'paused', 'deleted'] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 /** What happens when a fire comes while a run of the task is still going (DESIGN.md §5). */
-export const executionModes = ['parallel', 'sequential', 'skip', 'replace'] as const;
+export const executionModes = ['parallel', 'sequential', 'queue', 'skip', 'replace'] as const;
 export type ExecutionMode = (typeof executionModes)[number];
 
 export const loadBalanceStrategies = ['round_robin', 'weighted_round_robin', 'random', 'sticky', 'least_loaded', 'consistent_hash', 'failover', 'broadcast'] as const;

@@ -94,6 +94,9 @@ export const TaskResponse = named(
       timeout_seconds: Type.Optional(Type.Integer()),
       misfire_policy: Type.Optional(oneOf(misfirePolicies)),
       misfire_grace_seconds: Type.Optional(Type.Integer()),
+      max_queued: Type.Optional(Type.Integer({ description: 'queue mode: at most this many fires wait for their turn; an older one beyond it is recorded as skipped' })),
+      dispatch_timeout_seconds: Type.Optional(Type.Integer({ description: 'A pending execution that no executor can take fails with reason no_executor after this long' })),
+      warnings: Type.Optional(Type.Array(Type.String(), { description: 'Only in the answer to a create or an update: what may keep the task from running (e.g. no online executor offers its handler yet)' })),
       status: oneOf(taskStatuses),
       next_fire_at: Instant,
       last_fire_at: Type.Optional(Instant),
@@ -178,6 +181,19 @@ export const LogPageResponse = named(
   }),
 );
 export type LogPageResponse = Static<typeof LogPageResponse>;
+
+export const TaskStopResponse = named(
+  'TaskStop',
+  Type.Object(
+    {
+      task_id: Type.String(),
+      force: Type.Boolean({ description: 'true: the running ones are SIGKILLed at once' }),
+      stopped: Type.Array(Type.String(), { description: 'Ids of the executions stopped: pending ones are cancelled now, running ones end as cancelled when their executor reports' }),
+    },
+    { description: "What a stop of a task's executions reached" },
+  ),
+);
+export type TaskStopResponse = Static<typeof TaskStopResponse>;
 
 // Executors -------------------------------------------------------------------------------
 
@@ -364,6 +380,16 @@ export type SystemStatusResponse = Static<typeof SystemStatusResponse>;
 const StatusCounts = Type.Object(Object.fromEntries(executionStatuses.map((status) => [status, Type.Integer()])) as Record<ExecutionStatus, ReturnType<typeof Type.Integer>>);
 const TrendBucket = Type.Object({ bucket: Instant, ...StatusCounts.properties }, { description: 'Counts by status of the executions scheduled in one bucket (hour or day) starting at `bucket`' });
 export type TrendBucket = Static<typeof TrendBucket>;
+/** One task's bucket: the counts, and that bucket's own success rate and average duration (the health-over-time chart). */
+const TaskTrendBucket = Type.Object(
+  {
+    ...TrendBucket.properties,
+    total: Type.Integer({ description: 'Executions of every status in the bucket' }),
+    success_rate: nullable(Type.Number({ description: 'success / (success + failed + timeout) in the bucket, 0 to 1; null: no outcome that bucket' })),
+    avg_duration_ms: nullable(Type.Integer({ description: 'Mean end - start of the outcomes (success, failed, timeout) in the bucket; null: none' })),
+  },
+  { description: 'One bucket (hour or day, UTC) of a task: counts by status, total, success rate and average duration' },
+);
 
 const StatsWindow = {
   bucket: oneOf(['hour', 'day'] as const),
@@ -372,6 +398,7 @@ const StatsWindow = {
   total: Type.Integer(),
   by_status: StatusCounts,
   success_rate: nullable(Type.Number({ description: 'success / (success + failed + timeout), 0 to 1; null: no outcome' })),
+  timezone: Type.Literal('UTC', { description: 'Hours and days of the buckets are those of this time zone' }),
 };
 
 export const TaskStatsResponse = named(
@@ -384,7 +411,7 @@ export const TaskStatsResponse = named(
     p95_duration_ms: nullable(Type.Integer()),
     timeouts: Type.Integer(),
     health_score: nullable(Type.Integer({ description: '0–100: half the window success rate, half that of the latest 10 outcomes' })),
-    trend: Type.Array(TrendBucket),
+    trend: Type.Array(TaskTrendBucket, { description: 'One entry per bucket of the window, oldest first, empty buckets included: hourly for 24h, daily for 7d and 90d' }),
   }),
 );
 export type TaskStatsResponse = Static<typeof TaskStatsResponse>;
@@ -415,6 +442,7 @@ export const namedResponseSchemas: readonly Named[] = [
   ExecutionPage,
   LogLineResponse,
   LogPageResponse,
+  TaskStopResponse,
   ExecutorResponse,
   ExecutorPage,
   RegisteredExecutorResponse,

@@ -63,6 +63,8 @@ export const TaskBody = Type.Object(
     timeout_seconds: Type.Optional(Type.Integer()),
     misfire_policy: Type.Optional(Type.String({ enum: [...misfirePolicies] })),
     misfire_grace_seconds: Type.Optional(Type.Integer()),
+    max_queued: Type.Optional(Type.Integer()),
+    dispatch_timeout_seconds: Type.Optional(Type.Integer()),
     status: Type.Optional(Type.String({ enum: ['active', 'paused'] })),
   },
   { additionalProperties: false },
@@ -105,6 +107,12 @@ export const ExecutionListQuery = Type.Object(
 );
 
 export const TriggerBody = Type.Object({ parameters: Type.Optional(Json) }, { additionalProperties: false });
+
+/** Stopping an execution, or every running one of a task. No body is `{"force":false}`. */
+export const StopBody = Type.Object(
+  { force: Type.Optional(Type.Boolean({ description: 'true: SIGKILL the whole process group at once instead of SIGTERM, then SIGKILL after the grace period' })) },
+  { additionalProperties: false },
+);
 
 export const NextFiresQuery = Type.Object(
   { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })), from: Type.Optional(Type.String({ format: 'date-time', description: 'an instant from 1970 to 9999; default now' })) },

@@ -6,12 +6,12 @@
 // may not run before it (run_at = the instant): recording many fires takes time (one
 // instant of 1,000 tasks took 100–500 ms on a busy 2-core machine), and this way that
 // time is spent before the instant, not after it; at the instant the dispatcher only
-// claims and sends. `skip` and `replace` tasks are still planned at their instant,
-// since their decision depends on what is running then.
+// claims and sends. Tasks of every other execution mode than `parallel` are still
+// planned at their instant, since their decision depends on what is active then.
 import type { Clock } from '../domain/clock.ts';
 import { PassLoop } from '../domain/pass-loop.ts';
 import { newExecution, type NewExecution } from '../domain/execution.ts';
-import { planFires } from '../domain/misfire.ts';
+import { MISFIRE_SKIPPED_REASON, planFires } from '../domain/misfire.ts';
 import { decidedAtInstant, decideFires, OVERLAP_SKIPPED_REASON, type ActiveRun } from '../domain/overlap.ts';
 import { parseSchedule, type Schedule } from '../domain/schedule.ts';
 import type { Task } from '../domain/task.ts';
@@ -35,7 +35,7 @@ export interface FiredTask {
   taskId: string;
   /** Executions created as pending. */
   pending: string[];
-  /** Fires recorded as skipped (misfire or overlap). */
+  /** Fires recorded as skipped (misfire or overlap), including waiting ones a full queue dropped. */
   skipped: string[];
   /** Running executions that `replace` asked to stop. */
   replaced: string[];
@@ -75,7 +75,7 @@ export class FireLoop {
       nextDelay: async () => {
         const earliest = await this.#store.tasks.earliestFireAt();
         const now = this.#clock.now(); // after the query: the delay counts from when the timer is set
-        // Tasks planned only at their instant (skip, replace) sit inside the lead window
+        // Tasks planned only at their instant (all but parallel) sit inside the lead window
         // as the earliest; the ones behind them enter the window while we wait.
         if (this.#deferredUntil !== null) return Math.max(0, Math.min(this.#deferredUntil - now, DEFERRED_RECHECK_MS));
         return Math.min(this.#options.maxSleepMs, earliest === null ? Infinity : earliest - this.#leadMs - now);
@@ -135,7 +135,7 @@ export class FireLoop {
       fired.push({
         taskId: task.id,
         pending: planned.entry.executions.filter((e) => e.status === 'pending').map((e) => e.id),
-        skipped: planned.entry.executions.filter((e) => e.status === 'skipped').map((e) => e.id),
+        skipped: [...planned.entry.executions.filter((e) => e.status === 'skipped').map((e) => e.id), ...(planned.entry.dropQueued ?? [])],
         replaced: planned.replaced,
         latenessMs: [],
       });
@@ -196,8 +196,8 @@ export class FireLoop {
           reason,
         }),
       );
-    for (const instant of plan.skip) record(instant, 'skipped', 'misfire: no scheduler was running at this time');
-    const overlap = decideFires(task.executionMode, plan.run, active);
+    for (const instant of plan.skip) record(instant, 'skipped', MISFIRE_SKIPPED_REASON);
+    const overlap = decideFires(task.executionMode, plan.run, active, task.maxQueued);
     const skipped = new Set(overlap.skipped);
     for (const instant of plan.run) {
       if (skipped.has(instant)) record(instant, 'skipped', OVERLAP_SKIPPED_REASON);
@@ -211,6 +211,7 @@ export class FireLoop {
         nextFireAt: plan.next,
         lastFireAt: all.length > 0 ? Math.max(...all) : task.nextFireAt,
         executions,
+        dropQueued: overlap.dropped,
       },
       replaced: overlap.replaced,
     };

@@ -202,6 +202,20 @@ export class ExecutionRepository {
     await this.#db.updateTable('executions').set({ reason, updated_at: now }).where('id', 'in', ids).where('status', '=', 'pending').execute();
   }
 
+  /**
+   * pending → skipped for waiting runs a full queue drops (the fire loop, in its fenced
+   * transaction). Returns the ids skipped; one claimed or ended meanwhile is left alone.
+   */
+  async skipWaiting(ids: string[], reason: string, now: number, db: Db = this.#db): Promise<string[]> {
+    if (ids.length === 0) return [];
+    let read = db.selectFrom('executions').select('id').where('id', 'in', ids).where('status', '=', 'pending');
+    if (this.#dialect.supportsForUpdate) read = read.forUpdate();
+    const waiting = (await read.execute()).map((row) => row.id);
+    if (waiting.length === 0) return [];
+    await db.updateTable('executions').set({ status: 'skipped', reason, end_time: now, updated_at: now }).where('id', 'in', waiting).where('status', '=', 'pending').execute();
+    return waiting;
+  }
+
   /** running|pending → a terminal status. False when it had already finished. */
   async finish(id: string, status: FinishStatus, fields: FinishFields, now: number): Promise<boolean> {
     const result = await this.#db
@@ -262,9 +276,14 @@ export class ExecutionRepository {
     return rows.map(rowToExecution);
   }
 
-  /** Asks whichever instance holds the executor's socket to stop or kill a run. */
+  /**
+   * Asks whichever instance holds the executor's socket to stop or kill a run. A stop
+   * never replaces a kill still waiting for delivery (false then): the kill goes out.
+   */
   async requestStop(id: string, action: 'stop' | 'kill', now: number): Promise<boolean> {
-    const result = await this.#db.updateTable('executions').set({ stop_requested: action, stop_delivered_at: null, updated_at: now }).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+    let update = this.#db.updateTable('executions').set({ stop_requested: action, stop_delivered_at: null, updated_at: now }).where('id', '=', id).where('status', '=', 'running');
+    if (action === 'stop') update = update.where((eb) => eb.or([eb('stop_requested', 'is', null), eb('stop_requested', '!=', 'kill'), eb('stop_delivered_at', 'is not', null)]));
+    const result = await update.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 

@@ -17,6 +17,7 @@ import * as executorCredentials from './migrations/008-executor-credentials.ts';
 import * as callbackNonces from './migrations/009-callback-nonces.ts';
 import * as executorTokenOwners from './migrations/010-executor-token-owners.ts';
 import * as cronDialects from './migrations/011-cron-dialects.ts';
+import * as queueAndDispatchTimeout from './migrations/012-queue-and-dispatch-timeout.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -30,6 +31,7 @@ const migrationList = [
   ['009-callback-nonces', callbackNonces],
   ['010-executor-token-owners', executorTokenOwners],
   ['011-cron-dialects', cronDialects],
+  ['012-queue-and-dispatch-timeout', queueAndDispatchTimeout],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -21,6 +21,8 @@ export interface TasksTable {
   timeout_seconds: number;
   misfire_policy: string;
   misfire_grace_seconds: number;
+  max_queued: number;
+  dispatch_timeout_seconds: number;
   status: string;
   next_fire_at: number | null;
   last_fire_at: number | null;

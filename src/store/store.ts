@@ -4,6 +4,7 @@ import { ApiTokenRepository } from './api-tokens.ts';
 import { AuditRepository } from './audit.ts';
 import { UserRepository } from './users.ts';
 import { sql, type Kysely } from 'kysely';
+import { OVERLAP_SKIPPED_REASON } from '../domain/overlap.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { openDatabase, redact, type DialectInfo } from './dialect.ts';
 import { asStorageError, StorageError, type StorageHealth } from './faults.ts';
@@ -78,6 +79,8 @@ export interface FireBatchEntry {
   nextFireAt: number | null;
   lastFireAt: number | null;
   executions: NewExecution[];
+  /** Waiting runs of the task (pending) to record as skipped: its queue is full (domain/overlap.ts). */
+  dropQueued?: string[];
 }
 
 export class Store {
@@ -175,8 +178,9 @@ export class Store {
   /**
    * Records the fires of several tasks in one transaction, fenced by the leader lease.
    * Per task the cursor moves by compare-and-set, so a fire is planned by one leader
-   * only; the unique (task_id, fire_time) key drops any fire recorded before.
-   * Returns the ids of executions inserted.
+   * only; the unique (task_id, fire_time) key drops any fire recorded before. Waiting
+   * runs a full queue drops become skipped here too, if still pending.
+   * Returns the ids of executions inserted or skipped.
    */
   async recordFires(fence: Fence, batch: FireBatchEntry[], now: number): Promise<Set<string>> {
     return this.#db.transaction().execute(async (trx) => {
@@ -187,6 +191,7 @@ export class Store {
       // than one per task: read the cursors (locked on PostgreSQL/MySQL; SQLite has one
       // writer), then move those still where the plan expects them with one UPDATE.
       const advanced: NewExecution[] = [];
+      const dropped: string[] = [];
       for (let start = 0; start < batch.length; start += 500) {
         const chunk = batch.slice(start, start + 500);
         let read = trx
@@ -217,9 +222,14 @@ export class Store {
           )
           .where('status', '=', 'active')
           .execute();
-        for (const entry of moving) advanced.push(...entry.executions);
+        for (const entry of moving) {
+          advanced.push(...entry.executions);
+          dropped.push(...(entry.dropQueued ?? []));
+        }
       }
-      return this.executions.insert(advanced, now, trx);
+      const recorded = await this.executions.insert(advanced, now, trx);
+      for (const id of await this.executions.skipWaiting(dropped, OVERLAP_SKIPPED_REASON, now, trx)) recorded.add(id);
+      return recorded;
     });
   }
 

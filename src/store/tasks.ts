@@ -179,6 +179,8 @@ function definitionColumns(definition: TaskDefinition) {
     timeout_seconds: definition.timeoutSeconds,
     misfire_policy: definition.misfirePolicy,
     misfire_grace_seconds: definition.misfireGraceSeconds,
+    max_queued: definition.maxQueued,
+    dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
   };
 }
 
@@ -212,6 +214,8 @@ function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): T
     timeoutSeconds: toNumber(row.timeout_seconds),
     misfirePolicy: row.misfire_policy as Task['misfirePolicy'],
     misfireGraceSeconds: toNumber(row.misfire_grace_seconds),
+    maxQueued: toNumber(row.max_queued),
+    dispatchTimeoutSeconds: toNumber(row.dispatch_timeout_seconds),
     status: row.status as TaskStatus,
     nextFireAt: toNullableNumber(row.next_fire_at),
     lastFireAt: toNullableNumber(row.last_fire_at),

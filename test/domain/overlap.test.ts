@@ -7,41 +7,72 @@ import { executionModes } from '../../src/domain/task.ts';
 
 const running = (id: string, trigger: ActiveRun['trigger'] = 'schedule'): ActiveRun => ({ id, taskId: 'task', status: 'running', trigger });
 
+const pending = (id: string, trigger: ActiveRun['trigger'] = 'schedule'): ActiveRun => ({ id, taskId: 'task', status: 'pending', trigger });
+const none = { run: [], skipped: [], replaced: [], dropped: [] };
+
 describe('overlap at the fire', () => {
-  it('parallel and sequential record every due fire as a run and replace nothing', () => {
-    for (const mode of ['parallel', 'sequential'] as const) {
-      assert.deepEqual(decideFires(mode, [1, 2], [running('a')]), { run: [1, 2], skipped: [], replaced: [] });
-    }
+  it('parallel records every due fire as a run and replaces nothing', () => {
+    assert.deepEqual(decideFires('parallel', [1, 2], [running('a')]), { ...none, run: [1, 2] });
   });
 
-  it('skip runs the first fire when nothing is active and skips the ones that meet it', () => {
-    assert.deepEqual(decideFires('skip', [1, 2, 3], []), { run: [1], skipped: [2, 3], replaced: [] });
-  });
+  for (const mode of ['sequential', 'skip'] as const) {
+    it(`${mode} runs the first fire when nothing is active and skips the ones that meet it`, () => {
+      assert.deepEqual(decideFires(mode, [1, 2, 3], []), { ...none, run: [1], skipped: [2, 3] });
+    });
 
-  it('skip skips every fire while a run is active, a manual one included', () => {
-    assert.deepEqual(decideFires('skip', [1, 2], [running('a', 'manual')]), { run: [], skipped: [1, 2], replaced: [] });
-  });
+    it(`${mode} skips every fire while a run is running or pending, a manual or retry one included`, () => {
+      for (const active of [running('a'), pending('a'), running('a', 'manual'), pending('a', 'retry')]) {
+        assert.deepEqual(decideFires(mode, [1, 2], [active]), { ...none, skipped: [1, 2] });
+      }
+    });
+  }
 
   it('replace runs the fire and replaces every active run', () => {
-    const pending: ActiveRun = { ...running('b'), status: 'pending' };
-    assert.deepEqual(decideFires('replace', [1], [running('a'), pending]), { run: [1], skipped: [], replaced: ['a', 'b'] });
+    assert.deepEqual(decideFires('replace', [1], [running('a'), pending('b')]), { ...none, run: [1], replaced: ['a', 'b'] });
   });
 
   it('replace replaces nothing when no fire is due', () => {
-    assert.deepEqual(decideFires('replace', [], [running('a')]), { run: [], skipped: [], replaced: [] });
+    assert.deepEqual(decideFires('replace', [], [running('a')]), none);
   });
 
-  it('only skip and replace are decided at the instant (their fires are not recorded ahead)', () => {
-    assert.deepEqual(executionModes.filter(decidedAtInstant), ['skip', 'replace']);
+  it('every mode but parallel is decided at the instant (its fires are not recorded ahead)', () => {
+    assert.deepEqual(executionModes.filter(decidedAtInstant), ['sequential', 'queue', 'skip', 'replace']);
   });
 });
 
-describe('overlap at dispatch (sequential)', () => {
-  it('only a sequential run that was not triggered by hand takes a turn', () => {
-    assert.equal(waitsForTurn('sequential', 'schedule'), true);
-    assert.equal(waitsForTurn('sequential', 'retry'), true);
-    assert.equal(waitsForTurn('sequential', 'manual'), false);
-    for (const mode of ['parallel', 'skip', 'replace'] as const) assert.equal(waitsForTurn(mode, 'schedule'), false);
+describe('queue at the fire: at most max_queued fires wait', () => {
+  it('a fire queues behind a running run while there is room', () => {
+    assert.deepEqual(decideFires('queue', [1], [running('a')], 1), { ...none, run: [1] });
+    assert.deepEqual(decideFires('queue', [2], [running('a'), pending('b')], 2), { ...none, run: [2] });
+  });
+
+  it('a full queue drops its oldest waiting fire for the new one', () => {
+    assert.deepEqual(decideFires('queue', [3], [running('a'), pending('b')], 1), { ...none, run: [3], dropped: ['b'] });
+    assert.deepEqual(decideFires('queue', [4], [running('a'), pending('b'), pending('c')], 1), { ...none, run: [4], dropped: ['b', 'c'] });
+  });
+
+  it('several fires due at once keep only the newest max_queued', () => {
+    assert.deepEqual(decideFires('queue', [1, 2, 3], [running('a')], 2), { ...none, run: [2, 3], skipped: [1] });
+  });
+
+  it('with nothing running, the first in line is taking its turn, not waiting', () => {
+    assert.deepEqual(decideFires('queue', [1, 2], [], 1), { ...none, run: [1, 2] });
+    assert.deepEqual(decideFires('queue', [2], [pending('a')], 1), { ...none, run: [2] });
+    assert.deepEqual(decideFires('queue', [3], [pending('a'), pending('b')], 1), { ...none, run: [3], dropped: ['b'] });
+  });
+
+  it('retries wait in line but are never dropped; manual runs are not in line', () => {
+    assert.deepEqual(decideFires('queue', [2], [running('a'), pending('r', 'retry')], 1), { ...none, skipped: [2] });
+    assert.deepEqual(decideFires('queue', [2], [running('m', 'manual'), pending('m2', 'manual')], 1), { ...none, run: [2] });
+  });
+});
+
+describe('overlap at dispatch (queue)', () => {
+  it("only a queue task's run that was not triggered by hand takes a turn", () => {
+    assert.equal(waitsForTurn('queue', 'schedule'), true);
+    assert.equal(waitsForTurn('queue', 'retry'), true);
+    assert.equal(waitsForTurn('queue', 'manual'), false);
+    for (const mode of ['parallel', 'sequential', 'skip', 'replace'] as const) assert.equal(waitsForTurn(mode, 'schedule'), false);
   });
 
   it('a running run holds the queue, unless it was triggered by hand; a pending one does not', () => {
@@ -52,36 +83,36 @@ describe('overlap at dispatch (sequential)', () => {
 
   it('a run waits while its task runs another, and so does every later one', () => {
     const turns = new TaskTurns([running('a')]);
-    assert.equal(turns.mustWait('sequential', { taskId: 'task', trigger: 'schedule' }), true);
-    assert.equal(turns.mustWait('sequential', { taskId: 'task', trigger: 'retry' }), true);
-    assert.equal(turns.mustWait('sequential', { taskId: 'other', trigger: 'schedule' }), false);
+    assert.equal(turns.mustWait('queue', { taskId: 'task', trigger: 'schedule' }), true);
+    assert.equal(turns.mustWait('queue', { taskId: 'task', trigger: 'retry' }), true);
+    assert.equal(turns.mustWait('queue', { taskId: 'other', trigger: 'schedule' }), false);
   });
 
   it('a manual trigger bypasses the queue, and a running manual run does not hold it', () => {
     const turns = new TaskTurns([running('a', 'manual')]);
-    assert.equal(turns.mustWait('sequential', { taskId: 'task', trigger: 'schedule' }), false);
+    assert.equal(turns.mustWait('queue', { taskId: 'task', trigger: 'schedule' }), false);
     const held = new TaskTurns([running('b')]);
-    assert.equal(held.mustWait('sequential', { taskId: 'task', trigger: 'manual' }), false);
+    assert.equal(held.mustWait('queue', { taskId: 'task', trigger: 'manual' }), false);
   });
 
   it('the first waiting run takes the turn; runs behind it wait in the same pass', () => {
     const turns = new TaskTurns([]);
     const run = { taskId: 'task', trigger: 'schedule' as const };
-    assert.equal(turns.mustWait('sequential', run), false);
-    turns.routed('sequential', run);
-    assert.equal(turns.mustWait('sequential', run), true);
+    assert.equal(turns.mustWait('queue', run), false);
+    turns.routed('queue', run);
+    assert.equal(turns.mustWait('queue', run), true);
   });
 
   it('a run that could not be routed keeps later runs of its task waiting (order is kept)', () => {
     const turns = new TaskTurns([]);
     const run = { taskId: 'task', trigger: 'schedule' as const };
-    assert.equal(turns.mustWait('sequential', run), false);
-    turns.stayed('sequential', run);
-    assert.equal(turns.mustWait('sequential', run), true);
+    assert.equal(turns.mustWait('queue', run), false);
+    turns.stayed('queue', run);
+    assert.equal(turns.mustWait('queue', run), true);
   });
 
   it('other modes never wait', () => {
     const turns = new TaskTurns([running('a')]);
-    for (const mode of ['parallel', 'skip', 'replace'] as const) assert.equal(turns.mustWait(mode, { taskId: 'task', trigger: 'schedule' }), false);
+    for (const mode of ['parallel', 'sequential', 'skip', 'replace'] as const) assert.equal(turns.mustWait(mode, { taskId: 'task', trigger: 'schedule' }), false);
   });
 });

@@ -51,7 +51,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
   return async (app) => {
     app.post('/tasks', { schema: schemas.create }, async (request, reply) => {
       const task = await tasks.create(request.body);
-      return reply.status(201).send(taskToWire(task));
+      return reply.status(201).send({ ...taskToWire(task), warnings: await tasks.warnings(task) });
     });
 
     app.get('/tasks', { schema: schemas.list }, async (request) => {
@@ -63,7 +63,10 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
 
     app.get('/tasks/:id', { schema: schemas.get }, async (request) => taskToWire(await tasks.get(request.params.id)));
 
-    app.put('/tasks/:id', { schema: schemas.update }, async (request) => taskToWire(await tasks.update(request.params.id, request.body)));
+    app.put('/tasks/:id', { schema: schemas.update }, async (request) => {
+      const task = await tasks.update(request.params.id, request.body);
+      return { ...taskToWire(task), warnings: await tasks.warnings(task) };
+    });
 
     app.delete('/tasks/:id', { schema: schemas.remove }, async (request, reply) => {
       await tasks.remove(request.params.id);

@@ -23,7 +23,13 @@ export const en = {
   },
   taskType: { command: 'Command', script: 'Script', http: 'HTTP', docker: 'Docker', handler: 'Handler' },
   trigger: { schedule: 'Schedule', manual: 'Manual', retry: 'Retry', dependency: 'Dependency', backfill: 'Backfill', misfire: 'Catch-up' },
-  executionMode: { parallel: 'Parallel — runs may overlap', sequential: 'Sequential — queue, one at a time', skip: 'Skip — drop a fire while one runs', replace: 'Replace — cancel the running one' },
+  executionMode: {
+    parallel: 'Parallel — runs may overlap',
+    sequential: 'Sequential — skip a fire while one runs or waits',
+    queue: 'Queue — fires wait their turn, one at a time',
+    skip: 'Skip — drop a fire while one runs or waits',
+    replace: 'Replace — cancel the running one',
+  },
   strategy: {
     round_robin: 'Round robin', weighted_round_robin: 'Weighted round robin', random: 'Random', sticky: 'Sticky', least_loaded: 'Least loaded',
     consistent_hash: 'Consistent hash', failover: 'Failover', broadcast: 'Broadcast (every executor)',
@@ -58,7 +64,7 @@ export const en = {
     executorLabelsHint: 'Only executors carrying all of these labels run the task', executors: 'Specific executors',
     executorsHint: 'Optional: executor, weight, failover priority', executor: 'Executor', weight: 'Weight', priority: 'Priority', addExecutor: 'Add executor',
     reliability: 'Reliability', timeout: 'Timeout (seconds)', maxRetry: 'Retries', backoff: 'Retry backoff (s)', backoffMax: 'Max backoff (s)',
-    misfire: 'Missed fires', misfireGrace: 'Misfire grace (s)', default: 'default', required: 'Required', positive: 'Must be at least 1',
+    misfire: 'Missed fires', misfireGrace: 'Misfire grace (s)', maxQueued: 'Fires waiting at most', maxQueuedHint: 'Beyond this, the oldest waiting fire is skipped', dispatchTimeout: 'Dispatch timeout (s)', dispatchTimeoutHint: 'A run no executor can take fails (no_executor) after this long', default: 'default', required: 'Required', positive: 'Must be at least 1',
     nonNegative: 'Must be 0 or more', invalidJson: 'Not valid JSON', jsonObject: 'Must be a JSON object', key: 'Key', value: 'Value',
     secret: 'Secret', secretStored: 'stored — type to replace', addRow: 'Add',
   },
@@ -77,6 +83,7 @@ export const en = {
     reliabilityLine: 'timeout {{timeout}} s · {{retries}} retries · {{misfire}}', version: 'Version', nextFires: 'Next fires',
     pausedNoFires: 'Paused: no fires until resumed.', recentExecutions: 'Recent executions',
   },
+  taskHealth: { title: 'Health over time', utcDays: 'Per UTC calendar day', successRate: 'Success rate per day', avgDuration: 'Average duration per day' },
   executions: {
     title: 'Executions', anyTask: 'Any task', anyExecutor: 'Any executor', id: 'ID', task: 'Task', status: 'Status', trigger: 'Trigger', started: 'Started',
     duration: 'Duration', executor: 'Executor', empty: 'No executions yet.', anyTrigger: 'Any trigger', from: 'From', to: 'To',

@@ -25,7 +25,13 @@ export const zhCN: typeof en = {
   },
   taskType: { command: '命令', script: '脚本', http: 'HTTP', docker: 'Docker', handler: '处理函数' },
   trigger: { schedule: '定时', manual: '手动', retry: '重试', dependency: '依赖', backfill: '补跑', misfire: '错过补偿' },
-  executionMode: { parallel: '并行 — 允许重叠运行', sequential: '串行 — 排队逐个运行', skip: '跳过 — 运行中则丢弃本次触发', replace: '替换 — 取消正在运行的' },
+  executionMode: {
+    parallel: '并行 — 允许重叠运行',
+    sequential: '串行 — 有运行中或待执行的实例则跳过本次触发',
+    queue: '排队 — 触发依次排队，逐个运行',
+    skip: '跳过 — 有运行中或待执行的实例则丢弃本次触发',
+    replace: '替换 — 取消正在运行的',
+  },
   strategy: {
     round_robin: '轮询', weighted_round_robin: '加权轮询', random: '随机', sticky: '粘性', least_loaded: '最小负载',
     consistent_hash: '一致性哈希', failover: '故障转移', broadcast: '广播（每个执行器）',
@@ -60,7 +66,7 @@ export const zhCN: typeof en = {
     executorLabelsHint: '只有带全部这些标签的执行器才会运行此任务', executors: '指定执行器',
     executorsHint: '可选：执行器、权重、故障转移优先级', executor: '执行器', weight: '权重', priority: '优先级', addExecutor: '添加执行器',
     reliability: '可靠性', timeout: '超时（秒）', maxRetry: '重试次数', backoff: '重试退避（秒）', backoffMax: '最大退避（秒）',
-    misfire: '错过的触发', misfireGrace: '错过宽限（秒）', default: '默认', required: '必填', positive: '至少为 1',
+    misfire: '错过的触发', misfireGrace: '错过宽限（秒）', maxQueued: '最多排队的触发数', maxQueuedHint: '超出时跳过最早排队的触发', dispatchTimeout: '派发超时（秒）', dispatchTimeoutHint: '没有执行器能接收时，超过此时长即失败（no_executor）', default: '默认', required: '必填', positive: '至少为 1',
     nonNegative: '不能小于 0', invalidJson: '不是有效的 JSON', jsonObject: '必须是 JSON 对象', key: '键', value: '值',
     secret: '保密', secretStored: '已保存 — 输入新值可替换', addRow: '添加',
   },
@@ -79,6 +85,7 @@ export const zhCN: typeof en = {
     reliabilityLine: '超时 {{timeout}} 秒 · 重试 {{retries}} 次 · {{misfire}}', version: '版本', nextFires: '下次触发',
     pausedNoFires: '已暂停：恢复前不会触发。', recentExecutions: '最近执行',
   },
+  taskHealth: { title: '健康趋势', utcDays: '按 UTC 日历日统计', successRate: '每日成功率', avgDuration: '每日平均耗时' },
   executions: {
     title: '执行记录', anyTask: '全部任务', anyExecutor: '全部执行器', id: 'ID', task: '任务', status: '状态', trigger: '触发方式', started: '开始时间',
     duration: '耗时', executor: '执行器', empty: '还没有执行记录。', anyTrigger: '全部触发方式', from: '从', to: '至',

@@ -248,6 +248,11 @@ export default function TaskEditPage() {
                 {...pathProps('execution_mode')}
               />
             </Grid.Col>
+            {form.values.execution_mode === 'queue' && (
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <NumberInput label={t('form.maxQueued')} description={t('form.maxQueuedHint')} min={1} placeholder={t('form.default')} {...pathProps('max_queued')} />
+              </Grid.Col>
+            )}
             <Grid.Col span={{ base: 12, sm: 6 }}>
               <Select label={t('form.loadBalance')} data={loadBalanceStrategies.map((value) => ({ value, label: t(`strategy.${value}`) }))} allowDeselect={false} {...pathProps('load_balance_strategy')} />
             </Grid.Col>
@@ -289,6 +294,9 @@ export default function TaskEditPage() {
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
               <NumberInput label={t('form.misfireGrace')} min={0} placeholder={t('form.default')} {...pathProps('misfire_grace_seconds')} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.dispatchTimeout')} description={t('form.dispatchTimeoutHint')} min={1} placeholder={t('form.default')} {...pathProps('dispatch_timeout_seconds')} />
             </Grid.Col>
           </Grid>
         </Card>

@@ -34,6 +34,8 @@ export interface TaskFormValues {
   timeout_seconds: number | string;
   misfire_policy: string;
   misfire_grace_seconds: number | string;
+  max_queued: number | string;
+  dispatch_timeout_seconds: number | string;
 }
 
 export const blank: TaskFormValues = {
@@ -65,6 +67,8 @@ export const blank: TaskFormValues = {
   timeout_seconds: 3600,
   misfire_policy: 'run_once',
   misfire_grace_seconds: '',
+  max_queued: '',
+  dispatch_timeout_seconds: '',
 };
 
 export function valuesFromTask(task: Task): TaskFormValues {
@@ -105,6 +109,8 @@ export function valuesFromTask(task: Task): TaskFormValues {
     timeout_seconds: task.timeout_seconds ?? blank.timeout_seconds,
     misfire_policy: task.misfire_policy ?? blank.misfire_policy,
     misfire_grace_seconds: task.misfire_grace_seconds ?? '',
+    max_queued: task.max_queued ?? '',
+    dispatch_timeout_seconds: task.dispatch_timeout_seconds ?? '',
   };
 }
 
@@ -132,6 +138,8 @@ export function bodyFromValues(values: TaskFormValues): TaskBody {
     timeout_seconds: Number(values.timeout_seconds) || 0,
     misfire_policy: values.misfire_policy,
     misfire_grace_seconds: optionalInteger(values.misfire_grace_seconds),
+    max_queued: values.execution_mode === 'queue' ? optionalInteger(values.max_queued) : undefined,
+    dispatch_timeout_seconds: optionalInteger(values.dispatch_timeout_seconds),
     status: values.status,
   };
   switch (values.type) {
@@ -210,6 +218,8 @@ const errorPaths = [
   'timeout_seconds',
   'misfire_policy',
   'misfire_grace_seconds',
+  'max_queued',
+  'dispatch_timeout_seconds',
   'status',
 ];
 
