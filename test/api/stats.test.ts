@@ -112,11 +112,13 @@ describe('statistics', () => {
       p95_duration_ms: 10_000,
       timeouts: 1,
       health_score: 60,
+      timezone: 'UTC',
     });
     assert.equal(trend.length, 24);
-    assert.deepEqual(trend[0], { bucket: '2026-11-20T13:00:00.000Z', ...zero });
-    assert.deepEqual(trend[21], { bucket: '2026-11-21T10:00:00.000Z', ...zero, success: 1, cancelled: 1, skipped: 1 });
-    assert.deepEqual(trend[23], { bucket: '2026-11-21T12:00:00.000Z', ...zero, success: 2, failed: 1, timeout: 1, running: 1 });
+    assert.deepEqual(trend[0], { bucket: '2026-11-20T13:00:00.000Z', ...zero, total: 0, success_rate: null, avg_duration_ms: null });
+    assert.deepEqual(trend[21], { bucket: '2026-11-21T10:00:00.000Z', ...zero, success: 1, cancelled: 1, skipped: 1, total: 3, success_rate: 1, avg_duration_ms: 4000 });
+    // The running execution has no end yet: the hour's average is that of its four outcomes.
+    assert.deepEqual(trend[23], { bucket: '2026-11-21T12:00:00.000Z', ...zero, success: 2, failed: 1, timeout: 1, running: 1, total: 5, success_rate: 0.5, avg_duration_ms: 4000 });
   });
 
   it('7d and 90d trends are daily and reach back 7 and 90 days', async () => {
@@ -209,6 +211,7 @@ describe('statistics', () => {
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const body = response.body;
     assert.equal(body.window, '24h');
+    assert.equal(body.timezone, 'UTC');
     assert.equal(body.from, '2026-11-20T13:00:00.000Z');
     assert.equal(body.total, 12);
     assert.deepEqual(body.by_status, { ...zero, success: 3, failed: 4, timeout: 2, running: 1, cancelled: 1, skipped: 1 });
@@ -231,5 +234,108 @@ describe('statistics', () => {
       top.body.top_failing.map((task: { name: string; failures: number }) => [task.name, task.failures]),
       [['stats-b', 4]],
     );
+  });
+});
+
+describe('health over time: the daily trend of a task', () => {
+  let t: TestServer;
+  let task: string;
+  const at = (instant: string) => Date.parse(instant);
+  const zero = { pending: 0, running: 0, success: 0, failed: 0, timeout: 0, skipped: 0, cancelled: 0 };
+  const empty = { ...zero, total: 0, success_rate: null, avg_duration_ms: null };
+
+  before(async () => {
+    t = await startTestServer({ clock: new FakeClock(NOW), executor: false });
+    const created = await t.request('POST', '/api/v1/tasks', { name: 'stats-health', command: 'true', status: 'paused', timezone: 'Asia/Shanghai' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    task = created.body.id;
+    await rawDatabase(t.server.store)
+      .db.insertInto('executions')
+      .values([
+        // The 90-day window starts at 2026-08-24T00:00Z: the first run is in, the one a millisecond before is out.
+        execution(task, 'failed', at('2026-08-23T23:59:59.999Z'), 5000),
+        execution(task, 'success', at('2026-08-24T00:00:00.000Z'), 1000),
+        // Two successes whose mean is a half: rounded.
+        execution(task, 'success', at('2026-11-17T08:00:00.000Z'), 1000),
+        execution(task, 'success', at('2026-11-17T09:00:00.000Z'), 1001),
+        // 23:30 UTC is already the 19th in the task's Shanghai: days are UTC days.
+        execution(task, 'success', at('2026-11-18T23:30:00.000Z'), 700),
+        // Four outcomes (a timeout is a failure); the cancelled and skipped runs count in the total only.
+        execution(task, 'success', at('2026-11-19T01:00:00.000Z'), 1000),
+        execution(task, 'success', at('2026-11-19T02:00:00.000Z'), 2000),
+        execution(task, 'failed', at('2026-11-19T03:00:00.000Z'), 3000),
+        execution(task, 'timeout', at('2026-11-19T04:00:00.000Z'), 6000),
+        execution(task, 'cancelled', at('2026-11-19T05:00:00.000Z'), 100_000),
+        execution(task, 'skipped', at('2026-11-19T06:00:00.000Z')),
+        // No outcome at all: a rate and an average of nothing are null, not 0.
+        execution(task, 'skipped', at('2026-11-20T10:00:00.000Z')),
+        execution(task, 'cancelled', at('2026-11-20T11:00:00.000Z'), 50_000),
+        // Today, from its first to its last millisecond; a running one has no duration yet; tomorrow is outside.
+        execution(task, 'success', at('2026-11-21T00:00:00.000Z'), 1500),
+        execution(task, 'success', at('2026-11-21T23:59:59.999Z'), 2500),
+        execution(task, 'running', at('2026-11-21T12:00:00.000Z'), 0),
+        execution(task, 'pending', at('2026-11-22T00:00:00.000Z')),
+      ])
+      .execute();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('7d: one entry per UTC day, oldest first, with counts, success rate and average duration; empty days zero and null', async () => {
+    const response = await t.request('GET', `/api/v1/tasks/${task}/stats?window=7d`);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.timezone, 'UTC');
+    assert.equal(response.body.bucket, 'day');
+    assert.deepEqual(response.body.trend, [
+      { bucket: '2026-11-15T00:00:00.000Z', ...empty },
+      { bucket: '2026-11-16T00:00:00.000Z', ...empty },
+      { bucket: '2026-11-17T00:00:00.000Z', ...zero, success: 2, total: 2, success_rate: 1, avg_duration_ms: 1001 },
+      { bucket: '2026-11-18T00:00:00.000Z', ...zero, success: 1, total: 1, success_rate: 1, avg_duration_ms: 700 },
+      { bucket: '2026-11-19T00:00:00.000Z', ...zero, success: 2, failed: 1, timeout: 1, cancelled: 1, skipped: 1, total: 6, success_rate: 0.5, avg_duration_ms: 3000 },
+      { bucket: '2026-11-20T00:00:00.000Z', ...empty, skipped: 1, cancelled: 1, total: 2 },
+      { bucket: '2026-11-21T00:00:00.000Z', ...zero, success: 2, running: 1, total: 3, success_rate: 1, avg_duration_ms: 2000 },
+    ]);
+    // The window's own figures are unchanged by the daily ones and agree with them.
+    assert.equal(response.body.total, 14);
+    assert.equal(response.body.success_rate, 7 / 9);
+    assert.equal(response.body.avg_duration_ms, Math.round((1000 + 1001 + 700 + 1000 + 2000 + 3000 + 6000 + 1500 + 2500) / 9));
+  });
+
+  it('90d: ninety days from the window edge to today, the run a millisecond before the edge left out', async () => {
+    const response = await t.request('GET', `/api/v1/tasks/${task}/stats?window=90d`);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const trend = response.body.trend as { bucket: string; total: number; success_rate: number | null; avg_duration_ms: number | null }[];
+    assert.equal(trend.length, 90);
+    assert.deepEqual(trend[0], { bucket: '2026-08-24T00:00:00.000Z', ...zero, success: 1, total: 1, success_rate: 1, avg_duration_ms: 1000 });
+    assert.deepEqual(trend[1], { bucket: '2026-08-25T00:00:00.000Z', ...empty });
+    assert.equal(trend[89]!.bucket, '2026-11-21T00:00:00.000Z');
+    // Consecutive days, and every execution of the window in exactly one of them.
+    trend.forEach((day, index) => assert.equal(day.bucket, new Date(at('2026-08-24T00:00:00.000Z') + index * DAY).toISOString()));
+    assert.equal(
+      trend.reduce((sum, day) => sum + day.total, 0),
+      response.body.total,
+    );
+    assert.equal(response.body.total, 15);
+    assert.deepEqual(
+      trend.filter((day) => day.total > 0).map((day) => [day.bucket.slice(0, 10), day.total, day.success_rate, day.avg_duration_ms]),
+      [
+        ['2026-08-24', 1, 1, 1000],
+        ['2026-11-17', 2, 1, 1001],
+        ['2026-11-18', 1, 1, 700],
+        ['2026-11-19', 6, 0.5, 3000],
+        ['2026-11-20', 2, null, null],
+        ['2026-11-21', 3, 1, 2000],
+      ],
+    );
+  });
+
+  it('a window other than 24h, 7d or 90d is a 400 naming the parameter', async () => {
+    for (const window of ['7', '30d', '']) {
+      const response = await t.request('GET', `/api/v1/tasks/${task}/stats?window=${window}`);
+      assert.equal(response.status, 400, `window=${window}`);
+      assert.equal(response.body.error.code, 'invalid_request');
+      assert.equal(response.body.error.details.field, 'window');
+    }
   });
 });

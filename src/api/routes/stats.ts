@@ -76,11 +76,9 @@ export function statsRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 
       const task = await tasks.get(request.params.id);
       const range = { ...windowRange(name, clock.now()), taskId: task.id };
       const counts = await store.stats.countsByBucket(range, windows[name].bucketMs);
-      const { byStatus, total, trend } = summarize(counts, range.from, name);
-      // Durations of outcomes only: a running execution has no end yet, a cancelled one says nothing.
-      const timed = counts.filter((count) => (outcomeStatuses as readonly string[]).includes(count.status));
-      const timedCount = timed.reduce((sum, count) => sum + count.timedCount, 0);
-      const timedSumMs = timed.reduce((sum, count) => sum + count.timedSumMs, 0);
+      const { byStatus, total, trend, timed } = summarize(counts, range.from, name);
+      const timedCount = timed.reduce((sum, bucket) => sum + bucket.count, 0);
+      const timedSumMs = timed.reduce((sum, bucket) => sum + bucket.sumMs, 0);
       const [p95, latest] = await Promise.all([store.stats.p95Duration(range, timedCount), store.stats.latestOutcomes(range, RECENT_OUTCOMES)]);
       const rate = successRate(byStatus);
       return {
@@ -96,7 +94,12 @@ export function statsRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 
         p95_duration_ms: p95,
         timeouts: byStatus.timeout,
         health_score: healthScore(rate, latest),
-        trend,
+        timezone: 'UTC' as const,
+        // Each bucket's own rate and mean duration, by the same rules as the window's: the health-over-time chart.
+        trend: trend.map((bucket, index) => {
+          const { count, sumMs } = timed[index]!;
+          return { ...bucket, total: statusTotal(bucket), success_rate: successRate(bucket), avg_duration_ms: count === 0 ? null : Math.round(sumMs / count) };
+        }),
       };
     });
 
@@ -120,6 +123,7 @@ export function statsRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 
         total,
         by_status: byStatus,
         success_rate: successRate(byStatus),
+        timezone: 'UTC' as const,
         timeline: trend,
         running: active.running ?? 0,
         pending: active.pending ?? 0,
@@ -151,19 +155,35 @@ function windowRange(name: WindowName, now: number): { from: number; to: number 
 
 type BucketRow = { bucket: string | null } & Record<ExecutionStatus, number>;
 
-/** Totals per status and a zero-filled trend with one entry per bucket of the window. */
-function summarize(counts: StatusCount[], from: number, name: WindowName): { byStatus: Record<ExecutionStatus, number>; total: number; trend: BucketRow[] } {
+function statusTotal(counts: Record<ExecutionStatus, number>): number {
+  return executionStatuses.reduce((sum, status) => sum + counts[status], 0);
+}
+
+/**
+ * Totals per status and a zero-filled trend with one entry per bucket of the window, oldest
+ * first; `timed` runs beside the trend: per bucket, the outcomes with a start and an end and
+ * the sum of their durations (a running execution has no end yet, a cancelled or skipped one
+ * says nothing about how long the task takes).
+ */
+function summarize(counts: StatusCount[], from: number, name: WindowName): { byStatus: Record<ExecutionStatus, number>; total: number; trend: BucketRow[]; timed: { count: number; sumMs: number }[] } {
   const { bucketMs, buckets } = windows[name];
   const zero = () => Object.fromEntries(executionStatuses.map((status) => [status, 0])) as Record<ExecutionStatus, number>;
   const byStatus = zero();
   const trend: BucketRow[] = Array.from({ length: buckets }, (_, index) => ({ bucket: iso(from + index * bucketMs), ...zero() }));
+  const timed = Array.from({ length: buckets }, () => ({ count: 0, sumMs: 0 }));
   let total = 0;
-  for (const { bucket, status, count } of counts) {
+  for (const { bucket, status, count, timedCount, timedSumMs } of counts) {
     if (!(status in byStatus)) continue;
     byStatus[status] += count;
     total += count;
-    const entry = trend[Math.floor((bucket - from) / bucketMs)];
-    if (entry) entry[status] += count;
+    const index = Math.floor((bucket - from) / bucketMs);
+    const entry = trend[index];
+    if (!entry) continue;
+    entry[status] += count;
+    if ((outcomeStatuses as readonly string[]).includes(status)) {
+      timed[index]!.count += timedCount;
+      timed[index]!.sumMs += timedSumMs;
+    }
   }
-  return { byStatus, total, trend };
+  return { byStatus, total, trend, timed };
 }

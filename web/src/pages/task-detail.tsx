@@ -16,6 +16,7 @@ import { ExecutionTable } from '../components/execution-table.tsx';
 import { formatDuration, formatPercent, Json, StatusBadge, useFormatters } from '../components/format.tsx';
 import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
 import { useTaskActions } from '../components/task-actions.tsx';
+import { TaskHealthChart } from '../components/task-health-chart.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
 type Window = '24h' | '7d' | '90d';
@@ -156,6 +157,8 @@ export default function TaskDetailPage() {
         </Grid>
         {s && <StatusTrendChart data={s.trend} bucket={s.bucket} height={200} />}
       </Card>
+
+      <TaskHealthChart taskId={data.id} />
 
       <Grid>
         <Grid.Col span={{ base: 12, md: 7 }}>
