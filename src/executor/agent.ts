@@ -26,7 +26,10 @@ export interface AgentOptions {
 const FINISHED_MEMORY = 1000;
 
 interface RunningExecution {
+  /** Aborted by the first stop, kill or timeout; its reason decides how the run is reported. */
   controller: AbortController;
+  /** Aborted by a kill, even one that follows a stop or timeout whose grace still runs. */
+  killer: AbortController;
   done: Promise<void>;
 }
 
@@ -78,7 +81,7 @@ export class Agent {
         for (const { id } of message.tasks) {
           const running = this.#running.get(id);
           // Not ours (any more): a previous process of this executor may have left it behind.
-          if (running) running.controller.abort(message.action);
+          if (running) abort(running, message.action);
           // Best effort: a stray that cannot be looked for now is found by the next start's cleanup.
           else void killStrays(id).catch(() => {});
         }
@@ -99,7 +102,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
-    for (const running of this.#running.values()) running.controller.abort('kill');
+    for (const running of this.#running.values()) abort(running, 'kill');
     await Promise.all([...this.#running.values()].map((running) => running.done));
   }
 
@@ -111,7 +114,8 @@ export class Agent {
       return;
     }
     const controller = new AbortController();
-    const done = this.#execute(task, controller).then(
+    const killer = new AbortController();
+    const done = this.#execute(task, controller, killer.signal).then(
       () => void this.#running.delete(task.id),
       // Never left rejected: an agent bug still ends the execution with a report.
       (error: unknown) => {
@@ -119,7 +123,7 @@ export class Agent {
         this.#reportCrash(task, error);
       },
     );
-    this.#running.set(task.id, { controller, done });
+    this.#running.set(task.id, { controller, killer, done });
   }
 
   #reportCrash(task: RunTask, error: unknown): void {
@@ -134,7 +138,7 @@ export class Agent {
     this.#options.send(final);
   }
 
-  async #execute(task: RunTask, controller: AbortController): Promise<void> {
+  async #execute(task: RunTask, controller: AbortController, killed: AbortSignal): Promise<void> {
     const timeStart = new Date().toISOString();
     const update = (data: TaskUpdate['data']) => {
       const message: TaskUpdate = { action: 'task_update', worker_id: this.#workerId, task_id: task.id, attempt: task.attempt, data };
@@ -154,14 +158,16 @@ export class Agent {
     let outcome;
     try {
       outcome = runner
-        ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killGraceMs: this.#options.killGraceMs ?? 5000, policy })
+        ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killed, killGraceMs: this.#options.killGraceMs ?? 5000, policy })
         : { status: 'failed' as const, exitCode: null, result: null, error: `this executor has no '${task.type}' runner` };
     } catch (error) {
       outcome = { status: 'failed' as const, exitCode: null, result: null, error: `runner crashed: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
       if (timer) clearTimeout(timer);
     }
-    const reason = controller.signal.aborted ? String(controller.signal.reason) : null;
+    // A stop that a kill overtook is reported as the kill (still cancelled); a timeout stays a timeout.
+    const first = controller.signal.aborted ? String(controller.signal.reason) : null;
+    const reason = first === 'stop' && killed.aborted ? 'kill' : first;
     if (reason === 'timeout') output.system(`\n[cronfleet: timed out after ${timeout.seconds}s]\n`);
     else if (reason) output.system(`\n[cronfleet: ${reason === 'kill' ? 'killed' : 'stopped'}]\n`);
     const { recent } = output.finish();
@@ -178,4 +184,13 @@ export class Agent {
     this.#finished.set(task.id, final);
     if (this.#finished.size > FINISHED_MEMORY) this.#finished.delete(this.#finished.keys().next().value!);
   }
+}
+
+/**
+ * The first stop, kill or timeout decides how the run is reported (a kill after a stop
+ * still ends as cancelled, after a timeout as timeout); a kill always ends it at once.
+ */
+function abort(running: RunningExecution, action: 'stop' | 'kill' | 'timeout'): void {
+  running.controller.abort(action);
+  if (action === 'kill') running.killer.abort('kill');
 }

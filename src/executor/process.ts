@@ -1,5 +1,5 @@
 // Child processes in their own process group, so a stop reaches grandchildren too:
-// SIGTERM to the whole group, then SIGKILL after a grace period.
+// SIGTERM to the whole group, then SIGKILL after a grace period (or SIGKILL at once).
 import { spawn } from 'node:child_process';
 
 export interface GroupProcessOptions {
@@ -20,6 +20,7 @@ export interface GroupProcess {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError: Error | null }>;
   /** SIGTERM the group now, SIGKILL it after `graceMs` if anything is left. */
   terminate(graceMs: number): void;
+  /** SIGKILL the group now, also while an earlier terminate's grace runs. */
   kill(): void;
 }
 
@@ -74,6 +75,7 @@ export function spawnGroup(options: GroupProcessOptions): GroupProcess {
       killTimer.unref();
     },
     kill() {
+      if (killTimer) clearTimeout(killTimer);
       signalGroup('SIGKILL');
     },
   };

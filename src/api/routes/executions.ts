@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { isTerminal } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionPage, ExecutionResponse, LogPageResponse, ref } from '../../protocol/rest-responses.ts';
-import { ExecutionListQuery, IdParams, LogsQuery } from '../../protocol/rest-schemas.ts';
+import { ExecutionListQuery, IdParams, LogsQuery, StopBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, logChunkToWire } from '../dto.ts';
 import { instantInput } from '../input-guard.ts';
@@ -20,7 +20,10 @@ const schemas = {
     operationId: 'stopExecution',
     tags,
     summary: 'Stop an execution (kill its process group)',
+    description:
+      'A pending execution is cancelled at once. A running one gets SIGTERM on its whole process group, then SIGKILL after the grace period; with {"force":true} SIGKILL at once (also while an earlier stop\'s grace runs). No body means {"force":false}.',
     params: IdParams,
+    body: StopBody,
     response: { 202: ref(ExecutionResponse, { description: 'The execution as it is now: a stop is asynchronous, it ends as cancelled' }), ...noExecution, ...errorResponses([409, 'It already ended (invalid_state)']) },
   },
   logs: {
@@ -67,12 +70,12 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
     const oneToWire = async (id: string) => (await executionsToWire(store, [assertFound(await store.executions.get(id), 'execution', id)]))[0]!;
     app.get('/executions/:id', { schema: schemas.get }, async (request) => oneToWire(request.params.id));
 
-    app.post('/executions/:id/stop', { schema: schemas.stop }, async (request, reply) => {
+    app.post('/executions/:id/stop', { schema: schemas.stop, ...optionalJsonBody }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       if (isTerminal(execution.status)) {
         throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
       }
-      await dispatcher.stopExecution(execution);
+      await dispatcher.stopExecution(execution, request.body?.force === true);
       return reply.status(202).send(await oneToWire(execution.id));
     });
 
@@ -94,6 +97,20 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
     });
   };
 }
+
+/**
+ * Route hooks for a POST whose JSON body is optional: no body (`curl -X POST …/stop`), or
+ * an empty one sent as application/json, means the defaults, `{}`. (The JSON parser
+ * refuses empty text, so an empty body drops its content type before parsing.)
+ */
+export const optionalJsonBody = {
+  onRequest: async (request: { headers: Record<string, unknown> }) => {
+    if (request.headers['content-length'] === '0') delete request.headers['content-type'];
+  },
+  preValidation: async (request: { body: unknown }) => {
+    request.body ??= {};
+  },
+};
 
 /** Streams log chunks as newline-delimited JSON until the execution ends or the client leaves. */
 async function followLogs(

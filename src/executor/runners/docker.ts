@@ -87,7 +87,11 @@ export function createDockerRunner(processGroups: ProcessGroups | null = null): 
       const name = containerName(context.task.id);
       let stderr = '';
       const stopping: Array<Promise<void>> = [];
-      const onAbort = () => stopping.push(stopContainer(name, context));
+      const onAbort = () => stopping.push(stopContainer(name, context, context.signal.reason === 'kill'));
+      // A kill after a stop or timeout: `docker kill` ends the container while `docker stop` still waits.
+      const onKill = () => {
+        if (context.signal.reason !== 'kill') stopping.push(stopContainer(name, context, true));
+      };
       // mkdtemp makes a 0700 directory and the file is 0600: only the agent's user reads the values.
       const directory = await mkdtemp(join(tmpdir(), 'cronfleet-docker-'));
       let outcome: RunOutcome;
@@ -96,6 +100,8 @@ export function createDockerRunner(processGroups: ProcessGroups | null = null): 
         await writeFile(path, envFile.text, { mode: 0o600 });
         if (context.signal.aborted) onAbort();
         else context.signal.addEventListener('abort', onAbort, { once: true });
+        if (context.killed.aborted) onKill();
+        else context.killed.addEventListener('abort', onKill, { once: true });
         const args = dockerRunArgs(context.task, settings, { envFile: path, memoryMb: context.policy.memoryLimit?.megabytes ?? null });
         outcome = await runProcess(context, {
           command: 'docker',
@@ -111,6 +117,7 @@ export function createDockerRunner(processGroups: ProcessGroups | null = null): 
         });
       } finally {
         context.signal.removeEventListener('abort', onAbort);
+        context.killed.removeEventListener('abort', onKill);
         await Promise.all(stopping); // no docker CLI is left running after run() returns
         await rm(directory, { recursive: true, force: true });
       }
@@ -127,9 +134,9 @@ export const dockerRunner: Runner = createDockerRunner();
  * process gets (rounded up to whole seconds, docker's unit); a kill request kills at
  * once. Fails quietly when the container does not exist (not created yet, or gone).
  */
-function stopContainer(name: string, context: RunContext): Promise<void> {
+function stopContainer(name: string, context: RunContext, kill: boolean): Promise<void> {
   const graceSeconds = Math.ceil(context.killGraceMs / 1000);
-  const args = context.signal.reason === 'kill' ? ['kill', name] : ['stop', '--time', String(graceSeconds), name];
+  const args = kill ? ['kill', name] : ['stop', '--time', String(graceSeconds), name];
   return new Promise((resolve) => {
     execFile('docker', args, { env: context.env, timeout: (graceSeconds + 10) * 1000 }, () => resolve());
   });

@@ -83,7 +83,7 @@ async function runHandler(context: RunContext, name: string, handler: HandlerFun
   };
   // A function cannot be killed: after an abort it gets killGraceMs to honour the
   // signal, then the run ends without it (a late result is ignored).
-  const deadline = abandonAfterAbort(signal, context.killGraceMs);
+  const deadline = abandonAfterAbort(signal, context.killed, context.killGraceMs);
   const settled = Promise.resolve()
     .then(() => handler(handlerContext))
     .then((value) => ({ value }));
@@ -102,22 +102,33 @@ async function runHandler(context: RunContext, name: string, handler: HandlerFun
   }
 }
 
-/** Resolves 'abandoned' `graceMs` after the signal aborts; cancel() releases its timer and listener. */
-function abandonAfterAbort(signal: AbortSignal, graceMs: number): { abandoned: Promise<'abandoned'>; cancel(): void } {
+/**
+ * Resolves 'abandoned' `graceMs` after the signal aborts, at once on a kill (also one that
+ * comes during the grace); cancel() releases its timers and listeners.
+ */
+function abandonAfterAbort(signal: AbortSignal, killed: AbortSignal, graceMs: number): { abandoned: Promise<'abandoned'>; cancel(): void } {
   let timer: NodeJS.Timeout | null = null;
   let onAbort = () => {};
+  let onKill = () => {};
   const abandoned = new Promise<'abandoned'>((resolve) => {
     onAbort = () => {
       // The reason decides the grace: a kill gives none.
       timer = setTimeout(() => resolve('abandoned'), signal.reason === 'kill' ? 0 : graceMs);
     };
+    onKill = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => resolve('abandoned'), 0);
+    };
   });
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  if (killed.aborted) onKill();
+  else if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  killed.addEventListener('abort', onKill, { once: true });
   return {
     abandoned,
     cancel() {
       signal.removeEventListener('abort', onAbort);
+      killed.removeEventListener('abort', onKill);
       if (timer) clearTimeout(timer);
     },
   };

@@ -61,11 +61,16 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
     if (context.signal.reason === 'kill') child.kill();
     else child.terminate(context.killGraceMs);
   };
-  if (context.signal.aborted) onAbort();
-  else context.signal.addEventListener('abort', onAbort, { once: true });
+  // A kill after a stop or timeout does not wait for the rest of the grace.
+  const onKill = () => child.kill();
+  if (context.killed.aborted) onKill();
+  else if (context.signal.aborted) onAbort();
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  context.killed.addEventListener('abort', onKill, { once: true });
   const { code, signal, spawnError } = await child.done;
   forget();
   context.signal.removeEventListener('abort', onAbort);
+  context.killed.removeEventListener('abort', onKill);
   if (spawnError) return failed(context, `could not start '${spec.command}'${user ? ` as ${user.name}` : ''}: ${spawnError.message}`);
   const result = { exit_code: code, signal, output_bytes: context.output.totalBytes };
   if (code === 0) return { status: 'success', exitCode: 0, result, error: null };

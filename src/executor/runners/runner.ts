@@ -14,6 +14,8 @@
 //     ends its work promptly — a child process gets SIGTERM, then SIGKILL after
 //     `killGraceMs` (process-runner.ts does this). The agent turns any outcome of an
 //     aborted run into `cancelled` or `timeout`, so the outcome's status then matters little.
+//   - `killed` aborts when a kill request arrives, also after `signal` already aborted
+//     for a stop or timeout ("kill now" while the grace runs): end at once, no grace.
 //   - A thrown error or rejection is reported as `failed` ("runner crashed: …"); return
 //     a `failed` outcome with a clear `error` for expected failures instead.
 //   - Output goes through `output` (live, bounded); `result` must be JSON-serialisable.
@@ -30,6 +32,11 @@ export interface RunContext {
   output: OutputCapture;
   /** Aborted on stop, kill or timeout; `signal.reason` is 'stop' | 'kill' | 'timeout'. */
   signal: AbortSignal;
+  /**
+   * Aborted when a kill request arrives (then `signal` is aborted too), also when
+   * `signal` had already aborted for a stop or timeout: whatever still runs ends at once.
+   */
+  killed: AbortSignal;
   /** How long a stopped process gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
   /** What this executor's operator allows (policy.ts); a runner that starts processes or makes requests honours it. */
