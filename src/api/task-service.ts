@@ -38,9 +38,10 @@ export class TaskService {
     return task;
   }
 
-  /** What may keep the task from running now (the create and update answers carry it). */
-  async warnings(task: Task): Promise<string[]> {
-    return taskWarnings(task, await this.#deps.store.executors.list());
+  /** For each task, what may keep it from running now (every task answer carries it). */
+  async warnings(tasks: Task[]): Promise<string[][]> {
+    const executors = await this.#deps.store.executors.list();
+    return tasks.map((task) => taskWarnings(task, executors));
   }
 
   async get(id: string): Promise<Task> {

@@ -96,7 +96,7 @@ export const TaskResponse = named(
       misfire_grace_seconds: Type.Optional(Type.Integer()),
       max_queued: Type.Optional(Type.Integer({ description: 'queue mode: at most this many fires wait for their turn; an older one beyond it is recorded as skipped' })),
       dispatch_timeout_seconds: Type.Optional(Type.Integer({ description: 'A pending execution that no executor can take fails with reason no_executor after this long' })),
-      warnings: Type.Optional(Type.Array(Type.String(), { description: 'Only in the answer to a create or an update: what may keep the task from running (e.g. no online executor offers its handler yet)' })),
+      warnings: Type.Optional(Type.Array(Type.String(), { description: 'What may keep the task from running now, e.g. no online executor offers its handler yet (empty when nothing does)' })),
       status: oneOf(taskStatuses),
       next_fire_at: Instant,
       last_fire_at: Type.Optional(Instant),

@@ -20,7 +20,7 @@ describe('dispatch timeout (no_executor)', () => {
     assert.equal(created.body.dispatch_timeout_seconds, 60);
     assert.equal(created.body.warnings.length, 1);
     assert.match(created.body.warnings[0], new RegExp(`handler '${created.body.handler}'`));
-    assert.equal((await t.request('GET', `/api/v1/tasks/${created.body.id}`)).body.warnings, undefined, 'only the create and update answers warn');
+    assert.deepEqual((await t.request('GET', `/api/v1/tasks/${created.body.id}`)).body.warnings, created.body.warnings, 'the task page can say it too');
 
     const run = (await t.request('POST', `/api/v1/tasks/${created.body.id}/trigger`, {})).body;
     await t.server.dispatcher.settled();

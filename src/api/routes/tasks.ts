@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EARLIEST_INSTANT, nextFires, parseSchedule } from '../../domain/schedule.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { ExecutionResponse, FireTimesResponse, ref, TaskPage, TaskResponse } from '../../protocol/rest-responses.ts';
+import type { Task } from '../../domain/task.ts';
 import { IdParams, NextFiresQuery, TaskBody, TaskListQuery, TriggerBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, iso, taskToWire } from '../dto.ts';
@@ -48,24 +49,31 @@ const schemas = {
 };
 
 export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 'clock' | 'tasks'>): FastifyPluginAsyncTypebox {
+  /** Tasks as answered: each with what may keep it from running now. */
+  const toWire = async (list: Task[]) => {
+    const warnings = await tasks.warnings(list);
+    return list.map((task, index) => ({ ...taskToWire(task), warnings: warnings[index]! }));
+  };
+  const oneToWire = async (task: Task) => (await toWire([task]))[0]!;
+
   return async (app) => {
     app.post('/tasks', { schema: schemas.create }, async (request, reply) => {
       const task = await tasks.create(request.body);
-      return reply.status(201).send({ ...taskToWire(task), warnings: await tasks.warnings(task) });
+      return reply.status(201).send(await oneToWire(task));
     });
 
     app.get('/tasks', { schema: schemas.list }, async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.page_size ?? 20;
       const { items, total } = await store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, tags: [request.query.tag ?? []].flat(), page, pageSize });
-      return { items: items.map(taskToWire), total, page, page_size: pageSize };
+      return { items: await toWire(items), total, page, page_size: pageSize };
     });
 
-    app.get('/tasks/:id', { schema: schemas.get }, async (request) => taskToWire(await tasks.get(request.params.id)));
+    app.get('/tasks/:id', { schema: schemas.get }, async (request) => oneToWire(await tasks.get(request.params.id)));
 
     app.put('/tasks/:id', { schema: schemas.update }, async (request) => {
       const task = await tasks.update(request.params.id, request.body);
-      return { ...taskToWire(task), warnings: await tasks.warnings(task) };
+      return oneToWire(task);
     });
 
     app.delete('/tasks/:id', { schema: schemas.remove }, async (request, reply) => {
@@ -73,8 +81,8 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
       return reply.status(204).send();
     });
 
-    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => taskToWire(await tasks.pause(request.params.id)));
-    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => taskToWire(await tasks.resume(request.params.id)));
+    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => oneToWire(await tasks.pause(request.params.id)));
+    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => oneToWire(await tasks.resume(request.params.id)));
 
     const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
       request.body ??= {}; // `curl -X POST …/trigger` with no body means "no overrides"
