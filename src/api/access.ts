@@ -74,6 +74,7 @@ const table: Record<string, Declaration> = {
   'GET /api/v1/executors': 'viewer',
   'POST /api/v1/executors/register': 'admin',
   'PUT /api/v1/executors/:id/status': 'admin',
+  'DELETE /api/v1/executors/:id': 'admin',
   'GET /api/v1/executor-tokens': 'admin',
   'POST /api/v1/executor-tokens': 'admin',
   'DELETE /api/v1/executor-tokens/:id': 'admin',

@@ -70,7 +70,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(scheduleRoutes({ clock }));
       await api.register(systemRoutes({ store, scheduler, instanceId, version }));
       await api.register(executorTokenRoutes({ store }));
-      await api.register(executorRoutes({ store, clock, dispatcher, httpExecutors }));
+      await api.register(executorRoutes({ store, clock, dispatcher, gateway: context.gateway, httpExecutors }));
       await api.register(executionCallbackRoutes({ store, httpExecutors }));
       await api.register(statsRoutes({ store, clock, tasks }));
       await api.register(eventRoutes({ store, clock, events, instanceId }));

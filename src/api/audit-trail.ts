@@ -20,6 +20,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/executions/:id/stop': { action: 'execution.stop', resource: 'execution' },
   'POST /api/v1/executors/register': { action: 'executor.register', resource: 'executor' },
   'PUT /api/v1/executors/:id/status': { action: 'executor.set_status', resource: 'executor' },
+  'DELETE /api/v1/executors/:id': { action: 'executor.delete', resource: 'executor' },
   'POST /api/v1/executor-tokens': { action: 'executor_token.create', resource: 'executor_token' },
   'DELETE /api/v1/executor-tokens/:id': { action: 'executor_token.revoke', resource: 'executor_token' },
   'POST /api/v1/users': { action: 'user.create', resource: 'user' },

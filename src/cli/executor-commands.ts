@@ -1,4 +1,5 @@
-// `cronfleet executor` (run an agent) and `cronfleet executor-token` (enrollment tokens).
+// `cronfleet executor` (run an agent), `cronfleet executor rm` (remove one from the
+// fleet) and `cronfleet executor-token` (enrollment tokens).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { resolveExecutorPolicy, type ExecutorPolicy } from '../executor/policy.t
 import { availableRunners, type Runner } from '../executor/runners/index.ts';
 import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
-import { CliError } from './client.ts';
+import { ApiClient, CliError } from './client.ts';
 import { addTokenSubcommands } from './security-commands.ts';
 import { addClientOptions } from './task-commands.ts';
 
@@ -38,7 +39,7 @@ interface ExecutorFlags {
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export function executorCommand(): Command {
-  return new Command('executor')
+  const command = new Command('executor')
     .description('run an executor agent that dials out to the server(s) and runs what they send')
     .option('--server <urls>', 'server URL(s), comma separated; fails over between them (env CRONFLEET_SERVER)')
     .option('--token <token>', 'executor token from `cronfleet executor-token create` (env CRONFLEET_EXECUTOR_TOKEN)')
@@ -61,7 +62,8 @@ export function executorCommand(): Command {
     .option('--allow-link-local', 'let HTTP tasks reach link-local and cloud-metadata addresses such as 169.254.169.254 (env CRONFLEET_ALLOW_LINK_LOCAL=true)')
     .addHelpText(
       'after',
-      '\nExample:\n  T=$(cronfleet executor-token create --name web-1)\n  cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n  cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts\n  cronfleet executor --server https://scheduler:8443 --ca ./ca.pem --token "$T" \\\n    --allow-command \'/opt/jobs/**\' --run-as jobs --max-timeout 3600 --max-memory 512',
+      // Indented by 4: text after the Commands list must not look like another command in it.
+      '\nExample:\n    T=$(cronfleet executor-token create --name web-1)\n    cronfleet executor --server http://scheduler:8080 --token "$T" --labels zone=a --capacity 8\n    cronfleet executor --server http://scheduler:8080 --token "$T" --runner ./podman-runner.ts\n    cronfleet executor --server https://scheduler:8443 --ca ./ca.pem --token "$T" \\\n      --allow-command \'/opt/jobs/**\' --run-as jobs --max-timeout 3600 --max-memory 512',
     )
     .action(async (flags: ExecutorFlags) => {
       const servers = (flags.server ?? process.env.CRONFLEET_SERVER ?? 'http://localhost:8080')
@@ -133,6 +135,53 @@ export function executorCommand(): Command {
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
     });
+  addRemoveSubcommand(command);
+  return command;
+}
+
+/**
+ * `cronfleet executor rm <id-or-name>`. The parent command's --server, --token,
+ * --data-dir and --ca are recognised after the subcommand too (commander reads a
+ * parent's options anywhere), so they are the parent's, read with optsWithGlobals:
+ * here --token is an API token (default CRONFLEET_ADMIN_TOKEN, else the admin token in
+ * the data dir), not an executor token.
+ */
+function addRemoveSubcommand(command: Command): void {
+  command
+    .command('rm <executor>')
+    .description('remove an executor (by id or exact name) that is offline or in maintenance and runs nothing; admins only')
+    .addHelpText(
+      'after',
+      '\nTakes --server URL, --token <API token> (env CRONFLEET_ADMIN_TOKEN; default: the admin token in --data-dir) and --ca.\n' +
+        'An agent that reconnects later comes back in maintenance.\n\nExample:\n  cronfleet executor rm web-1 --server http://scheduler:8080',
+    )
+    .action(async (idOrName: string, _options, sub: Command) => {
+      const flags = sub.optsWithGlobals<{ server?: string; token?: string; dataDir?: string; ca?: string }>();
+      const server = flags.server?.split(',')[0]?.trim();
+      const api = new ApiClient({ ...(server ? { server } : {}), ...(flags.token ? { token: flags.token } : {}), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}), ...(flags.ca ? { ca: flags.ca } : {}) });
+      const executor = await findExecutor(api, idOrName);
+      await api.request('DELETE', `/executors/${encodeURIComponent(executor.id)}`);
+      process.stdout.write(`removed executor ${executor.name} (${executor.id})\n`);
+    });
+}
+
+interface ExecutorRow {
+  id: string;
+  name: string;
+  status: string;
+}
+
+/** The executor with this id, else the one with exactly this name (several: an error listing their ids). */
+async function findExecutor(api: ApiClient, idOrName: string): Promise<ExecutorRow> {
+  const { items } = await api.request<{ items: ExecutorRow[] }>('GET', '/executors');
+  const byId = items.find((executor) => executor.id === idOrName);
+  if (byId) return byId;
+  const named = items.filter((executor) => executor.name === idOrName);
+  if (named.length === 1) return named[0]!;
+  if (named.length > 1) {
+    throw new CliError(`${named.length} executors are named '${idOrName}'; give the id of one: ${named.map((executor) => `${executor.id} (${executor.status})`).join(', ')}`);
+  }
+  throw new CliError(`no executor with id or name '${idOrName}' (list them with GET /api/v1/executors or the web UI)`);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

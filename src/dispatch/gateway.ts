@@ -62,6 +62,8 @@ export interface Connection {
 
 /** The credential of the in-process executor: token ids are ULIDs, so none can equal it. */
 const IN_PROCESS_CREDENTIAL = 'in-process';
+/** What an agent whose executor was removed is told before its link is closed. */
+const REMOVED_MESSAGE = 'this executor was removed by an admin; if it reconnects it is registered again in maintenance and gets no work until an admin sets it online';
 /** Runs remembered as sent (about 100 bytes each). */
 const SENT_RUNS_LIMIT = 50_000;
 
@@ -114,6 +116,19 @@ export class ExecutorGateway {
     const link = this.#links.get(executorId);
     if (!link) return false;
     link.close(reason);
+    return true;
+  }
+
+  /**
+   * An executor removed over the API: its link here, if any, is told why and ends, so no
+   * socket stays open for it. Its agent will likely reconnect: it then comes back in
+   * maintenance (store/executors.ts remove). False when it is not connected here.
+   */
+  removed(executorId: string): boolean {
+    const link = this.#links.get(executorId);
+    if (!link) return false;
+    link.send({ action: 'error', code: 'not_found', message: REMOVED_MESSAGE });
+    link.close('removed by an admin');
     return true;
   }
 
@@ -381,7 +396,13 @@ export class ExecutorGateway {
     const now = this.#deps.clock.now();
     switch (message.action) {
       case 'heartbeat':
-        await this.#deps.store.executors.heartbeat(executorId, this.#options.instanceId, now);
+        if (!(await this.#deps.store.executors.heartbeat(executorId, this.#options.instanceId, now))) {
+          // Removed through another instance (the one that removed it closes its own links):
+          // end this link; a reconnect registers it again, in maintenance (store/executors.ts remove).
+          link.send({ action: 'error', code: 'not_found', message: REMOVED_MESSAGE });
+          link.close('removed by an admin');
+          return;
+        }
         await this.#credentials.check();
         return;
       case 'log':

@@ -105,8 +105,13 @@ export class HttpExecutors {
     this.#gateway = gateway;
     this.#options = options;
     this.#health = new HealthChecks(deps, options.health, {
-      // Each round also attaches executors that registered through another instance.
-      beforeRound: (executors) => executors.forEach((executor) => this.#attach(executor)),
+      // Each round also attaches executors that registered through another instance, and
+      // detaches those removed through another one.
+      beforeRound: (executors) => {
+        executors.forEach((executor) => this.#attach(executor));
+        const listed = new Set(executors.map((executor) => executor.id));
+        for (const id of [...this.#detach.keys()]) if (!listed.has(id)) this.removed(id);
+      },
       onError: (error) => options.onError(error),
     });
   }
@@ -176,7 +181,23 @@ export class HttpExecutors {
     );
     this.#attach(executor);
     this.#deps.wake(); // its capacity, runners or labels may fit waiting work
+    // Checked at once, not at the leader's next round (seed 001 §4.2.1), when its endpoint
+    // is new to us; the registration does not wait for the answer (a dead endpoint may
+    // take the whole timeout): health.checked tells when it came.
+    if (healthCheckUrl !== null && (created || existing?.healthCheckUrl !== healthCheckUrl)) this.#track(this.#health.checkNow(executor, this.#closing.signal));
     return { executor, created, callbackSecret };
+  }
+
+  /**
+   * An executor removed (DELETE /executors/{id}): its link and what is kept about it go.
+   * Other instances drop theirs at their next health round if they lead, else at restart;
+   * until then the link is unused, since routing only picks executors that exist.
+   */
+  removed(executorId: string): void {
+    this.#detach.get(executorId)?.();
+    this.#detach.delete(executorId);
+    this.#known.delete(executorId);
+    this.#health.forget(executorId);
   }
 
   /**

@@ -61,6 +61,31 @@ export class RoutingMemory {
   }
 }
 
+const KEY_PREFIX = 'task:';
+
 function key(taskId: string): string {
-  return `task:${taskId}`;
+  return `${KEY_PREFIX}${taskId}`;
+}
+
+/**
+ * A removed executor's routing state: the sticky bindings that name it are cleared in
+ * the table (cursors are per task and stay). A leader's memory may still name it until
+ * that task's next assignment rebinds it; that is harmless, as routing only ever picks
+ * an eligible executor and a removed one is not in the executor list it chooses from
+ * (and one that comes back, with a new id, is not the one named). Returns how many
+ * bindings were cleared.
+ */
+export async function forgetStickyBindings(store: Store, executorId: string, now: number): Promise<number> {
+  const stored = await store.loadBalance.containing(KEY_PREFIX, executorId);
+  const cleared = new Map<string, string>();
+  for (const [stateKey, value] of stored) {
+    try {
+      const state = JSON.parse(value) as Partial<TaskRouting>;
+      if (state.sticky === executorId) cleared.set(stateKey, JSON.stringify({ ...state, sticky: null }));
+    } catch {
+      // a damaged row names nobody: prepare() starts it afresh
+    }
+  }
+  await store.loadBalance.save(cleared, now);
+  return cleared.size;
 }

@@ -1,7 +1,9 @@
-// Executor repository: registration, heartbeats, status, health checks.
+// Executor repository: registration, heartbeats, status, health checks, removal.
 import { CronfleetError } from '../protocol/errors.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/executor-messages.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
+import { deleteRemovalMarker, readRemovalMarker, writeRemovalMarker } from './load-balance.ts';
 import type { Database, ExecutorsTable } from './schema.ts';
 
 import type { ExecutorStatus } from '../protocol/enums.ts';
@@ -78,6 +80,8 @@ export class ExecutorRepository {
    * connection for it (`conflict`: connected_to set elsewhere and a heartbeat newer than
    * `liveSince`). Both conditions are also in the update's WHERE, so two hellos racing
    * on two instances cannot both win; the loser reads the row again and is refused.
+   *
+   * An instance_id whose executor was removed (`remove`) comes back in maintenance.
    */
   async upsertAgent(registration: AgentRegistration, now: number): Promise<Executor> {
     const fields = {
@@ -95,6 +99,7 @@ export class ExecutorRepository {
     for (let attempt = 0; ; attempt++) {
       const existing = await this.#db.selectFrom('executors').selectAll().where('instance_id', '=', registration.instanceId).executeTakeFirst();
       if (!existing) {
+        const removed = await readRemovalMarker(this.#db, registration.instanceId);
         try {
           await this.#db
             .insertInto('executors')
@@ -104,7 +109,7 @@ export class ExecutorRepository {
               kind: 'agent',
               base_url: null,
               health_check_url: null,
-              status: 'online',
+              status: removed ? 'maintenance' : 'online',
               last_health_check: null,
               health_check_failures: 0,
               metadata: toJson({}),
@@ -114,6 +119,7 @@ export class ExecutorRepository {
               ...fields,
             })
             .execute();
+          if (removed) await deleteRemovalMarker(this.#db, registration.instanceId);
           return (await this.get(registration.id))!;
         } catch (error) {
           // Another hello inserted this instance_id first: judge its row like any other.
@@ -140,11 +146,13 @@ export class ExecutorRepository {
 
   /**
    * Registers an HTTP executor by its instance_id: registering again updates it in
-   * place (same id). A manual maintenance status and the health record survive.
-   * `created` is false for an update.
+   * place (same id). A manual maintenance status survives, and so does the health
+   * record unless health_check_url changed: a new endpoint starts a new record (never
+   * checked; without a URL, healthy, as nothing will check it). An instance_id whose
+   * executor was removed (`remove`) comes back in maintenance. `created` is false for an update.
    */
   async upsertHttp(registration: HttpRegistration, now: number): Promise<{ executor: Executor; created: boolean }> {
-    const existing = await this.#db.selectFrom('executors').select(['id', 'status', 'kind']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
+    const existing = await this.#db.selectFrom('executors').select(['id', 'status', 'kind', 'health_check_url']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
     if (existing && existing.kind !== 'http') {
       throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an agent; give this HTTP executor another instance_id`, { instance_id: registration.instanceId });
     }
@@ -162,20 +170,22 @@ export class ExecutorRepository {
     };
     if (existing) {
       const status = existing.status === 'maintenance' ? 'maintenance' : 'online';
+      const newEndpoint = existing.health_check_url === registration.healthCheckUrl ? {} : { last_health_check: null, health_check_failures: 0, ...(registration.healthCheckUrl === null ? { is_healthy: 1 } : {}) };
       await this.#db
         .updateTable('executors')
-        .set({ ...fields, status })
+        .set({ ...fields, ...newEndpoint, status })
         .where('id', '=', existing.id)
         .execute();
       return { executor: (await this.get(existing.id))!, created: false };
     }
+    const removed = await readRemovalMarker(this.#db, registration.instanceId);
     await this.#db
       .insertInto('executors')
       .values({
         id: registration.id,
         instance_id: registration.instanceId,
         kind: 'http',
-        status: 'online',
+        status: removed ? 'maintenance' : 'online',
         is_healthy: 1,
         last_heartbeat: null,
         last_health_check: null,
@@ -188,6 +198,7 @@ export class ExecutorRepository {
         ...fields,
       })
       .execute();
+    if (removed) await deleteRemovalMarker(this.#db, registration.instanceId);
     return { executor: (await this.get(registration.id))!, created: true };
   }
 
@@ -226,10 +237,11 @@ export class ExecutorRepository {
    * A heartbeat received by the instance holding the executor's connection: stamps it,
    * records that instance as the holder again (a write lost in a database outage is
    * made good), and brings an executor the lost-executor sweep set offline back online.
-   * An admin's `maintenance` is never changed.
+   * An admin's `maintenance` is never changed. False when the executor no longer exists
+   * (removed while connected to this instance): its link should end.
    */
-  async heartbeat(id: string, instanceId: string, now: number): Promise<void> {
-    await this.#db
+  async heartbeat(id: string, instanceId: string, now: number): Promise<boolean> {
+    const result = await this.#db
       .updateTable('executors')
       .set({
         last_heartbeat: Date.now(), // wall time: judged against wall time by the lost-executor sweep
@@ -238,7 +250,71 @@ export class ExecutorRepository {
         updated_at: now,
       })
       .where('id', '=', id)
-      .execute();
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return true;
+    // Zero may also mean "matched but unchanged" where a driver counts changed rows only.
+    return (await this.#db.selectFrom('executors').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * Removes an executor that is offline or in maintenance and runs nothing, in one
+   * statement that checks both, so an executor coming online or given work meanwhile is
+   * never removed. In the same transaction its callback nonces go, and a removal marker
+   * (store/load-balance.ts) makes its instance_id come back in maintenance if its agent
+   * reconnects or its service registers again: removal never silently turns into "online
+   * with a new id". Its executions keep its id as history. Refused with `not_found`, or
+   * `invalid_state` for the built-in executor of `cronfleet up` (it reattaches at every
+   * start), an online executor, or one with running executions.
+   */
+  async remove(id: string, now: number): Promise<Executor> {
+    const executor = await this.get(id);
+    if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+    if (executor.instanceId.startsWith(IN_PROCESS_INSTANCE_PREFIX)) {
+      throw new CronfleetError(
+        'invalid_state',
+        `executor '${executor.name}' is the built-in executor of \`cronfleet up\` (instance_id '${executor.instanceId}'): it cannot be removed, as it attaches again whenever the server starts; set it to maintenance to keep work off it`,
+        { id, instance_id: executor.instanceId, reason: 'built_in_executor' },
+      );
+    }
+    const removed = await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('executors')
+        .where('id', '=', id)
+        .where('status', 'in', ['offline', 'maintenance'])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('executions').select('executions.id').where('executions.executor_id', '=', id).where('executions.status', '=', 'running'))))
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) !== 1) return false;
+      await trx.withTables<{ callback_nonces: { executor_id: string } }>().deleteFrom('callback_nonces').where('executor_id', '=', id).execute();
+      await writeRemovalMarker(trx, { instanceId: executor.instanceId, executorId: id, name: executor.name, removedAt: now }, now);
+      return true;
+    });
+    if (removed) return executor;
+    // Refused: say why, from what the rows say now.
+    const current = await this.get(id);
+    if (!current) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+    if (current.status === 'online') {
+      throw new CronfleetError('invalid_state', `executor '${current.name}' is online: set it to maintenance or offline first (PUT /api/v1/executors/${id}/status), then remove it`, {
+        id,
+        status: current.status,
+        reason: 'online',
+      });
+    }
+    const running = await this.#db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('executor_id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    const count = toNumber(running?.count ?? 0);
+    if (count > 0) {
+      throw new CronfleetError('invalid_state', `executor '${current.name}' still runs ${count} execution(s): let them finish or stop them, then remove it`, {
+        id,
+        status: current.status,
+        running: count,
+        reason: 'running_executions',
+      });
+    }
+    throw new CronfleetError('conflict', `executor '${current.name}' changed while being removed; try again`, { id, status: current.status });
   }
 
   /** The executor token an agent is bound to (null: not bound yet, or not an agent). */

@@ -55,7 +55,9 @@ describe('executor management API', () => {
     assert.deepEqual(Object.keys(list.body).sort(), ['items', 'page', 'page_size', 'total']);
     const listed = list.body.items.find((item: { id: string }) => item.id === response.body.id);
     const { callback_secret: _secret, ...withoutSecret } = response.body;
-    assert.deepEqual({ ...listed, heartbeat_age_ms: null }, { ...withoutSecret, heartbeat_age_ms: null });
+    // The health check made right after registering may have answered in between (health-on-register.test.ts).
+    const settled = { heartbeat_age_ms: null, is_healthy: null, last_health_check: null, health_check_failures: null };
+    assert.deepEqual({ ...listed, ...settled }, { ...withoutSecret, ...settled });
     assert.ok(!JSON.stringify(list.body).includes(response.body.callback_secret), 'the secret is never listed');
   });
 
@@ -149,6 +151,73 @@ describe('executor management API', () => {
     assert.equal((await t.request('GET', '/api/v1/executors')).body.items.find((item: { id: string }) => item.id === id).status, 'online');
   });
 
+  it('removes an offline or maintenance executor with 204, records it in the audit log, and answers 404 for it afterwards', async () => {
+    for (const status of ['offline', 'maintenance']) {
+      const { id } = (await register({ ...seedRegistration, instance_id: `dp-remove-${status}` })).body;
+      assert.equal((await t.request('PUT', `/api/v1/executors/${id}/status`, { status })).status, 200);
+      const removed = await t.request('DELETE', `/api/v1/executors/${id}`);
+      assert.equal(removed.status, 204, status);
+      assert.equal(removed.body, null);
+      const list = (await t.request('GET', '/api/v1/executors')).body.items as Array<{ id: string }>;
+      assert.ok(!list.some((item) => item.id === id), `${status}: gone from the list`);
+      const audit = (await t.request('GET', `/api/v1/audit?action=executor.delete&resource_id=${id}`)).body.items as Array<Record<string, any>>;
+      assert.equal(audit.length, 1, `${status}: one audit entry`);
+      assert.equal(audit[0]!.resource_type, 'executor');
+      assert.equal(audit[0]!.before.instance_id, `dp-remove-${status}`);
+      assert.equal(audit[0]!.before.status, status);
+      const again = await t.request('DELETE', `/api/v1/executors/${id}`);
+      assert.equal(again.status, 404);
+      assert.equal(again.body.error.code, 'not_found');
+    }
+  });
+
+  it('refuses to remove an online executor with 409 invalid_state naming its status, and an unknown one with 404', async () => {
+    const { id } = (await register({ ...seedRegistration, instance_id: 'dp-remove-online' })).body;
+    const refused = await t.request('DELETE', `/api/v1/executors/${id}`);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'invalid_state');
+    assert.equal(refused.body.error.details.status, 'online');
+    assert.match(refused.body.error.message, /is online: set it to maintenance or offline first/);
+    assert.ok(
+      (await t.request('GET', '/api/v1/executors')).body.items.some((item: { id: string }) => item.id === id),
+      'still listed',
+    );
+    const unknown = await t.request('DELETE', '/api/v1/executors/no-such-executor');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'not_found');
+  });
+
+  it('never removes the built-in executor of cronfleet up, even in maintenance', async () => {
+    const local = (await t.request('GET', '/api/v1/executors')).body.items.find((item: { instance_id: string }) => item.instance_id.startsWith('local@'));
+    assert.ok(local, 'the test server runs the built-in executor');
+    assert.equal((await t.request('PUT', `/api/v1/executors/${local.id}/status`, { status: 'maintenance' })).status, 200);
+    try {
+      const refused = await t.request('DELETE', `/api/v1/executors/${local.id}`);
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'invalid_state');
+      assert.equal(refused.body.error.details.reason, 'built_in_executor');
+      assert.match(refused.body.error.message, /built-in executor of `cronfleet up`/);
+      assert.ok(t.server.gateway.isConnected(local.id), 'still connected');
+    } finally {
+      await t.request('PUT', `/api/v1/executors/${local.id}/status`, { status: 'online' });
+    }
+  });
+
+  it('lets only admins remove executors: operators and viewers get 403', async () => {
+    const { id } = (await register({ ...seedRegistration, instance_id: 'dp-remove-roles' })).body;
+    await t.request('PUT', `/api/v1/executors/${id}/status`, { status: 'offline' });
+    for (const role of ['viewer', 'operator']) {
+      const token = (await t.request('POST', '/api/v1/tokens', { name: `remove-${role}`, role })).body.token as string;
+      const response = await t.request('DELETE', `/api/v1/executors/${id}`, undefined, token);
+      assert.equal(response.status, 403, role);
+      assert.equal(response.body.error.code, 'forbidden', role);
+    }
+    assert.ok(
+      (await t.request('GET', '/api/v1/executors')).body.items.some((item: { id: string }) => item.id === id),
+      'still listed',
+    );
+  });
+
   it('takes the callback secret, not the admin token, on the callback route', async () => {
     for (const token of [t.token, null]) {
       const response = await t.request('POST', '/api/v1/executions/no-such-execution/callback', { status: 'success' }, token);
@@ -164,8 +233,9 @@ describe('executor management API', () => {
       ['GET', '/api/v1/executors'],
       ['POST', '/api/v1/executors/register'],
       ['PUT', '/api/v1/executors/some-id/status'],
+      ['DELETE', '/api/v1/executors/some-id'],
     ] as const) {
-      const response = await t.request(method, path, method === 'GET' ? undefined : {}, secret);
+      const response = await t.request(method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, secret);
       assert.equal(response.status, 401, `${method} ${path}`);
     }
   });

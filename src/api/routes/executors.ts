@@ -7,7 +7,8 @@ import type { ExecutorStatus } from '../../store/executors.ts';
 import type { ApiContext } from '../context.ts';
 import { SIGNATURE_HEADERS } from '../../protocol/request-signing.ts';
 import { executionsToWire, executorToWire } from '../dto.ts';
-import { errorResponses } from '../openapi.ts';
+import { forgetStickyBindings } from '../../dispatch/routing-memory.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 
 const tags = ['executors'];
 
@@ -33,9 +34,21 @@ const schemas = {
     body: ExecutorStatusBody,
     response: { 200: ref(ExecutorResponse, { description: 'The executor' }), ...errorResponses([404, 'No such executor (not_found)']) },
   },
+  remove: {
+    operationId: 'deleteExecutor',
+    tags,
+    summary: 'Remove an offline or maintenance executor that runs nothing, with its routing state',
+    description:
+      'Its executions keep its id as history. An agent still connected is disconnected; if it reconnects (or an HTTP executor registers again) with the same instance_id, it comes back in maintenance and gets no work until set online. The built-in executor of `cronfleet up` cannot be removed.',
+    params: IdParams,
+    response: {
+      204: noContent('Removed'),
+      ...errorResponses([404, 'No such executor (not_found)'], [409, 'It is online (set maintenance or offline first), still runs executions, or is the built-in executor of `cronfleet up` (invalid_state)']),
+    },
+  },
 };
 
-export function executorRoutes({ store, clock, dispatcher, httpExecutors }: Pick<ApiContext, 'store' | 'clock' | 'dispatcher' | 'httpExecutors'>): FastifyPluginAsyncTypebox {
+export function executorRoutes({ store, clock, dispatcher, gateway, httpExecutors }: Pick<ApiContext, 'store' | 'clock' | 'dispatcher' | 'gateway' | 'httpExecutors'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     const toWire = async (executorId: string) => {
       const [executor, load] = await Promise.all([store.executors.get(executorId), store.executions.runningCountByExecutor()]);
@@ -65,6 +78,25 @@ export function executorRoutes({ store, clock, dispatcher, httpExecutors }: Pick
       request.log.info({ executorId: id, from: executor.status, to: status, reason: request.body.reason ?? null }, 'executor status set');
       if (status === 'online') dispatcher.wake(); // work may have waited for it
       return toWire(id);
+    });
+
+    // The row goes first (store/executors.ts remove checks and deletes in one statement),
+    // then what this instance holds for it: its link (an agent in maintenance may still be
+    // connected: told and disconnected; another instance ends its link at the next
+    // heartbeat) and its sticky bindings. Nothing routes to it after the delete: the
+    // dispatcher chooses among the executors the table lists.
+    app.delete('/executors/:id', { schema: schemas.remove }, async (request, reply) => {
+      const now = clock.now();
+      const executor = await store.executors.remove(request.params.id, now);
+      httpExecutors.removed(executor.id);
+      const disconnected = gateway.removed(executor.id);
+      // Best effort: a binding left behind names an executor that no longer exists, which routing skips.
+      const bindings = await forgetStickyBindings(store, executor.id, now).catch((error: unknown) => {
+        request.log.warn({ err: error, executorId: executor.id }, 'could not clear the sticky bindings of a removed executor');
+        return 0;
+      });
+      request.log.info({ executorId: executor.id, instanceId: executor.instanceId, status: executor.status, disconnected, stickyBindingsCleared: bindings }, 'executor removed');
+      return reply.status(204).send();
     });
   };
 }

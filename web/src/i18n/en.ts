@@ -108,6 +108,9 @@ export const en = {
     metadataInvalid: 'Must be a JSON object', rotateSecret: 'Issue a new callback secret (the old one stops working)',
     agentTitle: 'Agent {{name}}', agentNote: 'An agent reports its own name, labels and capacity each time it connects, so they are not edited here. Change them where the agent runs and restart it:',
     empty: 'No executors yet. Start one with “cronfleet executor --server …”.',
+    remove: 'Remove', removeTitle: 'Remove executor', removed: '{{name}} removed',
+    removeBody: 'Remove {{name}} from the fleet? Its execution history stays. If its agent connects again, or its service registers again, it comes back in maintenance and gets no work until set online.',
+    removeHint: 'Only an offline or maintenance executor that runs nothing can be removed',
   },
   cluster: {
     title: 'Cluster', fencingToken: 'fencing token {{token}}', thisInstance: 'This instance', leader: 'Leader', follower: 'Follower', instances: 'Scheduler instances',

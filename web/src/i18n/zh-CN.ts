@@ -110,6 +110,9 @@ export const zhCN: typeof en = {
     metadataInvalid: '必须是 JSON 对象', rotateSecret: '签发新的回调密钥（旧密钥随即失效）',
     agentTitle: '代理 {{name}}', agentNote: '代理在每次连接时自行上报名称、标签和容量，因此不在这里编辑。请在代理所在机器上修改参数并重启：',
     empty: '还没有执行器。用 “cronfleet executor --server …” 启动一个。',
+    remove: '移除', removeTitle: '移除执行器', removed: '已移除 {{name}}',
+    removeBody: '要把 {{name}} 从执行器集群中移除吗？它的执行历史会保留。如果它的代理再次连接，或它的服务再次注册，它会以维护状态回来，在设为上线之前不会分配任务。',
+    removeHint: '只有离线或维护中、且没有正在运行任务的执行器可以移除',
   },
   cluster: {
     title: '集群', fencingToken: '栅栏令牌 {{token}}', thisInstance: '当前实例', leader: '主节点', follower: '从节点', instances: '调度实例',

@@ -1,15 +1,17 @@
 // The executor fleet: status, health, labels, load and heartbeat; maintenance and
-// online; register an HTTP executor and edit it (an agent reports its own details).
+// online; register an HTTP executor and edit it (an agent reports its own details);
+// remove one that is offline or in maintenance.
 import { Alert, Badge, Button, Card, Checkbox, Code, CopyButton, Group, JsonInput, Modal, NumberInput, Progress, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconCheck, IconCopy, IconHeartbeat, IconPencil, IconPlus, IconTool } from '@tabler/icons-react';
+import { IconCheck, IconCopy, IconHeartbeat, IconPencil, IconPlus, IconTool, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, post, put } from '../api/client.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../../../src/protocol/executor-messages.ts';
+import { ApiError, del, post, put } from '../api/client.ts';
 import type { Executor, RegisteredExecutor } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
-import { ErrorAlert, Loading, notifyError, notifySuccess } from '../components/feedback.tsx';
+import { ErrorAlert, Loading, notifyError, notifySuccess, useConfirm } from '../components/feedback.tsx';
 import { loadColor, loadPercent, useExecutorLoad } from '../components/executor-load.tsx';
 import { KeyValueEditor, mapFromRows, rowsFromMap, type KeyValueRow } from '../components/key-value-editor.tsx';
 import { StatusBadge, useFormatters } from '../components/format.tsx';
@@ -203,6 +205,16 @@ export default function ExecutorsPage() {
     },
     onError: (error) => notifyError(error),
   });
+  // Offered for what the server removes (offline or maintenance, never the built-in
+  // executor of `cronfleet up`); one still running work is refused by the server with a
+  // message that says so (shown as the error).
+  const { modal: confirmModal, confirm } = useConfirm();
+  const askRemove = (executor: Executor) =>
+    confirm(t('executors.removeTitle'), t('executors.removeBody', { name: executor.name }), async () => {
+      await del(`/executors/${executor.id}`);
+      notifySuccess(t('executors.removed', { name: executor.name }));
+      await queryClient.invalidateQueries({ queryKey: ['executors'] });
+    });
   const items = executors.data?.items ?? [];
 
   return (
@@ -308,6 +320,13 @@ export default function ExecutorsPage() {
                                 {t('executors.setMaintenance')}
                               </Button>
                             ) : null}
+                            {executor.status !== 'online' && !executor.instance_id.startsWith(IN_PROCESS_INSTANCE_PREFIX) && (
+                              <Tooltip label={t('executors.removeHint')}>
+                                <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => askRemove(executor)} data-testid="executor-remove">
+                                  {t('executors.remove')}
+                                </Button>
+                              </Tooltip>
+                            )}
                           </Group>
                         )}
                       </Table.Td>
@@ -321,6 +340,7 @@ export default function ExecutorsPage() {
       </Card>
       <ExecutorModal key={dialog.seq} opened={dialog.opened} executor={dialog.executor} onClose={() => setDialog((current) => ({ ...current, opened: false }))} />
       <AgentNoteModal executor={agentNote} onClose={() => setAgentNote(null)} />
+      {confirmModal}
     </Stack>
   );
 }
