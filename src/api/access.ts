@@ -62,6 +62,7 @@ const table: Record<string, Declaration> = {
   'POST /api/v1/tasks/:id/pause': 'operator',
   'POST /api/v1/tasks/:id/resume': 'operator',
   'POST /api/v1/tasks/:id/trigger': 'operator',
+  'POST /api/v1/tasks/:id/stop': 'operator',
   'GET /api/v1/tasks/:id/next-fires': 'viewer',
   'GET /api/v1/tasks/:id/stats': 'viewer',
   'POST /api/v1/schedules/preview': 'viewer',

@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
+import { taskStopRoutes } from './routes/task-stop.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
@@ -66,6 +67,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(tokenRoutes({ store, clock }));
       await api.register(auditRoutes({ store }));
       await api.register(taskRoutes({ store, clock, tasks }));
+      await api.register(taskStopRoutes({ store, dispatcher }));
       await api.register(executionRoutes({ store, dispatcher, events }));
       await api.register(scheduleRoutes({ clock }));
       await api.register(systemRoutes({ store, scheduler, instanceId, version }));

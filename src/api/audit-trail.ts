@@ -17,6 +17,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks/:id/pause': { action: 'task.pause', resource: 'task' },
   'POST /api/v1/tasks/:id/resume': { action: 'task.resume', resource: 'task' },
   'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task' },
+  'POST /api/v1/tasks/:id/stop': { action: 'task.stop', resource: 'task' },
   'POST /api/v1/executions/:id/stop': { action: 'execution.stop', resource: 'execution' },
   'POST /api/v1/executors/register': { action: 'executor.register', resource: 'executor' },
   'PUT /api/v1/executors/:id/status': { action: 'executor.set_status', resource: 'executor' },

@@ -35,10 +35,12 @@ export function executionCommand(): Command {
 
   execution
     .command('stop <id>')
-    .description('stop a running or pending execution')
-    .action(async (id: string, _options, command: Command) => {
-      const result = await client(command).request<{ id: string; status: string }>('POST', `/executions/${id}/stop`);
-      process.stdout.write(`${result.id}: stop requested (${result.status})\n`);
+    .description('stop a running or pending execution (SIGTERM to its process group, SIGKILL after the grace period)')
+    .option('--force', 'kill now: SIGKILL the whole process group at once')
+    .action(async (id: string, options: { force?: boolean }, command: Command) => {
+      const force = options.force === true;
+      const result = await client(command).request<{ id: string; status: string }>('POST', `/executions/${id}/stop`, { force });
+      process.stdout.write(`${result.id}: ${force ? 'kill' : 'stop'} requested (${result.status})\n`);
     });
 
   execution

@@ -233,6 +233,17 @@ export function taskCommand(): Command {
   }
 
   task
+    .command('stop <task>')
+    .description('stop every pending and running execution of a task (it stays scheduled)')
+    .option('--force', 'kill now: SIGKILL their process groups at once')
+    .action(async (idOrName: string, options: { force?: boolean }, command: Command) => {
+      const api = client(command);
+      const force = options.force === true;
+      const result = await api.request<{ stopped: string[] }>('POST', `/tasks/${await resolveTaskId(api, idOrName)}/stop`, { force });
+      process.stdout.write(`${idOrName}: ${force ? 'kill' : 'stop'} requested for ${result.stopped.length} execution(s)\n${result.stopped.map((id) => `${id}\n`).join('')}`);
+    });
+
+  task
     .command('delete <task>')
     .description('delete a task (its history stays)')
     .action(async (idOrName: string, _options, command: Command) => {
