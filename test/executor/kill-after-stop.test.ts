@@ -4,7 +4,9 @@
 // know the stop arrived without timing anything.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AgentHarness, agentSuite, shTask } from './agent-harness.ts';
+import { handlerRunner } from '../../src/executor/runners/handler.ts';
+import { defaultRunners } from '../../src/executor/runners/index.ts';
+import { AgentHarness, agentSuite, runTask, shTask } from './agent-harness.ts';
 import { isRunning, killIfRunning, parsePids, stillRunningAfter } from './process-probe.ts';
 
 const LONG_GRACE_MS = 600_000;
@@ -53,6 +55,25 @@ describe('a kill after a stop', () => {
       assert.deepEqual(await stillRunningAfter(pids), []);
     } finally {
       killIfRunning(pids);
+    }
+  });
+
+  it('abandons a handler that ignores its signal at once, without waiting out the stop grace', async () => {
+    let started = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const local = new AgentHarness({ killGraceMs: LONG_GRACE_MS, runners: [...defaultRunners(), handlerRunner({ stubborn: () => (started(), new Promise(() => {})) })] });
+    try {
+      const task = runTask('handler', { handler: 'stubborn' });
+      const finished = local.run(task);
+      await running;
+      local.agent.handle({ action: 'stop', tasks: [{ id: task.id }] });
+      local.agent.handle({ action: 'kill', tasks: [{ id: task.id }] });
+      const update = await finished;
+      assert.equal(update.data.status, 'cancelled');
+      assert.equal(update.data.error, 'killed on request');
+      assert.match(local.output(task.id, 'system'), /was still running after the stop request and was abandoned/);
+    } finally {
+      await local.close();
     }
   });
 });
