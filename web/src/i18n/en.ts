@@ -80,10 +80,16 @@ export const en = {
   },
   taskDetail: {
     statistics: 'Statistics', health: 'health', runs: 'Runs', avgDuration: 'Average', p95Duration: 'p95', timeouts: 'Timeouts', definition: 'Definition',
-    reliabilityLine: 'timeout {{timeout}} s · {{retries}} retries · {{misfire}}', version: 'Version', nextFires: 'Next fires',
+    reliabilityLine: 'timeout {{timeout}} s · {{retries}} retries · {{misfire}}', dispatchTimeoutLine: 'no executor for {{seconds}} s fails the run', maxQueuedLine: 'at most {{count}} waiting',
+    warningsTitle: 'Runs of this task cannot start now', version: 'Version', nextFires: 'Next fires',
     pausedNoFires: 'Paused: no fires until resumed.', recentExecutions: 'Recent executions',
   },
   taskHealth: { title: 'Health over time', utcDays: 'Per UTC calendar day', successRate: 'Success rate per day', avgDuration: 'Average duration per day' },
+  taskStop: {
+    button: 'Stop all running', title: 'Stop every running execution of this task?', submit: 'Stop', force: 'Kill now', forceHint: 'SIGKILL their process groups at once',
+    body: 'Pending executions are cancelled; running ones get SIGTERM on their process group, then SIGKILL after a grace period. The schedule stays: pause the task to stop new fires.',
+    done_one: 'Stop requested for {{count}} execution', done_other: 'Stop requested for {{count}} executions', none: 'Nothing was running',
+  },
   executions: {
     title: 'Executions', anyTask: 'Any task', anyExecutor: 'Any executor', id: 'ID', task: 'Task', status: 'Status', trigger: 'Trigger', started: 'Started',
     duration: 'Duration', executor: 'Executor', empty: 'No executions yet.', anyTrigger: 'Any trigger', from: 'From', to: 'To',
@@ -91,6 +97,7 @@ export const en = {
   },
   executionDetail: {
     title: 'Execution', stop: 'Stop', stopTitle: 'Stop this execution?', stopBody: 'Its process group gets SIGTERM, then SIGKILL after a grace period.',
+    kill: 'Kill now', killTitle: 'Kill this execution now?', killBody: 'Its whole process group gets SIGKILL at once, with no chance to clean up.', killing: 'Killing…',
     stopping: 'Stopping…', timeline: 'Timeline', inProgress: 'in progress', attempt: 'Attempt', exitCode: 'Exit code', shard: 'Shard', retryOf: 'Retry of',
     result: 'Result', log: 'Log', following: 'live', logEnded: 'ended', autoScroll: 'Follow output', noOutput: '(no output)',
     waitingForOutput: 'Waiting for output…', step: { created: 'Created', scheduled: 'Scheduled for', started: 'Started', ended: 'Finished' },

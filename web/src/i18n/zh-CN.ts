@@ -82,10 +82,16 @@ export const zhCN: typeof en = {
   },
   taskDetail: {
     statistics: '统计', health: '健康度', runs: '执行次数', avgDuration: '平均耗时', p95Duration: 'p95 耗时', timeouts: '超时次数', definition: '定义',
-    reliabilityLine: '超时 {{timeout}} 秒 · 重试 {{retries}} 次 · {{misfire}}', version: '版本', nextFires: '下次触发',
+    reliabilityLine: '超时 {{timeout}} 秒 · 重试 {{retries}} 次 · {{misfire}}', dispatchTimeoutLine: '{{seconds}} 秒无执行器可用即失败', maxQueuedLine: '最多排队 {{count}} 个',
+    warningsTitle: '此任务的执行目前无法开始', version: '版本', nextFires: '下次触发',
     pausedNoFires: '已暂停：恢复前不会触发。', recentExecutions: '最近执行',
   },
   taskHealth: { title: '健康趋势', utcDays: '按 UTC 日历日统计', successRate: '每日成功率', avgDuration: '每日平均耗时' },
+  taskStop: {
+    button: '停止全部运行中', title: '停止该任务所有运行中的执行？', submit: '停止', force: '立即终止', forceHint: '立即向其进程组发送 SIGKILL',
+    body: '等待中的执行将被取消；运行中的执行其进程组会先收到 SIGTERM，宽限期后收到 SIGKILL。调度保持不变：如需停止新的触发，请暂停任务。',
+    done_one: '已请求停止 {{count}} 个执行', done_other: '已请求停止 {{count}} 个执行', none: '没有正在运行的执行',
+  },
   executions: {
     title: '执行记录', anyTask: '全部任务', anyExecutor: '全部执行器', id: 'ID', task: '任务', status: '状态', trigger: '触发方式', started: '开始时间',
     duration: '耗时', executor: '执行器', empty: '还没有执行记录。', anyTrigger: '全部触发方式', from: '从', to: '至',
@@ -93,6 +99,7 @@ export const zhCN: typeof en = {
   },
   executionDetail: {
     title: '执行详情', stop: '停止', stopTitle: '停止这次执行？', stopBody: '将向其进程组发送 SIGTERM，宽限期后发送 SIGKILL。',
+    kill: '立即终止', killTitle: '立即终止这次执行？', killBody: '将立即向其整个进程组发送 SIGKILL，进程没有机会清理。', killing: '正在终止…',
     stopping: '正在停止…', timeline: '时间线', inProgress: '进行中', attempt: '第几次尝试', exitCode: '退出码', shard: '分片', retryOf: '重试自',
     result: '结果', log: '日志', following: '实时', logEnded: '已结束', autoScroll: '跟随输出', noOutput: '（无输出）',
     waitingForOutput: '等待输出…', step: { created: '创建', scheduled: '计划时间', started: '开始', ended: '结束' },

@@ -1,7 +1,7 @@
 // One task: its definition, statistics per window with a daily trend and health score,
 // the next fires and its recent executions.
-import { Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
+import { Alert, Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconAlertTriangle, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +16,7 @@ import { ExecutionTable } from '../components/execution-table.tsx';
 import { formatDuration, formatPercent, Json, StatusBadge, useFormatters } from '../components/format.tsx';
 import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
 import { useTaskActions } from '../components/task-actions.tsx';
+import { TaskStopButton } from '../components/task-stop-button.tsx';
 import { TaskHealthChart } from '../components/task-health-chart.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
@@ -108,6 +109,7 @@ export default function TaskDetailPage() {
                 {t('tasks.resume')}
               </Button>
             )}
+            <TaskStopButton taskId={data.id} />
             <Button variant="default" component={Link} to={`/tasks/${data.id}/edit`} leftSection={<IconPencil size={16} />}>
               {t('common.edit')}
             </Button>
@@ -117,6 +119,16 @@ export default function TaskDetailPage() {
           </Group>
         )}
       </Group>
+
+      {data.status !== 'deleted' && (data.warnings ?? []).length > 0 && (
+        <Alert color="yellow" icon={<IconAlertTriangle size={18} />} title={t('taskDetail.warningsTitle')} data-testid="task-warnings">
+          {(data.warnings ?? []).map((warning) => (
+            <Text size="sm" key={warning}>
+              {warning}
+            </Text>
+          ))}
+        </Alert>
+      )}
 
       <Card>
         <Group justify="space-between" mb="md">
@@ -196,7 +208,9 @@ export default function TaskDetailPage() {
                   <Table.Th>{t('form.routing')}</Table.Th>
                   <Table.Td>
                     <Text size="sm">
-                      {t(`executionMode.${data.execution_mode}`, { defaultValue: data.execution_mode })} · {t(`strategy.${data.load_balance_strategy}`, { defaultValue: data.load_balance_strategy })}
+                      {t(`executionMode.${data.execution_mode}`, { defaultValue: data.execution_mode })}
+                      {data.execution_mode === 'queue' && ` (${t('taskDetail.maxQueuedLine', { count: data.max_queued ?? 1 })})`} ·{' '}
+                      {t(`strategy.${data.load_balance_strategy}`, { defaultValue: data.load_balance_strategy })}
                     </Text>
                     <Group gap={4}>
                       {Object.entries(data.executor_labels ?? {}).map(([key, value]) => (
@@ -211,7 +225,8 @@ export default function TaskDetailPage() {
                   <Table.Th>{t('form.reliability')}</Table.Th>
                   <Table.Td>
                     <Text size="sm">
-                      {t('taskDetail.reliabilityLine', { timeout: data.timeout_seconds, retries: data.max_retry, misfire: t(`misfire.${data.misfire_policy}`, { defaultValue: data.misfire_policy }) })}
+                      {t('taskDetail.reliabilityLine', { timeout: data.timeout_seconds, retries: data.max_retry, misfire: t(`misfire.${data.misfire_policy}`, { defaultValue: data.misfire_policy }) })} ·{' '}
+                      {t('taskDetail.dispatchTimeoutLine', { seconds: data.dispatch_timeout_seconds ?? 300 })}
                     </Text>
                   </Table.Td>
                 </Table.Tr>

@@ -245,6 +245,7 @@ export default function TaskEditPage() {
                 description={t('form.executionModeHint')}
                 data={executionModes.map((value) => ({ value, label: t(`executionMode.${value}`) }))}
                 allowDeselect={false}
+                data-testid="execution-mode"
                 {...pathProps('execution_mode')}
               />
             </Grid.Col>
