@@ -1,6 +1,6 @@
-// One execution: its status timeline, outcome, and the live log; stop while it runs.
+// One execution: its status timeline, outcome, and the live log; stop (or kill now) while it runs.
 import { Anchor, Button, Card, Grid, Group, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
-import { IconCircleCheck, IconCircleX, IconClockHour4, IconPlayerPlay, IconPlayerStop, IconSend } from '@tabler/icons-react';
+import { IconBolt, IconCircleCheck, IconCircleX, IconClockHour4, IconPlayerPlay, IconPlayerStop, IconSend } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -70,21 +70,38 @@ export default function ExecutionDetailPage() {
           </Group>
         </div>
         {can('operator') && !finished && (
-          <Button
-            color="red"
-            variant="light"
-            leftSection={<IconPlayerStop size={16} />}
-            data-testid="execution-stop"
-            onClick={() =>
-              confirm(t('executionDetail.stopTitle'), t('executionDetail.stopBody'), async () => {
-                await post(`/executions/${data.id}/stop`);
-                notifySuccess(t('executionDetail.stopping'));
-                void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
-              })
-            }
-          >
-            {t('executionDetail.stop')}
-          </Button>
+          <Group gap="xs">
+            <Button
+              color="red"
+              variant="light"
+              leftSection={<IconPlayerStop size={16} />}
+              data-testid="execution-stop"
+              onClick={() =>
+                confirm(t('executionDetail.stopTitle'), t('executionDetail.stopBody'), async () => {
+                  await post(`/executions/${data.id}/stop`, { force: false });
+                  notifySuccess(t('executionDetail.stopping'));
+                  void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
+                })
+              }
+            >
+              {t('executionDetail.stop')}
+            </Button>
+            {/* Also after a stop: a process that ignores SIGTERM is killed without waiting out the grace. */}
+            <Button
+              color="red"
+              leftSection={<IconBolt size={16} />}
+              data-testid="execution-kill"
+              onClick={() =>
+                confirm(t('executionDetail.killTitle'), t('executionDetail.killBody'), async () => {
+                  await post(`/executions/${data.id}/stop`, { force: true });
+                  notifySuccess(t('executionDetail.killing'));
+                  void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
+                })
+              }
+            >
+              {t('executionDetail.kill')}
+            </Button>
+          </Group>
         )}
       </Group>
       <Grid>
