@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { VERSION } from '../protocol/version.ts';
 import { parseLabels } from '../config/values.ts';
 import { taskTypes } from '../domain/task.ts';

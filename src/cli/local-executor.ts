@@ -11,7 +11,8 @@ import { defaultRunners, type Runner } from '../executor/runners/index.ts';
 import { outputLimitsFor, type OutputLimits } from '../executor/output.ts';
 import { resolveExecutorPolicy, type ExecutorPolicySettings } from '../executor/policy.ts';
 import { UnackedResults } from '../executor/unacked-results.ts';
-import { IN_PROCESS_INSTANCE_PREFIX, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
+import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage } from '../protocol/executor-validation.ts';
 
 export interface LocalExecutorOptions {

@@ -3,7 +3,8 @@
 import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
-import { IN_PROCESS_INSTANCE_PREFIX, livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
+import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import type { Executor } from '../store/executors.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';

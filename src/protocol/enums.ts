@@ -41,3 +41,6 @@ export type ExecutorStatus = (typeof executorStatuses)[number];
 /** Least to most: each role may do what the ones before it may. */
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
+
+/** The `instance_id` space of the built-in executor of `cronfleet up`: refused over the network, never removable. */
+export const IN_PROCESS_INSTANCE_PREFIX = 'local@';

@@ -107,6 +107,3 @@ export function livenessPingMs(heartbeatIntervalMs: number): number {
 export function lossWindowMs(heartbeatIntervalMs: number): number {
   return heartbeatIntervalMs + livenessDeadlineMs(heartbeatIntervalMs) + Math.max(heartbeatIntervalMs / 2, 1000);
 }
-
-/** The `instance_id` space of the built-in executor of `cronfleet up`: refused over the network. */
-export const IN_PROCESS_INSTANCE_PREFIX = 'local@';

@@ -1,6 +1,6 @@
 // Executor repository: registration, heartbeats, status, health checks, removal.
 import { CronfleetError } from '../protocol/errors.ts';
-import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import { deleteRemovalMarker, readRemovalMarker, writeRemovalMarker } from './load-balance.ts';

@@ -7,7 +7,7 @@ import { IconCheck, IconCopy, IconHeartbeat, IconPencil, IconPlus, IconTool, Ico
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { IN_PROCESS_INSTANCE_PREFIX } from '../../../src/protocol/executor-messages.ts';
+import { IN_PROCESS_INSTANCE_PREFIX } from '../../../src/protocol/enums.ts';
 import { ApiError, del, post, put } from '../api/client.ts';
 import type { Executor, RegisteredExecutor } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
