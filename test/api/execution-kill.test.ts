@@ -56,7 +56,7 @@ describe('stopping with force', () => {
 
   const status = async (id: string) => (await t.request('GET', `/api/v1/executions/${id}`)).body.status as string;
 
-  it('refuses a non-boolean force or an unknown field with a 400 naming it, and stops nothing', async () => {
+  it('refuses a non-boolean force, an unknown field or a null body with a 400, and stops nothing', async () => {
     const { id, pids } = await startRun();
     for (const [body, field] of [
       [{ force: 'yes' }, 'force'],
@@ -68,6 +68,12 @@ describe('stopping with force', () => {
       assert.equal(refused.body.error.code, 'invalid_request');
       assert.equal(refused.body.error.details.field, field);
       assert.match(refused.body.error.message, new RegExp(field));
+    }
+    // A JSON null is a body, and not an object: refused too (no body at all means {}).
+    for (const route of [`/api/v1/executions/${id}/stop`, `/api/v1/tasks/${taskId}/stop`]) {
+      const refused = await t.request('POST', route, 'null');
+      assert.equal(refused.status, 400, route);
+      assert.equal(refused.body.error.code, 'invalid_request');
     }
     assert.equal(await status(id), 'running');
     assert.ok(pids.every(isRunning));

@@ -107,8 +107,9 @@ export const optionalJsonBody = {
   onRequest: async (request: { headers: Record<string, unknown> }) => {
     if (request.headers['content-length'] === '0') delete request.headers['content-type'];
   },
+  // Only a missing body: a JSON `null` is a body, and not an object (400).
   preValidation: async (request: { body: unknown }) => {
-    request.body ??= {};
+    if (request.body === undefined) request.body = {};
   },
 };
 

@@ -85,7 +85,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
     app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => oneToWire(await tasks.resume(request.params.id)));
 
     const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
-      request.body ??= {}; // `curl -X POST …/trigger` with no body means "no overrides"
+      if (request.body === undefined) request.body = {}; // `curl -X POST …/trigger` with no body means "no overrides"; a JSON null is refused
     };
     app.post('/tasks/:id/trigger', { schema: schemas.trigger, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
       const execution = await tasks.trigger(request.params.id, request.body?.parameters ?? {});
