@@ -82,4 +82,21 @@ describe('task page: warnings, queue mode and dispatch timeout', { concurrency: 
     await page.getByLabel('派发超时（秒）').waitFor();
     await page.screenshot({ path: join(screenshotDir, 'task-modes-zh.png'), fullPage: true });
   });
+
+  test('a fire skipped by the execution mode says why, in the UI language', async () => {
+    // No executor carries the label: the first fire waits, and sequential skips the next.
+    const created = await server.request('POST', '/api/v1/tasks', { name: 'ui_sequential_job', cron_expression: '* * * * * *', command: 'true', execution_mode: 'sequential', executor_labels: { pool: 'nowhere' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = (created.body as { id: string }).id;
+    let skipped: { id: string } | undefined;
+    for (let i = 0; i < 100 && !skipped; i++) {
+      const page = (await server.request('GET', `/api/v1/executions?task_id=${id}&status=skipped`)).body as { items: Array<{ id: string }> };
+      skipped = page.items[0];
+      if (!skipped) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(skipped, 'a skipped fire');
+    await server.request('POST', `/api/v1/tasks/${id}/pause`);
+    await page.goto(`${server.url}/executions/${skipped.id}`);
+    await page.getByTestId('execution-error').getByText('已跳过：该任务仍有运行中或待执行的实例（执行模式）').waitFor();
+  });
 });

@@ -22,6 +22,16 @@ export const en = {
     active: 'Active', paused: 'Paused', deleted: 'Deleted', online: 'Online', offline: 'Offline', maintenance: 'Maintenance',
   },
   taskType: { command: 'Command', script: 'Script', http: 'HTTP', docker: 'Docker', handler: 'Handler' },
+  reason: {
+    overlap: 'Skipped: a run of this task was still running or waiting (execution mode)',
+    misfire: 'Skipped: no scheduler was running at its time (misfire policy)',
+    no_executor: 'No executor could take it within the dispatch timeout',
+    executor_lost: 'Its executor stopped answering',
+    task_deleted: 'Its task was deleted',
+    stopped: 'Stopped on request',
+    deadline_passed: 'No result from its executor before the deadline',
+    push_failed: 'It could not be sent to its HTTP executor',
+  },
   trigger: { schedule: 'Schedule', manual: 'Manual', retry: 'Retry', dependency: 'Dependency', backfill: 'Backfill', misfire: 'Catch-up' },
   executionMode: {
     parallel: 'Parallel — runs may overlap',

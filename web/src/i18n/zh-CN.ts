@@ -24,6 +24,16 @@ export const zhCN: typeof en = {
     active: '启用', paused: '已暂停', deleted: '已删除', online: '在线', offline: '离线', maintenance: '维护中',
   },
   taskType: { command: '命令', script: '脚本', http: 'HTTP', docker: 'Docker', handler: '处理函数' },
+  reason: {
+    overlap: '已跳过：该任务仍有运行中或待执行的实例（执行模式）',
+    misfire: '已跳过：该时刻没有调度器在运行（错过触发策略）',
+    no_executor: '在派发超时内没有执行器能接收',
+    executor_lost: '执行器失去响应',
+    task_deleted: '任务已删除',
+    stopped: '已按请求停止',
+    deadline_passed: '截止时间前未收到执行器的结果',
+    push_failed: '无法发送给其 HTTP 执行器',
+  },
   trigger: { schedule: '定时', manual: '手动', retry: '重试', dependency: '依赖', backfill: '补跑', misfire: '错过补偿' },
   executionMode: {
     parallel: '并行 — 允许重叠运行',

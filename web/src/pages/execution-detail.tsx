@@ -30,6 +30,8 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 export default function ExecutionDetailPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
+  // A reason is a code the server names (overlap, no_executor, …) or, while pending, a sentence.
+  const reasonText = (reason: string) => (/^[a-z_]+$/.test(reason) ? t(`reason.${reason}`, { defaultValue: reason }) : reason);
   const { can } = useAuth();
   const format = useFormatters();
   const queryClient = useQueryClient();
@@ -121,7 +123,7 @@ export default function ExecutionDetailPage() {
               {!finished && (
                 <Timeline.Item bullet={<IconClockHour4 size={12} />} title={t(`status.${data.status}`)} lineVariant="dashed">
                   <Text size="xs" c="dimmed">
-                    {data.reason ?? t('executionDetail.inProgress')}
+                    {data.reason ? reasonText(data.reason) : t('executionDetail.inProgress')}
                   </Text>
                 </Timeline.Item>
               )}
@@ -156,8 +158,8 @@ export default function ExecutionDetailPage() {
               )}
             </SimpleGrid>
             {(data.error || data.reason) && (
-              <Text c="red" size="sm" mt="md" data-testid="execution-error">
-                {data.error ?? data.reason}
+              <Text c={data.status === 'skipped' ? 'dimmed' : 'red'} size="sm" mt="md" data-testid="execution-error">
+                {[data.reason && reasonText(data.reason), data.error].filter(Boolean).join(' — ')}
               </Text>
             )}
             <SimpleGrid cols={{ base: 1, sm: 2 }} mt="md">
