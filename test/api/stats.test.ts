@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { healthScore } from '../../src/api/routes/stats.ts';
 import type { ExecutionStatus } from '../../src/domain/execution.ts';
-import type { ExecutionsTable } from '../../src/store/schema.ts';
+import { executionRow } from '../helpers/execution-rows.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { rawDatabase } from '../../src/store/raw-database.ts';
@@ -12,43 +12,6 @@ import { rawDatabase } from '../../src/store/raw-database.ts';
 const NOW = Date.parse('2026-11-21T12:30:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-let sequence = 0;
-/** An execution due at `scheduled`; with `durationMs`, it started 100 ms later and ran that long. */
-function execution(taskId: string, status: ExecutionStatus, scheduled: number, durationMs?: number): ExecutionsTable {
-  const start = durationMs === undefined ? null : scheduled + 100;
-  sequence += 1;
-  return {
-    id: `stats-${String(sequence).padStart(4, '0')}`,
-    task_id: taskId,
-    task_version: 1,
-    trigger: 'schedule',
-    scheduled_time: scheduled,
-    fire_time: scheduled,
-    parameters: '{}',
-    status,
-    executor_id: null,
-    attempt: 1,
-    retry_of: null,
-    run_at: null,
-    start_time: start,
-    end_time: start !== null && status !== 'running' ? start + durationMs! : null,
-    deadline_at: null,
-    exit_code: null,
-    result: null,
-    error: null,
-    reason: null,
-    log_bytes: 0,
-    shard_index: null,
-    shard_total: null,
-    parent_id: null,
-    delivered_at: null,
-    stop_requested: null,
-    stop_delivered_at: null,
-    created_at: scheduled,
-    updated_at: scheduled,
-  };
-}
 
 describe('statistics', () => {
   let t: TestServer;
@@ -66,26 +29,26 @@ describe('statistics', () => {
       .db.insertInto('executions')
       .values([
         // This hour (12:00–13:00).
-        execution(a, 'success', today + 12 * HOUR + 60_000, 1000),
-        execution(a, 'success', today + 12 * HOUR + 120_000, 2000),
-        execution(a, 'failed', today + 12 * HOUR + 180_000, 3000),
-        execution(a, 'timeout', today + 12 * HOUR + 240_000, 10_000),
-        execution(a, 'running', today + 12 * HOUR + 300_000, 0),
+        executionRow(a, 'success', today + 12 * HOUR + 60_000, 1000),
+        executionRow(a, 'success', today + 12 * HOUR + 120_000, 2000),
+        executionRow(a, 'failed', today + 12 * HOUR + 180_000, 3000),
+        executionRow(a, 'timeout', today + 12 * HOUR + 240_000, 10_000),
+        executionRow(a, 'running', today + 12 * HOUR + 300_000, 0),
         // 10:00–11:00 today.
-        execution(a, 'success', today + 10 * HOUR + 900_000, 4000),
-        execution(a, 'cancelled', today + 10 * HOUR + 960_000),
-        execution(a, 'skipped', today + 10 * HOUR + 1_020_000),
+        executionRow(a, 'success', today + 10 * HOUR + 900_000, 4000),
+        executionRow(a, 'cancelled', today + 10 * HOUR + 960_000),
+        executionRow(a, 'skipped', today + 10 * HOUR + 1_020_000),
         // Earlier: 3 days, 30 days and 100 days ago; and one due after this hour.
-        execution(a, 'success', today - 3 * DAY + 5 * HOUR, 5000),
-        execution(a, 'failed', today - 3 * DAY + 6 * HOUR, 6000),
-        execution(a, 'success', today - 30 * DAY, 7000),
-        execution(a, 'success', today - 100 * DAY, 8000),
-        execution(a, 'pending', today + 13 * HOUR + 60_000),
+        executionRow(a, 'success', today - 3 * DAY + 5 * HOUR, 5000),
+        executionRow(a, 'failed', today - 3 * DAY + 6 * HOUR, 6000),
+        executionRow(a, 'success', today - 30 * DAY, 7000),
+        executionRow(a, 'success', today - 100 * DAY, 8000),
+        executionRow(a, 'pending', today + 13 * HOUR + 60_000),
         // Task b fails more.
-        execution(b, 'failed', today + 11 * HOUR, 500),
-        execution(b, 'failed', today + 11 * HOUR + 60_000, 500),
-        execution(b, 'failed', today + 11 * HOUR + 120_000, 500),
-        execution(b, 'timeout', today + 9 * HOUR, 500),
+        executionRow(b, 'failed', today + 11 * HOUR, 500),
+        executionRow(b, 'failed', today + 11 * HOUR + 60_000, 500),
+        executionRow(b, 'failed', today + 11 * HOUR + 120_000, 500),
+        executionRow(b, 'timeout', today + 9 * HOUR, 500),
       ])
       .execute();
   });
@@ -172,7 +135,7 @@ describe('statistics', () => {
     const busy = created.body.id as string;
     const start = NOW - 40 * DAY; // ends 32 days ago: outside the overview windows
     // 1,000 slow runs (50 s), then 10,000 fast ones (1 s), one a minute.
-    const rows = Array.from({ length: 11_000 }, (_, index) => execution(busy, 'success', start + index * 60_000, index < 1000 ? 50_000 : 1000));
+    const rows = Array.from({ length: 11_000 }, (_, index) => executionRow(busy, 'success', start + index * 60_000, index < 1000 ? 50_000 : 1000));
     for (let offset = 0; offset < rows.length; offset += 500)
       await rawDatabase(t.server.store)
         .db.insertInto('executions')
@@ -253,28 +216,28 @@ describe('health over time: the daily trend of a task', () => {
       .db.insertInto('executions')
       .values([
         // The 90-day window starts at 2026-08-24T00:00Z: the first run is in, the one a millisecond before is out.
-        execution(task, 'failed', at('2026-08-23T23:59:59.999Z'), 5000),
-        execution(task, 'success', at('2026-08-24T00:00:00.000Z'), 1000),
+        executionRow(task, 'failed', at('2026-08-23T23:59:59.999Z'), 5000),
+        executionRow(task, 'success', at('2026-08-24T00:00:00.000Z'), 1000),
         // Two successes whose mean is a half: rounded.
-        execution(task, 'success', at('2026-11-17T08:00:00.000Z'), 1000),
-        execution(task, 'success', at('2026-11-17T09:00:00.000Z'), 1001),
+        executionRow(task, 'success', at('2026-11-17T08:00:00.000Z'), 1000),
+        executionRow(task, 'success', at('2026-11-17T09:00:00.000Z'), 1001),
         // 23:30 UTC is already the 19th in the task's Shanghai: days are UTC days.
-        execution(task, 'success', at('2026-11-18T23:30:00.000Z'), 700),
+        executionRow(task, 'success', at('2026-11-18T23:30:00.000Z'), 700),
         // Four outcomes (a timeout is a failure); the cancelled and skipped runs count in the total only.
-        execution(task, 'success', at('2026-11-19T01:00:00.000Z'), 1000),
-        execution(task, 'success', at('2026-11-19T02:00:00.000Z'), 2000),
-        execution(task, 'failed', at('2026-11-19T03:00:00.000Z'), 3000),
-        execution(task, 'timeout', at('2026-11-19T04:00:00.000Z'), 6000),
-        execution(task, 'cancelled', at('2026-11-19T05:00:00.000Z'), 100_000),
-        execution(task, 'skipped', at('2026-11-19T06:00:00.000Z')),
+        executionRow(task, 'success', at('2026-11-19T01:00:00.000Z'), 1000),
+        executionRow(task, 'success', at('2026-11-19T02:00:00.000Z'), 2000),
+        executionRow(task, 'failed', at('2026-11-19T03:00:00.000Z'), 3000),
+        executionRow(task, 'timeout', at('2026-11-19T04:00:00.000Z'), 6000),
+        executionRow(task, 'cancelled', at('2026-11-19T05:00:00.000Z'), 100_000),
+        executionRow(task, 'skipped', at('2026-11-19T06:00:00.000Z')),
         // No outcome at all: a rate and an average of nothing are null, not 0.
-        execution(task, 'skipped', at('2026-11-20T10:00:00.000Z')),
-        execution(task, 'cancelled', at('2026-11-20T11:00:00.000Z'), 50_000),
+        executionRow(task, 'skipped', at('2026-11-20T10:00:00.000Z')),
+        executionRow(task, 'cancelled', at('2026-11-20T11:00:00.000Z'), 50_000),
         // Today, from its first to its last millisecond; a running one has no duration yet; tomorrow is outside.
-        execution(task, 'success', at('2026-11-21T00:00:00.000Z'), 1500),
-        execution(task, 'success', at('2026-11-21T23:59:59.999Z'), 2500),
-        execution(task, 'running', at('2026-11-21T12:00:00.000Z'), 0),
-        execution(task, 'pending', at('2026-11-22T00:00:00.000Z')),
+        executionRow(task, 'success', at('2026-11-21T00:00:00.000Z'), 1500),
+        executionRow(task, 'success', at('2026-11-21T23:59:59.999Z'), 2500),
+        executionRow(task, 'running', at('2026-11-21T12:00:00.000Z'), 0),
+        executionRow(task, 'pending', at('2026-11-22T00:00:00.000Z')),
       ])
       .execute();
   });

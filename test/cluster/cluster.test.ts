@@ -1,35 +1,18 @@
 // Several scheduler instances on one database: one leader fires and routes; any
 // instance serves the API and holds executor connections; a follower takes over.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExecutorClient } from '../../src/executor/client.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
-import { removeTestData } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
-
-// Every instance of a cluster shares one secret key (as the README's "Running a cluster" says).
-const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SECONDS: '0.5', CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '0.5', CRONFLEET_SECRET_KEY: randomBytes(32).toString('base64') };
+import { clusterForSuite } from './harness.ts';
 
 describe('a cluster of scheduler instances', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-cluster-'));
-  const servers: TestServer[] = [];
-  const clients: ExecutorClient[] = [];
-  after(async () => {
-    for (const client of clients) await client.stop();
-    for (const server of servers) await server.close({ keepData: true });
-    await removeTestData(dataDir);
-  });
+  const cluster = clusterForSuite('cronfleet-cluster-');
 
   it('routes from the leader to an executor connected to a follower, fails over, and loses no fire', async () => {
-    const first = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: 'first' } });
-    servers.push(first);
-    const second = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: 'second', CRONFLEET_ADMIN_TOKEN: first.token } });
-    servers.push(second);
+    const first = await cluster.start('first');
+    const second = await cluster.start('second');
     assert.equal(first.server.scheduler.isLeader, true);
     assert.equal(second.server.scheduler.isLeader, false);
 
@@ -39,8 +22,7 @@ describe('a cluster of scheduler instances', () => {
 
     // The executor dials the follower; the leader's routing still reaches it.
     const token = (await second.request('POST', '/api/v1/executor-tokens', { name: 'cluster' })).body.token;
-    const client = new ExecutorClient({ servers: [second.url, first.url], token, name: 'worker', instanceId: 'worker', labels: {}, capacity: 4, runners: defaultRunners(), version: 'test' });
-    clients.push(client);
+    const client = cluster.track(new ExecutorClient({ servers: [second.url, first.url], token, name: 'worker', instanceId: 'worker', labels: {}, capacity: 4, runners: defaultRunners(), version: 'test' }));
     client.start();
     await client.welcomed();
 
@@ -62,8 +44,7 @@ describe('a cluster of scheduler instances', () => {
     // A task firing every second; then the leader goes away and the follower takes over.
     const ticking = await second.request('POST', '/api/v1/tasks', { name: 'ticking', cron_expression: '* * * * * *', command: 'true', misfire_policy: 'run_all' });
     await eventually(async () => (await second.request('GET', `/api/v1/executions?task_id=${ticking.body.id}`)).body.total >= 2, 'fires from the first leader');
-    await first.close({ keepData: true });
-    servers.splice(servers.indexOf(first), 1);
+    await cluster.stop(first);
     await eventually(async () => second.server.scheduler.isLeader, 'the follower to take over', 10_000);
     const takeoverAt = Date.now();
     await eventually(async () => {

@@ -1,39 +1,23 @@
 // Execution modes hold across a cluster: a `queue` task's runs go one at a time and at
 // most max_queued fires wait, whichever instance leads, through a failover.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExecutorClient } from '../../src/executor/client.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
-import { removeTestData } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { clusterForSuite } from './harness.ts';
 import { eventually } from '../scheduler/helpers.ts';
-
-const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SECONDS: '0.5', CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '0.5', CRONFLEET_SECRET_KEY: randomBytes(32).toString('base64') };
 
 type Row = { id: string; status: string; reason: string | null; scheduled_time: string; trigger: string };
 
 describe('queue mode in a cluster', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-queue-'));
-  const servers: TestServer[] = [];
-  const clients: ExecutorClient[] = [];
-  after(async () => {
-    for (const client of clients) await client.stop();
-    for (const server of servers) await server.close({ keepData: true });
-    await removeTestData(dataDir);
-  });
+  const cluster = clusterForSuite('cronfleet-queue-');
 
   it('runs one at a time with at most max_queued waiting, before and after a failover', async () => {
-    const first = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: 'first' } });
-    servers.push(first);
-    const second = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: 'second', CRONFLEET_ADMIN_TOKEN: first.token } });
-    servers.push(second);
+    const first = await cluster.start('first');
+    const second = await cluster.start('second');
     const token = (await second.request('POST', '/api/v1/executor-tokens', { name: 'queue' })).body.token;
-    const client = new ExecutorClient({ servers: [second.url], token, name: 'worker', instanceId: 'queue-worker', labels: {}, capacity: 8, runners: defaultRunners(), version: 'test' });
-    clients.push(client);
+    const client = cluster.track(new ExecutorClient({ servers: [second.url], token, name: 'worker', instanceId: 'queue-worker', labels: {}, capacity: 8, runners: defaultRunners(), version: 'test' }));
     client.start();
     await client.welcomed();
 
@@ -59,8 +43,7 @@ describe('queue mode in a cluster', () => {
     assert.ok(before.filter((row) => row.status === 'skipped').length >= 2, 'fires beyond the queue were skipped');
     assert.ok(before.filter((row) => row.status === 'skipped').every((row) => row.reason === 'overlap'));
 
-    await first.close({ keepData: true });
-    servers.splice(servers.indexOf(first), 1);
+    await cluster.stop(first);
     await eventually(async () => second.server.scheduler.isLeader, 'the follower to take over', 10_000);
     const takeoverAt = Date.now();
     await watch(second, 3500);

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ExecutionStatus } from '../../src/domain/execution.ts';
 import { rawDatabase } from '../../src/store/raw-database.ts';
-import type { ExecutionsTable } from '../../src/store/schema.ts';
+import { executionRow } from '../helpers/execution-rows.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir } from './browser.ts';
 
@@ -18,39 +17,6 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const username = 'ui-health';
 const password = 'correct-horse-battery';
 const DAY = 86_400_000;
-
-function execution(taskId: string, index: number, status: ExecutionStatus, scheduled: number, durationMs: number): ExecutionsTable {
-  return {
-    id: `health-${String(index).padStart(4, '0')}`,
-    task_id: taskId,
-    task_version: 1,
-    trigger: 'schedule',
-    scheduled_time: scheduled,
-    fire_time: scheduled,
-    parameters: '{}',
-    status,
-    executor_id: null,
-    attempt: 1,
-    retry_of: null,
-    run_at: null,
-    start_time: scheduled + 100,
-    end_time: scheduled + 100 + durationMs,
-    deadline_at: null,
-    exit_code: null,
-    result: null,
-    error: null,
-    reason: null,
-    log_bytes: 0,
-    shard_index: null,
-    shard_total: null,
-    parent_id: null,
-    delivered_at: null,
-    stop_requested: null,
-    stop_delivered_at: null,
-    created_at: scheduled,
-    updated_at: scheduled,
-  };
-}
 
 describe('task page: health over time', { concurrency: false }, () => {
   let server: TestServer;
@@ -74,7 +40,7 @@ describe('task page: health over time', { concurrency: false }, () => {
     const today = Date.now() - (Date.now() % DAY);
     await rawDatabase(server.server.store)
       .db.insertInto('executions')
-      .values([execution(taskId, 1, 'success', today + 60_000, 2000), execution(taskId, 2, 'failed', today + 120_000, 4000), execution(taskId, 3, 'success', today - 30 * DAY + 60_000, 9000)])
+      .values([executionRow(taskId, 'success', today + 60_000, 2000), executionRow(taskId, 'failed', today + 120_000, 4000), executionRow(taskId, 'success', today - 30 * DAY + 60_000, 9000)])
       .execute();
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     context = await browser.newContext({ locale: 'en-US', viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
