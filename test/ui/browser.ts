@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 
 export const chromiumPath = process.env.CRONFLEET_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -13,4 +14,17 @@ export const screenshotDir = fileURLToPath(new URL('../../test-results/ui/', imp
 export function ensureWebBuild(repoRoot: string): void {
   if (existsSync(join(repoRoot, 'web', 'dist', 'index.html'))) return;
   execFileSync('npm', ['run', 'build:web'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** A new browser context signed in to the console at `baseUrl`, on the page after login. */
+export async function signIn(browser: Browser, baseUrl: string, credentials: { username: string; password: string }, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${baseUrl}/login`);
+  await page.locator('input[name="username"]').fill(credentials.username);
+  await page.locator('input[name="password"]').fill(credentials.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  return page;
 }

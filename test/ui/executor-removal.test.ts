@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir } from './browser.ts';
+import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir, signIn } from './browser.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const password = 'correct-horse-battery';
@@ -36,15 +36,8 @@ describe('removing an executor in the web UI', { concurrency: false }, () => {
     await server?.close();
   });
 
-  async function signIn(username: string, locale: string): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width: 1360, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${server.url}/login`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(password);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  async function openExecutors(username: string, locale: string): Promise<Page> {
+    const page = await signIn(browser, server.url, { username, password }, locale);
     await page.goto(`${server.url}/executors`);
     await page.getByTestId('executor-table').waitFor();
     return page;
@@ -61,7 +54,7 @@ describe('removing an executor in the web UI', { concurrency: false }, () => {
   test('an admin removes a maintenance executor after confirming; online and built-in ones have no button', async () => {
     const drained = await register('drained-http', 'maintenance');
     const online = await register('busy-http', 'online');
-    const page = await signIn('remover', 'en-US');
+    const page = await openExecutors('remover', 'en-US');
     const row = page.locator('[data-executor-name="drained-http"]');
     await row.waitFor();
     assert.equal(await page.locator('[data-executor-name="busy-http"]').getByTestId('executor-remove').count(), 0, 'no button on an online executor');
@@ -88,12 +81,12 @@ describe('removing an executor in the web UI', { concurrency: false }, () => {
 
   test('an offline executor gets the button in Chinese too; a viewer sees none', async () => {
     const offline = await register('gone-http', 'offline');
-    const viewer = await signIn('looker', 'en-US');
+    const viewer = await openExecutors('looker', 'en-US');
     await viewer.locator('[data-executor-name="gone-http"]').waitFor();
     assert.equal(await viewer.getByTestId('executor-remove').count(), 0, 'viewers cannot remove');
     await viewer.context().close();
 
-    const page = await signIn('remover', 'zh-CN');
+    const page = await openExecutors('remover', 'zh-CN');
     const row = page.locator('[data-executor-name="gone-http"]');
     await row.getByTestId('executor-remove').getByText('移除').click();
     await page.getByRole('dialog').getByText('要把 gone-http 从执行器集群中移除吗', { exact: false }).waitFor();

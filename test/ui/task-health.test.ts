@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { rawDatabase } from '../../src/store/raw-database.ts';
 import { executionRow } from '../helpers/execution-rows.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir } from './browser.ts';
+import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir, signIn } from './browser.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const username = 'ui-health';
@@ -43,16 +43,11 @@ describe('task page: health over time', { concurrency: false }, () => {
       .values([executionRow(taskId, 'success', today + 60_000, 2000), executionRow(taskId, 'failed', today + 120_000, 4000), executionRow(taskId, 'success', today - 30 * DAY + 60_000, 9000)])
       .execute();
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page = await signIn(browser, server.url, { username, password });
+    context = page.context();
     page.on('request', (request) => {
       if (request.url().includes(`/tasks/${taskId}/stats`)) statsRequests.push(new URL(request.url()).searchParams.get('window') ?? '');
     });
-    await page.goto(`${server.url}/login`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(password);
-    await page.getByTestId('login-submit').click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   });
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir } from './browser.ts';
+import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir, signIn } from './browser.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const username = 'ui-modes';
@@ -32,13 +32,8 @@ describe('task page: warnings, queue mode and dispatch timeout', { concurrency: 
     assert.equal(created.status, 201, JSON.stringify(created.body));
     taskId = (created.body as { id: string }).id;
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(`${server.url}/login`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(password);
-    await page.getByTestId('login-submit').click();
+    page = await signIn(browser, server.url, { username, password });
+    context = page.context();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   });
 
