@@ -20,6 +20,9 @@ const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SEC
 /** Far past every wait here: the run ends within them only if killed at once. */
 const LONG_GRACE_MS = 600_000;
 
+/** Two instances and a poll-based delivery (MySQL) are slow under a loaded CI: wait longer than the default. */
+const WAIT_MS = 45_000;
+
 const TERM_IGNORING = `trap 'echo term' TERM; (trap '' TERM; exec sleep 300) & echo "$$ $!"; while kill -0 $! 2>/dev/null; do wait $!; done`;
 
 describe('kill now in a cluster', () => {
@@ -51,25 +54,33 @@ describe('kill now in a cluster', () => {
     const run = await leader.request('POST', `/api/v1/tasks/${task.body.id}/trigger`);
     const id: string = run.body.id;
     const output = async () => ((await leader.request('GET', `/api/v1/executions/${id}/logs`)).body.items as Array<{ chunk: string }>).map((item) => item.chunk).join('');
-    const pids = await eventually(async () => {
-      const found = parsePids((await output()).split('\n')[0] ?? '');
-      return found.length === 2 ? found : undefined;
-    }, 'the run to print its pids');
+    const pids = await eventually(
+      async () => {
+        const found = parsePids((await output()).split('\n')[0] ?? '');
+        return found.length === 2 ? found : undefined;
+      },
+      'the run to print its pids',
+      WAIT_MS,
+    );
     spawned.push(...pids);
     assert.equal(client.agent.runningIds().includes(id), true);
 
     // A plain stop arrives through the follower; the group ignores it and keeps running.
     assert.equal((await leader.request('POST', `/api/v1/executions/${id}/stop`)).status, 202);
-    await eventually(async () => (await output()).includes('term'), 'the SIGTERM to arrive');
+    await eventually(async () => (await output()).includes('term'), 'the SIGTERM to arrive', WAIT_MS);
     assert.equal((await leader.request('GET', `/api/v1/executions/${id}`)).body.status, 'running');
     assert.deepEqual(pids.filter(isRunning), pids);
 
     // The forced one follows the same road and does not wait for the grace.
     assert.equal((await leader.request('POST', `/api/v1/executions/${id}/stop`, { force: true })).status, 202);
-    const ended = await eventually(async () => {
-      const execution = (await follower.request('GET', `/api/v1/executions/${id}`)).body;
-      return execution.status === 'running' ? undefined : execution;
-    }, 'the forced stop to end the run');
+    const ended = await eventually(
+      async () => {
+        const execution = (await follower.request('GET', `/api/v1/executions/${id}`)).body;
+        return execution.status === 'running' ? undefined : execution;
+      },
+      'the forced stop to end the run',
+      WAIT_MS,
+    );
     assert.equal(ended.status, 'cancelled');
     assert.equal(ended.error, 'killed on request');
     assert.equal(ended.result.signal, 'SIGKILL');
