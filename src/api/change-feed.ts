@@ -249,7 +249,8 @@ export class ChangeFeed {
       const summary = `${executor.status}/${executor.healthy}`;
       if (state.executors.get(executor.id) === summary) continue;
       state.executors.set(executor.id, summary);
-      this.#broadcast('executor', { id: executor.id, name: executor.name, status: executor.status, healthy: executor.healthy });
+      // As on the executor itself (dto.ts): an offline executor is never healthy.
+      this.#broadcast('executor', { id: executor.id, name: executor.name, status: executor.status, healthy: executor.status !== 'offline' && executor.healthy });
     }
     if (leader !== state.leader) {
       state.leader = leader;

@@ -126,7 +126,9 @@ export function executorToWire(executor: Executor, running: number, now: number)
     running,
     runners: executor.runners,
     status: executor.status,
-    is_healthy: executor.isHealthy,
+    // The stored flag is the last health check's verdict; an offline executor takes no
+    // work whatever that said, so it never reads as healthy.
+    is_healthy: executor.status !== 'offline' && executor.isHealthy,
     last_heartbeat: iso(executor.lastHeartbeat),
     heartbeat_age_ms: executor.lastHeartbeat === null ? null : Math.max(0, now - executor.lastHeartbeat),
     last_health_check: iso(executor.lastHealthCheck),

@@ -97,6 +97,11 @@ export const TaskResponse = named(
       max_queued: Type.Optional(Type.Integer({ description: 'queue mode: at most this many fires wait for their turn; an older one beyond it is recorded as skipped' })),
       dispatch_timeout_seconds: Type.Optional(Type.Integer({ description: 'A pending execution that no executor can take fails with reason no_executor after this long' })),
       warnings: Type.Optional(Type.Array(Type.String(), { description: 'What may keep the task from running now, e.g. no online executor offers its handler yet (empty when nothing does)' })),
+      recent_executions: Type.Optional(
+        Type.Array(Type.Object({ id: Type.String(), status: oneOf(executionStatuses), scheduled_time: Instant, end_time: Instant }), {
+          description: 'With include=recent on the list: the latest 10 runs, newest first (broadcast shards left out)',
+        }),
+      ),
       status: oneOf(taskStatuses),
       next_fire_at: Instant,
       last_fire_at: Type.Optional(Instant),
@@ -211,7 +216,7 @@ export const ExecutorResponse = named(
     running: Type.Integer({ description: 'Executions running on it now' }),
     runners: Type.Array(Type.String()),
     status: oneOf(executorStatuses),
-    is_healthy: Type.Boolean(),
+    is_healthy: Type.Boolean({ description: 'Reachable and passing its health checks; always false while offline' }),
     last_heartbeat: Instant,
     heartbeat_age_ms: nullable(Type.Integer()),
     last_health_check: Instant,
@@ -302,6 +307,25 @@ export const AuditEntryResponse = named(
 );
 export type AuditEntryResponse = Static<typeof AuditEntryResponse>;
 
+export const TaskHistoryEntryResponse = named(
+  'TaskHistoryEntry',
+  Type.Object(
+    {
+      id: Type.String({ description: 'The audit entry' }),
+      at: Instant,
+      actor: Type.String({ description: 'e.g. user:alice, token:ci, admin-token' }),
+      action: Type.String({ description: 'task.create, task.update, task.pause, task.resume, task.delete or task.restore' }),
+      version: nullable(Type.Integer({ description: 'The task version after the change' })),
+      changes: Type.Array(
+        Type.Object({ field: Type.String(), before: Type.Unknown(), after: Type.Unknown() }),
+        { description: 'task.update: the fields it changed, old and new as the API shows them (secrets stay {"secret":true}); empty for other actions' },
+      ),
+    },
+    { description: "A change to a task, from the audit log" },
+  ),
+);
+export type TaskHistoryEntryResponse = Static<typeof TaskHistoryEntryResponse>;
+
 export const SessionResponse = named('Session', Type.Object({ user: ref(UserResponse), csrf_token: Type.String({ description: 'Send it as X-CSRF-Token with every change' }) }));
 export type SessionResponse = Static<typeof SessionResponse>;
 
@@ -332,6 +356,7 @@ export const UserPage = page(UserResponse);
 export const ApiTokenPage = page(ApiTokenResponse);
 export const ExecutorTokenPage = page(ExecutorTokenResponse);
 export const AuditEntryPage = page(AuditEntryResponse);
+export const TaskHistoryEntryPage = page(TaskHistoryEntryResponse);
 /** The list answer's shape, whatever its items. */
 export interface Page<T> {
   items: T[];
@@ -457,6 +482,8 @@ export const namedResponseSchemas: readonly Named[] = [
   CreatedExecutorTokenResponse,
   AuditEntryResponse,
   AuditEntryPage,
+  TaskHistoryEntryResponse,
+  TaskHistoryEntryPage,
   SessionResponse,
   CallerResponse,
   ProbeResponse,

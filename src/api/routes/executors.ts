@@ -14,6 +14,14 @@ const tags = ['executors'];
 
 const schemas = {
   list: { operationId: 'listExecutors', tags, summary: 'List executors with load and heartbeat age', response: { 200: ref(ExecutorPage, { description: 'Every executor, as page 1' }) } },
+  get: {
+    operationId: 'getExecutor',
+    tags,
+    summary: 'One executor with its load and heartbeat age',
+    description: 'Its executions: GET /executions?executor_id={id}.',
+    params: IdParams,
+    response: { 200: ref(ExecutorResponse, { description: 'The executor' }), ...errorResponses([404, 'No such executor (not_found)']) },
+  },
   register: {
     operationId: 'registerExecutor',
     tags,
@@ -52,7 +60,8 @@ export function executorRoutes({ store, clock, dispatcher, gateway, httpExecutor
   return async (app) => {
     const toWire = async (executorId: string) => {
       const [executor, load] = await Promise.all([store.executors.get(executorId), store.executions.runningCountByExecutor()]);
-      return executorToWire(executor!, load.get(executorId) ?? 0, Date.now());
+      if (!executor) throw new CronfleetError('not_found', `no executor with id '${executorId}'`, { id: executorId });
+      return executorToWire(executor, load.get(executorId) ?? 0, Date.now());
     };
 
     app.get('/executors', { schema: schemas.list }, async () => {
@@ -61,6 +70,8 @@ export function executorRoutes({ store, clock, dispatcher, gateway, httpExecutor
       const items = executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now));
       return { items, total: items.length, page: 1, page_size: items.length };
     });
+
+    app.get('/executors/:id', { schema: schemas.get }, async (request) => toWire(request.params.id));
 
     app.post('/executors/register', { schema: schemas.register }, async (request, reply) => {
       const { executor, created, callbackSecret } = await httpExecutors.register(request.body);
