@@ -236,6 +236,7 @@ const knownFieldFlags: { [K in keyof Required<TaskRequest>]: true } = {
   max_queued: true,
   dispatch_timeout_seconds: true,
   status: true,
+  warnings: true, // read only, ignored: a task sent back as it was read is accepted
 };
 const knownFields = new Set<string>(Object.keys(knownFieldFlags));
 
@@ -289,7 +290,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
  * Every field a client may send that is not one task type's own, by its wire name: a field
  * added to the request schema is a compile error here until definitionToWire maps it.
  */
-type CommonWire = { [K in Exclude<keyof TaskRequest, (typeof typeSpecificFields)[number] | 'status'>]-?: unknown }; // status is the task's state, not its definition
+type CommonWire = { [K in Exclude<keyof TaskRequest, (typeof typeSpecificFields)[number] | 'status' | 'warnings'>]-?: unknown }; // status is the task's state, warnings the server's view: neither is its definition
 
 /** The wire form of a definition: the inverse of parseTaskDefinition (used to merge updates). */
 export function definitionToWire(definition: TaskDefinition): Record<string, unknown> {
