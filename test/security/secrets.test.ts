@@ -139,7 +139,7 @@ describe('secret task parameters and env values', () => {
   it('keeps a secret through GET → edit → PUT, and replaces it when a new value is sent', async () => {
     const read = (await t.request('GET', `/api/v1/tasks/${taskId}`)).body;
     const { id: _id, status: _status, next_fire_at: _n, last_fire_at: _l, version: _v, created_at: _c, updated_at: _u, ...editable } = read;
-    const put = await t.request('PUT', `/api/v1/tasks/${taskId}`, { ...editable, description: 'edited' });
+    const put = await t.request('PUT', `/api/v1/tasks/${taskId}`, { ...editable, description: 'edited' }); // warnings (read only) travel back too
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.equal((await run()).received, `${PASSWORD}|${TOKEN}|eu`, 'the round trip lost nothing');
     const partial = await t.request('PUT', `/api/v1/tasks/${taskId}`, { description: 'only this' });
