@@ -14,6 +14,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks': { action: 'task.create', resource: 'task' },
   'PUT /api/v1/tasks/:id': { action: 'task.update', resource: 'task' },
   'DELETE /api/v1/tasks/:id': { action: 'task.delete', resource: 'task' },
+  'POST /api/v1/tasks/:id/restore': { action: 'task.restore', resource: 'task' },
   'POST /api/v1/tasks/:id/pause': { action: 'task.pause', resource: 'task' },
   'POST /api/v1/tasks/:id/resume': { action: 'task.resume', resource: 'task' },
   'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task' },
@@ -110,7 +111,7 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
 async function loadState(context: ApiContext, resource: Resource, id: string): Promise<unknown> {
   switch (resource) {
     case 'task':
-      return taskToWire(await context.tasks.get(id));
+      return taskToWire(await context.tasks.get(id, { includeDeleted: true })); // a restore's before is the deleted task
     case 'execution': {
       const execution = await context.store.executions.get(id);
       return execution ? (await executionsToWire(context.store, [execution]))[0] : null;

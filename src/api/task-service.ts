@@ -44,8 +44,9 @@ export class TaskService {
     return tasks.map((task) => taskWarnings(task, executors));
   }
 
-  async get(id: string): Promise<Task> {
-    const task = await this.#deps.store.tasks.get(id);
+  /** A live task; a deleted one only when asked (every operation but reading and restoring answers 404 for it). */
+  async get(id: string, options: { includeDeleted?: boolean } = {}): Promise<Task> {
+    const task = options.includeDeleted ? await this.#deps.store.tasks.getIncludingDeleted(id) : await this.#deps.store.tasks.get(id);
     if (!task) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
     return task;
   }
@@ -127,6 +128,19 @@ export class TaskService {
     await this.#deps.store.executions.dropEarlyFires(id, now);
     this.#deps.scheduleChanged();
     this.#deps.workAdded(); // pending executions of a deleted task get cancelled
+  }
+
+  /**
+   * Undoes a delete. The task comes back paused: its schedule may be long stale, and a
+   * restore should not start runs by itself; resume recomputes the next fire from now.
+   * A task that is not deleted is answered as it is (restore is idempotent); name_taken
+   * (409) when another task took its name meanwhile.
+   */
+  async restore(id: string): Promise<Task> {
+    const existing = await this.get(id, { includeDeleted: true });
+    if (existing.status !== 'deleted') return existing;
+    const task = await this.#deps.store.tasks.restore(id, this.#deps.clock.now());
+    return task ?? this.get(id); // restored by someone else in between: as it is now
   }
 
   /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */

@@ -316,12 +316,11 @@ export const TaskHistoryEntryResponse = named(
       actor: Type.String({ description: 'e.g. user:alice, token:ci, admin-token' }),
       action: Type.String({ description: 'task.create, task.update, task.pause, task.resume, task.delete or task.restore' }),
       version: nullable(Type.Integer({ description: 'The task version after the change' })),
-      changes: Type.Array(
-        Type.Object({ field: Type.String(), before: Type.Unknown(), after: Type.Unknown() }),
-        { description: 'task.update: the fields it changed, old and new as the API shows them (secrets stay {"secret":true}); empty for other actions' },
-      ),
+      changes: Type.Array(Type.Object({ field: Type.String(), before: Type.Unknown(), after: Type.Unknown() }), {
+        description: 'task.update: the fields it changed, old and new as the API shows them (secrets stay {"secret":true}); empty for other actions',
+      }),
     },
-    { description: "A change to a task, from the audit log" },
+    { description: 'A change to a task, from the audit log' },
   ),
 );
 export type TaskHistoryEntryResponse = Static<typeof TaskHistoryEntryResponse>;

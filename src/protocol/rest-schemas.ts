@@ -84,16 +84,29 @@ export const Pagination = {
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
 };
 
+/** The orders GET /tasks knows: a column, '-' first for descending. */
+export const taskSorts = ['name', '-name', 'next_fire_at', '-next_fire_at', 'last_fire_at', '-last_fire_at', 'created_at', '-created_at', 'updated_at', '-updated_at'] as const;
+export type TaskSort = (typeof taskSorts)[number];
+
 export const TaskListQuery = Type.Object(
   {
     status: Type.Optional(Type.String({ enum: [...taskStatuses] })),
     type: Type.Optional(Type.String({ enum: [...taskTypes] })),
     search: Type.Optional(Type.String({ maxLength: 128 })),
     tag: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 20 })], { description: 'only tasks carrying this tag (repeat for all of several)' })),
+    sort: Type.Optional(Type.String({ enum: [...taskSorts], description: "order by this column, '-' first for descending (default name); tasks with no next or last fire come last either way" })),
+    include: Type.Optional(Type.String({ enum: ['recent'], description: 'recent: each task carries recent_executions, its latest 10 runs (one query for the page)' })),
     ...Pagination,
   },
   { additionalProperties: false },
 );
+
+export const TaskGetQuery = Type.Object(
+  { include_deleted: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 1 })], { description: 'true or 1: answer a deleted task too (status deleted) instead of 404' })) },
+  { additionalProperties: false },
+);
+
+export const TaskHistoryQuery = Type.Object({ ...Pagination }, { additionalProperties: false });
 
 export const ExecutionListQuery = Type.Object(
   {

@@ -1,16 +1,20 @@
 // Task repository: definitions, status, and the fire cursor (next_fire_at / last_fire_at).
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { type Task, type TaskDefinition, type TaskExecutorRef, type TaskStatus } from '../domain/task.ts';
 import { withSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
+import { recentExecutions, taskHistory, type RecentExecution, type TaskHistoryEntry } from './task-activity.ts';
+import type { TaskSort } from '../protocol/rest-schemas.ts';
 
 export interface TaskListQuery {
   status?: TaskStatus | undefined;
   type?: string | undefined;
   search?: string | undefined;
   tags?: readonly string[] | undefined;
+  /** A column, '-' first for descending; default name. */
+  sort?: TaskSort | undefined;
   page: number;
   pageSize: number;
 }
@@ -57,15 +61,46 @@ export class TaskRepository {
     // Tags are a JSON array of strings: match one whole element, quotes included.
     for (const tag of query.tags ?? []) base = base.where(sql<boolean>`tags like ${`%${like(JSON.stringify(tag))}%`} escape '!'`);
     const [rows, count] = await Promise.all([
-      base
-        .selectAll()
-        .orderBy('name')
+      orderBySort(base.selectAll(), query.sort ?? 'name')
         .limit(query.pageSize)
         .offset((query.page - 1) * query.pageSize)
         .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
     return { items: await this.#withExecutors(rows), total: toNumber(count?.total ?? 0) };
+  }
+
+  /** The latest executions of each task, newest first (the list's run history). */
+  async recentExecutions(taskIds: readonly string[], perTask: number): Promise<Map<string, RecentExecution[]>> {
+    return recentExecutions(this.#db, taskIds, perTask);
+  }
+
+  /** The audit entries that changed a task, newest first. */
+  async history(taskId: string, page: number, pageSize: number): Promise<{ items: TaskHistoryEntry[]; total: number }> {
+    return taskHistory(this.#db, taskId, page, pageSize);
+  }
+
+  /**
+   * Brings a deleted task back, paused (nothing fires until someone resumes it), with
+   * its name live again; name_taken when another task took the name meanwhile. Null when
+   * no deleted task has this id. The unique live_name decides a race with a create.
+   */
+  async restore(id: string, now: number): Promise<Task | null> {
+    const row = await this.#db.selectFrom('tasks').select(['name']).where('id', '=', id).where('status', '=', 'deleted').executeTakeFirst();
+    if (!row) return null;
+    await this.#assertNameFree(row.name, id);
+    try {
+      await this.#db
+        .updateTable('tasks')
+        .set((eb) => ({ status: 'paused', live_name: eb.ref('name'), deleted_at: null, next_fire_at: null, updated_at: now }))
+        .where('id', '=', id)
+        .where('status', '=', 'deleted')
+        .execute();
+    } catch (error) {
+      await this.#assertNameFree(row.name, id);
+      throw error;
+    }
+    return this.get(id);
   }
 
   /** Replaces the definition; bumps version. `nextFireAt` is recomputed by the caller. */
@@ -146,6 +181,16 @@ export class TaskRepository {
     const clash = await query.executeTakeFirst();
     if (clash) throw new CronfleetError('name_taken', `a task named '${name}' already exists`, { field: 'name', value: name, task_id: clash.id });
   }
+}
+
+/** Tasks without a next fire (paused, manual only) sort last either way, on every dialect; the id breaks ties so pages never overlap. */
+function orderBySort<Q extends SelectQueryBuilder<Database, 'tasks', Selectable<TasksTable>>>(query: Q, sort: TaskSort): Q {
+  const descending = sort.startsWith('-');
+  const column = (descending ? sort.slice(1) : sort) as 'name' | 'next_fire_at' | 'last_fire_at' | 'created_at' | 'updated_at';
+  const direction = descending ? 'desc' : 'asc';
+  const nullable = column === 'next_fire_at' || column === 'last_fire_at';
+  const withNulls = nullable ? query.orderBy(sql`case when ${sql.ref(column)} is null then 1 else 0 end`) : query;
+  return withNulls.orderBy(column, direction).orderBy('id', direction) as Q;
 }
 
 async function writeExecutors(trx: Transaction<Database>, taskId: string, definition: TaskDefinition): Promise<void> {
