@@ -4,9 +4,14 @@
 // every other first segment the server's routes use (/metrics, /healthz…). Paths are
 // judged as the router decoded them (the wildcard parameter), normalised, never as the
 // URL text: /%61pi/…, /API/…, /x/../api/…, /;m/api/… and /api;x/… are all server paths.
-// Hashed assets are cached for good, index.html never, so a new build is picked up on
-// the next page load. Built after the server started? Files are looked up per request,
-// so no restart is needed.
+// A path that is neither a file nor the server's gets index.html only when it is a page
+// navigation (Accept names text/html): a script, a probe or an HTTP task asking for a
+// missing URL gets the API's JSON 404, not the app with a 200.
+// Hashed assets are cached for good, index.html is revalidated on every load (ETag, 304),
+// so a new build is picked up on the next page load. Each file goes out as the brotli or
+// gzip copy the build wrote beside it (scripts/compress-web.ts) when the browser accepts
+// it (Vary: Accept-Encoding), as itself otherwise. Built after the server started? Files
+// are looked up per request, so no restart is needed.
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,10 +97,22 @@ function fileUnder(root: string, path: string): string | null {
   }
 }
 
+/** Whether the request is a page navigation: its Accept names text/html (a browser's does; fetch()'s `*\/*` does not). */
+function acceptsHtml(accept: string | undefined): boolean {
+  for (const range of (accept ?? '').split(',')) {
+    const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    if (type !== 'text/html') continue;
+    const quality = parameters.find((parameter) => parameter.startsWith('q='));
+    if (quality === undefined || Number(quality.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
 export async function registerWebUi(app: FastifyInstance, options: { root?: string } = {}): Promise<void> {
   const root = options.root ?? defaultRoot;
   // serve: false — only reply.sendFile; the route below decides what each path gets.
-  await app.register(fastifyStatic, { root, serve: false });
+  // preCompressed: sendFile picks file.br / file.gz by Accept-Encoding and adds Vary.
+  await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   const sendIndex = (reply: FastifyReply) => {
     if (!existsSync(join(root, 'index.html'))) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(notBuiltPage);
@@ -118,11 +135,15 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
       // A missing asset is a 404, not the app: a stale page must not parse HTML as JS.
       // Said to anyone (it is the UI's, not the API's), so not via the 404 handler.
       if (path.startsWith('/assets/')) throw new CronfleetError('not_found', `no file ${path}`);
+      // Only a browser opening a page gets the app (its router shows the page or its own
+      // "not found"); anything else asked for something that is not there.
+      if (!acceptsHtml(request.headers.accept)) throw new CronfleetError('not_found', `nothing at ${path}`);
       return sendIndex(reply);
     }
     if (file === 'index.html') return sendIndex(reply);
     // Vite puts a content hash in every file name under assets/.
     const hashed = file.startsWith(`assets${sep}`) || file.startsWith('assets/');
+    // Hashed: public, max-age=31536000, immutable. Other files (the favicon): an hour.
     return reply.sendFile(file, hashed ? { maxAge: '365d', immutable: true } : { maxAge: '1h' });
   });
 }

@@ -67,7 +67,8 @@ describe('web UI', { concurrency: false }, () => {
   });
 
   test('an unknown page path serves the app, an unknown API path stays a JSON 404', async () => {
-    const app = await fetch(`${server.url}/tasks/some/deep/link`);
+    // A page navigation (Accept names text/html): anything else gets a 404 (test/server/web-ui-delivery.test.ts).
+    const app = await fetch(`${server.url}/tasks/some/deep/link`, { headers: { accept: 'text/html' } });
     assert.equal(app.status, 200);
     assert.match(app.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await app.text(), /<div id="root">/);

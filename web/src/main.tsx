@@ -1,40 +1,30 @@
-// Entry: providers (theme, i18n, queries, auth, live events) around the router.
+// Entry, kept tiny so that it runs the moment it arrives: it starts the chunk of the page
+// being opened and the app (root.tsx) at once, instead of the page's chunk waiting for the
+// app to load, run and render its route. /api/v1/auth/me is already on its way: index.html
+// preloads it (see web/vite.config.ts), and the app's own request for it reuses that
+// response. The styles are imported here so that the build links them from index.html.
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import './app.css';
-import { localStorageColorSchemeManager, MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { ApiError } from './api/client.ts';
-import { App } from './app.tsx';
-import { AuthProvider } from './auth.tsx';
-import './i18n/index.ts';
-import { theme } from './theme.ts';
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      staleTime: 2000,
-      // A 4xx will not fix itself by asking again.
-      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-      refetchOnWindowFocus: true,
-    },
-  },
-});
+/**
+ * The page chunk a path opens: the same import() as the route table's (app.tsx), so the
+ * browser loads it once and React.lazy finds it ready. A path not listed here (the login
+ * page is part of the app) simply loads when its route renders.
+ */
+const pageChunks: Array<[RegExp, () => Promise<unknown>]> = [
+  [/^\/$/, () => import('./pages/dashboard.tsx')],
+  [/^\/tasks\/?$/, () => import('./pages/tasks.tsx')],
+  [/^\/tasks\/(new|[^/]+\/edit)\/?$/, () => import('./pages/task-edit.tsx')],
+  [/^\/tasks\/[^/]+\/?$/, () => import('./pages/task-detail.tsx')],
+  [/^\/executions\/?$/, () => import('./pages/executions.tsx')],
+  [/^\/executions\/[^/]+\/?$/, () => import('./pages/execution-detail.tsx')],
+  [/^\/executors\/?$/, () => import('./pages/executors.tsx')],
+  [/^\/cluster\/?$/, () => import('./pages/cluster.tsx')],
+  [/^\/settings(\/|$)/, () => import('./pages/settings.tsx')],
+];
 
-const colorSchemeManager = localStorageColorSchemeManager({ key: 'cronfleet.color-scheme' });
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
-      <Notifications position="bottom-right" />
-      <QueryClientProvider client={queryClient}>
-        <AuthProvider>
-          <App />
-        </AuthProvider>
-      </QueryClientProvider>
-    </MantineProvider>
-  </StrictMode>,
-);
+const page = pageChunks.find(([pattern]) => pattern.test(location.pathname));
+// A failed early load is not an error yet: the route's own import() tries again and shows it.
+if (page) page[1]().catch(() => undefined);
+void import('./root.tsx');

@@ -1,0 +1,237 @@
+// console-load: how fast the web console opens, in Debian's chromium (playwright-core),
+// against a server holding `--tasks` (2,000) tasks. For the dashboard, the task list and
+// a task page: the time from navigation start until the page's data is on screen, cold
+// (a new browser context: empty cache, signed in by cookie) and warm (the same context,
+// second visit), with the requests made and the bytes they took on the wire (compressed
+// as sent, headers included). For scale, the same browser's cold load of one static file
+// from the same server (/favicon.svg): the floor the issue compares the console with.
+import { loadavg } from 'node:os';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { noopTask, startFleet } from './cronfleet.ts';
+import { distribution, inParallel, log, type Flags } from './support.ts';
+
+// Same binary and flags as the UI tests (test/ui/browser.ts): never a downloaded browser.
+const chromiumPath = process.env.CRONFLEET_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** A page and how to tell that its data is shown: an element only drawn from data, and text it must hold. */
+interface Target {
+  name: string;
+  path: string;
+  selector: string;
+  /** A pattern the element's text must match (the dashboard draws its cards before data, with "—"). */
+  text: string;
+}
+
+interface Load {
+  ms_to_data: number;
+  requests: number;
+  served_from_cache: number;
+  bytes_on_wire: number;
+  asset_requests: number;
+  asset_bytes_on_wire: number;
+  api_requests: number;
+  api_bytes_on_wire: number;
+}
+
+const assetTypes = new Set(['Document', 'Script', 'Stylesheet', 'Font', 'Image', 'Other']);
+
+export async function consoleLoad(flags: Flags): Promise<Record<string, unknown>> {
+  const dialect = flags.dialect();
+  const taskCount = flags.number('tasks', 2000);
+  const runs = flags.number('runs', 7);
+  const label = flags.string('label', '');
+  const fleet = await startFleet({ dialect, label: 'console-load', agents: 0 });
+  const server = fleet.servers[0]!;
+  const username = 'bench-viewer';
+  const password = 'bench-console-password';
+  let browser: Browser | undefined;
+  // The machine may be shared: the load says how much of a time is waiting for a CPU.
+  const loadBefore = loadavg().map((value) => Math.round(value * 10) / 10);
+  try {
+    await server.api.expect('POST', '/api/v1/users', { username, password, role: 'admin' }, 201);
+    const started = performance.now();
+    let firstTaskId = '';
+    await inParallel(taskCount, 32, async (i) => {
+      const task = await server.api.expect('POST', '/api/v1/tasks', noopTask(`console-${String(i).padStart(5, '0')}`, '0 0 1 1 *', { description: `task ${i} of the console benchmark`, tags: [`group-${i % 10}`] }), 201);
+      if (i === 0) firstTaskId = task.id as string;
+    });
+    log(`created ${taskCount} tasks in ${Math.round(performance.now() - started)} ms`);
+
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    const storageState = await signInState(browser, server.url, username, password);
+    const targets: Target[] = [
+      { name: 'dashboard', path: '/', selector: '[data-testid="metric-running"] .stat-value', text: '\\d' },
+      { name: 'task_list', path: '/tasks', selector: '[data-testid="task-table"] tbody tr', text: 'console-' },
+      { name: 'task_page', path: `/tasks/${firstTaskId}`, selector: '[data-testid="task-title"]', text: 'console-00000' },
+    ];
+
+    const pages: Record<string, unknown> = {};
+    for (const target of targets) {
+      const cold: Load[] = [];
+      const warm: Load[] = [];
+      for (let run = 0; run < runs; run++) {
+        const context = await browser.newContext({ storageState, locale: 'en-US', viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+        try {
+          cold.push(await visit(context, server.url, target));
+          warm.push(await visit(context, server.url, target));
+        } finally {
+          await context.close();
+        }
+      }
+      pages[target.name] = { path: target.path.replace(firstTaskId, '{id}'), cold: summary(cold), warm: summary(warm) };
+      log(`${target.name}: cold ${JSON.stringify(summary(cold).ms_to_data)}, warm ${JSON.stringify(summary(warm).ms_to_data)}`);
+    }
+
+    const staticLoads: Array<{ ms: number; bytes: number }> = [];
+    for (let run = 0; run < runs; run++) {
+      const context = await browser.newContext();
+      try {
+        staticLoads.push(await staticFile(context, `${server.url}/favicon.svg`));
+      } finally {
+        await context.close();
+      }
+    }
+    const staticFileMs = distribution(staticLoads.map((load) => load.ms));
+    log(`static file: ${JSON.stringify(staticFileMs)}`);
+    const ratios: Record<string, number | null> = {};
+    for (const [name, value] of Object.entries(pages)) {
+      const cold = (value as { cold: { ms_to_data: { p50: number | null } } }).cold.ms_to_data.p50;
+      ratios[name] = cold === null || !staticFileMs.p50 ? null : Math.round((cold / staticFileMs.p50) * 10) / 10;
+    }
+    return {
+      workload: 'console-load',
+      label: label || undefined,
+      database: dialect,
+      tasks: taskCount,
+      runs,
+      browser: `${chromiumPath} ${browser.version()}`,
+      pages,
+      static_file: { path: '/favicon.svg', cold_ms: staticFileMs, bytes_on_wire: staticLoads[0]?.bytes ?? null },
+      cold_p50_over_static_file_p50: ratios,
+      load_average_1_5_15: { before: loadBefore, after: loadavg().map((value) => Math.round(value * 10) / 10) },
+    };
+  } finally {
+    await browser?.close();
+    await fleet.stop();
+  }
+}
+
+/** Signs in through the login form once; the cookie is handed to every measured context. */
+async function signInState(browser: Browser, url: string, username: string, password: string) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${url}/login`);
+    await page.locator('input[name="username"]').fill(username);
+    await page.locator('input[name="password"]').fill(password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL((target) => !target.pathname.startsWith('/login'));
+    return await context.storageState();
+  } finally {
+    await context.close();
+  }
+}
+
+/** Run in the page before its scripts: notes when the element first holds the text (ms since navigation start). */
+const dataShownObserver = `function (selector, text) {
+  const pattern = new RegExp(text);
+  const observer = new MutationObserver(() => {
+    const element = document.querySelector(selector);
+    if (window.__dataShownAt === undefined && element && pattern.test(element.textContent || '')) {
+      window.__dataShownAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { subtree: true, childList: true, characterData: true });
+}`;
+
+/**
+ * One visit in a new tab of `context`. The moment the data shows is taken in the page
+ * (performance.now() is ms since navigation start) by a MutationObserver installed
+ * before any of the page's scripts, so no polling delay is counted. Traffic is read
+ * from the DevTools protocol: encodedDataLength is what crossed the wire.
+ */
+async function visit(context: BrowserContext, url: string, target: Target): Promise<Load> {
+  const page = await context.newPage();
+  try {
+    // Page-side code as text: the project is type-checked without the DOM library.
+    await page.addInitScript({ content: `(${dataShownObserver})(${JSON.stringify(target.selector)}, ${JSON.stringify(target.text)})` });
+    const cdp = await context.newCDPSession(page);
+    const requests = new Map<string, { type: string; cached: boolean; bytes: number }>();
+    cdp.on('Network.requestWillBeSent', (event) => {
+      if (!event.request.url.startsWith('data:')) requests.set(event.requestId, { type: event.type ?? 'Other', cached: false, bytes: 0 });
+    });
+    cdp.on('Network.requestServedFromCache', (event) => {
+      const request = requests.get(event.requestId);
+      if (request) request.cached = true;
+    });
+    cdp.on('Network.responseReceived', (event) => {
+      const request = requests.get(event.requestId);
+      if (request && (event.response.fromDiskCache || event.response.fromPrefetchCache)) request.cached = true;
+    });
+    cdp.on('Network.loadingFinished', (event) => {
+      const request = requests.get(event.requestId);
+      if (request) request.bytes = event.encodedDataLength;
+    });
+    await cdp.send('Network.enable');
+    await page.goto(`${url}${target.path}`);
+    await page.waitForFunction('window.__dataShownAt !== undefined', undefined, { timeout: 120_000 });
+    // What the page fetches right after its data (a chart's chunk) belongs to this load too.
+    await page.waitForLoadState('networkidle');
+    const ms = Number(await page.evaluate('window.__dataShownAt'));
+    const all = [...requests.values()];
+    const sent = all.filter((request) => !request.cached);
+    const assets = sent.filter((request) => assetTypes.has(request.type));
+    const api = sent.filter((request) => request.type === 'XHR' || request.type === 'Fetch');
+    const sum = (list: typeof all) => list.reduce((total, request) => total + request.bytes, 0);
+    await cdp.detach();
+    return {
+      ms_to_data: Math.round(ms * 10) / 10,
+      requests: sent.length,
+      served_from_cache: all.length - sent.length,
+      bytes_on_wire: sum(sent),
+      asset_requests: assets.length,
+      asset_bytes_on_wire: sum(assets),
+      api_requests: api.length,
+      api_bytes_on_wire: sum(api),
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/** A new tab's load of one static file: navigation start to the load event, from the page's own timing. */
+async function staticFile(context: BrowserContext, url: string): Promise<{ ms: number; bytes: number }> {
+  const page = await context.newPage();
+  try {
+    const response = await page.goto(url);
+    await page.waitForLoadState('load');
+    const timing = await page.evaluate<{ ms: number; bytes: number }>(`(() => {
+      const entry = performance.getEntriesByType('navigation')[0];
+      return { ms: entry.loadEventEnd, bytes: entry.transferSize };
+    })()`);
+    if (response?.status() !== 200) throw new Error(`${url} answered ${response?.status()}`);
+    return { ms: Math.round(timing.ms * 10) / 10, bytes: timing.bytes };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Per figure: the time as a distribution, the counts and bytes as medians (they hardly vary). */
+function summary(loads: Load[]) {
+  const median = (pick: (load: Load) => number) => {
+    const sorted = loads.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
+  };
+  return {
+    ms_to_data: distribution(loads.map((load) => load.ms_to_data)),
+    requests: median((load) => load.requests),
+    served_from_cache: median((load) => load.served_from_cache),
+    bytes_on_wire: median((load) => load.bytes_on_wire),
+    asset_requests: median((load) => load.asset_requests),
+    asset_bytes_on_wire: median((load) => load.asset_bytes_on_wire),
+    api_requests: median((load) => load.api_requests),
+    api_bytes_on_wire: median((load) => load.api_bytes_on_wire),
+  };
+}
