@@ -29,6 +29,35 @@ export type MisfirePolicy = (typeof misfirePolicies)[number];
 
 export const scriptInterpreters = ['sh', 'bash', 'python3', 'node'] as const;
 
+/**
+ * What the server takes for a task field a request leaves out (domain/task.ts applies them);
+ * the console's new-task form starts from the same values, so what it shows is what an
+ * API client gets.
+ */
+export const taskDefaults = {
+  timezone: 'UTC',
+  cronDialect: 'standard',
+  shell: false,
+  executionMode: 'parallel',
+  loadBalanceStrategy: 'round_robin',
+  maxRetry: 0,
+  retryBackoffSeconds: 10,
+  retryBackoffMaxSeconds: 600,
+  timeoutSeconds: 300,
+  misfirePolicy: 'run_once',
+  misfireGraceSeconds: 10,
+  maxQueued: 1,
+  dispatchTimeoutSeconds: 300,
+} as const satisfies {
+  timezone: string;
+  cronDialect: CronDialect;
+  shell: boolean;
+  executionMode: ExecutionMode;
+  loadBalanceStrategy: LoadBalanceStrategy;
+  misfirePolicy: MisfirePolicy;
+  [field: string]: unknown;
+};
+
 export const executionStatuses = ['pending', 'running', 'success', 'failed', 'timeout', 'skipped', 'cancelled'] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
 

@@ -14,6 +14,7 @@ const TaskDetail = lazy(() => import('./pages/task-detail.tsx'));
 const Executions = lazy(() => import('./pages/executions.tsx'));
 const ExecutionDetail = lazy(() => import('./pages/execution-detail.tsx'));
 const Executors = lazy(() => import('./pages/executors.tsx'));
+const ExecutorDetail = lazy(() => import('./pages/executor-detail.tsx'));
 const Cluster = lazy(() => import('./pages/cluster.tsx'));
 const Settings = lazy(() => import('./pages/settings.tsx'));
 
@@ -35,6 +36,7 @@ function SignedIn() {
             <Route path="executions" element={<Executions />} />
             <Route path="executions/:id" element={<ExecutionDetail />} />
             <Route path="executors" element={<Executors />} />
+            <Route path="executors/:id" element={<ExecutorDetail />} />
             <Route path="cluster" element={<Cluster />} />
             <Route path="settings/*" element={<Settings />} />
             <Route path="*" element={<Navigate to="/" replace />} />

@@ -53,16 +53,16 @@ export function ExecutorLoadList() {
     <Stack gap="xs">
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="lg" verticalSpacing="sm" data-testid="executor-load">
         {items.slice(0, shown).map((executor) => {
-          const health = executor.is_healthy ? t('executors.healthy') : t('executors.unhealthy');
+          const health = executor.status === 'offline' ? t('executors.offlineHealth') : executor.is_healthy ? t('executors.healthy') : t('executors.unhealthy');
           return (
             <div key={executor.id} data-executor-load={executor.name} data-running={executor.running} data-capacity={executor.capacity} style={{ minWidth: 0 }}>
               <Group justify="space-between" gap="xs" wrap="nowrap" mb={4}>
                 <Tooltip label={`${t(`status.${executor.status}`)} · ${health}`}>
                   <Group gap={6} wrap="nowrap" style={{ minWidth: 0 }}>
                     <span aria-label={`${t(`status.${executor.status}`)} · ${health}`} style={{ width: 8, height: 8, borderRadius: '50%', flex: 'none', background: `var(--mantine-color-${healthColor(executor)}-6)` }} />
-                    <Text size="sm" fw={500} truncate="end" c={executor.status === 'offline' ? 'dimmed' : undefined}>
+                    <Anchor component={Link} to={`/executors/${executor.id}`} size="sm" fw={500} truncate="end" c={executor.status === 'offline' ? 'dimmed' : undefined}>
                       {executor.name}
-                    </Text>
+                    </Anchor>
                   </Group>
                 </Tooltip>
                 <Text size="xs" c="dimmed" className="stat-value" style={{ flex: 'none' }}>

@@ -38,10 +38,19 @@ export function Loading() {
   );
 }
 
-/** A confirm dialog around a destructive action; resolves when the action completes. */
+/** "Delete task?" → "Delete task": a title that names the action also names its button. */
+function actionOf(title: string): string {
+  return title.replace(/\s*[?？]\s*$/, '');
+}
+
+/**
+ * A confirm dialog around a destructive action; resolves when the action completes. The
+ * button names the action ("Remove", "删除"), never a bare "OK": `confirmLabel`, else the
+ * title without its question mark.
+ */
 export function useConfirm() {
   const { t } = useTranslation();
-  const [state, setState] = useState<{ title: string; body: ReactNode; action: () => Promise<unknown>; color: string } | null>(null);
+  const [state, setState] = useState<{ title: string; body: ReactNode; action: () => Promise<unknown>; color: string; confirmLabel: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const confirm = async () => {
     if (!state) return;
@@ -64,7 +73,7 @@ export function useConfirm() {
             {t('common.cancel')}
           </Button>
           <Button color={state?.color ?? 'red'} loading={busy} data-testid="confirm" onClick={() => void confirm()}>
-            {t('common.confirm')}
+            {state?.confirmLabel}
           </Button>
         </Group>
       </Stack>
@@ -72,6 +81,6 @@ export function useConfirm() {
   );
   return {
     modal,
-    confirm: (title: string, body: ReactNode, action: () => Promise<unknown>, color = 'red') => setState({ title, body, action, color }),
+    confirm: (title: string, body: ReactNode, action: () => Promise<unknown>, color = 'red', confirmLabel?: string) => setState({ title, body, action, color, confirmLabel: confirmLabel ?? actionOf(title) }),
   };
 }

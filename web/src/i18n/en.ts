@@ -10,6 +10,10 @@ export const en = {
     dashboard: 'Dashboard', tasks: 'Tasks', executions: 'Executions', executors: 'Executors', cluster: 'Cluster', settings: 'Settings',
     account: 'Account', language: 'Language', logout: 'Sign out', menu: 'Menu', theme: 'Light / dark theme',
   },
+  time: {
+    switchHint: 'Show times in', browserOption: 'Browser time: {{zone}} ({{label}})', utcOption: 'UTC', inputZone: 'Read in {{label}}',
+    chartZone: 'Times in {{label}}',
+  },
   login: {
     title: 'Sign in', subtitle: 'Distributed scheduled tasks', username: 'Username', password: 'Password', submit: 'Sign in',
     required: 'Required', invalid: 'Wrong username or password', token: 'API token', tokenHint: 'For example the admin token printed at the first start (kept for this tab only).',
@@ -31,6 +35,7 @@ export const en = {
     stopped: 'Stopped on request',
     deadline_passed: 'No result from its executor before the deadline',
     push_failed: 'It could not be sent to its HTTP executor',
+    replaced: 'Replaced by a newer fire (execution mode “replace”)',
   },
   trigger: { schedule: 'Schedule', manual: 'Manual', retry: 'Retry', dependency: 'Dependency', backfill: 'Backfill', misfire: 'Catch-up' },
   executionMode: {
@@ -48,6 +53,8 @@ export const en = {
   executorKind: { agent: 'Agent', http: 'HTTP' },
   window: { '24h': '24 h', '7d': '7 days', '90d': '90 days' },
   dashboard: {
+    runningExecutions: 'Running executions', noneRunning: 'Nothing is running right now.', elapsed: 'Elapsed', task: 'Task', executor: 'Executor',
+    started: 'Started', allRunning_one: 'View the running execution', allRunning_other: 'View all {{count}} running',
     title: 'Dashboard', successRate: 'Success rate', executionsInWindow_one: '{{count}} execution', executionsInWindow_other: '{{count}} executions',
     running: 'Running now', pending: 'Pending', executors: 'Executors healthy', executorsHint: '{{online}} online · {{healthy}} healthy', leader: 'Leader',
     noLeader: 'No leader', instances_one: '{{count}} scheduler instance', instances_other: '{{count}} scheduler instances',
@@ -62,8 +69,9 @@ export const en = {
     deleteTitle: 'Delete task', deleteBody: 'Delete {{name}}? It stops firing; its execution history is kept.', deletedOne: '{{name}} deleted',
   },
   form: {
+    readOnly: 'Your role ({{role}}) can read tasks but not create or change them.', defaultValue: 'default: {{value}}',
     newTitle: 'New task', editTitle: 'Edit task', create: 'Create task', created: '{{name}} created', saved: '{{name}} saved', fixErrors: 'Please fix the highlighted fields.',
-    basics: 'Basics', name: 'Name', nameHint: 'Unique; letters, digits and _ . : -', namePattern: 'Use only letters, digits and _ . : -', tags: 'Tags', tagsHint: 'Press Enter after each tag',
+    basics: 'Basics', name: 'Name', nameHint: 'Unique; letters and digits of any script, spaces and _ . : -', namePattern: 'Use letters and digits (any script), spaces and _ . : -, starting with a letter or digit and not ending with a space', tags: 'Tags', tagsHint: 'Press Enter after each tag',
     description: 'Description', schedule: 'Schedule', cron: 'Cron expression', cronDialect: 'Cron dialect', cronHint: '5 fields, 6 with seconds first, @daily or @every 30s; empty = manual only',
     timezone: 'Time zone', whatToRun: 'What to run', command: 'Command', commandHint: 'With “shell”, the line runs in /bin/sh', shell: 'Run in a shell',
     args: 'Arguments', argsHint: 'One per line', cwd: 'Working directory', env: 'Environment', interpreter: 'Interpreter', scriptBody: 'Script',
@@ -94,6 +102,25 @@ export const en = {
     warningsTitle: 'Runs of this task cannot start now', version: 'Version', nextFires: 'Next fires',
     pausedNoFires: 'Paused: no fires until resumed.', recentExecutions: 'Recent executions',
   },
+  taskList: {
+    lastResult: 'Last result', recentRuns: 'Latest runs, newest first', noRuns: 'No runs yet', runTip: '{{status}} · {{time}}', created: 'Created', updated: 'Updated',
+    sortBy: 'Sort by {{column}}', pageSize: 'Per page', selectAll: 'Select all on this page', selectRow: 'Select {{name}}', selected_one: '{{count}} task selected', selected_other: '{{count}} tasks selected',
+    clearSelection: 'Clear', clone: 'Clone', moreOnRight: 'Scroll sideways for more columns', openToRestore: 'Deleted tasks: open one to read it or restore it.',
+    action: { pause: 'Pause', resume: 'Resume', trigger: 'Run now', delete: 'Delete' },
+    bulkTitle_one: '{{action}} {{count}} task?', bulkTitle_other: '{{action}} {{count}} tasks?',
+    bulkBody: { pause: 'They stop firing until resumed.', resume: 'They fire again from now on.', trigger: 'Each runs once now with its own parameters.', delete: 'They stop firing; their history is kept and they can be restored.' },
+    bulkDone_one: '{{action}}: done for {{count}} task', bulkDone_other: '{{action}}: done for {{count}} tasks',
+    bulkPartial: '{{action}}: {{ok}} of {{count}} done; failed: {{failures}}',
+  },
+  taskRestore: {
+    restore: 'Restore', title: 'Restore {{name}}?', body: 'It comes back paused, under its own name; resume it to fire again.', done: '{{name}} restored, paused',
+    deletedBanner: 'This task is deleted: shown read-only. Restore it to change or run it again.',
+  },
+  taskHistory: {
+    title: 'Version history', empty: 'No changes recorded yet.', by: 'by {{actor}}', field: 'Field', before: 'Before', after: 'After', noFieldChanges: 'No field changed',
+    action: { create: 'Created', update: 'Updated', pause: 'Paused', resume: 'Resumed', delete: 'Deleted', restore: 'Restored' },
+    more: 'Show older changes', tags: 'Tags', noTags: 'No tags',
+  },
   taskHealth: { title: 'Health over time', utcDays: 'Per UTC calendar day', successRate: 'Success rate per day', avgDuration: 'Average duration per day' },
   taskStop: {
     button: 'Stop all running', title: 'Stop every running execution of this task?', submit: 'Stop', force: 'Kill now', forceHint: 'SIGKILL their process groups at once',
@@ -104,6 +131,13 @@ export const en = {
     title: 'Executions', anyTask: 'Any task', anyExecutor: 'Any executor', id: 'ID', task: 'Task', status: 'Status', trigger: 'Trigger', started: 'Started',
     duration: 'Duration', executor: 'Executor', empty: 'No executions yet.', anyTrigger: 'Any trigger', from: 'From', to: 'To',
     fromLabel: 'Scheduled from', toLabel: 'Scheduled before', rangeInvalid: 'Must be later than “from”', clearFilters: 'Clear filters', noMatch: 'No execution matches these filters.',
+    taskSearching: 'Searching…', taskNoMatch: 'No task matches',
+  },
+  executionPage: {
+    rerun: 'Re-run', rerunTitle: 'Run it again with the same parameters?', rerunBody: 'A new manual run of {{task}} starts now with the parameters of this execution, secrets included.',
+    rerunStarted: 'Re-run started', attempt: 'Attempt {{attempt}}', attemptOf: 'Attempt {{attempt}} of {{total}}', shardOf: 'Shard {{index}} of {{total}}',
+    searchLog: 'Search the log', matchOf: '{{current}} of {{count}}', noMatch: 'No match', nextMatch: 'Next match (Enter)', previousMatch: 'Previous match (Shift+Enter)',
+    download: 'Download', downloadFailed: 'The log could not be downloaded', wrap: 'Wrap lines', lineNumbers: 'Line numbers',
   },
   executionDetail: {
     title: 'Execution', stop: 'Stop', stopTitle: 'Stop this execution?', stopBody: 'Its process group gets SIGTERM, then SIGKILL after a grace period.',
@@ -113,6 +147,9 @@ export const en = {
     waitingForOutput: 'Waiting for output…', step: { created: 'Created', scheduled: 'Scheduled for', started: 'Started', ended: 'Finished' },
   },
   executors: {
+    offlineHealth: 'Not reachable', offlineHealthHint: 'Offline: it takes no work until it is back', maintenanceTitle: 'Put {{name}} in maintenance?',
+    maintenanceBody: 'No new work is sent to {{name}}; what runs on it now finishes. Set it back online to give it work again.', maintenanceConfirm: 'Set maintenance',
+    actions: 'Actions', open: 'Details', runners: 'Runners', moreOnRight: 'Scroll sideways for more columns',
     title: 'Executors', registerHttp: 'Register HTTP executor', registerTitle: 'Register an HTTP executor', register: 'Register',
     registerHint: 'cronfleet pushes work to <base URL>/run and stops to <base URL>/stop; the executor reports back with its callback secret.',
     name: 'Name', instanceId: 'Instance ID', instanceIdHint: 'Stable identity; registering it again updates the executor', baseUrl: 'Base URL',
@@ -129,9 +166,24 @@ export const en = {
     removeBody: 'Remove {{name}} from the fleet? Its execution history stays. If its agent connects again, or its service registers again, it comes back in maintenance and gets no work until set online.',
     removeHint: 'Only an offline or maintenance executor that runs nothing can be removed',
   },
+  executorDetail: {
+    back: 'Executors', notFound: 'No executor with this id: it may have been removed.', kind: 'Kind', instanceId: 'Instance ID', baseUrl: 'Base URL',
+    healthUrl: 'Health check URL', version: 'Version', lastHeartbeat: 'Last heartbeat', lastHealthCheck: 'Last health check', metadata: 'Metadata',
+    running: 'Running on it now', recent: 'Recent executions', noneRunning: 'Nothing runs on it now.', noneRecent: 'It has run nothing yet.',
+    allExecutions: 'All its executions', details: 'Details',
+  },
   cluster: {
     title: 'Cluster', fencingToken: 'fencing token {{token}}', thisInstance: 'This instance', leader: 'Leader', follower: 'Follower', instances: 'Scheduler instances',
     instance: 'Instance', role: 'Role', address: 'Address', started: 'Started',
+  },
+  auditAction: {
+    task: { create: 'Task created', update: 'Task updated', delete: 'Task deleted', restore: 'Task restored', pause: 'Task paused', resume: 'Task resumed', trigger: 'Task triggered', stop: 'Task stopped' },
+    execution: { stop: 'Execution stopped', rerun: 'Execution re-run' },
+    executor: { register: 'Executor registered', set_status: 'Executor status changed', delete: 'Executor removed' },
+    user: { create: 'User created', update: 'User updated', delete: 'User deleted', change_password: 'Password changed' },
+    api_token: { create: 'API token created', revoke: 'API token revoked' },
+    executor_token: { create: 'Executor token created', revoke: 'Executor token revoked' },
+    auth: { login: 'Signed in', logout: 'Signed out', login_failed: 'Sign-in failed' },
   },
   settings: {
     title: 'Settings', account: 'Account', users: 'Users', apiTokens: 'API tokens', executorTokens: 'Executor tokens', audit: 'Audit log',

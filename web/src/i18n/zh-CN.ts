@@ -12,6 +12,10 @@ export const zhCN: typeof en = {
     dashboard: '概览', tasks: '任务', executions: '执行记录', executors: '执行器', cluster: '集群', settings: '设置',
     account: '账户', language: '语言', logout: '退出登录', menu: '菜单', theme: '浅色 / 深色主题',
   },
+  time: {
+    switchHint: '时间显示为', browserOption: '浏览器时间：{{zone}}（{{label}}）', utcOption: 'UTC（协调世界时）', inputZone: '按 {{label}} 时间',
+    chartZone: '时间为 {{label}}',
+  },
   login: {
     title: '登录', subtitle: '分布式定时任务', username: '用户名', password: '密码', submit: '登录',
     required: '必填', invalid: '用户名或密码错误', token: 'API 令牌', tokenHint: '例如首次启动时打印的管理员令牌（仅在当前标签页保存）。',
@@ -33,6 +37,7 @@ export const zhCN: typeof en = {
     stopped: '已按请求停止',
     deadline_passed: '截止时间前未收到执行器的结果',
     push_failed: '无法发送给其 HTTP 执行器',
+    replaced: '已被更新的一次触发替换（执行模式“替换”）',
   },
   trigger: { schedule: '定时', manual: '手动', retry: '重试', dependency: '依赖', backfill: '补跑', misfire: '错过补偿' },
   executionMode: {
@@ -50,6 +55,8 @@ export const zhCN: typeof en = {
   executorKind: { agent: '代理', http: 'HTTP' },
   window: { '24h': '24 小时', '7d': '7 天', '90d': '90 天' },
   dashboard: {
+    runningExecutions: '正在运行的执行', noneRunning: '当前没有正在运行的执行。', elapsed: '已运行', task: '任务', executor: '执行器',
+    started: '开始于', allRunning_one: '查看正在运行的执行', allRunning_other: '查看全部 {{count}} 个正在运行的执行',
     title: '概览', successRate: '成功率', executionsInWindow_one: '{{count}} 次执行', executionsInWindow_other: '{{count}} 次执行',
     running: '正在运行', pending: '等待中', executors: '健康执行器', executorsHint: '{{online}} 在线 · {{healthy}} 健康', leader: '主节点',
     noLeader: '无主节点', instances_one: '{{count}} 个调度实例', instances_other: '{{count}} 个调度实例',
@@ -64,8 +71,9 @@ export const zhCN: typeof en = {
     deleteTitle: '删除任务', deleteBody: '确定删除 {{name}}？它将不再触发，执行历史会保留。', deletedOne: '已删除 {{name}}',
   },
   form: {
+    readOnly: '你的角色（{{role}}）只能查看任务，不能创建或修改。', defaultValue: '默认：{{value}}',
     newTitle: '新建任务', editTitle: '编辑任务', create: '创建任务', created: '已创建 {{name}}', saved: '已保存 {{name}}', fixErrors: '请修正标出的字段。',
-    basics: '基本信息', name: '名称', nameHint: '唯一；可用字母、数字和 _ . : -', namePattern: '只能包含字母、数字和 _ . : -', tags: '标签', tagsHint: '每个标签后按回车',
+    basics: '基本信息', name: '名称', nameHint: '唯一；可用任意文字的字母、数字、空格和 _ . : -', namePattern: '只能包含字母（含中文等任意文字）、数字、空格和 _ . : -，以字母或数字开头，不能以空格结尾', tags: '标签', tagsHint: '每个标签后按回车',
     description: '描述', schedule: '调度', cron: 'Cron 表达式', cronDialect: 'Cron 方言', cronHint: '5 段，或首段为秒的 6 段，@daily 或 @every 30s；留空 = 仅手动',
     timezone: '时区', whatToRun: '运行内容', command: '命令', commandHint: '勾选“在 shell 中运行”时由 /bin/sh 执行整行', shell: '在 shell 中运行',
     args: '参数列表', argsHint: '每行一个', cwd: '工作目录', env: '环境变量', interpreter: '解释器', scriptBody: '脚本',
@@ -96,6 +104,25 @@ export const zhCN: typeof en = {
     warningsTitle: '此任务的执行目前无法开始', version: '版本', nextFires: '下次触发',
     pausedNoFires: '已暂停：恢复前不会触发。', recentExecutions: '最近执行',
   },
+  taskList: {
+    lastResult: '最近结果', recentRuns: '最近的运行，最新在前', noRuns: '还没有运行', runTip: '{{status}} · {{time}}', created: '创建时间', updated: '更新时间',
+    sortBy: '按{{column}}排序', pageSize: '每页', selectAll: '选择本页全部', selectRow: '选择 {{name}}', selected_one: '已选 {{count}} 个任务', selected_other: '已选 {{count}} 个任务',
+    clearSelection: '清除', clone: '克隆', moreOnRight: '左右滑动查看更多列', openToRestore: '已删除的任务：打开即可查看或还原。',
+    action: { pause: '暂停', resume: '恢复', trigger: '立即运行', delete: '删除' },
+    bulkTitle_one: '{{action}} {{count}} 个任务？', bulkTitle_other: '{{action}} {{count}} 个任务？',
+    bulkBody: { pause: '它们将停止触发，直到恢复。', resume: '它们将从现在起重新触发。', trigger: '每个任务立即以自身参数运行一次。', delete: '它们将停止触发；执行历史会保留，之后可以还原。' },
+    bulkDone_one: '{{action}}：{{count}} 个任务已完成', bulkDone_other: '{{action}}：{{count}} 个任务已完成',
+    bulkPartial: '{{action}}：{{count}} 个中 {{ok}} 个完成；失败：{{failures}}',
+  },
+  taskRestore: {
+    restore: '还原', title: '还原 {{name}}？', body: '任务以原名称还原，状态为已暂停；需再点“恢复”才会重新触发。', done: '已还原 {{name}}（已暂停）',
+    deletedBanner: '此任务已删除，仅可查看。还原后才能修改或运行。',
+  },
+  taskHistory: {
+    title: '版本历史', empty: '还没有记录到变更。', by: '操作者 {{actor}}', field: '字段', before: '修改前', after: '修改后', noFieldChanges: '没有字段变化',
+    action: { create: '创建', update: '修改', pause: '暂停', resume: '恢复', delete: '删除', restore: '还原' },
+    more: '显示更早的变更', tags: '标签', noTags: '无标签',
+  },
   taskHealth: { title: '健康趋势', utcDays: '按 UTC 日历日统计', successRate: '每日成功率', avgDuration: '每日平均耗时' },
   taskStop: {
     button: '停止全部运行中', title: '停止该任务所有运行中的执行？', submit: '停止', force: '立即终止', forceHint: '立即向其进程组发送 SIGKILL',
@@ -106,6 +133,13 @@ export const zhCN: typeof en = {
     title: '执行记录', anyTask: '全部任务', anyExecutor: '全部执行器', id: 'ID', task: '任务', status: '状态', trigger: '触发方式', started: '开始时间',
     duration: '耗时', executor: '执行器', empty: '还没有执行记录。', anyTrigger: '全部触发方式', from: '从', to: '至',
     fromLabel: '计划时间起', toLabel: '计划时间止', rangeInvalid: '必须晚于起始时间', clearFilters: '清除筛选', noMatch: '没有符合筛选条件的执行记录。',
+    taskSearching: '正在搜索…', taskNoMatch: '没有匹配的任务',
+  },
+  executionPage: {
+    rerun: '重新运行', rerunTitle: '用相同的参数再运行一次？', rerunBody: '立即以本次执行的参数（包括密钥）手动运行 {{task}} 一次。',
+    rerunStarted: '已开始重新运行', attempt: '第 {{attempt}} 次尝试', attemptOf: '第 {{attempt}} 次尝试，共 {{total}} 次', shardOf: '第 {{index}} 片，共 {{total}} 片',
+    searchLog: '搜索日志', matchOf: '第 {{current}} 处，共 {{count}} 处', noMatch: '无匹配', nextMatch: '下一处（Enter）', previousMatch: '上一处（Shift+Enter）',
+    download: '下载', downloadFailed: '无法下载日志', wrap: '自动换行', lineNumbers: '行号',
   },
   executionDetail: {
     title: '执行详情', stop: '停止', stopTitle: '停止这次执行？', stopBody: '将向其进程组发送 SIGTERM，宽限期后发送 SIGKILL。',
@@ -115,6 +149,9 @@ export const zhCN: typeof en = {
     waitingForOutput: '等待输出…', step: { created: '创建', scheduled: '计划时间', started: '开始', ended: '结束' },
   },
   executors: {
+    offlineHealth: '不可达', offlineHealthHint: '离线：恢复之前不会分配任务', maintenanceTitle: '让 {{name}} 进入维护？',
+    maintenanceBody: '不再向 {{name}} 分配新任务；正在运行的任务会完成。恢复上线后才会再分配任务。', maintenanceConfirm: '进入维护',
+    actions: '操作', open: '详情', runners: '运行器', moreOnRight: '左右滑动查看更多列',
     title: '执行器', registerHttp: '注册 HTTP 执行器', registerTitle: '注册 HTTP 执行器', register: '注册',
     registerHint: 'cronfleet 会把任务推送到 <基础地址>/run，停止请求发到 <基础地址>/stop；执行器用回调密钥上报结果。',
     name: '名称', instanceId: '实例 ID', instanceIdHint: '稳定标识；再次注册相同 ID 会更新该执行器', baseUrl: '基础地址',
@@ -131,9 +168,24 @@ export const zhCN: typeof en = {
     removeBody: '要把 {{name}} 从执行器集群中移除吗？它的执行历史会保留。如果它的代理再次连接，或它的服务再次注册，它会以维护状态回来，在设为上线之前不会分配任务。',
     removeHint: '只有离线或维护中、且没有正在运行任务的执行器可以移除',
   },
+  executorDetail: {
+    back: '执行器', notFound: '没有这个 ID 的执行器：它可能已被移除。', kind: '类型', instanceId: '实例 ID', baseUrl: '基础地址',
+    healthUrl: '健康检查地址', version: '版本', lastHeartbeat: '最近心跳', lastHealthCheck: '最近健康检查', metadata: '元数据',
+    running: '正在其上运行', recent: '最近的执行', noneRunning: '当前没有在它上面运行的执行。', noneRecent: '它还没有运行过任何执行。',
+    allExecutions: '它的全部执行', details: '详情',
+  },
   cluster: {
     title: '集群', fencingToken: '栅栏令牌 {{token}}', thisInstance: '当前实例', leader: '主节点', follower: '从节点', instances: '调度实例',
     instance: '实例', role: '角色', address: '地址', started: '启动时间',
+  },
+  auditAction: {
+    task: { create: '创建任务', update: '修改任务', delete: '删除任务', restore: '恢复任务', pause: '暂停任务', resume: '恢复运行任务', trigger: '手动触发任务', stop: '停止任务' },
+    execution: { stop: '停止执行', rerun: '重新执行' },
+    executor: { register: '注册执行器', set_status: '修改执行器状态', delete: '移除执行器' },
+    user: { create: '创建用户', update: '修改用户', delete: '删除用户', change_password: '修改密码' },
+    api_token: { create: '创建 API 令牌', revoke: '吊销 API 令牌' },
+    executor_token: { create: '创建执行器令牌', revoke: '吊销执行器令牌' },
+    auth: { login: '登录', logout: '退出登录', login_failed: '登录失败' },
   },
   settings: {
     title: '设置', account: '账户', users: '用户', apiTokens: 'API 令牌', executorTokens: '执行器令牌', audit: '审计日志',

@@ -6,8 +6,9 @@ import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { get } from '../api/client.ts';
-import type { Overview, SystemStatus } from '../api/types.ts';
+import type { Execution, Overview, Page, SystemStatus } from '../api/types.ts';
 import { StatusTrendChart } from '../components/charts.tsx';
+import { ExecutionRows } from '../components/execution-rows.tsx';
 import { ExecutorLoadList } from '../components/executor-load.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { formatPercent, TimeAgo } from '../components/format.tsx';
@@ -38,12 +39,17 @@ function Metric({ label, value, hint, icon, color, testId, wide }: { label: stri
   );
 }
 
+/** Running executions listed on the dashboard; the rest are one click away. */
+const runningShown = 10;
+
 export default function DashboardPage() {
   const { t } = useTranslation();
   const [window, setWindow] = useState<'24h' | '7d'>('24h');
   const refetchInterval = useRefetchInterval(5000);
   const overview = useQuery({ queryKey: ['overview', window], queryFn: () => get<Overview>('/stats/overview', { window }), refetchInterval });
   const status = useQuery({ queryKey: ['status'], queryFn: () => get<SystemStatus>('/system/status'), refetchInterval });
+  // Under 'executions': an execution starting or ending (live events) refreshes the list.
+  const running = useQuery({ queryKey: ['executions', { status: 'running', dashboard: true }], queryFn: () => get<Page<Execution>>('/executions', { status: 'running', page_size: runningShown }), refetchInterval });
 
   const data = overview.data;
   const leader = data?.leader?.instance_id ?? status.data?.leader?.instance_id ?? null;
@@ -96,6 +102,17 @@ export default function DashboardPage() {
           color={leader ? 'yellow' : 'red'}
         />
       </SimpleGrid>
+      <Card data-testid="running-executions-card">
+        <Group justify="space-between" mb="sm">
+          <Text fw={600}>{t('dashboard.runningExecutions')}</Text>
+          {running.data && running.data.total > 0 && (
+            <Anchor component={Link} to="/executions?status=running" size="sm" data-testid="all-running">
+              {t('dashboard.allRunning', { count: running.data.total })}
+            </Anchor>
+          )}
+        </Group>
+        {running.data ? <ExecutionRows items={running.data.items} emptyText={t('dashboard.noneRunning')} testId="running-executions" /> : running.isLoading ? <Loading /> : <ErrorAlert error={running.error} />}
+      </Card>
       <Grid>
         <Grid.Col span={{ base: 12, lg: 8 }}>
           <Card h="100%">

@@ -2,18 +2,23 @@
 // server's validation errors shown on the field they name.
 import { Alert, Anchor, Button, Card, Grid, Group, JsonInput, NumberInput, SegmentedControl, Select, Stack, Switch, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useDebouncedValue } from '@mantine/hooks';
 import { IconDeviceFloppy } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { taskDefaults } from '../../../src/protocol/enums.ts';
 import { ApiError, get, post, put } from '../api/client.ts';
-import { cronDialects, executionModes, loadBalanceStrategies, misfirePolicies, taskTypes, type Executor, type Page, type Task } from '../api/types.ts';
+import { cronDialects, executionModes, loadBalanceStrategies, misfirePolicies, taskTypes, type Executor, type Page, type SchedulePreview, type Task } from '../api/types.ts';
+import { useAuth } from '../auth.tsx';
 import { CronHelper } from '../components/cron-helper.tsx';
 import { ErrorAlert, Loading, notifySuccess } from '../components/feedback.tsx';
 import { ExecutorPicker } from '../components/executor-picker.tsx';
 import { KeyValueEditor } from '../components/key-value-editor.tsx';
+import { cloneValues } from './task-clone.ts';
 import { blank, bodyFromValues, formPathOf, valuesFromTask, type TaskFormValues } from './task-form-values.ts';
+import { isTaskName } from '../../../src/protocol/task-names.ts';
 
 /** Monospace for the value only, not the label. */
 const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
@@ -27,7 +32,8 @@ function timeZones(): string[] {
 }
 
 export default function TaskEditPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { can, user } = useAuth();
   const { id } = useParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -35,13 +41,16 @@ export default function TaskEditPage() {
   const [formError, setFormError] = useState<unknown>(null);
   const zones = useMemo(timeZones, []);
   const existing = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`), enabled: editing });
+  const [searchParams] = useSearchParams();
+  const cloneOf = editing ? null : searchParams.get('clone'); // the task list's "Clone": a copy to start from
+  const source = useQuery({ queryKey: ['task', cloneOf], queryFn: () => get<Task>(`/tasks/${cloneOf}`), enabled: cloneOf !== null });
   const executors = useQuery({ queryKey: ['executors'], queryFn: () => get<Page<Executor>>('/executors') });
 
   const form = useForm<TaskFormValues>({
     initialValues: blank,
     validateInputOnBlur: true,
     validate: {
-      name: (value) => (!value.trim() ? t('form.required') : /^[A-Za-z0-9_.:-]+$/.test(value.trim()) ? null : t('form.namePattern')),
+      name: (value) => (!value.trim() ? t('form.required') : isTaskName(value.trim().normalize('NFC')) ? null : t('form.namePattern')),
       command: (value, values) => (values.type === 'command' && !value.trim() ? t('form.required') : null),
       script: { body: (value, values) => (values.type === 'script' && !value.trim() ? t('form.required') : null) },
       http: { url: (value, values) => (values.type === 'http' && !/^https?:\/\/\S+$/.test(value.trim()) ? t('form.url') : null) },
@@ -65,6 +74,9 @@ export default function TaskEditPage() {
       form.resetDirty();
     }
   }, [existing.data]);
+  useEffect(() => {
+    if (source.data) form.setValues(cloneValues(source.data));
+  }, [source.data]);
 
   const save = useMutation({
     mutationFn: (values: TaskFormValues) => (editing ? put<Task>(`/tasks/${id}`, bodyFromValues(values)) : post<Task>('/tasks', bodyFromValues(values))),
@@ -88,6 +100,45 @@ export default function TaskEditPage() {
     },
   });
 
+  // The server's verdict on the cron expression as it is typed (the preview validates it as
+  // a save would): a refused one marks the field with the server's reason. A time zone the
+  // server refuses marks the time zone field instead.
+  // Debounced as one string: a fresh object each render would never settle.
+  const [previewedKey] = useDebouncedValue(JSON.stringify([form.values.cron_expression.trim(), form.values.timezone || 'UTC', form.values.cron_dialect]), 350);
+  const [expression, timezone, dialect] = JSON.parse(previewedKey) as [string, string, TaskFormValues['cron_dialect']];
+  const previewed = { expression, timezone, dialect };
+  const language = i18n.resolvedLanguage ?? 'en';
+  const preview = useQuery({
+    queryKey: ['schedule-preview', 'check', previewed.expression, previewed.timezone, previewed.dialect, language],
+    queryFn: () =>
+      post<SchedulePreview>('/schedules/preview', {
+        cron_expression: previewed.expression,
+        timezone: previewed.timezone,
+        cron_dialect: previewed.dialect,
+        locale: language.startsWith('zh') ? 'zh-CN' : 'en',
+        count: 1,
+      }),
+    enabled: previewed.expression !== '',
+    retry: false,
+    staleTime: 30_000,
+  });
+  const previewError = previewed.expression === form.values.cron_expression.trim() && preview.error instanceof ApiError && preview.error.status === 400 ? preview.error : null;
+  const timezoneProblem = previewError?.field === 'timezone' ? previewError.message : null;
+  const cronProblem = previewError && !timezoneProblem ? previewError.message : null;
+
+  if (!can('operator')) {
+    return (
+      <Stack maw={1100}>
+        <Anchor component={Link} to={editing ? `/tasks/${id}` : '/tasks'} size="sm">
+          ← {t('nav.tasks')}
+        </Anchor>
+        <Title order={2}>{editing ? t('form.editTitle') : t('form.newTitle')}</Title>
+        <Alert color="gray" variant="light" data-testid="task-form-read-only">
+          {t('form.readOnly', { role: t(`role.${user?.role ?? 'viewer'}`) })}
+        </Alert>
+      </Stack>
+    );
+  }
   if (editing && existing.isLoading) return <Loading />;
   if (editing && existing.error) return <ErrorAlert error={existing.error} />;
   const values = form.getValues();
@@ -139,7 +190,7 @@ export default function TaskEditPage() {
           <Grid>
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Stack>
-                <TextInput label={t('form.cron')} description={t('form.cronHint')} styles={mono} {...pathProps('cron_expression')} data-testid="field-cron" />
+                <TextInput label={t('form.cron')} description={t('form.cronHint')} styles={mono} {...pathProps('cron_expression')} error={form.errors.cron_expression ?? cronProblem} data-testid="field-cron" />
                 <Stack gap={4}>
                   <Text size="sm" fw={500}>
                     {t('form.cronDialect')}
@@ -149,7 +200,7 @@ export default function TaskEditPage() {
                     {t(`cronDialect.${form.values.cron_dialect}Numbering`)}
                   </Text>
                 </Stack>
-                <Select label={t('form.timezone')} data={zones} searchable {...pathProps('timezone')} allowDeselect={false} data-testid="field-timezone" />
+                <Select label={t('form.timezone')} data={zones} searchable {...pathProps('timezone')} error={form.errors.timezone ?? timezoneProblem} allowDeselect={false} data-testid="field-timezone" />
                 <SegmentedControl
                   data={[
                     { value: 'active', label: t('status.active') },
@@ -251,7 +302,7 @@ export default function TaskEditPage() {
             </Grid.Col>
             {form.values.execution_mode === 'queue' && (
               <Grid.Col span={{ base: 12, sm: 6 }}>
-                <NumberInput label={t('form.maxQueued')} description={t('form.maxQueuedHint')} min={1} placeholder={t('form.default')} {...pathProps('max_queued')} />
+                <NumberInput label={t('form.maxQueued')} description={t('form.maxQueuedHint')} min={1} placeholder={t('form.defaultValue', { value: taskDefaults.maxQueued })} {...pathProps('max_queued')} />
               </Grid.Col>
             )}
             <Grid.Col span={{ base: 12, sm: 6 }}>
@@ -285,19 +336,25 @@ export default function TaskEditPage() {
               <NumberInput label={t('form.maxRetry')} min={0} {...pathProps('max_retry')} />
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
-              <NumberInput label={t('form.backoff')} min={0} placeholder={t('form.default')} {...pathProps('retry_backoff_seconds')} />
+              <NumberInput label={t('form.backoff')} min={0} placeholder={t('form.defaultValue', { value: taskDefaults.retryBackoffSeconds })} {...pathProps('retry_backoff_seconds')} />
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
-              <NumberInput label={t('form.backoffMax')} min={0} placeholder={t('form.default')} {...pathProps('retry_backoff_max_seconds')} />
+              <NumberInput label={t('form.backoffMax')} min={0} placeholder={t('form.defaultValue', { value: taskDefaults.retryBackoffMaxSeconds })} {...pathProps('retry_backoff_max_seconds')} />
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
               <Select label={t('form.misfire')} data={misfirePolicies.map((value) => ({ value, label: t(`misfire.${value}`) }))} allowDeselect={false} {...pathProps('misfire_policy')} />
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
-              <NumberInput label={t('form.misfireGrace')} min={0} placeholder={t('form.default')} {...pathProps('misfire_grace_seconds')} />
+              <NumberInput label={t('form.misfireGrace')} min={0} placeholder={t('form.defaultValue', { value: taskDefaults.misfireGraceSeconds })} {...pathProps('misfire_grace_seconds')} />
             </Grid.Col>
             <Grid.Col span={{ base: 6, sm: 4 }}>
-              <NumberInput label={t('form.dispatchTimeout')} description={t('form.dispatchTimeoutHint')} min={1} placeholder={t('form.default')} {...pathProps('dispatch_timeout_seconds')} />
+              <NumberInput
+                label={t('form.dispatchTimeout')}
+                description={t('form.dispatchTimeoutHint')}
+                min={1}
+                placeholder={t('form.defaultValue', { value: taskDefaults.dispatchTimeoutSeconds })}
+                {...pathProps('dispatch_timeout_seconds')}
+              />
             </Grid.Col>
           </Grid>
         </Card>

@@ -1,6 +1,6 @@
 // The task form's values and their mapping to and from the REST task body (only the
 // chosen type's fields are sent), and where a server validation error lands.
-import type { CronDialect } from '../../../src/protocol/enums.ts';
+import { taskDefaults, type CronDialect } from '../../../src/protocol/enums.ts';
 import type { Task, TaskBody, TaskType } from '../api/types.ts';
 import type { ExecutorChoice } from '../components/executor-picker.tsx';
 import { mapFromRows, rowsFromMap, type KeyValueRow } from '../components/key-value-editor.tsx';
@@ -38,18 +38,19 @@ export interface TaskFormValues {
   dispatch_timeout_seconds: number | string;
 }
 
+/** A new task: the server's defaults (protocol/enums.ts taskDefaults), except the time zone, which starts as the browser's. */
 export const blank: TaskFormValues = {
   name: '',
   description: '',
   tags: [],
   cron_expression: '*/5 * * * *',
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-  cron_dialect: 'standard',
+  cron_dialect: taskDefaults.cronDialect,
   status: 'active',
   type: 'command',
   command: '',
   args: '',
-  shell: true,
+  shell: taskDefaults.shell,
   cwd: '',
   env: [],
   script: { interpreter: 'sh', body: '' },
@@ -57,15 +58,15 @@ export const blank: TaskFormValues = {
   docker: { image: '', command: '' },
   handler: '',
   parameters: '{}',
-  execution_mode: 'parallel',
-  load_balance_strategy: 'round_robin',
+  execution_mode: taskDefaults.executionMode,
+  load_balance_strategy: taskDefaults.loadBalanceStrategy,
   executor_labels: [],
   executors: [],
-  max_retry: 0,
+  max_retry: taskDefaults.maxRetry,
   retry_backoff_seconds: '',
   retry_backoff_max_seconds: '',
-  timeout_seconds: 3600,
-  misfire_policy: 'run_once',
+  timeout_seconds: taskDefaults.timeoutSeconds,
+  misfire_policy: taskDefaults.misfirePolicy,
   misfire_grace_seconds: '',
   max_queued: '',
   dispatch_timeout_seconds: '',
