@@ -1,14 +1,16 @@
 // The shell: header with language, theme and account; a navigation bar that folds
 // into a drawer on a phone.
-import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Menu, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { ActionIcon, AppShell, Avatar, Badge, Box, Burger, Button, Group, Menu, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconActivity, IconClockPlay, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3 } from '@tabler/icons-react';
-import type { ReactNode } from 'react';
+import { IconActivity, IconClockPlay, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3, IconWorld } from '@tabler/icons-react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
 import { useAuth } from './auth.tsx';
 import { languages } from './i18n/index.ts';
 import { useLive } from './live.tsx';
+import { setTimeZoneChoice, useTimeZoneChoice, type TimeZoneChoice } from './time-zone-choice.ts';
+import { browserTimeZone, zoneLabel } from './time-zone.ts';
 
 export function Logo() {
   return (
@@ -39,6 +41,44 @@ export function LanguageMenu() {
         {languages.map((language) => (
           <Menu.Item key={language.code} onClick={() => void i18n.changeLanguage(language.code)} fw={i18n.resolvedLanguage === language.code ? 700 : undefined} data-testid={`language-${language.code}`}>
             {language.label}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+/** Browser time or UTC for every time that has no zone of its own; the button says which is on. */
+function TimeZoneMenu() {
+  const { t } = useTranslation();
+  const { choice, timeZone } = useTimeZoneChoice();
+  // The hint would cover the open menu's own heading.
+  const [opened, setOpened] = useState(false);
+  const now = new Date();
+  const options: { value: TimeZoneChoice; label: string }[] = [
+    { value: 'browser', label: t('time.browserOption', { zone: browserTimeZone(), label: zoneLabel(now, browserTimeZone()) }) },
+    { value: 'utc', label: t('time.utcOption') },
+  ];
+  return (
+    <Menu position="bottom-end" withinPortal opened={opened} onChange={setOpened}>
+      <Menu.Target>
+        <Tooltip label={t('time.switchHint')} disabled={opened}>
+          <Button variant="default" h={34} px={6} aria-label={t('time.switchHint')} data-testid="time-zone-menu" data-choice={choice}>
+            {/* On a phone the header has no room for the globe: the label alone says it. */}
+            <Box component="span" visibleFrom="xs" display="flex" mr={4}>
+              <IconWorld size={16} />
+            </Box>
+            <Text span size="xs" fw={600} style={{ whiteSpace: 'nowrap' }}>
+              {zoneLabel(now, timeZone)}
+            </Text>
+          </Button>
+        </Tooltip>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{t('time.switchHint')}</Menu.Label>
+        {options.map((option) => (
+          <Menu.Item key={option.value} onClick={() => setTimeZoneChoice(option.value)} fw={choice === option.value ? 700 : undefined} data-testid={`time-zone-${option.value}`}>
+            {option.label}
           </Menu.Item>
         ))}
       </Menu.Dropdown>
@@ -79,18 +119,19 @@ export function Layout({ children }: { children: ReactNode }) {
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+          <Group gap={8} wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.menu')} />
             <Link to="/" style={{ textDecoration: 'none', color: 'inherit' }}>
               <Logo />
             </Link>
           </Group>
-          <Group gap="xs" wrap="nowrap">
+          <Group gap={6} wrap="nowrap">
             <Tooltip label={live ? t('nav.liveHint') : t('nav.pollingHint')}>
               <Badge variant="dot" color={live ? 'teal' : 'gray'} visibleFrom="xs" data-testid="live-indicator" data-live={live}>
                 {live ? t('nav.live') : t('nav.polling')}
               </Badge>
             </Tooltip>
+            <TimeZoneMenu />
             <LanguageMenu />
             <ThemeToggle />
             <Menu position="bottom-end" withinPortal>

@@ -4,6 +4,8 @@ import { BarChart } from '@mantine/charts';
 import { Center, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { TrendBucket } from '../api/types.ts';
+import { formatInstant, zoneLabel } from '../time-zone.ts';
+import { useFormatters } from './format.tsx';
 
 const series = [
   { name: 'success', color: 'teal.6' },
@@ -16,10 +18,20 @@ const series = [
 ] as const;
 
 export function StatusTrendChart({ data, bucket, height = 260 }: { data: TrendBucket[]; bucket: 'hour' | 'day'; height?: number }) {
-  const { t, i18n } = useTranslation();
-  const locale = i18n.resolvedLanguage ?? 'en';
-  const label = new Intl.DateTimeFormat(locale, bucket === 'hour' ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' });
-  const rows = data.map((row) => ({ ...row, label: row.bucket ? label.format(new Date(row.bucket)) : '' }));
+  const { t } = useTranslation();
+  // Buckets are UTC hours and UTC days (the server counts them so). Hours read in the zone of
+  // the header's switch; days stay UTC days, or a day would show as its neighbour.
+  const timeZone = useFormatters().timeZone;
+  const zone = bucket === 'hour' ? timeZone : 'UTC';
+  const rows = data.map((row) => {
+    const start = row.bucket ? new Date(row.bucket) : null;
+    return {
+      ...row,
+      label: start ? (bucket === 'hour' ? formatInstant(start, zone, { date: false, seconds: false, label: false }) : formatInstant(start, zone, { label: false }).slice(5, 10)) : '',
+      time: start ? (bucket === 'hour' ? formatInstant(start, zone, { seconds: false }) : `${formatInstant(start, zone, { label: false }).slice(0, 10)} ${zoneLabel(start, zone)}`) : '',
+    };
+  });
+  const zoneCaption = t('time.chartZone', { label: zoneLabel(rows.length > 0 && data[0]?.bucket ? new Date(data[0].bucket) : new Date(), zone) });
   const total = data.reduce((sum, row) => sum + series.reduce((inner, s) => inner + (row[s.name] ?? 0), 0), 0);
   if (total === 0) {
     return (
@@ -43,6 +55,10 @@ export function StatusTrendChart({ data, bucket, height = 260 }: { data: TrendBu
       series={present.map((s) => ({ name: s.name, color: s.color, label: t(`status.${s.name}`) }))}
       tickLine="y"
       gridAxis="y"
+      xAxisLabel={zoneCaption}
+      tooltipProps={{ labelFormatter: (_label: unknown, payload: readonly { payload?: { time?: string } }[]) => payload[0]?.payload?.time ?? '' }}
+      data-testid="trend-chart"
+      data-zone={zone}
       barProps={{ radius: 2 }}
       xAxisProps={{ interval: 'preserveStartEnd', minTickGap: 16 }}
       yAxisProps={{ allowDecimals: false, width: 36 }}

@@ -1,6 +1,6 @@
 // The cron helper: the expression in words (cronstrue, in the UI's language) and the
-// next fire times in the task's time zone as the server computes them, with each
-// change of UTC offset (a DST transition) flagged.
+// next fire times in the task's time zone as the server computes them, each labelled with
+// its offset ("UTC-5") and each change of offset (a DST transition) flagged.
 import { Alert, Badge, Group, List, Paper, Skeleton, Stack, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconClock, IconSunElectricity } from '@tabler/icons-react';
@@ -11,6 +11,7 @@ import { useTranslation } from 'react-i18next';
 import type { CronDialect } from '../../../src/protocol/enums.ts';
 import { post } from '../api/client.ts';
 import type { SchedulePreview } from '../api/types.ts';
+import { formatInstant, zoneLabel } from '../time-zone.ts';
 import { errorMessage } from './feedback.tsx';
 
 const nicknames: Record<string, string> = {
@@ -33,16 +34,6 @@ export function describeCron(expression: string, language: string, t: (key: stri
     return cronstrue.toString(cron, { locale: language.startsWith('zh') ? 'zh_CN' : 'en', use24HourTimeFormat: true, throwExceptionOnParseError: true, verbose: false });
   } catch {
     return null;
-  }
-}
-
-/** "GMT+08:00"-style offset of an instant in a zone. */
-function zoneOffset(instant: Date, timeZone: string): string {
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName');
-    return part?.value ?? '';
-  } catch {
-    return '';
   }
 }
 
@@ -82,15 +73,8 @@ export function CronHelper({ expression, timezone, dialect }: { expression: stri
   // Until the debounce settles, the server's words are for the previous text: not shown.
   const serverWords = debounced.expression === expression.trim() ? preview.data?.description : undefined;
   const words = serverWords ?? (dialect === 'standard' ? describeCron(expression, language, t) : null);
-  const locale = language;
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat(locale, { timeZone: debounced.timezone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  } catch {
-    format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
-  }
   const fires = (preview.data?.fires ?? []).filter((fire): fire is string => fire !== null);
-  let previousOffset = zoneOffset(new Date(), debounced.timezone);
+  let previousOffset = zoneLabel(new Date(), debounced.timezone);
 
   return (
     <Paper withBorder p="sm" data-testid="cron-helper">
@@ -115,18 +99,18 @@ export function CronHelper({ expression, timezone, dialect }: { expression: stri
             <List size="sm" spacing={2} listStyleType="none" data-testid="cron-fires">
               {fires.map((fire) => {
                 const instant = new Date(fire);
-                const offset = zoneOffset(instant, debounced.timezone);
+                const offset = zoneLabel(instant, debounced.timezone);
                 const changed = offset !== previousOffset;
                 const from = previousOffset;
                 previousOffset = offset;
                 return (
                   <List.Item key={fire}>
                     <Group gap={6} wrap="wrap">
-                      <Text size="sm" ff="monospace">
-                        {format.format(instant)}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        {offset}
+                      <Text size="sm" ff="monospace" data-testid="cron-fire">
+                        {formatInstant(instant, debounced.timezone, { weekdayLocale: language, label: false })}{' '}
+                        <Text span inherit c="dimmed">
+                          {offset}
+                        </Text>
                       </Text>
                       {changed && (
                         <Badge size="xs" color="orange" variant="light" leftSection={<IconSunElectricity size={10} />} data-testid="dst-flag">

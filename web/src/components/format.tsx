@@ -2,6 +2,8 @@
 import { Badge, Code, Text, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useTimeZoneChoice } from '../time-zone-choice.ts';
+import { formatInstant, zoneLabel, type InstantFormat } from '../time-zone.ts';
 
 const statusColor: Record<string, string> = {
   pending: 'gray',
@@ -65,17 +67,29 @@ export function formatPercent(ratio: number | null | undefined): string {
   return `${value.toFixed(value >= 99.95 || value === 0 ? 0 : 1)}%`;
 }
 
+/**
+ * Times and ages in the UI's language. `dateTime` writes an instant with its zone named
+ * ("2026-12-02 14:00:00 UTC+8"): in `timeZone` when given (a task's own zone), otherwise in the
+ * zone the header's switch chose (the browser's or UTC), which `timeZone` here names.
+ */
 export function useFormatters() {
   const { i18n, t } = useTranslation();
+  const { timeZone: displayZone } = useTimeZoneChoice();
   const locale = i18n.resolvedLanguage ?? 'en';
-  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   return {
-    dateTime(value: string | null | undefined, timeZone?: string): string {
-      if (!value) return '—';
+    /** The zone times without a zone of their own are shown in (IANA name). */
+    timeZone: displayZone,
+    dateTime(value: string | number | null | undefined, timeZone?: string, options?: InstantFormat): string {
+      if (value === null || value === undefined || value === '') return '—';
       const date = new Date(value);
       if (Number.isNaN(date.getTime())) return '—';
-      return timeZone ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone }).format(date) : dateTime.format(date);
+      return formatInstant(date, timeZone ?? displayZone, options);
+    },
+    /** The zone's label at `value` (or now): "UTC+8", "UTC". */
+    zoneLabel(value?: string | number | null, timeZone?: string): string {
+      const date = value === null || value === undefined ? new Date() : new Date(value);
+      return zoneLabel(Number.isNaN(date.getTime()) ? new Date() : date, timeZone ?? displayZone);
     },
     ago(value: string | null | undefined): string {
       if (!value) return t('common.never');
@@ -94,12 +108,32 @@ export function useFormatters() {
   };
 }
 
-export function TimeAgo({ value }: { value: string | null | undefined }) {
+/**
+ * "3 min ago", with the absolute time and its zone in a tooltip. `ageMs`: an age the server
+ * measured (a heartbeat's), shown instead of one read off this browser's clock.
+ */
+export function TimeAgo({ value, ageMs }: { value: string | null | undefined; ageMs?: number | null }) {
   const format = useFormatters();
   return (
     <Tooltip label={format.dateTime(value)} disabled={!value}>
-      <Text span size="sm">
-        {format.ago(value)}
+      <Text span size="sm" data-time={format.dateTime(value)}>
+        {ageMs === undefined ? format.ago(value) : format.age(ageMs)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+/**
+ * A time in a task's own zone ("2026-12-02 09:00:00 UTC-5"); the tooltip names the zone and
+ * gives the same instant in the zone of the header's switch.
+ */
+export function TaskTime({ value, timeZone }: { value: string | null | undefined; timeZone: string }) {
+  const format = useFormatters();
+  if (!value) return <>—</>;
+  return (
+    <Tooltip label={`${timeZone} · ${format.dateTime(value)}`}>
+      <Text span inherit data-testid="task-time" data-zone={timeZone}>
+        {format.dateTime(value, timeZone)}
       </Text>
     </Tooltip>
   );

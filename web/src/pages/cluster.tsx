@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { get } from '../api/client.ts';
 import type { SystemStatus } from '../api/types.ts';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
-import { useFormatters } from '../components/format.tsx';
+import { TimeAgo, useFormatters } from '../components/format.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
 export default function ClusterPage() {
@@ -108,7 +108,7 @@ export default function ClusterPage() {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" c={instance.heartbeat_age_ms > 30_000 ? 'red' : undefined}>
-                      {format.age(instance.heartbeat_age_ms)}
+                      <TimeAgo value={instance.last_heartbeat} ageMs={instance.heartbeat_age_ms} />
                     </Text>
                   </Table.Td>
                 </Table.Tr>

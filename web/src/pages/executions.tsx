@@ -9,27 +9,13 @@ import { get } from '../api/client.ts';
 import { executionStatuses, type Execution, type Executor, type Page, type Task } from '../api/types.ts';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { ExecutionTable } from '../components/execution-table.tsx';
+import { useFormatters } from '../components/format.tsx';
 import { useRefetchInterval } from '../live.tsx';
+import { fromZonedInputValue, toZonedInputValue } from '../time-zone.ts';
 
 const pageSize = 25;
 const triggers = ['schedule', 'manual', 'retry', 'dependency', 'backfill'] as const;
 const filterKeys = ['task_id', 'status', 'executor_id', 'trigger', 'from', 'to'] as const;
-
-/** An ISO instant from the URL as a datetime-local value (the browser's time zone). */
-function toLocalInput(iso: string | null): string {
-  if (!iso) return '';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** A datetime-local value (local time) as an ISO instant for the URL and the API; null when empty or partial. */
-function fromLocalInput(value: string): string | null {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
 
 function validInstant(value: string | null): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
@@ -37,6 +23,8 @@ function validInstant(value: string | null): string | null {
 
 export default function ExecutionsPage() {
   const { t } = useTranslation();
+  // The from/to inputs are read in the zone of the header's switch (browser or UTC), and say so.
+  const format = useFormatters();
   const [params, setParams] = useSearchParams();
   const taskId = params.get('task_id');
   const status = params.get('status');
@@ -115,8 +103,9 @@ export default function ExecutionsPage() {
                 </Text>
               }
               leftSectionWidth={46}
-              value={toLocalInput(from)}
-              onChange={(event) => update('from', fromLocalInput(event.currentTarget.value))}
+              value={toZonedInputValue(from, format.timeZone)}
+              onChange={(event) => update('from', fromZonedInputValue(event.currentTarget.value, format.timeZone))}
+              description={t('time.inputZone', { label: format.zoneLabel(from) })}
               miw={210}
               data-testid="filter-from"
             />
@@ -130,8 +119,9 @@ export default function ExecutionsPage() {
                 </Text>
               }
               leftSectionWidth={46}
-              value={toLocalInput(to)}
-              onChange={(event) => update('to', fromLocalInput(event.currentTarget.value))}
+              value={toZonedInputValue(to, format.timeZone)}
+              onChange={(event) => update('to', fromZonedInputValue(event.currentTarget.value, format.timeZone))}
+              description={t('time.inputZone', { label: format.zoneLabel(to) })}
               error={rangeInvalid ? t('executions.rangeInvalid') : undefined}
               miw={210}
               data-testid="filter-to"

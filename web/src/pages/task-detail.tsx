@@ -13,7 +13,7 @@ import { StatusTrendChart } from '../components/charts.tsx';
 import { describeCron } from '../components/cron-helper.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { ExecutionTable } from '../components/execution-table.tsx';
-import { formatDuration, formatPercent, Json, StatusBadge, useFormatters } from '../components/format.tsx';
+import { formatDuration, formatPercent, Json, StatusBadge, TaskTime, useFormatters } from '../components/format.tsx';
 import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
 import { useTaskActions } from '../components/task-actions.tsx';
 import { TaskStopButton } from '../components/task-stop-button.tsx';
@@ -253,7 +253,10 @@ export default function TaskDetailPage() {
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Card h="100%">
             <Text fw={600} mb="sm">
-              {t('taskDetail.nextFires')}
+              {t('taskDetail.nextFires')}{' '}
+              <Text span size="sm" c="dimmed" fw={400}>
+                ({data.timezone})
+              </Text>
             </Text>
             {data.status !== 'active' || !data.cron_expression ? (
               <Text size="sm" c="dimmed">
@@ -263,7 +266,7 @@ export default function TaskDetailPage() {
               <Stack gap={4}>
                 {(fires.data?.fires ?? []).map((fire) => (
                   <Text key={fire} size="sm" ff="monospace">
-                    {format.dateTime(fire, data.timezone)}
+                    <TaskTime value={fire} timeZone={data.timezone} />
                   </Text>
                 ))}
               </Stack>

@@ -132,7 +132,7 @@ export default function TasksPage() {
                       <Text size="sm" ff="monospace">
                         {task.cron_expression ?? t('tasks.manualOnly')}
                       </Text>
-                      {task.cron_expression && task.timezone !== 'UTC' && (
+                      {task.cron_expression && (
                         <Text size="xs" c="dimmed">
                           {task.timezone}
                         </Text>
@@ -148,7 +148,7 @@ export default function TasksPage() {
                     </Table.Td>
                     <Table.Td>{task.last_fire_at ? <TimeAgo value={task.last_fire_at} /> : <Text size="sm">—</Text>}</Table.Td>
                     <Table.Td>
-                      <Text size="sm">{task.status === 'active' && task.next_fire_at ? format.dateTime(task.next_fire_at) : '—'}</Text>
+                      <Text size="sm">{task.status === 'active' && task.next_fire_at ? format.dateTime(task.next_fire_at, task.timezone) : '—'}</Text>
                     </Table.Td>
                     <Table.Td>
                       <TaskRowActions task={task} actions={actions} />
