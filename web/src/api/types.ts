@@ -15,6 +15,7 @@ import type {
   SchedulePreviewResponse,
   SessionResponse,
   SystemStatusResponse,
+  TaskHistoryEntryResponse,
   TaskResponse,
   TaskStatsResponse,
   UserResponse,
@@ -41,6 +42,7 @@ export type AuditEntry = AuditEntryResponse;
 export type SystemStatus = SystemStatusResponse;
 export type Overview = OverviewResponse;
 export type TaskStats = TaskStatsResponse;
+export type TaskHistoryEntry = TaskHistoryEntryResponse;
 export type SchedulePreview = SchedulePreviewResponse;
 
 /** A secret value in a task body: a new value, or {"secret":true} to keep the stored one. Reads show the latter. */

@@ -1,7 +1,7 @@
-// Pause, resume, trigger (with parameter override) and delete: one hook used by the
-// task list and the task detail page.
+// Pause, resume, trigger (with parameter override), clone, delete and restore: one hook
+// used by the task list and the task detail page.
 import { ActionIcon, Button, Group, JsonInput, Menu, Modal, Stack, Text, Tooltip } from '@mantine/core';
-import { IconDots, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
+import { IconCopy, IconDots, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -72,6 +72,22 @@ export function useTaskActions() {
       after?.();
     });
 
+  const restore = (task: Task) =>
+    confirm(
+      t('taskRestore.title', { name: task.name }),
+      t('taskRestore.body'),
+      async () => {
+        await post<Task>(`/tasks/${task.id}/restore`);
+        notifySuccess(t('taskRestore.done', { name: task.name }));
+        refresh();
+      },
+      'teal',
+      t('taskRestore.restore'),
+    );
+
+  /** The new-task form, filled with a copy of this task (task-edit.tsx reads ?clone=). */
+  const clone = (task: Task) => void navigate(`/tasks/new?clone=${encodeURIComponent(task.id)}`);
+
   const modals = (
     <>
       {confirmModal}
@@ -101,6 +117,8 @@ export function useTaskActions() {
     busy: setStatus.isPending,
     openTrigger,
     remove,
+    restore,
+    clone,
   };
 }
 
@@ -131,7 +149,7 @@ export function TaskRowActions({ task, actions }: { task: Task; actions: ReturnT
       )}
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
-          <ActionIcon variant="subtle" color="gray" aria-label={t('common.more')}>
+          <ActionIcon variant="subtle" color="gray" aria-label={t('common.more')} data-testid="row-more">
             <IconDots size={18} />
           </ActionIcon>
         </Menu.Target>
@@ -139,7 +157,10 @@ export function TaskRowActions({ task, actions }: { task: Task; actions: ReturnT
           <Menu.Item component={Link} to={`/tasks/${task.id}/edit`} leftSection={<IconPencil size={16} />}>
             {t('common.edit')}
           </Menu.Item>
-          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(task)}>
+          <Menu.Item leftSection={<IconCopy size={16} />} onClick={() => actions.clone(task)} data-testid="row-clone">
+            {t('taskList.clone')}
+          </Menu.Item>
+          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(task)} data-testid="row-delete">
             {t('common.delete')}
           </Menu.Item>
         </Menu.Dropdown>

@@ -1,7 +1,8 @@
 // One task: its definition, statistics per window with a daily trend and health score,
-// the next fires and its recent executions.
+// the next fires, its recent executions and its version history. A deleted task is shown
+// read-only, with Restore.
 import { Alert, Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowBackUp, IconCopy, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -18,6 +19,7 @@ import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
 import { useTaskActions } from '../components/task-actions.tsx';
 import { TaskStopButton } from '../components/task-stop-button.tsx';
 import { TaskHealthChart } from '../components/task-health-chart.tsx';
+import { TaskHistory } from '../components/task-history.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
 type Window = '24h' | '7d' | '90d';
@@ -69,9 +71,16 @@ export default function TaskDetailPage() {
   const [window, setWindow] = useState<Window>('7d');
   const refetchInterval = useRefetchInterval(5000);
   const actions = useTaskActions();
-  const task = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`), refetchInterval });
-  const stats = useQuery({ queryKey: ['task-stats', id, window], queryFn: () => get<TaskStats>(`/tasks/${id}/stats`, { window }), refetchInterval });
-  const fires = useQuery({ queryKey: ['task', id, 'next-fires'], queryFn: () => get<{ fires: string[]; timezone: string }>(`/tasks/${id}/next-fires`, { count: 5 }), enabled: Boolean(task.data?.cron_expression) });
+  // A deleted task is read too (include_deleted): its page shows it read-only, and asks
+  // nothing that only a live task answers (statistics, next fires), so no 404 repeats.
+  const task = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`, { include_deleted: 1 }), refetchInterval });
+  const live = task.data !== undefined && task.data.status !== 'deleted';
+  const stats = useQuery({ queryKey: ['task-stats', id, window], queryFn: () => get<TaskStats>(`/tasks/${id}/stats`, { window }), refetchInterval, enabled: live });
+  const fires = useQuery({
+    queryKey: ['task', id, 'next-fires'],
+    queryFn: () => get<{ fires: string[]; timezone: string }>(`/tasks/${id}/next-fires`, { count: 5 }),
+    enabled: live && Boolean(task.data?.cron_expression),
+  });
   const executions = useQuery({ queryKey: ['executions', { task_id: id }], queryFn: () => get<Page<Execution>>('/executions', { task_id: id, page_size: 10 }), refetchInterval });
 
   if (task.isLoading) return <Loading />;
@@ -86,15 +95,31 @@ export default function TaskDetailPage() {
           <Anchor component={Link} to="/tasks" size="sm">
             ← {t('nav.tasks')}
           </Anchor>
-          <Group gap="sm">
-            <Title order={2} data-testid="task-title">
+          <Group gap="sm" wrap="wrap">
+            <Title order={2} data-testid="task-title" style={{ overflowWrap: 'anywhere' }}>
               {data.name}
             </Title>
-            <StatusBadge status={data.status} size="md" />
-            <Badge variant="default">{t(`taskType.${data.type}`)}</Badge>
+            <Group gap="xs" wrap="nowrap" style={{ flex: 'none' }}>
+              <StatusBadge status={data.status} size="md" />
+              <Badge variant="default">{t(`taskType.${data.type}`)}</Badge>
+            </Group>
           </Group>
           {data.description && <Text c="dimmed">{data.description}</Text>}
+          {(data.tags ?? []).length > 0 && (
+            <Group gap={4} mt={4} data-testid="task-tags" aria-label={t('taskHistory.tags')}>
+              {data.tags?.map((tag) => (
+                <Badge key={tag} size="sm" variant="outline" color="gray" component={Link} to={`/tasks?tag=${encodeURIComponent(tag)}`} style={{ cursor: 'pointer' }}>
+                  {tag}
+                </Badge>
+              ))}
+            </Group>
+          )}
         </div>
+        {can('operator') && data.status === 'deleted' && (
+          <Button color="teal" leftSection={<IconArrowBackUp size={16} />} onClick={() => actions.restore(data)} data-testid="task-restore">
+            {t('taskRestore.restore')}
+          </Button>
+        )}
         {can('operator') && data.status !== 'deleted' && (
           <Group gap="xs">
             <Button variant="light" leftSection={<IconRocket size={16} />} onClick={() => actions.openTrigger(data)} data-testid="task-trigger">
@@ -113,12 +138,21 @@ export default function TaskDetailPage() {
             <Button variant="default" component={Link} to={`/tasks/${data.id}/edit`} leftSection={<IconPencil size={16} />}>
               {t('common.edit')}
             </Button>
-            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(data, () => void navigate('/tasks'))}>
+            <Button variant="default" leftSection={<IconCopy size={16} />} onClick={() => actions.clone(data)} data-testid="task-clone">
+              {t('taskList.clone')}
+            </Button>
+            <Button variant="subtle" color="red" leftSection={<IconTrash size={16} />} onClick={() => actions.remove(data, () => void navigate('/tasks'))} data-testid="task-delete">
               {t('common.delete')}
             </Button>
           </Group>
         )}
       </Group>
+
+      {data.status === 'deleted' && (
+        <Alert color="gray" icon={<IconTrash size={18} />} data-testid="deleted-banner">
+          {t('taskRestore.deletedBanner')}
+        </Alert>
+      )}
 
       {data.status !== 'deleted' && (data.warnings ?? []).length > 0 && (
         <Alert color="yellow" icon={<IconAlertTriangle size={18} />} title={t('taskDetail.warningsTitle')} data-testid="task-warnings">
@@ -130,47 +164,51 @@ export default function TaskDetailPage() {
         </Alert>
       )}
 
-      <Card>
-        <Group justify="space-between" mb="md">
-          <Text fw={600}>{t('taskDetail.statistics')}</Text>
-          <SegmentedControl size="xs" value={window} onChange={setWindow} data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))} />
-        </Group>
-        <ErrorAlert error={stats.error} />
-        <Grid align="center">
-          <Grid.Col span={{ base: 12, sm: 3 }}>
-            <Group justify="center">
-              <RingProgress
-                size={132}
-                thickness={12}
-                roundCaps
-                sections={[{ value: s?.health_score ?? 0, color: healthColor(s?.health_score) }]}
-                label={
-                  <Stack gap={0} align="center">
-                    <Text fw={700} fz={26} data-testid="health-score">
-                      {s?.health_score ?? '—'}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {t('taskDetail.health')}
-                    </Text>
-                  </Stack>
-                }
-              />
+      {live && (
+        <>
+          <Card>
+            <Group justify="space-between" mb="md">
+              <Text fw={600}>{t('taskDetail.statistics')}</Text>
+              <SegmentedControl size="xs" value={window} onChange={setWindow} data={(['24h', '7d', '90d'] as const).map((value) => ({ value, label: t(`window.${value}`) }))} />
             </Group>
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 9 }}>
-            <SimpleGrid cols={{ base: 2, sm: 5 }}>
-              <Stat label={t('taskDetail.runs')} value={s?.total ?? '—'} />
-              <Stat label={t('dashboard.successRate')} value={formatPercent(s?.success_rate)} />
-              <Stat label={t('taskDetail.avgDuration')} value={formatDuration(s?.avg_duration_ms)} />
-              <Stat label={t('taskDetail.p95Duration')} value={formatDuration(s?.p95_duration_ms)} />
-              <Stat label={t('taskDetail.timeouts')} value={s?.timeouts ?? '—'} />
-            </SimpleGrid>
-          </Grid.Col>
-        </Grid>
-        {s && <StatusTrendChart data={s.trend} bucket={s.bucket} height={200} />}
-      </Card>
+            <ErrorAlert error={stats.error} />
+            <Grid align="center">
+              <Grid.Col span={{ base: 12, sm: 3 }}>
+                <Group justify="center">
+                  <RingProgress
+                    size={132}
+                    thickness={12}
+                    roundCaps
+                    sections={[{ value: s?.health_score ?? 0, color: healthColor(s?.health_score) }]}
+                    label={
+                      <Stack gap={0} align="center">
+                        <Text fw={700} fz={26} data-testid="health-score">
+                          {s?.health_score ?? '—'}
+                        </Text>
+                        <Text size="xs" c="dimmed">
+                          {t('taskDetail.health')}
+                        </Text>
+                      </Stack>
+                    }
+                  />
+                </Group>
+              </Grid.Col>
+              <Grid.Col span={{ base: 12, sm: 9 }}>
+                <SimpleGrid cols={{ base: 2, sm: 5 }}>
+                  <Stat label={t('taskDetail.runs')} value={s?.total ?? '—'} />
+                  <Stat label={t('dashboard.successRate')} value={formatPercent(s?.success_rate)} />
+                  <Stat label={t('taskDetail.avgDuration')} value={formatDuration(s?.avg_duration_ms)} />
+                  <Stat label={t('taskDetail.p95Duration')} value={formatDuration(s?.p95_duration_ms)} />
+                  <Stat label={t('taskDetail.timeouts')} value={s?.timeouts ?? '—'} />
+                </SimpleGrid>
+              </Grid.Col>
+            </Grid>
+            {s && <StatusTrendChart data={s.trend} bucket={s.bucket} height={200} />}
+          </Card>
 
-      <TaskHealthChart taskId={data.id} />
+          <TaskHealthChart taskId={data.id} />
+        </>
+      )}
 
       <Grid>
         <Grid.Col span={{ base: 12, md: 7 }}>
@@ -284,6 +322,7 @@ export default function TaskDetailPage() {
         </Group>
         {executions.isLoading ? <Loading /> : <ExecutionTable items={executions.data?.items ?? []} showTask={false} />}
       </Card>
+      <TaskHistory taskId={data.id} />
       {actions.modals}
     </Stack>
   );

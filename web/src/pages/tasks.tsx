@@ -1,8 +1,10 @@
-// Task list: search, filters and server-side pagination; row actions.
-import { Anchor, Badge, Button, Card, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+// Task list: search, filters, server-side sorting and pagination; each task's latest runs;
+// row actions and bulk actions on the selected rows.
+import { Anchor, Badge, Button, Card, Checkbox, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconArrowsHorizontal, IconPlus, IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { get } from '../api/client.ts';
@@ -11,9 +13,10 @@ import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { StatusBadge, TimeAgo, useFormatters } from '../components/format.tsx';
 import { TaskRowActions, useTaskActions } from '../components/task-actions.tsx';
+import { BulkBar, RunDots, SortHeader } from '../components/task-list-parts.tsx';
 import { useRefetchInterval } from '../live.tsx';
 
-const pageSize = 20;
+const pageSizes = ['10', '20', '50', '100'];
 
 export default function TasksPage() {
   const { t } = useTranslation();
@@ -26,6 +29,9 @@ export default function TasksPage() {
   const type = params.get('type');
   const tags = params.getAll('tag');
   const page = Number(params.get('page') ?? '1') || 1;
+  const pageSize = pageSizes.includes(params.get('page_size') ?? '') ? Number(params.get('page_size')) : 20;
+  const sort = params.get('sort') ?? 'name';
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [debouncedSearch] = useDebouncedValue(search, 300);
   const refetchInterval = useRefetchInterval(10_000);
   const actions = useTaskActions();
@@ -42,13 +48,26 @@ export default function TasksPage() {
   };
 
   const query = useQuery({
-    queryKey: ['tasks', { search: debouncedSearch, status, type, tags, page }],
-    queryFn: () => get<Page<Task>>('/tasks', { search: debouncedSearch, status, type, tag: tags, page, page_size: pageSize }),
+    queryKey: ['tasks', { search: debouncedSearch, status, type, tags, page, pageSize, sort }],
+    queryFn: () => get<Page<Task>>('/tasks', { search: debouncedSearch, status, type, tag: tags, page, page_size: pageSize, sort: sort === 'name' ? null : sort, include: 'recent' }),
     placeholderData: keepPreviousData,
     refetchInterval,
   });
   const items = query.data?.items ?? [];
   const pages = Math.max(1, Math.ceil((query.data?.total ?? 0) / pageSize));
+  // Another page, filter or order: a selection the rows no longer show is dropped.
+  const listKey = JSON.stringify([debouncedSearch, status, type, tags, page, pageSize, sort]);
+  useEffect(() => setSelected(new Set()), [listKey]);
+  const selectable = can('operator') && status !== 'deleted';
+  const selectedTasks = items.filter((task) => selected.has(task.id));
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const allSelected = items.length > 0 && selectedTasks.length === items.length;
 
   return (
     <Stack>
@@ -77,6 +96,12 @@ export default function TasksPage() {
         </Group>
       </Card>
       <ErrorAlert error={query.error} />
+      {status === 'deleted' && items.length > 0 && (
+        <Text size="sm" c="dimmed" data-testid="deleted-hint">
+          {t('taskList.openToRestore')}
+        </Text>
+      )}
+      {selectable && <BulkBar selected={selectedTasks} onDone={() => setSelected(new Set())} onClear={() => setSelected(new Set())} />}
       <Card p={0}>
         {query.isLoading ? (
           <Loading />
@@ -90,22 +115,52 @@ export default function TasksPage() {
             )}
           </Stack>
         ) : (
-          <ScrollArea>
-            <Table highlightOnHover verticalSpacing="sm" miw={860} data-testid="task-table">
+          <ScrollArea type="auto" offsetScrollbars>
+            <Group gap={4} px="sm" pt="xs" c="dimmed" hiddenFrom="lg" data-testid="scroll-hint">
+              <IconArrowsHorizontal size={14} />
+              <Text size="xs">{t('taskList.moreOnRight')}</Text>
+            </Group>
+            <Table highlightOnHover verticalSpacing="sm" miw={selectable ? 1120 : 1080} data-testid="task-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>{t('tasks.name')}</Table.Th>
+                  {selectable && (
+                    <Table.Th w={36}>
+                      <Checkbox
+                        aria-label={t('taskList.selectAll')}
+                        checked={allSelected}
+                        indeterminate={selectedTasks.length > 0 && !allSelected}
+                        onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((task) => task.id)))}
+                        data-testid="select-all"
+                      />
+                    </Table.Th>
+                  )}
+                  <SortHeader field="name" sort={sort} onSort={(value) => update({ sort: value === 'name' ? null : value })}>
+                    {t('tasks.name')}
+                  </SortHeader>
                   <Table.Th>{t('tasks.schedule')}</Table.Th>
                   <Table.Th>{t('tasks.type')}</Table.Th>
                   <Table.Th>{t('tasks.status')}</Table.Th>
-                  <Table.Th>{t('tasks.lastFire')}</Table.Th>
-                  <Table.Th>{t('tasks.nextFire')}</Table.Th>
+                  <Table.Th>{t('taskList.lastResult')}</Table.Th>
+                  <SortHeader field="last_fire_at" sort={sort} onSort={(value) => update({ sort: value })}>
+                    {t('tasks.lastFire')}
+                  </SortHeader>
+                  <SortHeader field="next_fire_at" sort={sort} onSort={(value) => update({ sort: value })}>
+                    {t('tasks.nextFire')}
+                  </SortHeader>
+                  <SortHeader field="updated_at" sort={sort} onSort={(value) => update({ sort: value })}>
+                    {t('taskList.updated')}
+                  </SortHeader>
                   <Table.Th />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {items.map((task) => (
                   <Table.Tr key={task.id} className="clickable-row" onClick={() => void navigate(`/tasks/${task.id}`)} data-task-name={task.name}>
+                    {selectable && (
+                      <Table.Td onClick={(event) => event.stopPropagation()}>
+                        <Checkbox aria-label={t('taskList.selectRow', { name: task.name })} checked={selected.has(task.id)} onChange={() => toggle(task.id)} data-testid="select-row" />
+                      </Table.Td>
+                    )}
                     <Table.Td>
                       <Anchor component={Link} to={`/tasks/${task.id}`} fw={600} onClick={(event) => event.stopPropagation()}>
                         {task.name}
@@ -143,12 +198,21 @@ export default function TasksPage() {
                         {t(`taskType.${task.type}`)}
                       </Badge>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <StatusBadge status={task.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Stack gap={4}>
+                        {task.recent_executions?.[0] && <StatusBadge status={task.recent_executions[0].status} size="xs" />}
+                        <RunDots runs={task.recent_executions} />
+                      </Stack>
                     </Table.Td>
                     <Table.Td>{task.last_fire_at ? <TimeAgo value={task.last_fire_at} /> : <Text size="sm">—</Text>}</Table.Td>
                     <Table.Td>
                       <Text size="sm">{task.status === 'active' && task.next_fire_at ? format.dateTime(task.next_fire_at, task.timezone) : '—'}</Text>
+                    </Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                      <Text size="sm">{format.dateTime(task.updated_at)}</Text>
                     </Table.Td>
                     <Table.Td>
                       <TaskRowActions task={task} actions={actions} />
@@ -164,7 +228,22 @@ export default function TasksPage() {
         <Text size="sm" c="dimmed">
           {t('common.total', { count: query.data?.total ?? 0 })}
         </Text>
-        {pages > 1 && <Pagination total={pages} value={page} onChange={(value) => update({ page: String(value) })} />}
+        <Group gap="sm">
+          <Text size="xs" c="dimmed">
+            {t('taskList.pageSize')}
+          </Text>
+          <Select
+            size="xs"
+            w={80}
+            aria-label={t('taskList.pageSize')}
+            value={String(pageSize)}
+            onChange={(value) => update({ page_size: value === '20' ? null : value })}
+            data={pageSizes.map((value) => ({ value, label: value }))}
+            allowDeselect={false}
+            data-testid="page-size"
+          />
+          {pages > 1 && <Pagination size="sm" total={pages} value={page} onChange={(value) => update({ page: String(value) })} />}
+        </Group>
       </Group>
       {actions.modals}
     </Stack>
