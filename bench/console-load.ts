@@ -176,10 +176,11 @@ async function visit(context: BrowserContext, url: string, target: Target): Prom
     });
     await cdp.send('Network.enable');
     await page.goto(`${url}${target.path}`);
-    await page.waitForFunction('window.__dataShownAt !== undefined', undefined, { timeout: 120_000 });
+    // A function, not a string: the console's CSP (script-src 'self') refuses eval.
+    await page.waitForFunction(() => (globalThis as { __dataShownAt?: number }).__dataShownAt !== undefined, undefined, { timeout: 120_000 });
     // What the page fetches right after its data (a chart's chunk) belongs to this load too.
     await page.waitForLoadState('networkidle');
-    const ms = Number(await page.evaluate('window.__dataShownAt'));
+    const ms = await page.evaluate(() => (globalThis as unknown as { __dataShownAt: number }).__dataShownAt);
     const all = [...requests.values()];
     const sent = all.filter((request) => !request.cached);
     const assets = sent.filter((request) => assetTypes.has(request.type));
