@@ -1,6 +1,6 @@
 // Task list: search, filters, server-side sorting and pagination; each task's latest runs;
 // row actions and bulk actions on the selected rows.
-import { Anchor, Badge, Button, Card, Checkbox, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Box, Button, Card, Checkbox, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconArrowsHorizontal, IconPlus, IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -194,16 +194,24 @@ export default function TasksPage() {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Badge variant="default" size="sm">
-                        {t(`taskType.${task.type}`)}
-                      </Badge>
+                      <Box w="max-content">
+                        <Badge variant="default" size="sm">
+                          {t(`taskType.${task.type}`)}
+                        </Badge>
+                      </Box>
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <StatusBadge status={task.status} />
+                      <Box w="max-content">
+                        <StatusBadge status={task.status} />
+                      </Box>
                     </Table.Td>
                     <Table.Td>
                       <Stack gap={4}>
-                        {task.recent_executions?.[0] && <StatusBadge status={task.recent_executions[0].status} size="xs" />}
+                        {task.recent_executions?.[0] && (
+                          <Box w="max-content">
+                            <StatusBadge status={task.recent_executions[0].status} size="xs" />
+                          </Box>
+                        )}
                         <RunDots runs={task.recent_executions} />
                       </Stack>
                     </Table.Td>
