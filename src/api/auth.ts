@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import { API_TOKEN_PREFIX } from '../store/api-tokens.ts';
 import { EXECUTOR_TOKEN_PREFIX } from '../store/executor-tokens.ts';
 import type { Store } from '../store/store.ts';
@@ -51,13 +52,13 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     if (access === undefined) {
       // attachRouteAccess gives every route one; a route without is refused, not let through.
       request.log.error({ route: request.routeOptions.url, method: request.method }, 'route has no declared access');
-      throw new CronfleetError('forbidden', 'this route declares no access (src/api/access.ts)');
+      throw new CronfleetError('forbidden', text('auth.noAccessDeclared'));
     }
     if (!needsCaller(access)) return;
     const principal = await authenticate(request, options);
     request.principal = principal;
     if (access === 'signed_in' || roleAtLeast(principal.role, access)) return;
-    throw new CronfleetError('forbidden', `this needs the ${access} role; ${principal.actor} has the ${principal.role} role`, { required: access, role: principal.role });
+    throw new CronfleetError('forbidden', text('auth.roleNeeded', { access, actor: principal.actor, role: principal.role }), { required: access, role: principal.role });
   });
   // A public route can hand a request to the 404 handler (the web UI does for paths
   // under /api and /ws); onRequest does not run again then, so the caller is checked here.
@@ -70,18 +71,18 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new CronfleetError('unauthorized', 'malformed Authorization header: send "Authorization: Bearer <token>"');
+    if (!match) throw new CronfleetError('unauthorized', text('auth.malformedHeader'));
     return bearerPrincipal(match[1]!, options);
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (cookie) return sessionPrincipal(request, cookie, options);
-  throw new CronfleetError('unauthorized', 'missing credentials: sign in, or send the header "Authorization: Bearer <token>"');
+  throw new CronfleetError('unauthorized', text('auth.missing'));
 }
 
 async function bearerPrincipal(secret: string, options: AuthOptions): Promise<Principal> {
   if (tokenMatches(secret, options.adminToken)) return ADMIN_TOKEN_PRINCIPAL;
   if (secret.startsWith(EXECUTOR_TOKEN_PREFIX)) {
-    throw new CronfleetError('unauthorized', 'executor tokens only connect executors (/ws/executor); use an API token for the REST API');
+    throw new CronfleetError('unauthorized', text('auth.executorToken'));
   }
   if (secret.startsWith(API_TOKEN_PREFIX)) {
     const found = await options.store.apiTokens.verify(secret, options.now());
@@ -94,7 +95,7 @@ async function bearerPrincipal(secret: string, options: AuthOptions): Promise<Pr
       if (owner !== null && !owner.disabled && isRole(owner.role)) return tokenPrincipal(token, lesserRole(role, owner.role));
     }
   }
-  throw new CronfleetError('unauthorized', 'invalid, expired or revoked token');
+  throw new CronfleetError('unauthorized', text('auth.badToken'));
 }
 
 function tokenPrincipal(token: { id: string; userId: string | null; name: string }, role: Role): Principal {
@@ -104,11 +105,11 @@ function tokenPrincipal(token: { id: string; userId: string | null; name: string
 async function sessionPrincipal(request: FastifyRequest, cookie: string, options: AuthOptions): Promise<Principal> {
   const now = options.now();
   const session = await options.store.users.session(cookie, now, now + options.sessionTtlMs);
-  if (!session || !isRole(session.user.role)) throw new CronfleetError('unauthorized', 'your session has ended: sign in again');
+  if (!session || !isRole(session.user.role)) throw new CronfleetError('unauthorized', text('auth.sessionEnded'));
   if (!['GET', 'HEAD'].includes(request.method)) {
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !sameText(sent, session.csrfToken)) {
-      throw new CronfleetError('forbidden', `missing or wrong ${CSRF_HEADER} header: send the csrf_token from sign-in with every change`);
+      throw new CronfleetError('forbidden', text('auth.csrf', { header: CSRF_HEADER }));
     }
   }
   const { user } = session;
@@ -123,6 +124,6 @@ function sameText(a: string, b: string): boolean {
 
 /** The caller of a route that needs credentials (auth has run). */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new CronfleetError('unauthorized', 'missing credentials');
+  if (!request.principal) throw new CronfleetError('unauthorized', text('auth.missingShort'));
   return request.principal;
 }

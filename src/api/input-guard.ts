@@ -9,6 +9,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
+import { messageLocale } from './errors.ts';
 
 /** Deep enough for any real task, parameters or result; 2,000 levels reached the stack. */
 const MAX_JSON_DEPTH = 64;
@@ -44,28 +46,28 @@ export function refuseNulText(app: FastifyInstance): void {
  * UTF-8, a path segment over the router's maxParamLength), in the API's error shape: the
  * Fastify constructor's `frameworkErrors` option.
  */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const problem = error.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : null;
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = error.code === 'FST_ERR_BAD_URL' ? text('request.badPath') : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? text('request.longPathSegment') : null;
   if (problem === null) {
     reply.log.error({ err: error }, 'router error');
-    void reply.status(500).send(new CronfleetError('internal', 'internal server error').toBody());
+    void reply.status(500).send(new CronfleetError('internal', text('server.internal')).toBody(messageLocale(request)));
     return;
   }
-  void reply.status(400).send(new CronfleetError('invalid_request', `path: ${problem}`, { location: 'path', field: null }).toBody());
+  void reply.status(400).send(new CronfleetError('invalid_request', problem, { location: 'path', field: null }).toBody(messageLocale(request)));
 }
 
 /**
  * JSON text parsed under the same rules, for a route with its own body parser (the signed
  * executor callback reads its raw bytes first): depth, then NUL and lone surrogates.
  */
-export function parseCheckedJson(text: string): unknown {
-  const depth = jsonDepthOver(text, MAX_JSON_DEPTH);
+export function parseCheckedJson(json: string): unknown {
+  const depth = jsonDepthOver(json, MAX_JSON_DEPTH);
   if (depth !== null) throw tooDeep(depth);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(json);
   } catch {
-    throw new CronfleetError('invalid_request', 'body: the body is not valid JSON', { location: 'body', field: null });
+    throw new CronfleetError('invalid_request', text('request.notJson'), { location: 'body', field: null });
   }
   assertCleanText('body', value);
   return value;
@@ -75,38 +77,39 @@ export function parseCheckedJson(text: string): unknown {
 function assertCleanText(location: Location, value: unknown): void {
   const found = badText(value, '', 0);
   if (found === null) return;
-  const where = found.field || 'the value';
-  throw new CronfleetError('invalid_request', `${location}: ${where} ${found.problem}`, { location, field: found.field || null });
+  const where = found.field || text('request.theValue');
+  throw new CronfleetError('invalid_request', text('request.badText', { location, where, problem: found.problem }), { location, field: found.field || null });
 }
 
 /** The dotted path of the first bad text and what is wrong with it ('' for the value itself), null for none. */
-function badText(value: unknown, path: string, depth: number): { field: string; problem: string } | null {
+function badText(value: unknown, path: string, depth: number): { field: string; problem: LocalizedText } | null {
   if (typeof value === 'string') {
     const problem = textProblem(value);
     return problem === null ? null : { field: path, problem };
   }
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
   // Only a body that skipped the JSON parser above (a plugin's own parser) can get here.
-  if (depth > MAX_JSON_DEPTH) return { field: path, problem: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (depth > MAX_JSON_DEPTH) return { field: path, problem: text('request.nestedDeep', { max: MAX_JSON_DEPTH }) };
   for (const [key, item] of Object.entries(value)) {
     const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    const keyProblem = textProblem(key);
-    if (keyProblem !== null) return { field: child, problem: keyProblem.replace('contains', 'has a name that contains') };
+    const keyProblem = textProblem(key, true);
+    if (keyProblem !== null) return { field: child, problem: keyProblem };
     const found = badText(item, child, depth + 1);
     if (found !== null) return found;
   }
   return null;
 }
 
-function textProblem(text: string): string | null {
-  if (text.includes('\u0000')) return 'contains a NUL character';
+/** What is wrong with a string (a key's name when `isKey`), or null. */
+function textProblem(value: string, isKey = false): LocalizedText | null {
+  if (value.includes('\u0000')) return text(isKey ? 'request.nulInName' : 'request.nul');
   // In a /u pattern a well-formed pair is one code point; only a lone half is \p{Cs}.
-  if (/\p{Cs}/u.test(text)) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
+  if (/\p{Cs}/u.test(value)) return text(isKey ? 'request.surrogateInName' : 'request.surrogate');
   return null;
 }
 
 function tooDeep(depth: number): CronfleetError {
-  return new CronfleetError('invalid_request', `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${depth})`, { location: 'body', field: null, max_depth: MAX_JSON_DEPTH });
+  return new CronfleetError('invalid_request', text('request.tooDeep', { max: MAX_JSON_DEPTH, depth }), { location: 'body', field: null, max_depth: MAX_JSON_DEPTH });
 }
 
 /** The depth at which `text` first nests deeper than `max` (strings skipped), or null. */
@@ -134,14 +137,14 @@ const EARLIEST_FILTER_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
  * An ISO 8601 instant from a request, in epoch ms, within [earliest, 9999-12-31]; a 400
  * naming the field otherwise.
  */
-export function instantInput(text: string | undefined, location: Location, field: string, earliest = EARLIEST_FILTER_INSTANT): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
-    throw new CronfleetError('invalid_request', `${location}: ${field} must be an ISO 8601 instant like 2026-11-22T08:00:00Z, not '${text}'`, { location, field });
+export function instantInput(value: string | undefined, location: Location, field: string, earliest = EARLIEST_FILTER_INSTANT): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+    throw new CronfleetError('invalid_request', text('request.instant', { location, field, value }), { location, field });
   }
   if (ms < earliest || ms > LATEST_INSTANT) {
-    throw new CronfleetError('invalid_request', `${location}: ${field} must be between ${new Date(earliest).toISOString()} and ${new Date(LATEST_INSTANT).toISOString()}, not '${text}'`, { location, field });
+    throw new CronfleetError('invalid_request', text('request.instantRange', { location, field, earliest: new Date(earliest).toISOString(), latest: new Date(LATEST_INSTANT).toISOString(), value }), { location, field });
   }
   return ms;
 }

@@ -1,6 +1,7 @@
 // Password hashing with scrypt (memory-hard): N=2^15, r=8, p=1 uses 32 MiB per hash.
 // Stored as `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` so the cost can be raised later.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 
 const LOG_N = 15;
 const R = 8;
@@ -37,9 +38,9 @@ export async function verifyPassword(password: string, stored: string | null): P
 }
 
 /** Rules every new password must pass; the message names what is wrong. */
-export function passwordProblem(password: string): string | null {
-  if (password.length < 10) return 'password must be at least 10 characters';
-  if (password.length > 256) return 'password must be at most 256 characters';
+export function passwordProblem(password: string): LocalizedText | null {
+  if (password.length < 10) return text('password.tooShort');
+  if (password.length > 256) return text('password.tooLong');
   return null;
 }
 

@@ -7,6 +7,7 @@ import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameter
 import { newExecution, type Execution } from '../domain/execution.ts';
 import { taskWarnings } from '../dispatch/eligibility.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 
@@ -47,7 +48,7 @@ export class TaskService {
   /** A live task; a deleted one only when asked (every operation but reading and restoring answers 404 for it). */
   async get(id: string, options: { includeDeleted?: boolean } = {}): Promise<Task> {
     const task = options.includeDeleted ? await this.#deps.store.tasks.getIncludingDeleted(id) : await this.#deps.store.tasks.get(id);
-    if (!task) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
+    if (!task) throw new CronfleetError('task_not_found', text('notFound.task', { id }), { id });
     return task;
   }
 
@@ -55,7 +56,7 @@ export class TaskService {
   async update(id: string, body: unknown): Promise<Task> {
     const existing = await this.get(id);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new CronfleetError('invalid_task', 'body: must be an object', { field: 'body' });
+      throw new CronfleetError('invalid_task', text('task.bodyObject'), { field: 'body' });
     }
     const changes = body as Record<string, unknown>;
     // The stored secrets enter the merge as placeholders, exactly as a client that read the
@@ -80,7 +81,7 @@ export class TaskService {
       const next = existing.status !== 'active' ? null : scheduleSame && cursorReadable ? existing.nextFireAt : nextFire(definition, now);
       updated = await this.#deps.store.tasks.update(id, definition, next, now);
     }
-    if (!updated) throw new CronfleetError('task_not_found', `no task with id '${id}'`, { id });
+    if (!updated) throw new CronfleetError('task_not_found', text('notFound.task', { id }), { id });
     this.#deps.scheduleChanged();
     return updated;
   }
@@ -97,7 +98,7 @@ export class TaskService {
       const sealed = stored.get(JSON.stringify(path));
       if (sealed === undefined) {
         const field = path.join('.');
-        throw new CronfleetError('invalid_task', `${field}: {"secret":true} keeps the stored secret, but none is stored there; send {"secret":"<value>"}`, { field });
+        throw new CronfleetError('invalid_task', text('field.problem', { field, problem: text('task.secretNotStored') }), { field });
       }
       return { $sealed: sealed };
     };
@@ -141,6 +142,21 @@ export class TaskService {
     if (existing.status !== 'deleted') return existing;
     const task = await this.#deps.store.tasks.restore(id, this.#deps.clock.now());
     return task ?? this.get(id); // restored by someone else in between: as it is now
+  }
+
+  /**
+   * A manual run now with exactly the parameters an earlier execution of the task ran with.
+   * Its secrets are copied as stored (sealed), so a one-off secret that run was given is
+   * used again: a trigger with the masked parameters a client reads ({"secret":true})
+   * would take the task's stored secret instead, or be refused where the task has none.
+   */
+  async rerun(execution: Execution): Promise<Execution> {
+    const task = await this.get(execution.taskId);
+    const now = this.#deps.clock.now();
+    const executionId = newId(now);
+    await this.#deps.store.executions.insert([newExecution({ id: executionId, taskId: task.id, taskVersion: task.version, trigger: 'manual', scheduledTime: now, parameters: execution.parameters })], now);
+    this.#deps.workAdded();
+    return (await this.#deps.store.executions.get(executionId))!;
   }
 
   /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */

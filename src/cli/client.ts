@@ -24,8 +24,11 @@ export class CliError extends Error {
 export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string | null;
+  /** The Accept-Language sent, from the user's locale: the server's messages come back in it. */
+  readonly #language: string | null;
 
   constructor(options: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.#language = languageOfLocale(env);
     this.baseUrl = (options.server ?? env.CRONFLEET_SERVER ?? 'http://localhost:8080').replace(/\/+$/, '');
     this.#token = options.token ?? env.CRONFLEET_ADMIN_TOKEN ?? readToken(options.dataDir ?? env.CRONFLEET_DATA_DIR ?? './data');
     const ca = options.ca ?? env.CRONFLEET_CA;
@@ -52,6 +55,7 @@ export class ApiClient {
   async raw(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (this.#language) headers['accept-language'] = this.#language;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -62,6 +66,18 @@ export class ApiClient {
       throw new CliError(`cannot reach the cronfleet server at ${this.baseUrl} (${cause}); start it with 'cronfleet up' or pass --server URL`);
     }
   }
+}
+
+/**
+ * The language of the user's messages as a BCP 47 tag, from the POSIX locale variables in
+ * their order of precedence (LC_ALL, LC_MESSAGES, LANG): `zh_CN.UTF-8` reads `zh-CN`,
+ * `en_US.UTF-8` `en-US`; `C`, `POSIX` or nothing send no preference (English).
+ */
+export function languageOfLocale(env: NodeJS.ProcessEnv): string | null {
+  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value !== undefined && value !== '');
+  const match = /^([A-Za-z]{2,3})(?:_([A-Za-z]{2}|\d{3}))?(?:[.@]|$)/.exec(locale ?? '');
+  if (!match || locale === 'C' || locale === 'POSIX') return null;
+  return match[2] ? `${match[1]!.toLowerCase()}-${match[2].toUpperCase()}` : match[1]!.toLowerCase();
 }
 
 /**

@@ -50,10 +50,15 @@ export function client(command: Command): ApiClient {
 /** Accepts a task id or a task name. */
 export async function resolveTaskId(api: ApiClient, idOrName: string): Promise<string> {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-/.test(idOrName)) return idOrName;
-  const page = await api.request<{ items: Array<{ id: string; name: string }> }>('GET', `/tasks?search=${encodeURIComponent(idOrName)}&page_size=1000`);
-  const match = page.items.find((task) => task.name === idOrName);
-  if (!match) throw new CliError(`no task with id or name '${idOrName}'`);
-  return match.id;
+  // Names are stored composed (NFC), and search also matches descriptions: read every page
+  // of matches for the one whose name is exactly this. The name is percent-encoded (UTF-8).
+  const name = idOrName.normalize('NFC');
+  for (let pageNumber = 1; ; pageNumber++) {
+    const page = await api.request<{ items: Array<{ id: string; name: string }>; total: number }>('GET', `/tasks?search=${encodeURIComponent(name)}&page_size=1000&page=${pageNumber}`);
+    const match = page.items.find((task) => task.name === name);
+    if (match) return match.id;
+    if (page.items.length === 0 || pageNumber * 1000 >= page.total) throw new CliError(`no task with id or name '${idOrName}'`);
+  }
 }
 
 function pairs(list: string[] | undefined, what: string): Record<string, string> | undefined {

@@ -26,6 +26,7 @@
 import { Cron } from 'croner';
 import { cronDialects, type CronDialect } from '../protocol/enums.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 
 export interface Schedule {
   readonly expression: string;
@@ -53,7 +54,7 @@ const MAX_INTERVAL_MS = 366 * 86_400_000;
 export function parseSchedule(expression: string, timezone = 'UTC', dialect: CronDialect = 'standard'): Schedule {
   assertKnownTimezone(timezone);
   const trimmed = expression.trim();
-  if (trimmed === '') throw invalidCron(expression, 'the expression is empty');
+  if (trimmed === '') throw invalidCron(expression, text('cron.empty'));
   if (/^@every\b/i.test(trimmed)) return intervalSchedule(trimmed, timezone);
   // A nickname (@daily, @hourly, …) means the same in both dialects.
   const quartz = dialect === 'quartz' && !trimmed.startsWith('@');
@@ -70,7 +71,7 @@ export function parseSchedule(expression: string, timezone = 'UTC', dialect: Cro
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
-    throw invalidCron(expression, reason);
+    throw invalidCron(expression, parserReason(reason));
   }
   return new CronSchedule(trimmed, timezone, cron);
 }
@@ -84,11 +85,11 @@ export function validateSchedule(expression: string, timezone: string, from = Da
   assertTimezone(timezone);
   const schedule = parseSchedule(expression, timezone, dialect);
   if (schedule instanceof IntervalSchedule && schedule.interval > MAX_INTERVAL_MS) {
-    throw invalidCron(expression, 'an interval must be at most 366d (8784h); use a cron expression for anything rarer');
+    throw invalidCron(expression, text('cron.intervalTooLong'));
   }
   // An expression like `0 0 30 2 *` parses but never fires; say so now rather than never.
   if (schedule.next(from) === null) {
-    throw invalidCron(expression, from === Date.UTC(2000, 0, 1) ? 'the expression never matches a date' : `the expression has no fire after ${new Date(from).toISOString()} (up to year 9999)`);
+    throw invalidCron(expression, from === Date.UTC(2000, 0, 1) ? text('cron.neverMatches') : text('cron.noFireAfter', { from: new Date(from).toISOString() }));
   }
   return schedule;
 }
@@ -134,7 +135,7 @@ function resolveTimezone(timezone: string): string | null {
 }
 
 function invalidTimezone(timezone: string): CronfleetError {
-  return new CronfleetError('invalid_timezone', `timezone: '${timezone}' is not an IANA time zone name: use one such as 'UTC', 'Etc/GMT+5' or 'Asia/Shanghai' (an offset like '+05:00' is not a name)`, {
+  return new CronfleetError('invalid_timezone', text('schedule.timezone', { timezone }), {
     field: 'timezone',
     value: timezone,
   });
@@ -144,7 +145,7 @@ function invalidTimezone(timezone: string): CronfleetError {
 export function parseDialect(value: unknown): CronDialect {
   if (value === undefined || value === null) return 'standard';
   if (typeof value === 'string' && (cronDialects as readonly string[]).includes(value)) return value as CronDialect;
-  throw new CronfleetError('invalid_cron', `cron_dialect: ${JSON.stringify(value)} is not a cron dialect: use ${cronDialects.map((name) => `'${name}'`).join(' or ')}`, {
+  throw new CronfleetError('invalid_cron', text('schedule.dialect', { value: String(JSON.stringify(value)), dialects: cronDialects.map((name) => `'${name}'`).join(' or ') }), {
     field: 'cron_dialect',
     value,
   });
@@ -158,11 +159,11 @@ export function parseDialect(value: unknown): CronDialect {
 function checkDialect(expression: string, fields: string[], dialect: CronDialect): void {
   if (dialect === 'quartz') {
     if (fields.length < 6 || fields.length > 7) {
-      throw invalidCron(expression, `a quartz expression has 6 or 7 fields (second minute hour day-of-month month day-of-week [year]), this one has ${fields.length}`);
+      throw invalidCron(expression, text('cron.quartzFields', { count: fields.length }));
     }
     const [dayOfMonth, dayOfWeek] = [fields[3]!, fields[5]!];
     if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
-      throw invalidCron(expression, "quartz needs '?' in exactly one of day-of-month and day-of-week (e.g. '0 0 12 * * ?' or '0 0 12 ? * 2')");
+      throw invalidCron(expression, text('cron.quartzQuestionMark'));
     }
   }
   const dayOfWeek = dialect === 'quartz' ? fields[5] : fields[fields.length === 5 ? 4 : 5];
@@ -176,15 +177,27 @@ function checkDialect(expression: string, fields: string[], dialect: CronDialect
       .split('-')) {
       if (!/^\d+$/.test(value)) continue;
       if (Number(value) < low || Number(value) > high) {
-        const numbering = dialect === 'quartz' ? '1 = Sunday … 7 = Saturday' : '0 or 7 = Sunday … 6 = Saturday';
-        throw invalidCron(expression, `day-of-week ${value} is out of range for the ${dialect} dialect (${low}–${high}: ${numbering})`);
+        throw invalidCron(expression, text('cron.weekdayRange', { value, dialect, low, high }));
       }
     }
   }
 }
 
-function invalidCron(expression: string, reason: string): CronfleetError {
-  return new CronfleetError('invalid_cron', `invalid cron expression '${expression}': ${reason}`, {
+/**
+ * croner's own reason, kept word for word in English; for other languages it is sorted into
+ * a kind (and the field it names), which is all a translation can say without its text.
+ */
+function parserReason(reason: string): LocalizedText {
+  const parts = /requires exactly (\d+) parts, but pattern .* has (\d+) parts/.exec(reason);
+  if (parts) return text('cron.parser', { reason, kind: 'parts', part: `${parts[2]} / ${parts[1]}` });
+  const value = /^Invalid value for (\w+)/.exec(reason);
+  if (value) return text('cron.parser', { reason, kind: 'value', part: value[1]! });
+  const kind = /range|larger than/i.test(reason) ? 'range' : /step/i.test(reason) ? 'step' : 'syntax';
+  return text('cron.parser', { reason, kind, part: '' });
+}
+
+function invalidCron(expression: string, reason: LocalizedText): CronfleetError {
+  return new CronfleetError('invalid_cron', text('cron.invalid', { expression, reason }), {
     field: 'cron_expression',
     value: expression,
   });
@@ -235,12 +248,12 @@ function intervalSchedule(expression: string, timezone: string): Schedule {
   const parts = [...body.matchAll(/(\d+)\s*(ms|s|m|h|d)/gi)];
   const consumed = parts.map((part) => part[0]).join('');
   if (parts.length === 0 || consumed.replace(/\s/g, '') !== body.replace(/\s/g, '')) {
-    throw invalidCron(expression, "an interval looks like '@every 30s', '@every 5m' or '@every 1h30m'");
+    throw invalidCron(expression, text('cron.intervalShape'));
   }
   const interval = parts.reduce((sum, part) => sum + Number(part[1]) * (UNIT_MS[part[2]!.toLowerCase()] ?? 0), 0);
-  if (interval < MIN_INTERVAL_MS) throw invalidCron(expression, 'an interval must be at least 1s');
+  if (interval < MIN_INTERVAL_MS) throw invalidCron(expression, text('cron.intervalTooShort'));
   // Beyond this not even one fire is representable (validateSchedule's limit is far lower).
-  if (!(interval <= LATEST_INSTANT)) throw invalidCron(expression, 'an interval must be at most 366d (8784h); use a cron expression for anything rarer');
+  if (!(interval <= LATEST_INSTANT)) throw invalidCron(expression, text('cron.intervalTooLong'));
   return new IntervalSchedule(expression, timezone, interval);
 }
 

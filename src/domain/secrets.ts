@@ -1,6 +1,7 @@
 // Secret values of a task: the three forms a secret takes, and walking, sealing and
 // masking them. Pure: the cipher itself is in store/secret-cipher.ts.
 import { CronfleetError } from '../protocol/errors.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { KeptSecret, SecretValue } from './secret-values.ts';
 import type { TaskDefinition, TaskSpec } from './task-definition.ts';
 
@@ -35,8 +36,8 @@ export function assertSecretShapes(field: string, value: unknown): void {
   if (Array.isArray(value)) return value.forEach((item, index) => assertSecretShapes(`${field}[${index}]`, item));
   if (typeof value !== 'object' || value === null) return;
   const keys = Object.keys(value);
-  if (keys.length === 1 && keys[0] === 'secret' && !isSecretValue(value)) throw invalid(field, 'a secret is {"secret":"<non-empty string>"}, or {"secret":true} to keep the stored one');
-  if (keys.includes('$sealed')) throw invalid(field, "'$sealed' is reserved for stored secrets");
+  if (keys.length === 1 && keys[0] === 'secret' && !isSecretValue(value)) throw invalid(field, text('task.secretShape'));
+  if (keys.includes('$sealed')) throw invalid(field, text('task.sealedReserved'));
   for (const [key, entry] of Object.entries(value)) assertSecretShapes(`${field}.${key}`, entry);
 }
 
@@ -128,6 +129,6 @@ export function maskSecretJson(value: unknown, plaintexts: readonly string[]): u
 }
 
 /** A task definition error that names its field. */
-export function invalid(field: string, message: string, value?: unknown): CronfleetError {
-  return new CronfleetError('invalid_task', `${field}: ${message}`, { field, ...(value === undefined ? {} : { value }) });
+export function invalid(field: string, problem: LocalizedText, value?: unknown): CronfleetError {
+  return new CronfleetError('invalid_task', text('field.problem', { field, problem }), { field, ...(value === undefined ? {} : { value }) });
 }

@@ -2,6 +2,8 @@
 // (snake_case, seed 001) into a validated definition. Errors name the field.
 import { validateSchedule, assertTimezone, parseDialect } from './schedule.ts';
 import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
+import { text } from '../protocol/messages/index.ts';
+import { isTaskName, normalizeTaskName, TASK_NAME_MAX_LENGTH } from '../protocol/task-names.ts';
 import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 
@@ -11,6 +13,7 @@ import {
   loadBalanceStrategies,
   misfirePolicies,
   scriptInterpreters,
+  taskDefaults,
   taskTypes,
   type ExecutionMode,
   type LoadBalanceStrategy,
@@ -19,25 +22,12 @@ import {
   type TaskType,
 } from '../protocol/enums.ts';
 
-export { executionModes, taskTypes };
+export { executionModes, taskDefaults, taskTypes };
 export type { ExecutionMode, LoadBalanceStrategy, MisfirePolicy, TaskStatus };
 export type { HttpSpec, Task, TaskDefinition, TaskExecutorRef };
 
-export const taskDefaults = {
-  timezone: 'UTC',
-  executionMode: 'parallel',
-  loadBalanceStrategy: 'round_robin',
-  maxRetry: 0,
-  retryBackoffSeconds: 10,
-  retryBackoffMaxSeconds: 600,
-  timeoutSeconds: 300,
-  misfirePolicy: 'run_once',
-  misfireGraceSeconds: 10,
-  maxQueued: 1,
-  dispatchTimeoutSeconds: 300,
-} as const;
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/** A handler's name: what SDK workers register (src/executor/runners/handler.ts has the same rule). */
+const HANDLER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 // Every duration below is at most 7 days: in ms (6.048e8) it stays under setTimeout's
@@ -49,31 +39,31 @@ type Body = Record<string, unknown>;
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw invalid(field, `must be one of ${allowed.join(', ')}`, value);
+  throw invalid(field, text('value.oneOf', { allowed: allowed.join(', ') }), value);
 }
 
 function integer(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `must be an integer from ${min} to ${max}`, value);
+    throw invalid(field, text('value.integerRange', { min, max }), value);
   }
   return value;
 }
 
-function text(field: string, value: unknown, fallback: string, maxLength = 4096): string {
+function stringField(field: string, value: unknown, fallback: string, maxLength = 4096): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string') throw invalid(field, 'must be a string', value);
-  if (value.length > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);
+  if (typeof value !== 'string') throw invalid(field, text('value.string'), value);
+  if (value.length > maxLength) throw invalid(field, text('value.maxLength', { max: maxLength }));
   return value;
 }
 
 function stringMap(field: string, value: unknown, keyPattern?: RegExp): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, 'must be an object of strings', value);
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, text('value.objectOfStrings'), value);
   const result: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value)) {
-    if (typeof entry !== 'string') throw invalid(`${field}.${key}`, 'must be a string', entry);
-    if (keyPattern && !keyPattern.test(key)) throw invalid(`${field}.${key}`, `'${key}' is not a valid name`);
+    if (typeof entry !== 'string') throw invalid(`${field}.${key}`, text('value.string'), entry);
+    if (keyPattern && !keyPattern.test(key)) throw invalid(`${field}.${key}`, text('value.notAName', { key }));
     result[key] = entry;
   }
   return result;
@@ -82,25 +72,25 @@ function stringMap(field: string, value: unknown, keyPattern?: RegExp): Record<s
 /** A string map whose values may be secrets ({"secret":"<value>"} or the placeholder). */
 function secretMap(field: string, value: unknown, keyPattern?: RegExp): Record<string, MaybeSecret> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, 'must be an object of strings or {"secret":"<value>"}');
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(field, text('value.stringsOrSecrets'));
   const result: Record<string, MaybeSecret> = {};
   for (const [key, entry] of Object.entries(value)) {
-    if (keyPattern && !keyPattern.test(key)) throw invalid(`${field}.${key}`, `'${key}' is not a valid name`);
+    if (keyPattern && !keyPattern.test(key)) throw invalid(`${field}.${key}`, text('value.notAName', { key }));
     if (typeof entry === 'string') result[key] = entry;
     else if (isSecretValue(entry) && !('$sealed' in entry)) result[key] = entry;
-    else throw invalid(`${field}.${key}`, 'must be a string or {"secret":"<value>"}'); // no value: it may be a malformed secret
+    else throw invalid(`${field}.${key}`, text('value.stringOrSecret')); // no value: it may be a malformed secret
   }
   return result;
 }
 
 function stringList(field: string, value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw invalid(field, 'must be an array of strings', value);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw invalid(field, text('value.arrayOfStrings'), value);
   return value as string[];
 }
 
 function object(field: string, value: unknown): Body {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, 'must be an object', value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, text('value.object'), value);
   return value as Body;
 }
 
@@ -120,7 +110,7 @@ function inferType(body: Body): TaskType {
   const foreign = present.find((other) => other !== type);
   if (foreign) {
     const field = fieldsOfType[foreign].find((name) => body[name] !== undefined && body[name] !== null)!;
-    throw invalid(field, `belongs to a ${foreign} task, but this task is a ${type} task; give the fields of one type only`);
+    throw invalid(field, text('task.foreignField', { foreign, type }));
   }
   return type;
 }
@@ -128,20 +118,20 @@ function inferType(body: Body): TaskType {
 function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
   switch (type) {
     case 'command': {
-      const command = text('command', body.command, '');
-      if (command.trim() === '') throw invalid('command', 'is required for a command task');
+      const command = stringField('command', body.command, '');
+      if (command.trim() === '') throw invalid('command', text('task.requiredFor', { type }));
       return {
         command,
         args: stringList('args', body.args),
-        shell: body.shell === undefined || body.shell === null ? false : boolean('shell', body.shell),
+        shell: body.shell === undefined || body.shell === null ? taskDefaults.shell : boolean('shell', body.shell),
         env: secretMap('env', body.env, ENV_NAME_PATTERN),
-        cwd: body.cwd === undefined || body.cwd === null ? null : text('cwd', body.cwd, ''),
+        cwd: body.cwd === undefined || body.cwd === null ? null : stringField('cwd', body.cwd, ''),
       };
     }
     case 'script': {
       const script = object('script', body.script);
-      const scriptBody = text('script.body', script.body, '', 1_000_000);
-      if (scriptBody.trim() === '') throw invalid('script.body', 'is required for a script task');
+      const scriptBody = stringField('script.body', script.body, '', 1_000_000);
+      if (scriptBody.trim() === '') throw invalid('script.body', text('task.requiredFor', { type }));
       return {
         interpreter: oneOf('script.interpreter', script.interpreter, scriptInterpreters, 'sh'),
         body: scriptBody,
@@ -150,34 +140,37 @@ function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
     }
     case 'http': {
       const http = object('http', body.http);
-      const url = text('http.url', http.url, '');
+      const url = stringField('http.url', http.url, '');
       let parsed: URL;
       try {
         parsed = new URL(url);
       } catch {
-        throw invalid('http.url', 'must be an absolute http:// or https:// URL', url);
+        throw invalid('http.url', text('task.httpUrl'), url);
       }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid('http.url', 'must use http or https', url);
-      const method = text('http.method', http.method, 'GET').toUpperCase();
-      if (!HTTP_METHODS.includes(method)) throw invalid('http.method', `must be one of ${HTTP_METHODS.join(', ')}`, http.method);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid('http.url', text('task.httpScheme'), url);
+      const method = stringField('http.method', http.method, 'GET').toUpperCase();
+      if (!HTTP_METHODS.includes(method)) throw invalid('http.method', text('value.oneOf', { allowed: HTTP_METHODS.join(', ') }), http.method);
       const expect = http.expect_status ?? [];
       const expectList = Array.isArray(expect) ? expect : [expect];
       if (expectList.some((code) => typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 599)) {
-        throw invalid('http.expect_status', 'must be an HTTP status code or a list of them', expect);
+        throw invalid('http.expect_status', text('task.expectStatus'), expect);
       }
       const requestBody = http.body === undefined || http.body === null ? null : typeof http.body === 'string' ? http.body : JSON.stringify(http.body);
       return { method, url, headers: secretMap('http.headers', http.headers), body: requestBody, expectStatus: expectList as number[] };
     }
     case 'docker': {
       const docker = object('docker', body.docker);
-      const image = text('docker.image', docker.image, '');
-      if (image.trim() === '') throw invalid('docker.image', 'is required for a docker task');
+      const image = stringField('docker.image', docker.image, '');
+      if (image.trim() === '') throw invalid('docker.image', text('task.requiredFor', { type }));
       const command = typeof docker.command === 'string' ? [docker.command] : stringList('docker.command', docker.command);
       return { image, command, env: secretMap('docker.env', docker.env, ENV_NAME_PATTERN) };
     }
     case 'handler': {
-      const handler = text('handler', body.handler, name);
-      if (!NAME_PATTERN.test(handler)) throw invalid('handler', 'must be a handler name (letters, digits, _ . : -)', handler);
+      const handler = stringField('handler', body.handler, name);
+      if (!HANDLER_NAME_PATTERN.test(handler)) {
+        // The handler defaults to the task's name, which may use letters no handler name has.
+        throw body.handler === undefined || body.handler === null ? invalid('handler', text('task.handlerFromName')) : invalid('handler', text('task.handlerName'), handler);
+      }
       return { handler };
     }
   }
@@ -185,22 +178,22 @@ function parseSpec(type: TaskType, body: Body, name: string): TaskSpec {
 
 function executorRefs(value: unknown): TaskExecutorRef[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > 1000) throw invalid('executors', 'must be a list of {"executor","weight","priority"}', value);
+  if (!Array.isArray(value) || value.length > 1000) throw invalid('executors', text('task.executorList'), value);
   const seen = new Set<string>();
   return value.map((item, index) => {
     const field = `executors[${index}]`;
     const entry = object(field, item);
-    for (const key of Object.keys(entry)) if (!['executor', 'weight', 'priority'].includes(key)) throw invalid(`${field}.${key}`, `unknown field '${key}'`);
-    const executor = text(`${field}.executor`, entry.executor, '', 255);
-    if (executor === '') throw invalid(`${field}.executor`, 'is required: an executor id or name');
-    if (seen.has(executor)) throw invalid(`${field}.executor`, `'${executor}' is listed twice`);
+    for (const key of Object.keys(entry)) if (!['executor', 'weight', 'priority'].includes(key)) throw invalid(`${field}.${key}`, text('value.unknownField', { key }));
+    const executor = stringField(`${field}.executor`, entry.executor, '', 255);
+    if (executor === '') throw invalid(`${field}.executor`, text('task.executorRequired'));
+    if (seen.has(executor)) throw invalid(`${field}.executor`, text('task.executorTwice', { executor }));
     seen.add(executor);
     return { executor, weight: integer(`${field}.weight`, entry.weight, 1, 1, 1000), priority: integer(`${field}.priority`, entry.priority, 0, 0, 1000) };
   });
 }
 
 function boolean(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalid(field, 'must be true or false', value);
+  if (typeof value !== 'boolean') throw invalid(field, text('value.boolean'), value);
   return value;
 }
 
@@ -244,17 +237,17 @@ const knownFields = new Set<string>(Object.keys(knownFieldFlags));
 export function parseTaskDefinition(input: unknown): TaskDefinition {
   const body = object('body', input);
   for (const key of Object.keys(body)) {
-    if (!knownFields.has(key)) throw invalid(key, `unknown field '${key}'`);
+    if (!knownFields.has(key)) throw invalid(key, text('value.unknownField', { key }));
   }
   if (body.status !== undefined && body.status !== 'active' && body.status !== 'paused') {
-    throw invalid('status', "must be 'active' or 'paused'", body.status);
+    throw invalid('status', text('task.status'), body.status);
   }
-  const name = text('name', body.name, '', 128);
-  if (body.name === undefined || body.name === null || name === '') throw invalid('name', 'is required');
-  if (!NAME_PATTERN.test(name)) throw invalid('name', 'must be 1–128 letters, digits, _ . : - starting with a letter or digit', body.name);
-  const timezone = text('timezone', body.timezone, taskDefaults.timezone, 64);
+  const name = normalizeTaskName(stringField('name', body.name, '', 4 * TASK_NAME_MAX_LENGTH));
+  if (body.name === undefined || body.name === null || name === '') throw invalid('name', text('value.required'));
+  if (!isTaskName(name)) throw invalid('name', text('task.nameRule', { max: TASK_NAME_MAX_LENGTH }), body.name);
+  const timezone = stringField('timezone', body.timezone, taskDefaults.timezone, 64);
   assertTimezone(timezone);
-  const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === '' ? null : text('cron_expression', body.cron_expression, '', 256);
+  const cronExpression = body.cron_expression === undefined || body.cron_expression === null || body.cron_expression === '' ? null : stringField('cron_expression', body.cron_expression, '', 256);
   const cronDialect = parseDialect(body.cron_dialect);
   if (cronExpression !== null) validateSchedule(cronExpression, timezone, undefined, cronDialect);
   const type = inferType(body);
@@ -263,7 +256,7 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
   const retryBackoffSeconds = integer('retry_backoff_seconds', body.retry_backoff_seconds, taskDefaults.retryBackoffSeconds, 1, 86_400);
   return {
     name,
-    description: text('description', body.description, '', 4096),
+    description: stringField('description', body.description, '', 4096),
     tags: stringList('tags', body.tags),
     cronExpression,
     timezone,

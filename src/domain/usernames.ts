@@ -6,6 +6,8 @@
 // decide equality: MariaDB's default collation ignores trailing spaces and case (and
 // accents), so a name the limiter counted apart could still sign in as someone else.
 
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
+
 /** Longest name, in characters, after normalising. */
 const USERNAME_MAX_LENGTH = 64;
 
@@ -15,11 +17,11 @@ export function normalizeUsername(raw: string): string {
 }
 
 /** Why a normalised name cannot be used, or null when it can. */
-export function usernameProblem(normalized: string): string | null {
-  if (normalized.length === 0) return 'must not be empty or only spaces';
+export function usernameProblem(normalized: string): LocalizedText | null {
+  if (normalized.length === 0) return text('user.nameEmpty');
   // Control, format (zero-width, bidi) and separator characters make names that look alike.
-  if (/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(normalized)) return 'must not contain control characters';
-  if ([...normalized].length > USERNAME_MAX_LENGTH) return `must be at most ${USERNAME_MAX_LENGTH} characters`;
-  if (!/^[\p{L}\p{M}\p{N}_.@-]+$/u.test(normalized)) return 'may contain only letters, digits, _ . @ and -';
+  if (/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(normalized)) return text('user.nameControl');
+  if ([...normalized].length > USERNAME_MAX_LENGTH) return text('user.nameLength', { max: USERNAME_MAX_LENGTH });
+  if (!/^[\p{L}\p{M}\p{N}_.@-]+$/u.test(normalized)) return text('user.nameRule');
   return null;
 }

@@ -1,5 +1,8 @@
 // Typed errors with stable codes. The code is the contract: clients match on it,
-// never on the message. HTTP status mapping lives here so the API maps in one place.
+// never on the message. HTTP status mapping lives here so the API maps in one place. A
+// message given as a LocalizedText (a key and parameters, messages/index.ts) is answered in
+// the language the client asked for; `message` is always its English.
+import { LocalizedText, type MessageLocale } from './messages/index.ts';
 
 export const errorStatus = {
   invalid_request: 400,
@@ -36,20 +39,24 @@ export interface ErrorBody {
 export class CronfleetError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
+  /** The message by key, when it has one: worded per language in toBody(). */
+  readonly text: LocalizedText | null;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string | LocalizedText, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(String(message), options);
     this.name = 'CronfleetError';
     this.code = code;
     this.details = details;
+    this.text = message instanceof LocalizedText ? message : null;
   }
 
   get status(): number {
     return errorStatus[this.code];
   }
 
-  toBody(): ErrorBody {
-    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+  /** The error body, its message in `locale` (English by default and for a message without a key). */
+  toBody(locale: MessageLocale = 'en'): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.text ? this.text.in(locale) : this.message } };
     if (this.details) body.error.details = this.details;
     return body;
   }

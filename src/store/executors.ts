@@ -1,5 +1,6 @@
 // Executor repository: registration, heartbeats, status, health checks, removal.
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
@@ -268,13 +269,9 @@ export class ExecutorRepository {
    */
   async remove(id: string, now: number): Promise<Executor> {
     const executor = await this.get(id);
-    if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+    if (!executor) throw new CronfleetError('not_found', text('notFound.executor', { id }), { id });
     if (executor.instanceId.startsWith(IN_PROCESS_INSTANCE_PREFIX)) {
-      throw new CronfleetError(
-        'invalid_state',
-        `executor '${executor.name}' is the built-in executor of \`cronfleet up\` (instance_id '${executor.instanceId}'): it cannot be removed, as it attaches again whenever the server starts; set it to maintenance to keep work off it`,
-        { id, instance_id: executor.instanceId, reason: 'built_in_executor' },
-      );
+      throw new CronfleetError('invalid_state', text('executor.builtIn', { name: executor.name, instanceId: executor.instanceId }), { id, instance_id: executor.instanceId, reason: 'built_in_executor' });
     }
     const removed = await this.#db.transaction().execute(async (trx) => {
       const result = await trx
@@ -291,9 +288,9 @@ export class ExecutorRepository {
     if (removed) return executor;
     // Refused: say why, from what the rows say now.
     const current = await this.get(id);
-    if (!current) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+    if (!current) throw new CronfleetError('not_found', text('notFound.executor', { id }), { id });
     if (current.status === 'online') {
-      throw new CronfleetError('invalid_state', `executor '${current.name}' is online: set it to maintenance or offline first (PUT /api/v1/executors/${id}/status), then remove it`, {
+      throw new CronfleetError('invalid_state', text('executor.removeOnline', { name: current.name, id }), {
         id,
         status: current.status,
         reason: 'online',
@@ -307,14 +304,14 @@ export class ExecutorRepository {
       .executeTakeFirst();
     const count = toNumber(running?.count ?? 0);
     if (count > 0) {
-      throw new CronfleetError('invalid_state', `executor '${current.name}' still runs ${count} execution(s): let them finish or stop them, then remove it`, {
+      throw new CronfleetError('invalid_state', text('executor.removeBusy', { name: current.name, count }), {
         id,
         status: current.status,
         running: count,
         reason: 'running_executions',
       });
     }
-    throw new CronfleetError('conflict', `executor '${current.name}' changed while being removed; try again`, { id, status: current.status });
+    throw new CronfleetError('conflict', text('executor.changedWhileRemoving', { name: current.name }), { id, status: current.status });
   }
 
   /** The executor token an agent is bound to (null: not bound yet, or not an agent). */

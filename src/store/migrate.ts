@@ -18,6 +18,7 @@ import * as callbackNonces from './migrations/009-callback-nonces.ts';
 import * as executorTokenOwners from './migrations/010-executor-token-owners.ts';
 import * as cronDialects from './migrations/011-cron-dialects.ts';
 import * as queueAndDispatchTimeout from './migrations/012-queue-and-dispatch-timeout.ts';
+import * as exactTaskNames from './migrations/013-exact-task-names.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -32,6 +33,7 @@ const migrationList = [
   ['010-executor-token-owners', executorTokenOwners],
   ['011-cron-dialects', cronDialects],
   ['012-queue-and-dispatch-timeout', queueAndDispatchTimeout],
+  ['013-exact-task-names', exactTaskNames],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transa
 import { type Task, type TaskDefinition, type TaskExecutorRef, type TaskStatus } from '../domain/task.ts';
 import { withSecrets } from '../domain/secrets.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
 import { recentExecutions, taskHistory, type RecentExecution, type TaskHistoryEntry } from './task-activity.ts';
@@ -57,7 +58,10 @@ export class TaskRepository {
     if (query.type) base = base.where('type', '=', query.type);
     // '!' escapes LIKE wildcards the same way on every dialect (backslash does not).
     const like = (text: string) => text.replace(/[%_!]/g, (c) => `!${c}`);
-    if (query.search) base = base.where(sql<boolean>`name like ${`%${like(query.search)}%`} escape '!'`);
+    // Search reads names and descriptions, ignoring letter case the same way on every dialect
+    // (lower() on both sides); the text is composed (NFC) as names are stored.
+    const pattern = query.search ? `%${like(query.search.normalize('NFC'))}%` : '';
+    if (query.search) base = base.where(sql<boolean>`(lower(name) like lower(${pattern}) escape '!' or lower(description) like lower(${pattern}) escape '!')`);
     // Tags are a JSON array of strings: match one whole element, quotes included.
     for (const tag of query.tags ?? []) base = base.where(sql<boolean>`tags like ${`%${like(JSON.stringify(tag))}%`} escape '!'`);
     const [rows, count] = await Promise.all([
@@ -179,7 +183,7 @@ export class TaskRepository {
     let query = this.#db.selectFrom('tasks').select('id').where('live_name', '=', name);
     if (exceptId) query = query.where('id', '!=', exceptId);
     const clash = await query.executeTakeFirst();
-    if (clash) throw new CronfleetError('name_taken', `a task named '${name}' already exists`, { field: 'name', value: name, task_id: clash.id });
+    if (clash) throw new CronfleetError('name_taken', text('task.nameTaken', { name }), { field: 'name', value: name, task_id: clash.id });
   }
 }
 

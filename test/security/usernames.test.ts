@@ -23,8 +23,8 @@ describe('normalizeUsername', () => {
   });
 
   it('names what is wrong with an unusable name', () => {
-    assert.match(usernameProblem(normalizeUsername('   ')) ?? '', /empty/);
-    for (const name of ['a\u0007b', 'a\u200bb', 'a\u202eb', 'a\u0085b']) assert.match(usernameProblem(normalizeUsername(name)) ?? '', /control/, JSON.stringify(name));
+    assert.match(String(usernameProblem(normalizeUsername('   ')) ?? ''), /empty/);
+    for (const name of ['a\u0007b', 'a\u200bb', 'a\u202eb', 'a\u0085b']) assert.match(String(usernameProblem(normalizeUsername(name)) ?? ''), /control/, JSON.stringify(name));
     assert.equal(usernameProblem('alice'), null);
     assert.equal(usernameProblem('zo\u00eb'), null);
   });

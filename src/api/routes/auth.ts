@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { CallerResponse, ref, SessionResponse } from '../../protocol/rest-responses.ts';
 import { newSecret } from '../../store/executor-tokens.ts';
 import { principalOf, SESSION_COOKIE } from '../auth.ts';
@@ -69,12 +70,12 @@ export function authRoutes({ store, clock, tls, security }: AuthRouteDeps): Fast
         const { password } = request.body;
         const username = normalizeUsername(request.body.username);
         const problem = usernameProblem(username);
-        if (problem) throw new CronfleetError('invalid_request', `username ${problem}`, { field: 'username' });
+        if (problem) throw new CronfleetError('invalid_request', text('user.nameProblem', { problem }), { field: 'username' });
         const found = await store.users.passwordHash(username);
         const matches = await verifyPassword(password, found?.passwordHash ?? null);
         if (!found || !matches || found.user.disabled) {
           request.auditLogin = { username, ok: false };
-          throw new CronfleetError('unauthorized', 'wrong user name or password');
+          throw new CronfleetError('unauthorized', text('auth.wrongPassword'));
         }
         const now = clock.now();
         const session = newSecret('cfs_');
@@ -104,11 +105,11 @@ export function authRoutes({ store, clock, tls, security }: AuthRouteDeps): Fast
 
     app.put('/auth/password', { schema: schemas.password }, async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new CronfleetError('invalid_request', 'only a signed-in user has a password to change');
+      if (principal.kind !== 'user') throw new CronfleetError('invalid_request', text('auth.notAUser'));
       const stored = await store.users.passwordHashById(principal.id!);
-      if (!(await verifyPassword(request.body.current_password, stored))) throw new CronfleetError('forbidden', 'current_password is wrong', { field: 'current_password' });
+      if (!(await verifyPassword(request.body.current_password, stored))) throw new CronfleetError('forbidden', text('auth.currentPassword'), { field: 'current_password' });
       const problem = passwordProblem(request.body.new_password);
-      if (problem) throw new CronfleetError('invalid_request', `new_password: ${problem}`, { field: 'new_password' });
+      if (problem) throw new CronfleetError('invalid_request', text('field.problem', { field: 'new_password', problem }), { field: 'new_password' });
       await store.users.update(principal.id!, { passwordHash: await hashPassword(request.body.new_password) }, clock.now());
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send();

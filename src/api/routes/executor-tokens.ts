@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { CreatedExecutorTokenResponse, ExecutorTokenPage, ref, type ExecutorTokenResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import type { ExecutorToken } from '../../store/executor-tokens.ts';
@@ -64,7 +65,7 @@ export function executorTokenRoutes({ store }: Pick<ApiContext, 'store'>): Fasti
     });
     app.delete('/executor-tokens/:id', { schema: schemas.revoke }, async (request, reply) => {
       if (!(await store.executorTokens.revoke(request.params.id, Date.now()))) {
-        throw new CronfleetError('not_found', `no active executor token with id '${request.params.id}'`, { id: request.params.id });
+        throw new CronfleetError('not_found', text('notFound.executorToken', { id: request.params.id }), { id: request.params.id });
       }
       return reply.status(204).send();
     });

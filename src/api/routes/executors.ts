@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { ExecutionResponse, ExecutorPage, ExecutorResponse, ref, RegisteredExecutorResponse } from '../../protocol/rest-responses.ts';
 import { ExecutionCallbackBody, ExecutorStatusBody, IdParams, RegisterExecutorBody } from '../../protocol/rest-schemas.ts';
 import type { ExecutorStatus } from '../../store/executors.ts';
@@ -60,7 +61,7 @@ export function executorRoutes({ store, clock, dispatcher, gateway, httpExecutor
   return async (app) => {
     const toWire = async (executorId: string) => {
       const [executor, load] = await Promise.all([store.executors.get(executorId), store.executions.runningCountByExecutor()]);
-      if (!executor) throw new CronfleetError('not_found', `no executor with id '${executorId}'`, { id: executorId });
+      if (!executor) throw new CronfleetError('not_found', text('notFound.executor', { id: executorId }), { id: executorId });
       return executorToWire(executor, load.get(executorId) ?? 0, Date.now());
     };
 
@@ -82,7 +83,7 @@ export function executorRoutes({ store, clock, dispatcher, gateway, httpExecutor
     app.put('/executors/:id/status', { schema: schemas.setStatus }, async (request) => {
       const { id } = request.params;
       const executor = await store.executors.get(id);
-      if (!executor) throw new CronfleetError('not_found', `no executor with id '${id}'`, { id });
+      if (!executor) throw new CronfleetError('not_found', text('notFound.executor', { id }), { id });
       const status = request.body.status as ExecutorStatus;
       await store.executors.setStatus(id, status, clock.now());
       // No column holds the reason yet (an audit log is planned): the log keeps it.
@@ -168,7 +169,7 @@ export function executionCallbackRoutes({ store, httpExecutors }: Pick<ApiContex
             // Any JSON: validation against the body schema comes next.
             request.body = JSON.parse(body.toString('utf8')) as typeof request.body;
           } catch {
-            throw new CronfleetError('invalid_request', 'the body is not valid JSON');
+            throw new CronfleetError('invalid_request', text('request.bodyNotJson'));
           }
         },
       },

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { executionStatuses, type ExecutionStatus } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { OverviewResponse, ref, TaskStatsResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { LEADER_LEASE } from '../../scheduler/leadership.ts';
@@ -142,7 +143,7 @@ export function statsRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 
 function parseWindow<W extends WindowName>(value: string | undefined, allowed: W[]): W {
   const name = value ?? allowed[0]!;
   if (!(allowed as string[]).includes(name)) {
-    throw new CronfleetError('invalid_request', `querystring: window must be one of ${allowed.join(', ')}, not '${name}'`, { location: 'querystring', field: 'window', allowed });
+    throw new CronfleetError('invalid_request', text('request.window', { allowed: allowed.join(', '), value: name }), { location: 'querystring', field: 'window', allowed });
   }
   return name as W;
 }

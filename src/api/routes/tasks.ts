@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EARLIEST_INSTANT, nextFires, parseSchedule } from '../../domain/schedule.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { ExecutionResponse, FireTimesResponse, ref, TaskHistoryEntryPage, TaskPage, TaskResponse } from '../../protocol/rest-responses.ts';
 import type { Task } from '../../domain/task.ts';
 import { IdParams, NextFiresQuery, TaskBody, TaskGetQuery, TaskHistoryQuery, TaskListQuery, TriggerBody, type TaskSort } from '../../protocol/rest-schemas.ts';
@@ -148,6 +149,6 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
 }
 
 export function assertFound<T>(value: T | null | undefined, what: 'task' | 'execution', id: string): T {
-  if (value === null || value === undefined) throw new CronfleetError(`${what}_not_found`, `no ${what} with id '${id}'`, { id });
+  if (value === null || value === undefined) throw new CronfleetError(`${what}_not_found`, text(what === 'task' ? 'notFound.task' : 'notFound.execution', { id }), { id });
   return value;
 }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { ApiTokenPage, CreatedApiTokenResponse, ref } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { roleAtLeast, roles, type Role } from '../access.ts';
@@ -58,7 +59,7 @@ export function tokenRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'
     app.post('/tokens', { schema: schemas.create }, async (request, reply) => {
       const principal = principalOf(request);
       const role = request.body.role as Role;
-      if (!roleAtLeast(principal.role, role)) throw new CronfleetError('forbidden', `you have the ${principal.role} role and cannot create a token with the ${role} role`, { field: 'role' });
+      if (!roleAtLeast(principal.role, role)) throw new CronfleetError('forbidden', text('token.roleTooHigh', { role: principal.role, wanted: role }), { field: 'role' });
       const now = clock.now();
       const { token, secret } = await store.apiTokens.create({
         id: newId(now),
@@ -76,9 +77,9 @@ export function tokenRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'
       const principal = principalOf(request);
       const token = await store.apiTokens.get(request.params.id);
       const mine = token !== null && token.userId !== null && token.userId === principal.userId;
-      if (!token || (principal.role !== 'admin' && !mine)) throw new CronfleetError('not_found', `no API token with id '${request.params.id}'`, { id: request.params.id });
+      if (!token || (principal.role !== 'admin' && !mine)) throw new CronfleetError('not_found', text('notFound.apiToken', { id: request.params.id }), { id: request.params.id });
       if (!(await store.apiTokens.revoke(token.id, clock.now()))) {
-        throw new CronfleetError('invalid_state', `API token '${token.id}' is already revoked`, { id: token.id });
+        throw new CronfleetError('invalid_state', text('token.revoked', { id: token.id }), { id: token.id });
       }
       return reply.status(204).send();
     });

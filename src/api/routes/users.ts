@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { newId } from '../../domain/ids.ts';
 import { normalizeUsername, usernameProblem } from '../../domain/usernames.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { CreatedUserResponse, ref, UserPage, UserResponse } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
 import { roles } from '../access.ts';
@@ -66,23 +67,23 @@ export function userRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>
   return async (app) => {
     const checkPassword = (password: string) => {
       const problem = passwordProblem(password);
-      if (problem) throw new CronfleetError('invalid_request', `password: ${problem}`, { field: 'password' });
+      if (problem) throw new CronfleetError('invalid_request', text('field.problem', { field: 'password', problem }), { field: 'password' });
     };
     const checkedName = (raw: string) => {
       const username = normalizeUsername(raw);
       const problem = usernameProblem(username);
-      if (problem) throw new CronfleetError('invalid_request', `username ${problem}`, { field: 'username' });
+      if (problem) throw new CronfleetError('invalid_request', text('user.nameProblem', { problem }), { field: 'username' });
       return username;
     };
     const existing = async (id: string) => {
       const user = await store.users.get(id);
-      if (!user) throw new CronfleetError('not_found', `no user with id '${id}'`, { id });
+      if (!user) throw new CronfleetError('not_found', text('notFound.user', { id }), { id });
       return user;
     };
     // The last active admin cannot be demoted, disabled or deleted: someone must be able to manage users.
     const keepAnAdmin = async (id: string) => {
       if ((await store.users.otherActiveAdmins(id)) === 0) {
-        throw new CronfleetError('invalid_state', 'this is the last active admin: make another user admin first');
+        throw new CronfleetError('invalid_state', text('user.lastAdmin'));
       }
     };
 
@@ -100,7 +101,7 @@ export function userRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>
       const now = clock.now();
       const id = newId(now);
       if (!(await store.users.create({ id, username, passwordHash: await hashPassword(password), role }, now))) {
-        throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
+        throw new CronfleetError('name_taken', text('user.nameTaken', { username }), { field: 'username' });
       }
       const user = await existing(id);
       return reply.status(201).send({ ...userToWire(user), ...(generated ? { password: generated } : {}) });
@@ -113,7 +114,7 @@ export function userRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>
       if (user.role === 'admin' && ((role !== undefined && role !== 'admin') || disabled === true)) await keepAnAdmin(user.id);
       if (password !== undefined) checkPassword(password);
       if (username !== undefined && username !== user.username && !(await store.users.rename(user.id, username, clock.now()))) {
-        throw new CronfleetError('name_taken', `a user named '${username}' already exists`, { field: 'username' });
+        throw new CronfleetError('name_taken', text('user.nameTaken', { username }), { field: 'username' });
       }
       const updated = await store.users.update(
         user.id,
@@ -125,7 +126,7 @@ export function userRoutes({ store, clock }: Pick<ApiContext, 'store' | 'clock'>
 
     app.delete('/users/:id', { schema: schemas.remove }, async (request, reply) => {
       const user = await existing(request.params.id);
-      if (principalOf(request).userId === user.id) throw new CronfleetError('invalid_state', 'you cannot delete yourself');
+      if (principalOf(request).userId === user.id) throw new CronfleetError('invalid_state', text('user.deleteSelf'));
       if (user.role === 'admin') await keepAnAdmin(user.id);
       await store.apiTokens.revokeAllOf(user.id, clock.now());
       await store.users.delete(user.id);

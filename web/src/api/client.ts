@@ -1,6 +1,7 @@
 // The one place the UI talks HTTP to the server. A signed-in browser uses the
 // HttpOnly session cookie and sends the CSRF token on every non-GET request; a pasted
 // API token (kept only for this tab) is sent as a Bearer token instead.
+import i18n from 'i18next';
 
 export interface ApiErrorBody {
   code: string;
@@ -53,6 +54,8 @@ export function authHeaders(method = 'GET'): Record<string, string> {
   const bearer = bearerToken();
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   else if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  // The server words its messages (validation errors and the like) in the UI's language.
+  headers['accept-language'] = i18n.language || 'en';
   return headers;
 }
 

@@ -77,8 +77,9 @@ export default function AuditPanel() {
                         <Text size="sm">{entry.actor}</Text>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm" ff="monospace">
-                          {entry.action}
+                        {/* The action in words (the code as stored on hover); an action this UI does not know shows as its code. */}
+                        <Text size="sm" title={entry.action} data-testid="audit-action">
+                          {t(`auditAction.${entry.action}`, { defaultValue: entry.action })}
                         </Text>
                       </Table.Td>
                       <Table.Td>

@@ -1,0 +1,167 @@
+// 服务器消息的简体中文版本：与 en.ts 同样的键和参数（编译器检查两者一致）。
+// Field names, codes and values quoted from the request stay as they are.
+import type { en } from './en.ts';
+
+type Catalog = { [K in keyof typeof en]: (typeof en)[K] };
+
+/** Words for the cron parser's field names (croner's own). */
+const cronParts: Record<string, string> = { second: '秒', minute: '分钟', hour: '小时', day: '日期', month: '月份', dayOfWeek: '星期', dayOfMonth: '日期', year: '年份' };
+
+/** What ajv's `type` keyword names, in Chinese. */
+const typeNames: Record<string, string> = { string: '字符串', integer: '整数', number: '数字', boolean: '布尔值（true 或 false）', object: '对象', array: '数组', null: 'null' };
+
+export const zhCN: Catalog = {
+  'field.problem': (p) => `${p.field}：${p.problem}`,
+
+  'value.oneOf': (p) => `必须是以下之一：${p.allowed}`,
+  'value.integerRange': (p) => `必须是 ${p.min} 到 ${p.max} 之间的整数`,
+  'value.string': () => '必须是字符串',
+  'value.maxLength': (p) => `最多 ${p.max} 个字符`,
+  'value.objectOfStrings': () => '必须是值为字符串的对象',
+  'value.notAName': (p) => `'${p.key}' 不是有效的名称`,
+  'value.stringsOrSecrets': () => '必须是值为字符串或 {"secret":"<值>"} 的对象',
+  'value.stringOrSecret': () => '必须是字符串或 {"secret":"<值>"}',
+  'value.arrayOfStrings': () => '必须是字符串数组',
+  'value.object': () => '必须是对象',
+  'value.boolean': () => '必须是 true 或 false',
+  'value.required': () => '为必填项',
+  'value.unknownField': (p) => `未知字段 '${p.key}'`,
+  'task.foreignField': (p) => `属于 ${p.foreign} 类型的任务，但此任务是 ${p.type} 类型；请只提供一种类型的字段`,
+  'task.requiredFor': (p) => `${p.type} 类型的任务必须填写此项`,
+  'task.httpUrl': () => '必须是以 http:// 或 https:// 开头的完整 URL',
+  'task.httpScheme': () => '必须使用 http 或 https',
+  'task.expectStatus': () => '必须是一个 HTTP 状态码或状态码列表',
+  'task.handlerName': () => '必须是处理器名称（字母、数字及 _ . : -）',
+  'task.handlerFromName': () => '任务名称不是有效的处理器名称（英文字母、数字及 _ . : -）时，必须填写此项',
+  'task.executorList': () => '必须是 {"executor","weight","priority"} 组成的列表',
+  'task.executorRequired': () => '为必填项：执行器的 ID 或名称',
+  'task.executorTwice': (p) => `'${p.executor}' 重复出现`,
+  'task.status': () => "必须是 'active' 或 'paused'",
+  'task.nameRule': (p) => `必须为 1–${p.max} 个字符：任意文字的字母和数字、空格及 _ . : -，以字母或数字开头，不能以空格结尾（不允许斜杠、控制字符或其他符号）`,
+  'task.secretShape': () => '密钥的格式为 {"secret":"<非空字符串>"}，或用 {"secret":true} 保留已存储的密钥',
+  'task.sealedReserved': () => "'$sealed' 保留给已存储的密钥使用",
+  'task.secretNotStored': () => '{"secret":true} 表示保留已存储的密钥，但这里没有存储密钥；请发送 {"secret":"<值>"}',
+  'task.bodyObject': () => 'body：必须是对象',
+  'task.nameTaken': (p) => `已存在名为 '${p.name}' 的任务`,
+
+  'schedule.timezone': (p) => `timezone：'${p.timezone}' 不是 IANA 时区名称：请使用如 'UTC'、'Etc/GMT+5' 或 'Asia/Shanghai' 这样的名称（'+05:00' 这样的偏移量不是名称）`,
+  'schedule.dialect': (p) => `cron_dialect：${p.value} 不是 cron 方言：请使用 ${p.dialects}`,
+  'cron.invalid': (p) => `无效的 cron 表达式 '${p.expression}'：${p.reason}`,
+  'cron.empty': () => '表达式为空',
+  'cron.quartzFields': (p) => `quartz 表达式有 6 或 7 个字段（秒 分 时 日 月 星期 [年]），此表达式有 ${p.count} 个`,
+  'cron.quartzQuestionMark': () => "quartz 要求日期和星期两个字段中恰好一个为 '?'（例如 '0 0 12 * * ?' 或 '0 0 12 ? * 2'）",
+  'cron.weekdayRange': (p) => `星期值 ${p.value} 超出 ${p.dialect} 方言的范围（${p.low}–${p.high}：${p.dialect === 'quartz' ? '1 = 星期日 … 7 = 星期六' : '0 或 7 = 星期日 … 6 = 星期六'}）`,
+  'cron.intervalTooLong': () => '间隔最长为 366d（8784h）；更长的周期请使用 cron 表达式',
+  'cron.neverMatches': () => '该表达式不会匹配任何日期',
+  'cron.noFireAfter': (p) => `该表达式在 ${p.from} 之后（直到 9999 年）没有触发时间`,
+  'cron.intervalShape': () => "间隔的写法如 '@every 30s'、'@every 5m' 或 '@every 1h30m'",
+  'cron.intervalTooShort': () => '间隔至少为 1s',
+  'cron.parser': (p) => {
+    const part = cronParts[p.part] ?? p.part;
+    switch (p.kind) {
+      case 'parts':
+        return `字段数量不对（${p.part}）`;
+      case 'value':
+        return `${part}字段的值无效`;
+      case 'range':
+        return '范围写法无效（起始值不能大于结束值）';
+      case 'step':
+        return '步长写法无效';
+      default:
+        return '语法错误';
+    }
+  },
+
+  'request.unknownField': (p) => `${p.location}：未知字段 '${p.field}'`,
+  'request.required': (p) => `${p.location}：${p.field} 为必填项`,
+  'request.schema': (p) => {
+    const field = p.field;
+    const rule: Record<string, string> = {
+      type: `必须是${typeNames[p.type] ?? p.type}`,
+      minLength: `至少 ${p.limit} 个字符`,
+      maxLength: `最多 ${p.limit} 个字符`,
+      minimum: `不能小于 ${p.limit}`,
+      maximum: `不能大于 ${p.limit}`,
+      exclusiveMinimum: `必须大于 ${p.limit}`,
+      exclusiveMaximum: `必须小于 ${p.limit}`,
+      minItems: `至少 ${p.limit} 项`,
+      maxItems: `最多 ${p.limit} 项`,
+      minProperties: `至少 ${p.limit} 个字段`,
+      maxProperties: `最多 ${p.limit} 个字段`,
+      enum: `必须是以下之一：${p.allowed}`,
+      const: `必须等于 ${p.allowed}`,
+      pattern: '格式不正确',
+      format: `必须是 ${p.format} 格式`,
+      uniqueItems: '不能有重复项',
+      multipleOf: `必须是 ${p.limit} 的倍数`,
+    };
+    return `${p.location}：${field} ${rule[p.keyword] ?? '无效'}`;
+  },
+  'request.badPath': () => 'path：路径不是有效的百分号编码 UTF-8',
+  'request.longPathSegment': () => 'path：路径中有一段过长',
+  'request.notJson': () => 'body：请求体不是有效的 JSON',
+  'request.bodyNotJson': () => '请求体不是有效的 JSON',
+  'request.tooDeep': (p) => `body：JSON 嵌套超过 ${p.max} 层（第 ${p.depth} 层）`,
+  'request.badText': (p) => `${p.location}：${p.where} ${p.problem}`,
+  'request.theValue': () => '该值',
+  'request.nul': () => '含有 NUL 字符',
+  'request.nulInName': () => '的名称含有 NUL 字符',
+  'request.surrogate': () => '含有孤立的 UTF-16 代理项（不是有效的 Unicode）',
+  'request.surrogateInName': () => '的名称含有孤立的 UTF-16 代理项（不是有效的 Unicode）',
+  'request.nestedDeep': (p) => `嵌套超过 ${p.max} 层`,
+  'request.instant': (p) => `${p.location}：${p.field} 必须是 ISO 8601 时间，如 2026-11-22T08:00:00Z，而不是 '${p.value}'`,
+  'request.instantRange': (p) => `${p.location}：${p.field} 必须在 ${p.earliest} 与 ${p.latest} 之间，而不是 '${p.value}'`,
+  'request.window': (p) => `querystring：window 必须是以下之一：${p.allowed}，而不是 '${p.value}'`,
+  'request.framework': (p) => {
+    const known: Record<string, string> = {
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: '不支持请求的 Content-Type',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'Content-Type 为 application/json 时请求体不能为空',
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length 与请求体长度不符',
+      FST_ERR_CTP_BODY_TOO_LARGE: '请求体过大',
+      FST_ERR_CTP_INVALID_JSON_BODY: '请求体不是有效的 JSON',
+      FST_ERR_BAD_URL: '路径不是有效的百分号编码 UTF-8',
+    };
+    return known[p.fastifyCode] ?? `请求无效（${p.fastifyCode || '400'}）`;
+  },
+  'request.tooLarge': () => '请求体过大',
+  'request.rateLimited': () => '请求过于频繁，请稍后再试',
+  'request.noRoute': (p) => `没有路由 ${p.method} ${p.path}`,
+  'server.internal': () => '服务器内部错误',
+
+  'notFound.task': (p) => `没有 ID 为 '${p.id}' 的任务`,
+  'notFound.execution': (p) => `没有 ID 为 '${p.id}' 的执行记录`,
+  'notFound.executor': (p) => `没有 ID 为 '${p.id}' 的执行器`,
+  'notFound.user': (p) => `没有 ID 为 '${p.id}' 的用户`,
+  'notFound.apiToken': (p) => `没有 ID 为 '${p.id}' 的 API 令牌`,
+  'notFound.executorToken': (p) => `没有 ID 为 '${p.id}' 的有效执行器令牌`,
+  'execution.ended': (p) => `执行 '${p.id}' 已结束（${p.status}）`,
+  'executor.builtIn': (p) => `执行器 '${p.name}' 是 \`cronfleet up\` 的内置执行器（instance_id '${p.instanceId}'）：它每次服务器启动都会重新连接，因此不能移除；请将其设为维护以不再分派任务`,
+  'executor.removeOnline': (p) => `执行器 '${p.name}' 在线：请先将其设为维护或离线（PUT /api/v1/executors/${p.id}/status），再移除`,
+  'executor.removeBusy': (p) => `执行器 '${p.name}' 仍在运行 ${p.count} 个执行：请等待其结束或停止它们，再移除`,
+  'executor.changedWhileRemoving': (p) => `执行器 '${p.name}' 在移除过程中发生了变化；请重试`,
+  'user.lastAdmin': () => '这是最后一个有效的管理员：请先将其他用户设为管理员',
+  'user.nameTaken': (p) => `已存在名为 '${p.username}' 的用户`,
+  'user.deleteSelf': () => '不能删除自己',
+  'user.nameProblem': (p) => `用户名${p.problem}`,
+  'user.nameEmpty': () => '不能为空或只有空格',
+  'user.nameControl': () => '不能含有控制字符',
+  'user.nameLength': (p) => `最多 ${p.max} 个字符`,
+  'user.nameRule': () => '只能含有字母、数字及 _ . @ -',
+  'password.tooShort': () => '密码至少 10 个字符',
+  'password.tooLong': () => '密码最多 256 个字符',
+  'token.roleTooHigh': (p) => `你的角色是 ${p.role}，不能创建角色为 ${p.wanted} 的令牌`,
+  'token.revoked': (p) => `API 令牌 '${p.id}' 已被吊销`,
+
+  'auth.noAccessDeclared': () => '此路由未声明访问权限（src/api/access.ts）',
+  'auth.roleNeeded': (p) => `此操作需要 ${p.access} 角色；${p.actor} 的角色是 ${p.role}`,
+  'auth.malformedHeader': () => 'Authorization 请求头格式错误：请发送 "Authorization: Bearer <令牌>"',
+  'auth.missing': () => '缺少凭据：请登录，或发送请求头 "Authorization: Bearer <令牌>"',
+  'auth.missingShort': () => '缺少凭据',
+  'auth.executorToken': () => '执行器令牌只用于连接执行器（/ws/executor）；REST API 请使用 API 令牌',
+  'auth.badToken': () => '令牌无效、已过期或已被吊销',
+  'auth.sessionEnded': () => '你的会话已结束：请重新登录',
+  'auth.csrf': (p) => `${p.header} 请求头缺失或错误：每次修改都请发送登录时获得的 csrf_token`,
+  'auth.wrongPassword': () => '用户名或密码错误',
+  'auth.notAUser': () => '只有已登录的用户才有可修改的密码',
+  'auth.currentPassword': () => 'current_password 不正确',
+};
