@@ -84,7 +84,8 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
   /** Waits until a running execution's elapsed time, as first read, changes: it is live. */
   async function elapsedMoves(page: Page, listTestId: string, executionId: string, first: string | null): Promise<void> {
     const selector = `[data-testid="${listTestId}"] [data-execution-id="${executionId}"] [data-testid="elapsed"]`;
-    await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent !== ${JSON.stringify(first)}`);
+    const exactly = new RegExp(`^${(first ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    await page.locator(selector).filter({ hasNotText: exactly }).waitFor();
   }
 
   /** On a phone: nothing wider than the screen, no badge cut short, no button or link of the page off-screen. */
@@ -298,7 +299,7 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
       const page = await open('task-operator', locale, '/tasks/new');
       const cron = page.getByTestId('field-cron');
       await cron.fill('61 * * * *');
-      await page.waitForFunction(`document.querySelector('[data-testid="field-cron"]')?.getAttribute('aria-invalid') === 'true'`);
+      await page.locator('[data-testid="field-cron"][aria-invalid="true"]').waitFor();
       const preview = await server.request('POST', '/api/v1/schedules/preview', { cron_expression: '61 * * * *' });
       assert.equal(preview.status, 400);
       assert.equal(preview.body.error.code, 'invalid_cron');
@@ -309,7 +310,7 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
       await page.screenshot({ path: join(screenshotDir, `50-invalid-cron-${locale}.png`) });
       // Fixed, the mark goes away.
       await cron.fill('*/10 * * * *');
-      await page.waitForFunction(`document.querySelector('[data-testid="field-cron"]')?.getAttribute('aria-invalid') !== 'true'`);
+      await page.locator('[data-testid="field-cron"][aria-invalid="true"]').waitFor({ state: 'detached' });
       await page.context().close();
     }
   });
@@ -334,7 +335,7 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
       await page.getByTestId('task-form-read-only').waitFor();
       await page.screenshot({ path: join(screenshotDir, `51-viewer-task-form-${locale}.png`) });
       await page.goto(`${server.url}/`);
-      await page.getByTestId('running-executions').waitFor();
+      await page.getByTestId('running-executions-card').waitFor();
       assert.equal(await page.locator('main form').count(), 0, 'no forms on the dashboard');
       await page.context().close();
     }
