@@ -3,7 +3,7 @@
 import { validateSchedule, assertTimezone, parseDialect } from './schedule.ts';
 import { invalid, isSecretValue, assertSecretShapes } from './secrets.ts';
 import { text } from '../protocol/messages/index.ts';
-import { isTaskName, normalizeTaskName, TASK_NAME_MAX_LENGTH } from '../protocol/task-names.ts';
+import { isTaskName, normalizeTaskName, TASK_NAME_MAX_LENGTH } from '../protocol/enums.ts';
 import type { MaybeSecret } from './secret-values.ts';
 import type { CommandSpec, DockerSpec, HandlerSpec, HttpSpec, ScriptSpec, Task, TaskDefinition, TaskExecutorRef, TaskSpec } from './task-definition.ts';
 

@@ -18,7 +18,7 @@ import { ExecutorPicker } from '../components/executor-picker.tsx';
 import { KeyValueEditor } from '../components/key-value-editor.tsx';
 import { cloneValues } from './task-clone.ts';
 import { blank, bodyFromValues, formPathOf, valuesFromTask, type TaskFormValues } from './task-form-values.ts';
-import { isTaskName } from '../../../src/protocol/task-names.ts';
+import { isTaskName } from '../../../src/protocol/enums.ts';
 
 /** Monospace for the value only, not the label. */
 const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
