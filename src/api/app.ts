@@ -68,7 +68,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(auditRoutes({ store }));
       await api.register(taskRoutes({ store, clock, tasks }));
       await api.register(taskStopRoutes({ store, dispatcher }));
-      await api.register(executionRoutes({ store, dispatcher, events }));
+      await api.register(executionRoutes({ store, dispatcher, events, tasks }));
       await api.register(scheduleRoutes({ clock }));
       await api.register(systemRoutes({ store, scheduler, instanceId, version }));
       await api.register(executorTokenRoutes({ store }));

@@ -20,6 +20,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task' },
   'POST /api/v1/tasks/:id/stop': { action: 'task.stop', resource: 'task' },
   'POST /api/v1/executions/:id/stop': { action: 'execution.stop', resource: 'execution' },
+  'POST /api/v1/executions/:id/rerun': { action: 'execution.rerun', resource: 'execution' },
   'POST /api/v1/executors/register': { action: 'executor.register', resource: 'executor' },
   'PUT /api/v1/executors/:id/status': { action: 'executor.set_status', resource: 'executor' },
   'DELETE /api/v1/executors/:id': { action: 'executor.delete', resource: 'executor' },

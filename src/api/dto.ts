@@ -72,7 +72,7 @@ function readableTaskToWire(task: Task): TaskResponse {
  * An execution on the wire. Its result, error and reason are masked with the secret
  * values of its parameters and `taskSecrets` (those of its task's env and headers).
  */
-function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[], masker: SecretMasker): ExecutionResponse {
+function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[], masker: SecretMasker, maxAttempts: number | null): ExecutionResponse {
   const secrets = [...taskSecrets, ...masker.open(sealedParameters(execution.parameters).values())];
   return {
     id: execution.id,
@@ -86,6 +86,7 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
     executor_id: execution.executorId,
     attempt: execution.attempt,
     retry_count: execution.attempt - 1,
+    max_attempts: maxAttempts,
     retry_of: execution.retryOf,
     run_at: iso(execution.runAt),
     start_time: iso(execution.startTime),
@@ -105,12 +106,14 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
 /** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
 export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();
+  const maxAttemptsByTask = new Map<string, number>();
   for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
     const task = await store.tasks.getIncludingDeleted(taskId);
     // The values of a task's secrets, opened: only to mask them, never to be sent.
     secretsByTask.set(taskId, task ? store.masker.open(sealedSecrets(task).values()) : []);
+    if (task && Number.isInteger(task.maxRetry)) maxAttemptsByTask.set(taskId, task.maxRetry + 1);
   }
-  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? [], store.masker));
+  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? [], store.masker, maxAttemptsByTask.get(execution.taskId) ?? null));
 }
 
 export function executorToWire(executor: Executor, running: number, now: number): ExecutorResponse {

@@ -20,6 +20,13 @@ import { RoutingMemory } from './routing-memory.ts';
 import { messageSized, runTask } from './run-task.ts';
 
 /** Least time between the end of a pass and a woken one (real ms): bounds passes to a few hundred a second. */
+/** Why an execution is stopped: the reason code it ends with, and the error when the server ends it itself. */
+export interface StopReason {
+  reason: string;
+  error: string;
+}
+const personStop: StopReason = { reason: 'stopped', error: 'stopped on request' };
+
 const MIN_PASS_SPACING_MS = 5;
 
 /** How long a task as read by the fire loop stands in for reading it again: past the fire lead, not much more. */
@@ -173,12 +180,16 @@ export class Dispatcher {
   /**
    * Stops an execution: a pending one is cancelled at once; a running one is asked to
    * stop and becomes `cancelled` when its executor reports. Returns false if it had ended.
+   * `why` is the reason the cancelled execution keeps (default: a person's stop). A running
+   * one's reason is written before it is asked to stop, so it is there when its executor's
+   * report (which knows only that it was stopped) ends it, whichever instance delivers it.
    */
-  async stopExecution(execution: Execution, kill = false): Promise<boolean> {
+  async stopExecution(execution: Execution, kill = false, why: StopReason = personStop): Promise<boolean> {
     if (execution.status === 'pending') {
-      return (await this.#cancel(execution.id, 'stopped on request', 'stopped')) === 'finished';
+      return (await this.#cancel(execution.id, why.error, why.reason)) === 'finished';
     }
     if (execution.status !== 'running' || execution.executorId === null) return false;
+    if (why.reason !== personStop.reason) await this.#store.executions.setStopReason(execution.id, why.reason, this.#clock.now());
     const action = kill ? 'kill' : 'stop';
     if (this.#gateway.send(execution.executorId, { action, tasks: [{ id: execution.id }] })) return true;
     if (await this.#reachableElsewhere(execution.executorId)) {
@@ -188,7 +199,7 @@ export class Dispatcher {
       return true;
     }
     // Its executor is not connected anywhere: nothing can stop the process, so end the record.
-    return (await this.#cancel(execution.id, 'stopped on request; the executor was not connected', 'stopped')) === 'finished';
+    return (await this.#cancel(execution.id, `${why.error}; the executor was not connected`, why.reason)) === 'finished';
   }
 
   #cancel(executionId: string, error: string, reason: string) {

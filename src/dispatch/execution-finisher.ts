@@ -9,7 +9,9 @@
 // - stamps the times: end_time is the server's clock now (executor clocks drift);
 //   start_time is the one recorded when the executor said it started, else the moment
 //   the run was handed over when the reporter knows it (an HTTP push), else none (the
-//   run never started, e.g. cancelled while pending);
+//   run never started, e.g. cancelled while pending) — moved earlier when the run's
+//   length as the executor measured it says so (runStart below), so a duration is never
+//   shorter than the run the executor timed;
 // - masks the values of the execution's secrets (its task's env and headers, its
 //   parameters) in the reported result and error before they are stored;
 // - finishes it with one guarded UPDATE (store: pending|running → terminal), so of two
@@ -56,6 +58,8 @@ export interface FinishReport {
   reason?: string | null;
   /** When the run was handed to its executor, if the reporter knows: the start when none was recorded. */
   handedOverAt?: number | null;
+  /** How long the run took by its executor's own clock (its end − its start: one clock, so drift cancels out). */
+  ranForMs?: number | null;
 }
 
 /**
@@ -95,7 +99,7 @@ export class ExecutionFinisher {
         ...(report.result !== undefined ? { result: maskSecretJson(report.result, secrets) } : {}),
         ...(report.error !== undefined ? { error: report.error === null ? null : maskSecretText(report.error, secrets) } : {}),
         ...(report.reason !== undefined ? { reason: report.reason } : {}),
-        ...(execution.startTime === null && report.handedOverAt != null ? { startTime: report.handedOverAt } : {}),
+        ...startTimeField(execution, report, now),
       },
       now,
     );
@@ -120,4 +124,21 @@ export class ExecutionFinisher {
     const hasText = (report.result !== undefined && report.result !== null) || (report.error !== undefined && report.error !== null && report.error !== '');
     return hasText ? this.#masker.valuesOf(await loadTask(), execution.parameters) : [];
   }
+}
+
+/**
+ * The start to record, when it differs from the stored one. The start the server heard is
+ * late: the executor starts its timeout clock, then sends "running", which crosses the
+ * network (or, in-process, waits while the child process is spawned) and then its turn
+ * among the link's frames; the end is heard after the end. So a run the executor timed
+ * out after 5 s read 4.87 s. When the executor reports the run's length, end − length is
+ * as good a bound for the start as the one heard: the earlier of the two is kept (never
+ * before the execution existed), and the duration is never shorter than the executor
+ * measured it.
+ */
+function startTimeField(execution: Execution, report: FinishReport, now: number): { startTime?: number } {
+  const heard = execution.startTime ?? report.handedOverAt ?? null;
+  const measured = report.ranForMs != null && report.ranForMs >= 0 ? Math.max(execution.createdAt, now - report.ranForMs) : null;
+  const start = heard === null ? measured : measured === null ? heard : Math.min(heard, measured);
+  return start !== null && start !== execution.startTime ? { startTime: start } : {};
 }

@@ -463,6 +463,7 @@ export class ExecutorGateway {
         exitCode: update.data.exit_code ?? null,
         result: update.data.result ?? null,
         error: update.data.error ?? null,
+        ranForMs: measuredLength(update.data.time_start, update.data.time_end),
       });
       if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned();
       if (outcome !== 'stale_attempt') this.#sentRuns.delete(update.task_id);
@@ -481,4 +482,10 @@ export class ExecutorGateway {
     await this.#deps.store.executions.markStarted(update.task_id, now, now);
     this.#deps.events.emit('execution.started', { executionId: update.task_id });
   }
+}
+
+/** A run's length by the executor's clock, from the start and end it reports; null when it does not say. */
+function measuredLength(start: string | undefined, end: string | undefined): number | null {
+  const length = start && end ? Date.parse(end) - Date.parse(start) : Number.NaN;
+  return Number.isFinite(length) && length >= 0 ? length : null;
 }

@@ -33,6 +33,8 @@ export const OVERLAP_SKIPPED_REASON = 'overlap';
 export const QUEUE_WAITING_REASON = 'waiting for the previous execution of this task (queue)';
 /** How replace stops the runs it replaces: killed at once, not asked to stop. */
 export const REPLACED_RUN_STOP = 'kill' as const;
+/** What a run replace stopped ends with: reason code and error (not a person's "stopped on request"). */
+export const REPLACED_RUN_REASON = { reason: 'replaced', error: 'replaced by a newer fire' } as const;
 
 /**
  * Every mode but parallel decides on what is active at the fire's instant, so its fires

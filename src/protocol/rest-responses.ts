@@ -153,6 +153,7 @@ export const ExecutionResponse = named(
     executor_id: nullable(Type.String()),
     attempt: Type.Integer({ description: '1 for the first run, 2 for its first retry, …' }),
     retry_count: Type.Integer(),
+    max_attempts: nullable(Type.Integer({ description: "How many attempts its task allows (max_retry + 1, as the task is now): attempt 2 of 4; null when the task's definition cannot be read" })),
     retry_of: nullable(Type.String()),
     run_at: nullable(Type.String({ format: 'date-time' }), { description: 'Earliest dispatch (retry backoff); null: at once' }),
     start_time: Instant,

@@ -152,6 +152,7 @@ export const LogsQuery = Type.Object(
     after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0, description: 'a log sequence number (a 32-bit integer)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
     follow: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 1 })])),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')], { description: 'text: the whole log (from after_seq) as plain text, for download; not with follow' })),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { DispatchEvents, TypedEmitter } from '../dispatch/events.ts';
 import type { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
-import { REPLACED_RUN_STOP } from '../domain/overlap.ts';
+import { REPLACED_RUN_REASON, REPLACED_RUN_STOP } from '../domain/overlap.ts';
 import type { Task } from '../domain/task.ts';
 import type { Store } from '../store/store.ts';
 import { FireLoop, type FiredTask, type FireLoopOptions } from './fire-loop.ts';
@@ -113,7 +113,7 @@ export class Scheduler {
     for (const task of tasks) {
       for (const id of task.replaced) {
         const execution = await this.#store.executions.get(id);
-        if (execution) await this.#dispatcher.stopExecution(execution, REPLACED_RUN_STOP === 'kill');
+        if (execution) await this.#dispatcher.stopExecution(execution, REPLACED_RUN_STOP === 'kill', REPLACED_RUN_REASON);
       }
     }
     this.#events.emit('fired', { tasks });

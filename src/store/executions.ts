@@ -193,6 +193,11 @@ export class ExecutionRepository {
     await this.#db.updateTable('executions').set({ start_time: startTime, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
   }
 
+  /** The reason a running execution is being stopped with; its executor's report then ends it keeping this reason. */
+  async setStopReason(id: string, reason: string, now: number): Promise<void> {
+    await this.#db.updateTable('executions').set({ reason, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+  }
+
   async setShard(id: string, index: number, total: number, now: number): Promise<void> {
     await this.#db.updateTable('executions').set({ shard_index: index, shard_total: total, updated_at: now }).where('id', '=', id).execute();
   }

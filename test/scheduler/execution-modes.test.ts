@@ -91,7 +91,7 @@ describe('execution modes when fires overlap', () => {
     assert.equal(second!.reason, 'overlap');
   });
 
-  it('replace cancels the running execution and runs the new one', async () => {
+  it('replace cancels the running execution (reason replaced, not a stop on request) and runs the new one', async () => {
     const clock = new FakeClock();
     t = await startTestServer({ clock });
     const task = await twoOverlappingFires(t, clock, 'replace');
@@ -100,6 +100,29 @@ describe('execution modes when fires overlap', () => {
       return list[0]!.status === 'cancelled' && list[1]!.status === 'running' ? list : undefined;
     }, 'the first execution to be cancelled');
     assert.deepEqual(statuses(settled), ['cancelled', 'running']);
+    assert.equal(settled[0]!.reason, 'replaced', 'the replaced run says why it ended');
+    assert.equal(settled[1]!.reason, null);
+    // A person's stop of the newer run is still a stop on request.
+    await t.request('POST', `/api/v1/executions/${settled[1]!.id}/stop`);
+    const stopped = await eventually(async () => {
+      const list = await executions(t, task.id);
+      return list[1]!.status === 'cancelled' ? list[1] : undefined;
+    }, 'the second execution to be stopped');
+    assert.notEqual(stopped.reason, 'replaced');
+  });
+
+  it('replace of a run still pending cancels it with reason replaced', async () => {
+    const clock = new FakeClock();
+    t = await startTestServer({ clock });
+    // No executor carries this label: every fire waits, pending, and the next replaces it.
+    const task = await createTask(t, { name: 'replace-pending', cron_expression: '* * * * * *', command: 'true', execution_mode: 'replace', executor_labels: { pool: 'nowhere' } });
+    await advanceAndFire(t, clock, 1000);
+    await advanceAndFire(t, clock, 1000);
+    const [first, second] = await executions(t, task.id);
+    assert.equal(first!.status, 'cancelled');
+    assert.equal(first!.reason, 'replaced');
+    assert.equal(first!.error, 'replaced by a newer fire');
+    assert.equal(second!.status, 'pending');
   });
 
   it('a manual trigger bypasses the queue', async () => {

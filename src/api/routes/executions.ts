@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { isTerminal } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
@@ -26,11 +27,24 @@ const schemas = {
     body: StopBody,
     response: { 202: ref(ExecutionResponse, { description: 'The execution as it is now: a stop is asynchronous, it ends as cancelled' }), ...noExecution, ...errorResponses([409, 'It already ended (invalid_state)']) },
   },
+  rerun: {
+    operationId: 'rerunExecution',
+    tags,
+    summary: 'Run the task again with the parameters of this execution',
+    description:
+      "A manual run of the execution's task now, with exactly this execution's parameters, secrets included: a one-off secret this run was triggered with is used again (a trigger with the parameters as read, where secrets show as {\"secret\":true}, would keep the task's stored secret instead). Bypasses the execution mode, like a trigger. No body.",
+    params: IdParams,
+    response: {
+      202: ref(ExecutionResponse, { description: 'The new execution, pending' }),
+      ...errorResponses([404, 'No such execution (execution_not_found), or its task was deleted (task_not_found)']),
+    },
+  },
   logs: {
     operationId: 'getExecutionLogs',
     tags,
-    summary: 'Read (or follow) an execution log',
-    description: 'With follow=1 the answer is a stream of newline-delimited JSON: one log line per line, then {"end":true,"status":…} when the execution ends.',
+    summary: 'Read (or follow, or download) an execution log',
+    description:
+      'With follow=1 the answer is a stream of newline-delimited JSON: one log line per line, then {"end":true,"status":…} when the execution ends. With format=text the answer is the whole log as it is now (after after_seq), as plain text with a download file name; format=text with follow is refused (400).',
     params: IdParams,
     querystring: LogsQuery,
     response: {
@@ -39,17 +53,22 @@ const schemas = {
         content: {
           'application/json': { schema: ref(LogPageResponse) },
           'application/x-ndjson': { schema: Type.String({ description: 'One JSON object per line' }) },
+          'text/plain': { schema: Type.String({ description: 'format=text: the log as written, stdout and stderr interleaved in order' }) },
         },
       },
+      ...errorResponses([400, 'format=text with follow (invalid_request)']),
       ...noExecution,
     },
   },
 };
 
-type ExecutionRouteDeps = Pick<ApiContext, 'store' | 'dispatcher' | 'events'>;
+type ExecutionRouteDeps = Pick<ApiContext, 'store' | 'dispatcher' | 'events' | 'tasks'>;
+
+/** Log chunks read per query while a whole log is sent as text. */
+const TEXT_PAGE = 5000;
 
 export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTypebox {
-  const { store, dispatcher } = deps;
+  const { store, dispatcher, tasks } = deps;
   return async (app) => {
     app.get('/executions', { schema: schemas.list }, async (request) => {
       const page = request.query.page ?? 1;
@@ -79,9 +98,22 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
       return reply.status(202).send(await oneToWire(execution.id));
     });
 
+    app.post('/executions/:id/rerun', { schema: schemas.rerun }, async (request, reply) => {
+      const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
+      return reply.status(202).send((await executionsToWire(store, [await tasks.rerun(execution)]))[0]!);
+    });
+
     app.get('/executions/:id/logs', { schema: schemas.logs }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       const afterSeq = request.query.after_seq ?? 0;
+      if (request.query.format === 'text') {
+        if (request.query.follow) throw new CronfleetError('invalid_request', 'format: text is the log as it is now; follow streams JSON lines', { field: 'format' });
+        return reply
+          .type('text/plain; charset=utf-8')
+          .header('content-disposition', `attachment; filename="execution-${execution.id}.log.txt"`)
+          .header('cache-control', 'no-store')
+          .send(Readable.from(logText(store, execution.id, afterSeq)));
+      }
       const limit = request.query.limit ?? 1000;
       if (!request.query.follow) {
         const chunks = await store.logs.read(execution.id, afterSeq, limit);
@@ -112,6 +144,17 @@ export const optionalJsonBody = {
     if (request.body === undefined) request.body = {};
   },
 };
+
+/** The log's chunks from after `afterSeq`, in order, read a page at a time (a log can be large). */
+async function* logText(store: ExecutionRouteDeps['store'], executionId: string, afterSeq: number): AsyncGenerator<string> {
+  let seq = afterSeq;
+  for (;;) {
+    const chunks = await store.logs.read(executionId, seq, TEXT_PAGE);
+    if (chunks.length > 0) yield chunks.map((chunk) => chunk.chunk).join('');
+    if (chunks.length < TEXT_PAGE) return;
+    seq = chunks[chunks.length - 1]!.seq;
+  }
+}
 
 /** Streams log chunks as newline-delimited JSON until the execution ends or the client leaves. */
 async function followLogs(

@@ -6,6 +6,7 @@ import { Link, useNavigate } from 'react-router';
 import { get } from '../api/client.ts';
 import type { Execution, Executor, Page } from '../api/types.ts';
 import { Elapsed, formatDuration, ShortId, StatusBadge, TimeAgo } from './format.tsx';
+import { attemptText, shardText } from './execution-numbering.ts';
 
 /** Executor id → name, from the (cached) executor list. */
 export function useExecutorNames(): Map<string, string> {
@@ -55,10 +56,13 @@ export function ExecutionTable({ items, showTask = true, emptyText }: { items: E
                 <StatusBadge status={execution.status} />
               </Table.Td>
               <Table.Td>
-                <Text size="sm">
-                  {t(`trigger.${execution.trigger}`, { defaultValue: execution.trigger })}
-                  {execution.attempt > 1 ? ` #${execution.attempt}` : ''}
-                </Text>
+                <Text size="sm">{t(`trigger.${execution.trigger}`, { defaultValue: execution.trigger })}</Text>
+                {/* Numbered as on the execution page: attempt 2 of 4, shard 2 of 3. */}
+                {(execution.attempt > 1 || (execution.max_attempts ?? 1) > 1 || !!execution.shard_total) && (
+                  <Text size="xs" c="dimmed" data-testid="execution-numbering">
+                    {[execution.attempt > 1 || (execution.max_attempts ?? 1) > 1 ? attemptText(t, execution) : null, shardText(t, execution)].filter(Boolean).join(' · ')}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
                 <TimeAgo value={execution.start_time ?? execution.scheduled_time ?? execution.created_at} />

@@ -1,9 +1,11 @@
-// One execution: its status timeline, outcome, and the live log; stop (or kill now) while it runs.
+// One execution: its status timeline, outcome, and the live log; stop (or kill now) while
+// it runs; run it again with the same parameters. Numbering reads the same everywhere:
+// "attempt 2 of 4" (execution-numbering.ts), "shard 2 of 3" (shard_index is 0-based on the wire).
 import { Anchor, Button, Card, Grid, Group, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
-import { IconBolt, IconCircleCheck, IconCircleX, IconClockHour4, IconPlayerPlay, IconPlayerStop, IconSend } from '@tabler/icons-react';
+import { IconBolt, IconCircleCheck, IconCircleX, IconClockHour4, IconPlayerPlay, IconPlayerStop, IconRepeat, IconSend } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { get, post } from '../api/client.ts';
 import type { Execution } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
@@ -11,6 +13,7 @@ import { ErrorAlert, Loading, notifySuccess, useConfirm } from '../components/fe
 import { Elapsed, formatDuration, Json, ShortId, StatusBadge, useFormatters } from '../components/format.tsx';
 import { LiveLog } from '../components/live-log.tsx';
 import { useExecutorNames } from '../components/execution-table.tsx';
+import { attemptText, endedAsAsked, shardText } from '../components/execution-numbering.ts';
 
 const terminal = new Set(['success', 'failed', 'timeout', 'skipped', 'cancelled']);
 
@@ -35,6 +38,7 @@ export default function ExecutionDetailPage() {
   const { can } = useAuth();
   const format = useFormatters();
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const { modal, confirm } = useConfirm();
   const executorNames = useExecutorNames();
   const execution = useQuery({
@@ -58,19 +62,43 @@ export default function ExecutionDetailPage() {
 
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
+      <Group justify="space-between" align="flex-end" gap="sm">
+        <div style={{ minWidth: 0 }}>
           <Anchor component={Link} to={`/tasks/${data.task_id}`} size="sm">
             ← {data.task_name ?? t('executions.task')}
           </Anchor>
-          <Group gap="sm">
+          <Group gap="sm" wrap="wrap">
             <Title order={2}>{t('executionDetail.title')}</Title>
             <ShortId id={data.id} />
-            <span data-testid="execution-status">
+            {/* Never squeezed: the status reads whole on a phone too. */}
+            <span data-testid="execution-status" style={{ flex: 'none', display: 'inline-flex' }}>
               <StatusBadge status={data.status} size="lg" />
             </span>
           </Group>
         </div>
+        {can('operator') && finished && (
+          <Button
+            variant="light"
+            leftSection={<IconRepeat size={16} />}
+            data-testid="execution-rerun"
+            onClick={() =>
+              confirm(
+                t('executionPage.rerunTitle'),
+                t('executionPage.rerunBody', { task: data.task_name }),
+                async () => {
+                  const started = await post<Execution>(`/executions/${data.id}/rerun`);
+                  notifySuccess(t('executionPage.rerunStarted'));
+                  void queryClient.invalidateQueries({ queryKey: ['executions'] });
+                  void navigate(`/executions/${started.id}`);
+                },
+                'blue',
+                t('executionPage.rerun'),
+              )
+            }
+          >
+            {t('executionPage.rerun')}
+          </Button>
+        )}
         {can('operator') && !finished && (
           <Group gap="xs">
             <Button
@@ -134,11 +162,15 @@ export default function ExecutionDetailPage() {
           <Card h="100%">
             <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="md">
               <Field label={t('executions.trigger')}>{t(`trigger.${data.trigger}`, { defaultValue: data.trigger })}</Field>
-              <Field label={t('executionDetail.attempt')}>{data.attempt}</Field>
+              <Field label={t('executionDetail.attempt')}>
+                <span data-testid="execution-attempt">{attemptText(t, data)}</span>
+              </Field>
               <Field label={t('executionDetail.exitCode')}>
                 <span data-testid="exit-code">{data.exit_code ?? '—'}</span>
               </Field>
-              <Field label={t('executions.duration')}>{data.status === 'running' && data.start_time ? <Elapsed since={data.start_time} /> : formatDuration(data.duration_ms)}</Field>
+              <Field label={t('executions.duration')}>
+                <span data-testid="execution-duration">{data.status === 'running' && data.start_time ? <Elapsed since={data.start_time} /> : formatDuration(data.duration_ms)}</span>
+              </Field>
               <Field label={t('executions.executor')}>
                 {data.executor_id ? (
                   <Anchor component={Link} to="/executors" size="sm">
@@ -148,7 +180,11 @@ export default function ExecutionDetailPage() {
                   '—'
                 )}
               </Field>
-              {data.shard_total ? <Field label={t('executionDetail.shard')}>{`${(data.shard_index ?? 0) + 1} / ${data.shard_total}`}</Field> : null}
+              {data.shard_total ? (
+                <Field label={t('executionDetail.shard')}>
+                  <span data-testid="execution-shard">{shardText(t, data)}</span>
+                </Field>
+              ) : null}
               {data.retry_of && (
                 <Field label={t('executionDetail.retryOf')}>
                   <Anchor component={Link} to={`/executions/${data.retry_of}`} size="sm">
@@ -159,7 +195,9 @@ export default function ExecutionDetailPage() {
             </SimpleGrid>
             {(data.error || data.reason) && (
               <Text c={data.status === 'skipped' ? 'dimmed' : 'red'} size="sm" mt="md" data-testid="execution-error">
-                {[data.reason && reasonText(data.reason), data.error].filter(Boolean).join(' — ')}
+                {/* A stop the server made for a reason (replaced by a newer fire) says that reason only,
+                    not also the executor's "killed on request". */}
+                {[data.reason && reasonText(data.reason), !endedAsAsked(data) && data.error].filter(Boolean).join(' — ')}
               </Text>
             )}
             <SimpleGrid cols={{ base: 1, sm: 2 }} mt="md">

@@ -1,8 +1,10 @@
 // Execution history: filter by task, status, executor, trigger and scheduled time;
 // server-side pages. Every filter lives in the URL, so a filtered view can be shared.
 import { Button, Card, Group, Pagination, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { IconFilterOff } from '@tabler/icons-react';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { IconArrowsHorizontal, IconFilterOff, IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { get } from '../api/client.ts';
@@ -21,6 +23,50 @@ function validInstant(value: string | null): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
 }
 
+/** Tasks offered per search: the filter asks the server, so every task can be found however many there are. */
+const taskSearchSize = 20;
+
+/**
+ * The task filter: a search as you type (names and descriptions, on the server), and the
+ * selected task's name even when it is not among the results (the page opened filtered).
+ */
+function TaskFilter({ value, onChange, fallbackName }: { value: string | null; onChange: (value: string | null) => void; fallbackName: string | undefined }) {
+  const { t } = useTranslation();
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const selected = useQuery({ queryKey: ['task', value], queryFn: () => get<Task>(`/tasks/${value}`), enabled: value !== null, staleTime: 30_000, retry: false });
+  const selectedLabel = value === null ? null : (selected.data?.name ?? fallbackName ?? value.slice(-8));
+  // While the input shows the selected task's name, that is not a search.
+  const query = debounced && debounced !== selectedLabel ? debounced : '';
+  const found = useQuery({
+    queryKey: ['tasks', 'filter-search', query],
+    queryFn: () => get<Page<Task>>('/tasks', { search: query || null, page_size: taskSearchSize }),
+    staleTime: 30_000,
+    placeholderData: keepPreviousData,
+  });
+  const options = (found.data?.items ?? []).map((task) => ({ value: task.id, label: task.name }));
+  if (value !== null && selectedLabel !== null && !options.some((option) => option.value === value)) options.unshift({ value, label: selectedLabel });
+  return (
+    <Select
+      placeholder={t('executions.anyTask')}
+      aria-label={t('executions.task')}
+      value={value}
+      onChange={onChange}
+      data={options}
+      searchable
+      searchValue={search}
+      onSearchChange={setSearch}
+      // The server already matched names and descriptions (also in Chinese): show what it found.
+      filter={({ options: all }) => all}
+      nothingFoundMessage={found.isFetching ? t('executions.taskSearching') : t('executions.taskNoMatch')}
+      leftSection={<IconSearch size={14} />}
+      clearable
+      data-testid="filter-task"
+      comboboxProps={{ withinPortal: true }}
+    />
+  );
+}
+
 export default function ExecutionsPage() {
   const { t } = useTranslation();
   // The from/to inputs are read in the zone of the header's switch (browser or UTC), and say so.
@@ -36,6 +82,8 @@ export default function ExecutionsPage() {
   const filtered = filterKeys.some((key) => params.has(key));
   const page = Number(params.get('page') ?? '1') || 1;
   const refetchInterval = useRefetchInterval(5000);
+  // On a phone the table is wider than the screen: say so, columns are not silently cut off.
+  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
 
   const update = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -50,7 +98,6 @@ export default function ExecutionsPage() {
     setParams(next, { replace: true });
   };
 
-  const tasks = useQuery({ queryKey: ['tasks', 'all-names'], queryFn: () => get<Page<Task>>('/tasks', { page_size: 1000 }), staleTime: 30_000 });
   const executors = useQuery({ queryKey: ['executors'], queryFn: () => get<Page<Executor>>('/executors'), staleTime: 30_000 });
   const executions = useQuery({
     queryKey: ['executions', { taskId, status, executorId, trigger, from, to, page }],
@@ -67,14 +114,7 @@ export default function ExecutionsPage() {
       <Card p="sm">
         <Stack gap="sm">
           <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm">
-            <Select
-              placeholder={t('executions.anyTask')}
-              value={taskId}
-              onChange={(value) => update('task_id', value)}
-              data={(tasks.data?.items ?? []).map((task) => ({ value: task.id, label: task.name }))}
-              searchable
-              clearable
-            />
+            <TaskFilter value={taskId} onChange={(value) => update('task_id', value)} fallbackName={executions.data?.items.find((execution) => execution.task_id === taskId)?.task_name} />
             <Select placeholder={t('tasks.anyStatus')} value={status} onChange={(value) => update('status', value)} data={executionStatuses.map((value) => ({ value, label: t(`status.${value}`) }))} clearable />
             <Select
               placeholder={t('executions.anyExecutor')}
@@ -135,6 +175,12 @@ export default function ExecutionsPage() {
         </Stack>
       </Card>
       <ErrorAlert error={executions.error} />
+      {phone && (executions.data?.items.length ?? 0) > 0 && (
+        <Group gap={6} c="dimmed" data-testid="more-columns-hint">
+          <IconArrowsHorizontal size={14} />
+          <Text size="xs">{t('executors.moreOnRight')}</Text>
+        </Group>
+      )}
       <Card p={0}>{executions.isLoading ? <Loading /> : <ExecutionTable items={rangeInvalid ? [] : (executions.data?.items ?? [])} emptyText={filtered ? t('executions.noMatch') : undefined} />}</Card>
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
