@@ -99,15 +99,15 @@ describe('task list and task page for operators', { concurrency: false }, () => 
       const names = () => page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-name')));
       await page.getByTestId('sort-next_fire_at').click();
       await page.waitForURL(/sort=next_fire_at/);
-      await page.waitForFunction(() => document.querySelector('tbody tr')?.getAttribute('data-task-name') === 'filler-01');
+      await page.waitForFunction("document.querySelector('tbody tr')?.getAttribute('data-task-name') === 'filler-01'");
       await page.getByTestId('sort-next_fire_at').click();
       await page.waitForURL(/sort=-next_fire_at/);
-      await page.waitForFunction(() => document.querySelector('tbody tr')?.getAttribute('data-task-name') === 'filler-11');
+      await page.waitForFunction("document.querySelector('tbody tr')?.getAttribute('data-task-name') === 'filler-11'");
       assert.equal((await names()).length, 12);
       await page.getByTestId('page-size').click();
       await page.getByRole('option', { name: '10', exact: true }).click();
       await page.waitForURL(/page_size=10/);
-      await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 10);
+      await page.waitForFunction("document.querySelectorAll('tbody tr').length === 10");
       assert.equal((await names())[0], 'filler-11', 'the order holds across the page size change');
     }
   });
@@ -155,7 +155,7 @@ describe('task list and task page for operators', { concurrency: false }, () => 
       await page.getByTestId('task-clone').click();
       await page.waitForURL(/\/tasks\/new\?clone=/);
       const name = page.locator('input[name="name"], [data-path="name"]').first();
-      await page.waitForFunction((expected) => [...document.querySelectorAll('input')].some((input) => input.value === expected), `clone-src-${locale}-copy`);
+      await page.waitForFunction(`[...document.querySelectorAll('input')].some((input) => input.value === ${JSON.stringify(`clone-src-${locale}-copy`)})`);
       await shot(page, `clone-form-${locale}`);
       assert.ok(await name.count());
       await page.getByRole('button', { name: locale === 'zh-CN' ? '创建任务' : 'Create task' }).click();
