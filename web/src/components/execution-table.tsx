@@ -1,5 +1,5 @@
 // A table of executions: the executions page and a task's recent runs.
-import { Anchor, ScrollArea, Table, Text } from '@mantine/core';
+import { Anchor, Box, ScrollArea, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
@@ -53,13 +53,16 @@ export function ExecutionTable({ items, showTask = true, emptyText }: { items: E
                 </Table.Td>
               )}
               <Table.Td>
-                <StatusBadge status={execution.status} />
+                {/* Its own width, never squeezed to "TIMED …" in a narrow table. */}
+                <Box w="max-content">
+                  <StatusBadge status={execution.status} />
+                </Box>
               </Table.Td>
               <Table.Td>
                 <Text size="sm">{t(`trigger.${execution.trigger}`, { defaultValue: execution.trigger })}</Text>
                 {/* Numbered as on the execution page: attempt 2 of 4, shard 2 of 3. */}
                 {(execution.attempt > 1 || (execution.max_attempts ?? 1) > 1 || !!execution.shard_total) && (
-                  <Text size="xs" c="dimmed" data-testid="execution-numbering">
+                  <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }} data-testid="execution-numbering">
                     {[execution.attempt > 1 || (execution.max_attempts ?? 1) > 1 ? attemptText(t, execution) : null, shardText(t, execution)].filter(Boolean).join(' · ')}
                   </Text>
                 )}
