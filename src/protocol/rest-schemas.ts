@@ -85,7 +85,7 @@ export const Pagination = {
 };
 
 /** The orders GET /tasks knows: a column, '-' first for descending. */
-export const taskSorts = ['name', '-name', 'next_fire_at', '-next_fire_at', 'last_fire_at', '-last_fire_at', 'created_at', '-created_at', 'updated_at', '-updated_at'] as const;
+const taskSorts = ['name', '-name', 'next_fire_at', '-next_fire_at', 'last_fire_at', '-last_fire_at', 'created_at', '-created_at', 'updated_at', '-updated_at'] as const;
 export type TaskSort = (typeof taskSorts)[number];
 
 export const TaskListQuery = Type.Object(

@@ -46,7 +46,7 @@ export interface TaskHistoryEntry {
 }
 
 /** The audit actions that change a task's definition or state (manual runs and stops are not versions). */
-export const taskHistoryActions = ['task.create', 'task.update', 'task.pause', 'task.resume', 'task.delete', 'task.restore'] as const;
+const taskHistoryActions = ['task.create', 'task.update', 'task.pause', 'task.resume', 'task.delete', 'task.restore'] as const;
 
 /** A task's audit entries that changed it, newest first. */
 export async function taskHistory(db: Kysely<Database>, taskId: string, page: number, pageSize: number): Promise<{ items: TaskHistoryEntry[]; total: number }> {
