@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { isTerminal } from '../../domain/execution.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { ExecutionPage, ExecutionResponse, LogPageResponse, ref } from '../../protocol/rest-responses.ts';
 import { ExecutionListQuery, IdParams, LogsQuery, StopBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
@@ -92,7 +93,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
     app.post('/executions/:id/stop', { schema: schemas.stop, ...optionalJsonBody }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       if (isTerminal(execution.status)) {
-        throw new CronfleetError('invalid_state', `execution '${execution.id}' already ended (${execution.status})`, { status: execution.status });
+        throw new CronfleetError('invalid_state', text('execution.ended', { id: execution.id, status: execution.status }), { status: execution.status });
       }
       await dispatcher.stopExecution(execution, request.body?.force === true);
       return reply.status(202).send(await oneToWire(execution.id));
