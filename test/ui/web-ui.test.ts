@@ -152,6 +152,7 @@ describe('web UI', { concurrency: false }, () => {
     await shot('03-task-form-error');
     await cron.fill('*/3 * * * * *');
     await page.getByTestId('field-command').fill('for i in 1 2 3 4 5; do echo "report line $i"; sleep 0.3; done');
+    await page.getByTestId('field-shell').check(); // a shell loop: shell is off by default, as in the API
     await page.getByTestId('task-save').click();
     await page.getByTestId('task-title').getByText(taskName).waitFor();
     taskId = page.url().split('/tasks/')[1] ?? '';
@@ -343,6 +344,7 @@ describe('web UI', { concurrency: false }, () => {
     await dialog.getByRole('button', { name: '完成' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await row.getByTestId('executor-maintenance').click();
+    await page.getByTestId('confirm').click(); // maintenance asks first, naming the action
     await row.getByText('维护中').waitFor();
     await row.getByTestId('executor-online').click();
     await row.getByText('在线').waitFor();

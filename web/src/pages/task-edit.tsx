@@ -228,7 +228,7 @@ export default function TaskEditPage() {
                   <TextInput label={t('form.command')} description={t('form.commandHint')} withAsterisk styles={mono} {...pathProps('command')} data-testid="field-command" />
                 </Grid.Col>
                 <Grid.Col span={{ base: 12, sm: 4 }}>
-                  <Switch mt={{ base: 0, sm: 34 }} label={t('form.shell')} {...form.getInputProps('shell', { type: 'checkbox' })} />
+                  <Switch mt={{ base: 0, sm: 34 }} label={t('form.shell')} data-testid="field-shell" {...form.getInputProps('shell', { type: 'checkbox' })} />
                 </Grid.Col>
                 <Grid.Col span={{ base: 12, sm: 6 }}>
                   <Textarea label={t('form.args')} description={t('form.argsHint')} autosize minRows={2} styles={mono} {...pathProps('args')} />
