@@ -7,7 +7,7 @@ import { SECRET_PLACEHOLDER, assertParameterSecrets, mapSecrets, sealedParameter
 import { newExecution, type Execution } from '../domain/execution.ts';
 import { taskWarnings } from '../dispatch/eligibility.ts';
 import { CronfleetError } from '../protocol/errors.ts';
-import { text } from '../protocol/messages/index.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 
@@ -40,7 +40,7 @@ export class TaskService {
   }
 
   /** For each task, what may keep it from running now (every task answer carries it). */
-  async warnings(tasks: Task[]): Promise<string[][]> {
+  async warnings(tasks: Task[]): Promise<LocalizedText[][]> {
     const executors = await this.#deps.store.executors.list();
     return tasks.map((task) => taskWarnings(task, executors));
   }

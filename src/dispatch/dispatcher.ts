@@ -295,7 +295,7 @@ export class Dispatcher {
       // A broadcast shard runs only on the executor it was made for.
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
-        const reason = execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors);
+        const reason = execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors).toString();
         if (dispatchTimedOut(execution, task, executors, now, this.#startedAt)) {
           const waited = `no executor could take it within ${task.dispatchTimeoutSeconds} s (dispatch_timeout_seconds): ${reason}`;
           await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: waited, reason: 'no_executor' });

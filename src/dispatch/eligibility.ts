@@ -4,6 +4,7 @@
 import { labelsMatch, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
 import type { Executor } from '../store/executors.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 
 function supports(executor: Executor, task: Task): boolean {
   if (task.type === 'handler') {
@@ -31,26 +32,27 @@ export function eligibleCandidates(task: Task, executors: Executor[], load: Map<
   return candidates;
 }
 
-export function noExecutorReason(task: Task, executors: Executor[]): string {
-  if (executors.length === 0) return 'no executor is online';
+/** Why no executor can take the task's runs now (stored on a waiting run in English; warnings are worded per request). */
+export function noExecutorReason(task: Task, executors: Executor[]): LocalizedText {
+  if (executors.length === 0) return text('executor.noneOnline');
   const named = task.executors.length > 0 ? executors.filter((executor) => namedRef(task, executor)) : executors;
-  if (named.length === 0) return `none of the executors named by the task is online (${task.executors.map((ref) => ref.executor).join(', ')})`;
+  if (named.length === 0) return text('executor.noneNamed', { names: task.executors.map((ref) => ref.executor).join(', ') });
   const capable = named.filter((executor) => supports(executor, task));
   if (capable.length === 0) {
-    return task.type === 'handler' ? `no online executor offers handler '${(task.spec as { handler: string }).handler}'` : `no online executor has a '${task.type}' runner`;
+    return task.type === 'handler' ? text('executor.noHandler', { handler: (task.spec as { handler: string }).handler }) : text('executor.noRunner', { type: task.type });
   }
   const matching = capable.filter((executor) => labelsMatch(task.executorLabels, executor.labels));
-  if (matching.length === 0) return `no online executor carries the labels ${JSON.stringify(task.executorLabels)}`;
-  return 'every eligible executor is at capacity';
+  if (matching.length === 0) return text('executor.noLabels', { labels: JSON.stringify(task.executorLabels) });
+  return text('executor.atCapacity');
 }
 
 /**
- * What may keep a task from running, said when it is created or changed: no online
- * executor could take its runs (capacity aside). Empty when one could.
+ * What may keep a task from running, said in every task answer: no online executor could
+ * take its runs (capacity aside). Empty when one could.
  */
-export function taskWarnings(task: Task, executors: Executor[]): string[] {
+export function taskWarnings(task: Task, executors: Executor[]): LocalizedText[] {
   const online = executors.filter((executor) => executor.status === 'online' && executor.isHealthy);
   if (eligibleCandidates(task, online, new Map()).length > 0) return [];
-  const reason = task.type === 'handler' && online.length === 0 ? `no online executor offers handler '${(task.spec as { handler: string }).handler}' yet` : noExecutorReason(task, online);
-  return [`${reason}: its runs wait, and fail with reason no_executor after dispatch_timeout_seconds (${task.dispatchTimeoutSeconds} s)`];
+  const reason = task.type === 'handler' && online.length === 0 ? text('executor.noHandlerYet', { handler: (task.spec as { handler: string }).handler }) : noExecutorReason(task, online);
+  return [text('task.warning.noExecutor', { reason, seconds: task.dispatchTimeoutSeconds })];
 }

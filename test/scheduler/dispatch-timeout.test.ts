@@ -21,6 +21,9 @@ describe('dispatch timeout (no_executor)', () => {
     assert.equal(created.body.warnings.length, 1);
     assert.match(created.body.warnings[0], new RegExp(`handler '${created.body.handler}'`));
     assert.deepEqual((await t.request('GET', `/api/v1/tasks/${created.body.id}`)).body.warnings, created.body.warnings, 'the task page can say it too');
+    const inChinese = await fetch(`${t.url}/api/v1/tasks/${created.body.id}`, { headers: { authorization: `Bearer ${t.token}`, 'accept-language': 'zh-CN' } });
+    const [warning] = ((await inChinese.json()) as { warnings: string[] }).warnings;
+    assert.match(warning!, /在线执行器提供处理函数 'data_sync_task'/, 'warned in the language the request asks for');
 
     const run = (await t.request('POST', `/api/v1/tasks/${created.body.id}/trigger`, {})).body;
     await t.server.dispatcher.settled();

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { EARLIEST_INSTANT, nextFires, parseSchedule } from '../../domain/schedule.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { text } from '../../protocol/messages/index.ts';
@@ -6,6 +7,7 @@ import { ExecutionResponse, FireTimesResponse, ref, TaskHistoryEntryPage, TaskPa
 import type { Task } from '../../domain/task.ts';
 import { IdParams, NextFiresQuery, TaskBody, TaskGetQuery, TaskHistoryQuery, TaskListQuery, TriggerBody, type TaskSort } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
+import { messageLocale } from '../errors.ts';
 import { executionsToWire, iso, taskToWire } from '../dto.ts';
 import { instantInput } from '../input-guard.ts';
 import { errorResponses, noContent } from '../openapi.ts';
@@ -70,17 +72,18 @@ const schemas = {
 };
 
 export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | 'clock' | 'tasks'>): FastifyPluginAsyncTypebox {
-  /** Tasks as answered: each with what may keep it from running now. */
-  const toWire = async (list: Task[]) => {
+  /** Tasks as answered: each with what may keep it from running now, in the request's language. */
+  const toWire = async (list: Task[], request: FastifyRequest) => {
     const warnings = await tasks.warnings(list);
-    return list.map((task, index) => ({ ...taskToWire(task), warnings: warnings[index]! }));
+    const locale = messageLocale(request);
+    return list.map((task, index) => ({ ...taskToWire(task), warnings: warnings[index]!.map((warning) => warning.in(locale)) }));
   };
-  const oneToWire = async (task: Task) => (await toWire([task]))[0]!;
+  const oneToWire = async (task: Task, request: FastifyRequest) => (await toWire([task], request))[0]!;
 
   return async (app) => {
     app.post('/tasks', { schema: schemas.create }, async (request, reply) => {
       const task = await tasks.create(request.body);
-      return reply.status(201).send(await oneToWire(task));
+      return reply.status(201).send(await oneToWire(task, request));
     });
 
     app.get('/tasks', { schema: schemas.list }, async (request) => {
@@ -88,7 +91,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
       const pageSize = request.query.page_size ?? 20;
       const sort = request.query.sort as TaskSort | undefined;
       const { items, total } = await store.tasks.list({ status: request.query.status as never, type: request.query.type, search: request.query.search, tags: [request.query.tag ?? []].flat(), sort, page, pageSize });
-      const wire = await toWire(items);
+      const wire = await toWire(items, request);
       if (request.query.include !== 'recent') return { items: wire, total, page, page_size: pageSize };
       const recent = await store.tasks.recentExecutions(
         items.map((task) => task.id),
@@ -103,10 +106,10 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
 
     app.get('/tasks/:id', { schema: schemas.get }, async (request) => {
       const includeDeleted = request.query.include_deleted === true || request.query.include_deleted === 1;
-      return oneToWire(await tasks.get(request.params.id, { includeDeleted }));
+      return oneToWire(await tasks.get(request.params.id, { includeDeleted }), request);
     });
 
-    app.post('/tasks/:id/restore', { schema: schemas.restore }, async (request) => oneToWire(await tasks.restore(request.params.id)));
+    app.post('/tasks/:id/restore', { schema: schemas.restore }, async (request) => oneToWire(await tasks.restore(request.params.id), request));
 
     app.get('/tasks/:id/history', { schema: schemas.history }, async (request) => {
       await tasks.get(request.params.id, { includeDeleted: true });
@@ -118,7 +121,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
 
     app.put('/tasks/:id', { schema: schemas.update }, async (request) => {
       const task = await tasks.update(request.params.id, request.body);
-      return oneToWire(task);
+      return oneToWire(task, request);
     });
 
     app.delete('/tasks/:id', { schema: schemas.remove }, async (request, reply) => {
@@ -126,8 +129,8 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
       return reply.status(204).send();
     });
 
-    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => oneToWire(await tasks.pause(request.params.id)));
-    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => oneToWire(await tasks.resume(request.params.id)));
+    app.post('/tasks/:id/pause', { schema: schemas.pause }, async (request) => oneToWire(await tasks.pause(request.params.id), request));
+    app.post('/tasks/:id/resume', { schema: schemas.resume }, async (request) => oneToWire(await tasks.resume(request.params.id), request));
 
     const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
       if (request.body === undefined) request.body = {}; // `curl -X POST …/trigger` with no body means "no overrides"; a JSON null is refused

@@ -164,4 +164,12 @@ export const zhCN: Catalog = {
   'auth.wrongPassword': () => '用户名或密码错误',
   'auth.notAUser': () => '只有已登录的用户才有可修改的密码',
   'auth.currentPassword': () => 'current_password 不正确',
+  'executor.noneOnline': () => '没有在线的执行器',
+  'executor.noneNamed': (p) => `任务指定的执行器都不在线（${p.names}）`,
+  'executor.noHandler': (p) => `没有在线执行器提供处理函数 '${p.handler}'`,
+  'executor.noHandlerYet': (p) => `还没有在线执行器提供处理函数 '${p.handler}'`,
+  'executor.noRunner': (p) => `没有在线执行器带有 '${p.type}' 运行器`,
+  'executor.noLabels': (p) => `没有在线执行器带有标签 ${p.labels}`,
+  'executor.atCapacity': () => '所有符合条件的执行器都已满载',
+  'task.warning.noExecutor': (p) => `${p.reason}：它的执行会等待，并在 dispatch_timeout_seconds（${p.seconds} 秒）后以 no_executor 原因失败`,
 };
