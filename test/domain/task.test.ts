@@ -134,7 +134,12 @@ describe('type-specific settings', () => {
 describe('invalid fields', () => {
   it('a body that is not an object is rejected', () => rejects([], 'body'));
   it('a missing name is rejected', () => rejects({ command: '/bin/true' }, 'name'));
-  it('a name with spaces is rejected', () => rejects({ name: 'data sync' }, 'name'));
+  it('a name with a leading or trailing space, or a slash, is rejected', () => {
+    for (const name of [' data sync', 'data sync ', 'data/sync']) rejects({ name, command: '/bin/true' }, 'name');
+  });
+  it('a name with spaces inside, or in Chinese, is accepted', () => {
+    for (const name of ['data sync', '数据同步任务']) assert.equal(parseTaskDefinition({ name, command: '/bin/true' }).name, name);
+  });
   it('a name longer than 128 characters is rejected', () => rejects({ name: 'a'.repeat(129) }, 'name'));
   it('a name of exactly 128 characters is accepted', () => assert.equal(parseTaskDefinition({ name: 'a'.repeat(128) }).name.length, 128));
   it('an unknown field is rejected and named', () => rejects({ name: 'job', colour: 'red' }, 'colour'));
