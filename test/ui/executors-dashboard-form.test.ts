@@ -288,7 +288,7 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
     await page.waitForURL((url) => /\/tasks\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/new'));
     const saved = (await server.request('GET', '/api/v1/tasks?search=form-defaults')).body.items[0];
     const viaApi = await server.request('POST', '/api/v1/tasks', { name: 'api-defaults', command: '/bin/true' });
-    for (const field of ['shell', 'timeout_seconds', 'max_retry', 'execution_mode', 'load_balance_strategy', 'misfire_policy', 'cron_dialect']) {
+    for (const field of ['shell', 'timeout_seconds', 'max_retry', 'execution_mode', 'load_balance_strategy', 'misfire_policy', 'cron_dialect', 'timezone']) {
       assert.deepEqual(saved[field], viaApi.body[field], field);
     }
     await page.context().close();

@@ -124,6 +124,16 @@ describe('times name their zone', { concurrency: false }, () => {
     await page.getByTestId('cron-helper').screenshot({ path: join(screenshotDir, 'time-zones-cron-helper.png') });
   });
 
+  test('a new task’s zone is the API’s default, UTC, and the browser’s zone is one click away', async () => {
+    await page.goto(`${server.url}/tasks/new`);
+    const zone = page.getByTestId('field-timezone');
+    await zone.waitFor();
+    assert.equal(await zone.inputValue(), 'UTC');
+    await page.getByTestId('use-browser-zone').click();
+    assert.equal(await zone.inputValue(), browserZone);
+    await page.getByTestId('use-browser-zone').waitFor({ state: 'detached' });
+  });
+
   test('an execution’s times show in the browser’s zone, labelled UTC+8', async () => {
     await page.goto(`${server.url}/executions/${executionId}`);
     await page.getByText('2026-06-15 20:00:00 UTC+8').first().waitFor();

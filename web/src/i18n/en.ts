@@ -73,7 +73,7 @@ export const en = {
     newTitle: 'New task', editTitle: 'Edit task', create: 'Create task', created: '{{name}} created', saved: '{{name}} saved', fixErrors: 'Please fix the highlighted fields.',
     basics: 'Basics', name: 'Name', nameHint: 'Unique; letters and digits of any script, spaces and _ . : -', namePattern: 'Use letters and digits (any script), spaces and _ . : -, starting with a letter or digit and not ending with a space', tags: 'Tags', tagsHint: 'Press Enter after each tag',
     description: 'Description', schedule: 'Schedule', cron: 'Cron expression', cronDialect: 'Cron dialect', cronHint: '5 fields, 6 with seconds first, @daily or @every 30s; empty = manual only',
-    timezone: 'Time zone', whatToRun: 'What to run', command: 'Command', commandHint: 'With “shell”, the line runs in /bin/sh', shell: 'Run in a shell',
+    useBrowserZone: 'Use my browser’s zone ({{zone}})', timezone: 'Time zone', whatToRun: 'What to run', command: 'Command', commandHint: 'With “shell”, the line runs in /bin/sh', shell: 'Run in a shell',
     args: 'Arguments', argsHint: 'One per line', cwd: 'Working directory', env: 'Environment', interpreter: 'Interpreter', scriptBody: 'Script',
     method: 'Method', url: 'Enter an http(s) URL', expectStatus: 'Expected status', headers: 'Headers', requestBody: 'Request body', image: 'Image',
     handler: 'Handler name', handlerHint: 'Defaults to the task name; run by an executor that offers it', parameters: 'Parameters',

@@ -75,7 +75,7 @@ export const zhCN: typeof en = {
     newTitle: '新建任务', editTitle: '编辑任务', create: '创建任务', created: '已创建 {{name}}', saved: '已保存 {{name}}', fixErrors: '请修正标出的字段。',
     basics: '基本信息', name: '名称', nameHint: '唯一；可用任意文字的字母、数字、空格和 _ . : -', namePattern: '只能包含字母（含中文等任意文字）、数字、空格和 _ . : -，以字母或数字开头，不能以空格结尾', tags: '标签', tagsHint: '每个标签后按回车',
     description: '描述', schedule: '调度', cron: 'Cron 表达式', cronDialect: 'Cron 方言', cronHint: '5 段，或首段为秒的 6 段，@daily 或 @every 30s；留空 = 仅手动',
-    timezone: '时区', whatToRun: '运行内容', command: '命令', commandHint: '勾选“在 shell 中运行”时由 /bin/sh 执行整行', shell: '在 shell 中运行',
+    useBrowserZone: '使用浏览器所在时区（{{zone}}）', timezone: '时区', whatToRun: '运行内容', command: '命令', commandHint: '勾选“在 shell 中运行”时由 /bin/sh 执行整行', shell: '在 shell 中运行',
     args: '参数列表', argsHint: '每行一个', cwd: '工作目录', env: '环境变量', interpreter: '解释器', scriptBody: '脚本',
     method: '方法', url: '请输入 http(s) 地址', expectStatus: '期望状态码', headers: '请求头', requestBody: '请求体', image: '镜像',
     handler: '处理函数名', handlerHint: '默认为任务名；由提供该处理函数的执行器运行', parameters: '任务参数',

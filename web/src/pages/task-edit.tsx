@@ -19,6 +19,7 @@ import { KeyValueEditor } from '../components/key-value-editor.tsx';
 import { cloneValues } from './task-clone.ts';
 import { blank, bodyFromValues, formPathOf, valuesFromTask, type TaskFormValues } from './task-form-values.ts';
 import { isTaskName } from '../../../src/protocol/enums.ts';
+import { browserTimeZone } from '../time-zone.ts';
 
 /** Monospace for the value only, not the label. */
 const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
@@ -40,6 +41,7 @@ export default function TaskEditPage() {
   const editing = id !== undefined;
   const [formError, setFormError] = useState<unknown>(null);
   const zones = useMemo(timeZones, []);
+  const browserZone = useMemo(browserTimeZone, []);
   const existing = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`), enabled: editing });
   const [searchParams] = useSearchParams();
   const cloneOf = editing ? null : searchParams.get('clone'); // the task list's "Clone": a copy to start from
@@ -200,7 +202,22 @@ export default function TaskEditPage() {
                     {t(`cronDialect.${form.values.cron_dialect}Numbering`)}
                   </Text>
                 </Stack>
-                <Select label={t('form.timezone')} data={zones} searchable {...pathProps('timezone')} error={form.errors.timezone ?? timezoneProblem} allowDeselect={false} data-testid="field-timezone" />
+                <Select
+                  label={t('form.timezone')}
+                  data={zones}
+                  searchable
+                  {...pathProps('timezone')}
+                  error={form.errors.timezone ?? timezoneProblem}
+                  allowDeselect={false}
+                  data-testid="field-timezone"
+                  description={
+                    form.values.timezone === browserZone ? undefined : (
+                      <Anchor component="button" type="button" size="xs" onClick={() => form.setFieldValue('timezone', browserZone)} data-testid="use-browser-zone">
+                        {t('form.useBrowserZone', { zone: browserZone })}
+                      </Anchor>
+                    )
+                  }
+                />
                 <SegmentedControl
                   data={[
                     { value: 'active', label: t('status.active') },

@@ -38,13 +38,13 @@ export interface TaskFormValues {
   dispatch_timeout_seconds: number | string;
 }
 
-/** A new task: the server's defaults (protocol/enums.ts taskDefaults), except the time zone, which starts as the browser's. */
+/** A new task: the server's defaults (protocol/enums.ts taskDefaults); the form offers the browser's zone in one click. */
 export const blank: TaskFormValues = {
   name: '',
   description: '',
   tags: [],
   cron_expression: '*/5 * * * *',
-  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+  timezone: taskDefaults.timezone,
   cron_dialect: taskDefaults.cronDialect,
   status: 'active',
   type: 'command',
