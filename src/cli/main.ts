@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../protocol/version.ts';
 import { isCronfleetError } from '../protocol/errors.ts';
+import { backupCommand, restoreCommand } from './backup-commands.ts';
 import { CliError } from './client.ts';
 import { executionCommand } from './execution-commands.ts';
 import { executorCommand, executorTokenCommand } from './executor-commands.ts';
@@ -13,6 +14,8 @@ const program = new Command('cronfleet').description('distributed scheduled task
 
 program.addCommand(upCommand());
 program.addCommand(serverCommand());
+program.addCommand(backupCommand());
+program.addCommand(restoreCommand());
 program.addCommand(taskCommand());
 program.addCommand(executionCommand());
 program.addCommand(executorCommand());

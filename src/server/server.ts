@@ -69,6 +69,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     poolMax: config.databasePoolMax,
     onBackgroundError: (error) => logger.warn({ err: error }, 'database connection error'),
     onLockRetry: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, 'database lock conflict (deadlock or lock wait); running the transaction again'),
+    onNotice: (level, message) => logger[level](message),
     ...(options.retryDatabase ? { retry: (error: Error, attempt: number, delayMs: number) => logger.warn(`${error.message}; retry ${attempt} in ${Math.round(delayMs / 1000)} s`) } : {}),
   });
   // These two write on a first start; a database that fails them (an outage, a full

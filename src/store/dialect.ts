@@ -7,7 +7,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { DEFAULT_RETRY, StorageError, StorageHealth, type RetryPolicy } from './faults.ts';
 import { resilientDialect, StoreDatabase } from './resilient-database.ts';
 import type { Database } from './schema.ts';
-import { openSqlite } from './sqlite.ts';
+import { openSqlite, type SqliteNotice } from './sqlite.ts';
 
 type ColumnType = 'varchar(64)' | 'varchar(255)' | 'text' | 'bigint' | Expression<unknown>;
 
@@ -65,6 +65,8 @@ export interface PoolOptions {
   onIdleError?: (error: Error) => void;
   /** A lock conflict is being retried (logged at warn by the server). */
   onRetry?: RetryPolicy['onRetry'];
+  /** What opening did to the database file (SQLite: a mode tightened to 0600, a conversion). */
+  onNotice?: SqliteNotice;
 }
 
 const portable: ColumnTypes = { id: 'varchar(64)', shortText: 'varchar(255)', longText: 'text', bigint: 'bigint' };
@@ -76,6 +78,13 @@ function dialectOf(url: string): DialectName {
   if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
   if (url.startsWith('sqlite:') || !url.includes('://')) return 'sqlite';
   throw new CronfleetError('invalid_config', `database: unsupported URL scheme in '${redact(url)}'; use sqlite:./data/cronfleet.db, postgres://… or mysql://…`, { key: 'database' });
+}
+
+/** The absolute path of a SQLite database URL (`sqlite:./path` or a bare path); null for a server database. */
+export function sqliteFileOf(url: string): string | null {
+  if (dialectOf(url) !== 'sqlite') return null;
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  return path === ':memory:' ? path : resolve(path);
 }
 
 /**
@@ -90,7 +99,7 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
     case 'sqlite': {
       const path = url.replace(/^sqlite:(\/\/)?/, '');
       const file = path === ':memory:' ? path : resolve(path);
-      const { dialect, exclusive } = openSqlite(file);
+      const { dialect, exclusive } = openSqlite(file, pool.onNotice);
       if (exclusive) onError(new StorageError('disk_full', `${file}: no room for the WAL index (disk full?); opened in exclusive locking mode until the next start`));
       const db = new StoreDatabase({ dialect: resilientDialect(dialect, health, policy) }, policy);
       return {

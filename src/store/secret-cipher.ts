@@ -22,7 +22,8 @@ import type { Database } from './schema.ts';
 const SECRET_KEY_FILE = 'secret-key';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
-const FINGERPRINT_SETTING = 'secret_key_fingerprint';
+/** The settings row that holds the fingerprint of the key the database's secrets are sealed with. */
+export const FINGERPRINT_SETTING = 'secret_key_fingerprint';
 const SEALED_PREFIX = 'v1:';
 
 /** What opens a sealed value: the cipher itself, injected where secrets are opened or masked. */
@@ -78,6 +79,14 @@ export function loadSecretKey(configured: string | null, dataDir: string): { cip
   if (existsSync(path)) unlinkSync(path);
   if (!createDataFile(path, `${key.toString('base64')}\n`, 0o600)) return loadSecretKey(configured, dataDir);
   return { cipher: new SecretCipher(key), created: true };
+}
+
+/** The key in force (configured, else the data dir's) without creating one; null when there is none yet. */
+export function readSecretKey(configured: string | null, dataDir: string): SecretCipher | null {
+  if (configured !== null && configured !== '') return new SecretCipher(decodeKey(configured, 'secret_key (CRONFLEET_SECRET_KEY)'));
+  const path = join(dataDir, SECRET_KEY_FILE);
+  const stored = readDataFile(path);
+  return stored === null ? null : new SecretCipher(decodeKey(stored, path));
 }
 
 function decodeKey(text: string, source: string): Buffer {

@@ -35,6 +35,8 @@ export interface OpenOptions {
   retry?: (error: Error, attempt: number, delayMs: number) => void;
   /** A transaction or statement hit a lock conflict (deadlock, lock wait) and runs again. */
   onLockRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** What opening did to the database file (SQLite: a mode tightened to 0600, a conversion). */
+  onNotice?: (level: 'info' | 'warn', message: string) => void;
   /**
    * The cluster's key, to open stored secrets only to mask them in what is read back (logs,
    * execution results). Without it a sealed value cannot be opened, and masking one fails.
@@ -147,6 +149,7 @@ export class Store {
           max: options.poolMax ?? 10,
           ...(options.onBackgroundError ? { onIdleError: options.onBackgroundError } : {}),
           ...(options.onLockRetry ? { onRetry: options.onLockRetry } : {}),
+          ...(options.onNotice ? { onNotice: options.onNotice } : {}),
         });
         await migrate(opened.db, opened.dialect);
         const signals = openSignals(url, opened.dialect.supportsNotify, options.onBackgroundError ?? (() => {}));
