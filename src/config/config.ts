@@ -19,6 +19,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly instanceId: string | null;
   readonly metricsPublic: boolean;
+  /** Per-task series in /metrics (off for very large installations). */
+  readonly metricsTaskLabels: boolean;
   readonly leaseTtlSeconds: number;
   readonly leaseRenewSeconds: number;
   readonly heartbeatIntervalSeconds: number;
@@ -70,6 +72,7 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'log_level', kind: 'level', fallback: 'info' },
   { path: 'instance_id', kind: 'nullable', fallback: null },
   { path: 'metrics_public', kind: 'boolean', fallback: false },
+  { path: 'metrics_task_labels', kind: 'boolean', fallback: true },
   { path: 'lease_ttl_seconds', kind: 'seconds', fallback: 5 },
   { path: 'lease_renew_seconds', kind: 'seconds', fallback: 1 },
   // Executors heartbeat this often. Liveness derives from it (protocol/executor-messages.ts):
@@ -149,6 +152,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     logLevel: get('log_level'),
     instanceId: get('instance_id'),
     metricsPublic: get('metrics_public'),
+    metricsTaskLabels: get('metrics_task_labels'),
     leaseTtlSeconds: get('lease_ttl_seconds'),
     leaseRenewSeconds: get('lease_renew_seconds'),
     heartbeatIntervalSeconds: get('heartbeat_interval_seconds'),

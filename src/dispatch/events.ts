@@ -4,12 +4,24 @@ import type { ExecutionStatus } from '../domain/execution.ts';
 
 export interface DispatchEvents {
   'execution.dispatched': { executionId: string; taskId: string; executorId: string };
-  'execution.started': { executionId: string };
+  /** An execution started on its executor; times in epoch ms (the server's clock). */
+  'execution.started': { executionId: string; scheduledTime: number; startTime: number; attempt: number };
   /**
    * An execution reached a terminal state (dispatch/execution-finisher.ts, its only
    * sender): once per execution. `retryId` is the retry that follows it, if any.
    */
-  'execution.finished': { executionId: string; taskId: string; status: ExecutionStatus; executorId: string | null; attempt: number; retryId: string | null };
+  'execution.finished': {
+    executionId: string;
+    taskId: string;
+    taskName: string;
+    status: ExecutionStatus;
+    executorId: string | null;
+    attempt: number;
+    retryId: string | null;
+    /** When it started running (null: it never ran) and ended, epoch ms. */
+    startTime: number | null;
+    endTime: number;
+  };
   'execution.log': { executionId: string };
   'executor.connected': { executorId: string };
   'executor.disconnected': { executorId: string };

@@ -113,7 +113,17 @@ export class ExecutionFinisher {
       }
     } finally {
       // Emitted even when the retry could not be recorded: the execution did end.
-      events.emit('execution.finished', { executionId: execution.id, taskId: execution.taskId, status: report.status, executorId: execution.executorId, attempt: execution.attempt, retryId });
+      events.emit('execution.finished', {
+        executionId: execution.id,
+        taskId: execution.taskId,
+        taskName: execution.taskName,
+        status: report.status,
+        executorId: execution.executorId,
+        attempt: execution.attempt,
+        retryId,
+        startTime: startTimeField(execution, report, now).startTime ?? execution.startTime,
+        endTime: now,
+      });
       this.#deps.wake();
     }
     return 'finished';

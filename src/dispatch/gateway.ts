@@ -80,7 +80,7 @@ export class ExecutorGateway {
   readonly #logs: LogBuffer;
   readonly #assigned = new Set<string>();
   /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
-  readonly #sentRuns = new Map<string, { executorId: string; attempt: number; link: ExecutorLink }>();
+  readonly #sentRuns = new Map<string, { executorId: string; attempt: number; scheduledTime: number; link: ExecutorLink }>();
 
   constructor(deps: GatewayDeps, options: GatewayOptions) {
     this.#deps = deps;
@@ -165,7 +165,7 @@ export class ExecutorGateway {
     if (!link) return false;
     link.send(message);
     if (message.action === 'run') {
-      for (const run of message.tasks) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, link });
+      for (const run of message.tasks) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, scheduledTime: Date.parse(run.scheduled_time), link });
       // Bounded: an entry that falls out only costs one lookup when its report comes.
       while (this.#sentRuns.size > SENT_RUNS_LIMIT) this.#sentRuns.delete(this.#sentRuns.keys().next().value!);
     }
@@ -473,14 +473,16 @@ export class ExecutorGateway {
     // executor never changes once claimed), so the usual lookup can be skipped; the
     // guarded update below still refuses a finished execution.
     const sent = this.#sentRuns.get(update.task_id);
+    let scheduledTime = sent?.scheduledTime;
     if (sent === undefined || sent.executorId !== executorId || sent.attempt !== update.attempt) {
       const execution = await this.#deps.store.executions.get(update.task_id);
       if (!execution || execution.executorId !== executorId) throw notAssigned();
       if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
+      scheduledTime = execution.scheduledTime;
     }
     // Times come from the server's clock: executor clocks may drift.
     await this.#deps.store.executions.markStarted(update.task_id, now, now);
-    this.#deps.events.emit('execution.started', { executionId: update.task_id });
+    this.#deps.events.emit('execution.started', { executionId: update.task_id, scheduledTime: scheduledTime ?? now, startTime: now, attempt: update.attempt });
   }
 }
 

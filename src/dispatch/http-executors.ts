@@ -306,8 +306,9 @@ export class HttpExecutors {
   async #markStarted(execution: Execution): Promise<void> {
     if (execution.startTime !== null) return;
     const now = this.#deps.clock.now();
-    await this.#deps.store.executions.markStarted(execution.id, this.#sentAt.get(execution.id) ?? now, now);
-    this.#deps.events.emit('execution.started', { executionId: execution.id });
+    const startTime = this.#sentAt.get(execution.id) ?? now;
+    await this.#deps.store.executions.markStarted(execution.id, startTime, now);
+    this.#deps.events.emit('execution.started', { executionId: execution.id, scheduledTime: execution.scheduledTime, startTime, attempt: execution.attempt });
   }
 
   #attach(executor: Executor): void {

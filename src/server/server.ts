@@ -136,11 +136,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Health checks run on the leader only; links are attached on every instance.
   events.on('leader.elected', () => httpExecutors.startHealthChecks());
   events.on('leader.deposed', () => void httpExecutors.stopHealthChecks());
-  const metrics = new Metrics(async () => ({
-    leader: scheduler.isLeader,
-    executions: await store.executions.countByStatus(),
-    executorsConnected: gateway.connectedIds().length,
-  }));
+  const metrics = new Metrics(
+    {
+      live: async () => ({
+        leader: scheduler.isLeader,
+        executions: await store.executions.countByStatus(),
+        executorsConnected: gateway.connectedIds().length,
+        executorStatuses: (await store.executors.list()).map((executor) => executor.status),
+      }),
+      lastSuccesses: () => store.tasks.lastSuccesses(),
+    },
+    { taskLabels: config.metricsTaskLabels, now: () => clock.now() },
+  );
   events.on('fired', ({ tasks }) => {
     for (const task of tasks) {
       metrics.fires.inc({ outcome: 'pending' }, task.pending.length);
@@ -148,7 +155,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       for (const lateness of task.latenessMs) metrics.fireLateness.observe(lateness / 1000);
     }
   });
-  events.on('execution.finished', ({ status }) => metrics.finished.inc({ status }));
+  events.on('execution.finished', (finished) => metrics.executionFinished(finished));
+  events.on('execution.started', (started) => metrics.executionStarted(started));
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
   const tasks = new TaskService({
     store,

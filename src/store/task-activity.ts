@@ -70,3 +70,24 @@ export async function taskHistory(db: Kysely<Database>, taskId: string, page: nu
     items: rows.map((row) => ({ id: row.id, at: toNumber(row.at), actor: row.actor, action: row.action, before: fromJson(row.before_state, null), after: fromJson(row.after_state, null) })),
   };
 }
+
+export interface LastSuccess {
+  taskName: string;
+  endTime: number;
+}
+
+/**
+ * When each live task last succeeded (the dead-man metric): the end of its newest
+ * successful execution, for tasks that have one. One grouped statement over the covering
+ * index executions_task_time_outcome; the metrics endpoint caches it between scrapes.
+ */
+export async function lastSuccesses(db: Kysely<Database>): Promise<LastSuccess[]> {
+  const newest = db
+    .selectFrom('executions')
+    .select('task_id')
+    .select((eb) => eb.fn.max('end_time').as('end_time'))
+    .where('status', '=', 'success')
+    .groupBy('task_id');
+  const rows = await db.selectFrom(newest.as('newest')).innerJoin('tasks', 'tasks.id', 'newest.task_id').select(['tasks.name', 'newest.end_time']).where('tasks.status', '!=', 'deleted').orderBy('tasks.name').execute();
+  return rows.flatMap((row) => (row.end_time === null ? [] : [{ taskName: row.name, endTime: toNumber(row.end_time) }]));
+}

@@ -6,7 +6,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { text } from '../protocol/messages/index.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
-import { recentExecutions, taskHistory, type RecentExecution, type TaskHistoryEntry } from './task-activity.ts';
+import { lastSuccesses, recentExecutions, taskHistory, type LastSuccess, type RecentExecution, type TaskHistoryEntry } from './task-activity.ts';
 import type { TaskSort } from '../protocol/rest-schemas.ts';
 
 export interface TaskListQuery {
@@ -77,6 +77,11 @@ export class TaskRepository {
   /** The latest executions of each task, newest first (the list's run history). */
   async recentExecutions(taskIds: readonly string[], perTask: number): Promise<Map<string, RecentExecution[]>> {
     return recentExecutions(this.#db, taskIds, perTask);
+  }
+
+  /** When each live task last succeeded, for those that ever did (the dead-man metric). */
+  async lastSuccesses(): Promise<LastSuccess[]> {
+    return lastSuccesses(this.#db);
   }
 
   /** The audit entries that changed a task, newest first. */
