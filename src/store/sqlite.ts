@@ -149,6 +149,11 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
       // is active" and hide the real error, so a rollback with nothing to undo does nothing.
       if (sql === 'rollback') return { reader: false, all: () => [], run: () => (raw.isTransaction ? raw.exec('rollback') : undefined, { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
       const statement = prepare(sql);
+      // `PRAGMA incremental_vacuum` frees one page per step, and node:sqlite's run() takes
+      // a single step: run it to the end, or each call would give back one page.
+      if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) {
+        return { reader: false, all: () => [], run: (parameters: ReadonlyArray<unknown>) => (statement.all(...(parameters as never[])), { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
+      }
       return {
         reader: statement.columns().length > 0,
         all: (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[])),
