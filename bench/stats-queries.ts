@@ -77,6 +77,7 @@ function taskRow(index: number, now: number): TasksTable {
     misfire_grace_seconds: 60,
     max_queued: 1,
     dispatch_timeout_seconds: 300,
+    history_limit: null,
     status: 'active',
     next_fire_at: null,
     last_fire_at: null,
@@ -126,6 +127,7 @@ function executionRow(taskId: string, scheduled: number, status: string, duratio
     delivered_at: ran ? scheduled + 10 : null,
     stop_requested: null,
     stop_delivered_at: null,
+    log_expired: 0,
     created_at: scheduled,
     updated_at: end ?? start ?? scheduled,
   };

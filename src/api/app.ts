@@ -70,7 +70,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(taskStopRoutes({ store, dispatcher }));
       await api.register(executionRoutes({ store, dispatcher, events, tasks }));
       await api.register(scheduleRoutes({ clock }));
-      await api.register(systemRoutes({ store, scheduler, instanceId, version }));
+      await api.register(systemRoutes({ store, scheduler, instanceId, version, retention: context.retention }));
       await api.register(executorTokenRoutes({ store }));
       await api.register(executorRoutes({ store, clock, dispatcher, gateway: context.gateway, httpExecutors }));
       await api.register(executionCallbackRoutes({ store, httpExecutors }));

@@ -23,6 +23,14 @@ export interface ApiContext {
   adminToken: string;
   metricsPublic: boolean;
   version: string;
+  /** History retention as configured here (the leader's applies: README "History retention"); 0 days = forever. */
+  retention: {
+    executionDays: number;
+    logDays: number;
+    auditDays: number;
+    executorDays: number;
+    cleanupIntervalSeconds: number;
+  };
   /** PEM files for HTTPS/WSS; null = plain HTTP. */
   tls: { cert: string; key: string } | null;
   security: {

@@ -99,6 +99,7 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
     shard_index: execution.shardIndex,
     shard_total: execution.shardTotal,
     parent_id: execution.parentId,
+    log_expired: execution.logExpired,
     created_at: iso(execution.createdAt),
   };
 }

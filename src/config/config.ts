@@ -45,6 +45,14 @@ export interface Config {
   readonly sessionTtlMinutes: number;
   /** Key for secrets at rest (32 bytes, base64); null = generated in the data dir (single instance only). */
   readonly secretKey: string | null;
+  /** History retention, enforced by the leader (README "History retention"); 0 days = kept forever. */
+  readonly retention: {
+    readonly executionDays: number;
+    readonly logDays: number;
+    readonly auditDays: number;
+    readonly executorDays: number;
+    readonly cleanupIntervalSeconds: number;
+  };
   readonly localExecutor: {
     readonly name: string;
     readonly capacity: number;
@@ -59,7 +67,7 @@ export interface Config {
   };
 }
 
-type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels';
+type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels' | 'days' | 'interval';
 
 /** Every key: its YAML path (snake_case), its kind and default. Env name = CRONFLEET_ + path in upper case, dots as underscores. */
 const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
@@ -94,6 +102,14 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'body_limit_bytes', kind: 'bytes', fallback: 1024 * 1024 },
   { path: 'session_ttl_minutes', kind: 'count', fallback: 720 },
   { path: 'secret_key', kind: 'nullable', fallback: null },
+  // History retention (issue 15; seed 004's CleanupInterval): the leader deletes finished
+  // executions, their logs, audit entries and long-offline agents older than these, every
+  // cleanup interval. 0 days keeps them forever.
+  { path: 'execution_retention_days', kind: 'days', fallback: 30 },
+  { path: 'log_retention_days', kind: 'days', fallback: 14 },
+  { path: 'audit_retention_days', kind: 'days', fallback: 365 },
+  { path: 'executor_retention_days', kind: 'days', fallback: 7 },
+  { path: 'cleanup_interval_seconds', kind: 'interval', fallback: 3600 },
   { path: 'local_executor.name', kind: 'string', fallback: 'local' },
   { path: 'local_executor.capacity', kind: 'capacity', fallback: 8 },
   { path: 'local_executor.labels', kind: 'labels', fallback: {} },
@@ -169,6 +185,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     bodyLimitBytes: get('body_limit_bytes'),
     sessionTtlMinutes: get('session_ttl_minutes'),
     secretKey: get('secret_key'),
+    retention: Object.freeze({
+      executionDays: get<number>('execution_retention_days'),
+      logDays: get<number>('log_retention_days'),
+      auditDays: get<number>('audit_retention_days'),
+      executorDays: get<number>('executor_retention_days'),
+      cleanupIntervalSeconds: get<number>('cleanup_interval_seconds'),
+    }),
     localExecutor: Object.freeze({
       name: get<string>('local_executor.name'),
       capacity: get<number>('local_executor.capacity'),
@@ -254,6 +277,16 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
       const limit = number(raw);
       if (!Number.isInteger(limit) || limit < 0 || limit > 10_000_000) throw configError(key, `must be an integer from 0 (no limit) to 10000000, got ${JSON.stringify(raw)}`, origin);
       return limit;
+    }
+    case 'days': {
+      const days = number(raw);
+      if (!Number.isInteger(days) || days < 0 || days > 36_500) throw configError(key, `must be a whole number of days from 0 (keep forever) to 36500, got ${JSON.stringify(raw)}`, origin);
+      return days;
+    }
+    case 'interval': {
+      const seconds = number(raw);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 7 * 86_400) throw configError(key, `must be a whole number of seconds from 1 to 604800, got ${JSON.stringify(raw)}`, origin);
+      return seconds;
     }
     case 'bytes': {
       const bytes = number(raw);

@@ -12,7 +12,7 @@ import { newId } from './ids.ts';
 
 export { executionStatuses };
 export type { ExecutionStatus, ExecutionTrigger };
-const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
+export const terminalStatuses: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'skipped', 'cancelled'];
 
 export type FinishStatus = 'success' | 'failed' | 'timeout' | 'cancelled';
 
@@ -42,6 +42,8 @@ export interface Execution {
   shardTotal: number | null;
   /** Broadcast: the execution this one was split from. */
   parentId: string | null;
+  /** Retention deleted its log chunks (log_retention_days); the row itself stays. */
+  logExpired: boolean;
   createdAt: number;
 }
 

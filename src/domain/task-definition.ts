@@ -67,6 +67,8 @@ export interface TaskDefinition {
   maxQueued: number;
   /** A pending execution no executor can take fails (no_executor) after this long. */
   dispatchTimeoutSeconds: number;
+  /** Keep at most this many finished executions, the newest (retention); null = no limit. */
+  historyLimit: number | null;
 }
 
 export interface Task extends TaskDefinition {

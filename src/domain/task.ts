@@ -228,6 +228,7 @@ const knownFieldFlags: { [K in keyof Required<TaskRequest>]: true } = {
   misfire_grace_seconds: true,
   max_queued: true,
   dispatch_timeout_seconds: true,
+  history_limit: true,
   status: true,
   warnings: true, // read only, ignored: a task sent back as it was read is accepted
 };
@@ -276,6 +277,8 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     misfireGraceSeconds: integer('misfire_grace_seconds', body.misfire_grace_seconds, taskDefaults.misfireGraceSeconds, 0, 7 * 86_400),
     maxQueued: integer('max_queued', body.max_queued, taskDefaults.maxQueued, 1, 1000),
     dispatchTimeoutSeconds: integer('dispatch_timeout_seconds', body.dispatch_timeout_seconds, taskDefaults.dispatchTimeoutSeconds, 1, MAX_TIMEOUT_SECONDS),
+    // null (or absent) = no limit; the newest finished execution is always kept, hence ≥ 1.
+    historyLimit: body.history_limit === undefined || body.history_limit === null ? null : integer('history_limit', body.history_limit, 1, 1, 10_000_000),
   };
 }
 
@@ -308,6 +311,7 @@ export function definitionToWire(definition: TaskDefinition): Record<string, unk
     misfire_grace_seconds: definition.misfireGraceSeconds,
     max_queued: definition.maxQueued,
     dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
+    history_limit: definition.historyLimit,
   };
   return { ...wire, ...specToWire(definition.type, definition.spec) };
 }

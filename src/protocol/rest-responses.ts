@@ -96,6 +96,9 @@ export const TaskResponse = named(
       misfire_grace_seconds: Type.Optional(Type.Integer()),
       max_queued: Type.Optional(Type.Integer({ description: 'queue mode: at most this many fires wait for their turn; an older one beyond it is recorded as skipped' })),
       dispatch_timeout_seconds: Type.Optional(Type.Integer({ description: 'A pending execution that no executor can take fails with reason no_executor after this long' })),
+      history_limit: Type.Optional(
+        Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Keep at most this many finished executions of the task, the newest, whatever their age (null: no limit; README "History retention")' }),
+      ),
       warnings: Type.Optional(Type.Array(Type.String(), { description: 'What may keep the task from running now, e.g. no online executor offers its handler yet (empty when nothing does)' })),
       recent_executions: Type.Optional(
         Type.Array(Type.Object({ id: Type.String(), status: oneOf(executionStatuses), scheduled_time: Instant, end_time: Instant }), {
@@ -166,6 +169,7 @@ export const ExecutionResponse = named(
     shard_index: nullable(Type.Integer()),
     shard_total: nullable(Type.Integer()),
     parent_id: nullable(Type.String({ description: 'Broadcast: the execution this one was split from' })),
+    log_expired: Type.Boolean({ description: 'Its log was deleted by retention (log_retention_days); the execution itself is kept' }),
     created_at: Instant,
   }),
 );
@@ -397,6 +401,21 @@ export const SystemStatusResponse = named(
     pending: Type.Integer(),
     tasks: Type.Record(Type.String(), Type.Integer(), { description: 'Tasks by status' }),
     executor_list: Type.Array(ref(ExecutorResponse)),
+    retention: Type.Object(
+      {
+        execution_retention_days: Type.Integer({ minimum: 0, description: 'Finished executions scheduled longer ago are deleted with their logs (each task keeps its newest); 0: kept forever' }),
+        log_retention_days: Type.Integer({ minimum: 0, description: 'Log chunks of finished executions scheduled longer ago are deleted; the execution stays (log_expired); 0: kept forever' }),
+        audit_retention_days: Type.Integer({ minimum: 0, description: 'Audit entries older than this are deleted; 0: kept forever' }),
+        executor_retention_days: Type.Integer({ minimum: 0, description: 'Agents offline longer than this are removed (HTTP executors are kept); 0: never' }),
+        cleanup_interval_seconds: Type.Integer({ minimum: 1, description: 'How often the leader runs the cleanup' }),
+      },
+      { description: 'History retention as configured on the instance that answers (the leader enforces its own: keep them the same on every instance)' },
+    ),
+    database: Type.Object({
+      size_bytes: nullable(
+        Type.Integer({ description: "The database's size on disk: SQLite the pages in use (page_count × page_size), PostgreSQL pg_database_size, MariaDB the tables' data and indexes; null when it cannot be read" }),
+      ),
+    }),
   }),
 );
 export type SystemStatusResponse = Static<typeof SystemStatusResponse>;

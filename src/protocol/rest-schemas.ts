@@ -65,6 +65,7 @@ export const TaskBody = Type.Object(
     misfire_grace_seconds: Type.Optional(Type.Integer()),
     max_queued: Type.Optional(Type.Integer()),
     dispatch_timeout_seconds: Type.Optional(Type.Integer()),
+    history_limit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     status: Type.Optional(Type.String({ enum: ['active', 'paused'] })),
     // Answers carry it; a client that sends a task back as it read it is not refused for it.
     warnings: Type.Optional(Type.Array(Type.String(), { description: 'Read only: what the answer said may keep the task from running; ignored when sent' })),

@@ -25,6 +25,7 @@ import { generatePassword, hashPassword } from '../api/passwords.ts';
 import { TaskService } from '../api/task-service.ts';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../protocol/version.ts';
+import { RetentionCleanup } from '../scheduler/retention-cleanup.ts';
 import { Wakeups } from './wakeups.ts';
 
 export interface ServerOptions {
@@ -45,6 +46,8 @@ export interface Server {
   readonly dispatcher: Dispatcher;
   readonly gateway: ExecutorGateway;
   readonly httpExecutors: HttpExecutors;
+  /** History retention's cleanup (runs on the leader; tests call runOnce). */
+  readonly retention: RetentionCleanup;
   readonly events: TypedEmitter<SchedulerEvents>;
   readonly instanceId: string;
   readonly adminToken: string;
@@ -136,6 +139,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Health checks run on the leader only; links are attached on every instance.
   events.on('leader.elected', () => httpExecutors.startHealthChecks());
   events.on('leader.deposed', () => void httpExecutors.stopHealthChecks());
+  // History retention, on the leader only (scheduler/retention-cleanup.ts).
+  const retention = new RetentionCleanup(
+    store,
+    clock,
+    {
+      executionDays: config.retention.executionDays,
+      logDays: config.retention.logDays,
+      auditDays: config.retention.auditDays,
+      executorDays: config.retention.executorDays,
+      intervalMs: config.retention.cleanupIntervalSeconds * 1000,
+      batchSize: 500,
+      pauseMs: 50,
+    },
+    onError,
+    (report) => {
+      if (Object.values(report).some((count) => count > 0)) logger.info({ retention: report }, 'history retention: cleanup done');
+    },
+  );
+  events.on('leader.elected', () => retention.start());
+  events.on('leader.deposed', () => void retention.stop());
   const metrics = new Metrics(
     {
       live: async () => ({
@@ -182,6 +205,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     instanceId,
     adminToken,
     metricsPublic: config.metricsPublic,
+    retention: config.retention,
     version: VERSION,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null,
     security: {
@@ -213,6 +237,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     dispatcher,
     gateway,
     httpExecutors,
+    retention,
     events,
     instanceId,
     adminToken,
@@ -229,6 +254,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     async close() {
       if (closed) return;
       closed = true;
+      await retention.stop();
       await scheduler.stop();
       await delivery.stop();
       await instanceHeartbeat.stop();

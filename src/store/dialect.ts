@@ -49,6 +49,15 @@ export interface DialectInfo {
   now(db: Kysely<Database>): Promise<number>;
   /** Free bytes where the database writes, when this process can see it (SQLite's directory); else null. */
   freeBytes(): number | null;
+  /**
+   * Gives up to `maxPages` free pages back to the file system after deletes; returns the
+   * free pages left. SQLite: `PRAGMA incremental_vacuum` (a no-op unless the file was
+   * created with auto_vacuum=INCREMENTAL); PostgreSQL and MariaDB reuse freed space
+   * themselves (autovacuum, InnoDB purge): 0.
+   */
+  reclaimSpace(db: Kysely<Database>, maxPages: number): Promise<number>;
+  /** The database's size on disk in bytes (data and indexes), or null when it cannot be read. */
+  sizeBytes(db: Kysely<Database>): Promise<number | null>;
 }
 
 export interface OpenedDatabase {
@@ -115,6 +124,19 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           ignoreConflicts: onConflictDoNothing,
           now: async () => Date.now(),
           freeBytes: () => (file === ':memory:' ? null : freeBytesAt(dirname(file))),
+          reclaimSpace: async (kysely, maxPages) => {
+            await sql`pragma incremental_vacuum(${sql.lit(Math.trunc(maxPages))})`.execute(kysely);
+            const free = await sql<{ freelist_count: unknown }>`pragma freelist_count`.execute(kysely);
+            const autoVacuum = await sql<{ auto_vacuum: unknown }>`pragma auto_vacuum`.execute(kysely);
+            // Without incremental auto-vacuum the free pages stay (SQLite reuses them): nothing to wait for.
+            return Number(autoVacuum.rows[0]?.auto_vacuum) === 2 ? Number(free.rows[0]?.freelist_count ?? 0) : 0;
+          },
+          // The pages in use: the file also holds free pages (until reclaimed) and the WAL beside it.
+          sizeBytes: async (kysely) => {
+            const count = await sql<{ page_count: unknown }>`pragma page_count`.execute(kysely);
+            const size = await sql<{ page_size: unknown }>`pragma page_size`.execute(kysely);
+            return Number(count.rows[0]?.page_count) * Number(size.rows[0]?.page_size);
+          },
         },
         close: () => db.destroy(),
       };
@@ -147,6 +169,8 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           ignoreConflicts: onConflictDoNothing,
           now: async (kysely) => Number((await sql<{ now: number }>`select (extract(epoch from clock_timestamp()) * 1000)::bigint as now`.execute(kysely)).rows[0]!.now),
           freeBytes: () => null,
+          reclaimSpace: async () => 0,
+          sizeBytes: async (kysely) => Number((await sql<{ size: unknown }>`select pg_database_size(current_database()) as size`.execute(kysely)).rows[0]!.size),
         },
         close: () => db.destroy(),
       };
@@ -173,6 +197,11 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           ignoreConflicts: (query) => query.ignore(),
           now: async (kysely) => Number((await sql<{ now: number }>`select cast(unix_timestamp(now(3)) * 1000 as signed) as now`.execute(kysely)).rows[0]!.now),
           freeBytes: () => null,
+          reclaimSpace: async () => 0,
+          sizeBytes: async (kysely) => {
+            const result = await sql<{ size: unknown }>`select coalesce(sum(data_length + index_length), 0) as size from information_schema.tables where table_schema = database()`.execute(kysely);
+            return Number(result.rows[0]!.size);
+          },
         },
         close: () => db.destroy(),
       };

@@ -377,6 +377,7 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     delivered_at: null,
     stop_requested: null,
     stop_delivered_at: null,
+    log_expired: 0,
     created_at: now,
     updated_at: now,
   };
@@ -405,6 +406,7 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     shardIndex: toNullableNumber(row.shard_index),
     shardTotal: toNullableNumber(row.shard_total),
     parentId: row.parent_id,
+    logExpired: toNumber(row.log_expired) === 1,
     createdAt: toNumber(row.created_at),
   };
 }

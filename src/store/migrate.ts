@@ -19,6 +19,7 @@ import * as executorTokenOwners from './migrations/010-executor-token-owners.ts'
 import * as cronDialects from './migrations/011-cron-dialects.ts';
 import * as queueAndDispatchTimeout from './migrations/012-queue-and-dispatch-timeout.ts';
 import * as exactTaskNames from './migrations/013-exact-task-names.ts';
+import * as retention from './migrations/014-retention.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -34,6 +35,7 @@ const migrationList = [
   ['011-cron-dialects', cronDialects],
   ['012-queue-and-dispatch-timeout', queueAndDispatchTimeout],
   ['013-exact-task-names', exactTaskNames],
+  ['014-retention', retention],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -23,6 +23,8 @@ export interface TasksTable {
   misfire_grace_seconds: number;
   max_queued: number;
   dispatch_timeout_seconds: number;
+  /** Keep at most this many finished executions (migration 014); null = no limit. */
+  history_limit: number | null;
   status: string;
   next_fire_at: number | null;
   last_fire_at: number | null;
@@ -68,8 +70,25 @@ export interface ExecutionsTable {
   delivered_at: number | null;
   stop_requested: string | null;
   stop_delivered_at: number | null;
+  /** 1 once retention deleted the log chunks (migration 014). */
+  log_expired: number;
   created_at: number;
   updated_at: number;
+}
+
+/** Per task and UTC day of scheduled_time: the executions retention deleted (migration 014). */
+export interface ExecutionRollupsTable {
+  task_id: string;
+  day: number;
+  success: number;
+  failed: number;
+  timeout: number;
+  skipped: number;
+  cancelled: number;
+  timed_count: number;
+  timed_sum_ms: number;
+  duration_histogram: string;
+  last_failure_at: number | null;
 }
 
 interface ExecutionLogsTable {
@@ -198,6 +217,7 @@ export interface Database {
   task_executors: TaskExecutorsTable;
   executions: ExecutionsTable;
   execution_logs: ExecutionLogsTable;
+  execution_rollups: ExecutionRollupsTable;
   executors: ExecutorsTable;
   scheduler_instances: SchedulerInstancesTable;
   leases: LeasesTable;

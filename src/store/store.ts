@@ -26,6 +26,7 @@ import { TaskRepository } from './tasks.ts';
 import { StatsRepository } from './stats.ts';
 import { ChangeRepository } from './changes.ts';
 import { CallbackNonceRepository } from './callback-nonces.ts';
+import { RetentionRepository } from './retention.ts';
 
 export interface OpenOptions {
   poolMax?: number;
@@ -104,6 +105,8 @@ export class Store {
   readonly stats: StatsRepository;
   readonly changes: ChangeRepository;
   readonly callbackNonces: CallbackNonceRepository;
+  /** History retention's bounded deletes and rollup folding (issue 15). */
+  readonly retention: RetentionRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
   readonly health: StorageHealth;
@@ -132,6 +135,7 @@ export class Store {
     this.stats = new StatsRepository(db);
     this.changes = new ChangeRepository(db);
     this.callbackNonces = new CallbackNonceRepository(db, dialect);
+    this.retention = new RetentionRepository(db, dialect);
   }
 
   /**
@@ -256,6 +260,15 @@ export class Store {
       return { ready: false, reason: 'disk_full', message: `only ${free} bytes free where the database writes (at least ${MIN_FREE_BYTES} needed)` };
     }
     return { ready: true };
+  }
+
+  /** The database's size on disk in bytes (SQLite: the pages in use), or null when it cannot be read. */
+  async sizeBytes(): Promise<number | null> {
+    try {
+      return await this.#dialect.sizeBytes(this.#db);
+    } catch {
+      return null;
+    }
   }
 
   async close(): Promise<void> {

@@ -235,6 +235,7 @@ function definitionColumns(definition: TaskDefinition) {
     misfire_grace_seconds: definition.misfireGraceSeconds,
     max_queued: definition.maxQueued,
     dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
+    history_limit: definition.historyLimit,
   };
 }
 
@@ -270,6 +271,7 @@ function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): T
     misfireGraceSeconds: toNumber(row.misfire_grace_seconds),
     maxQueued: toNumber(row.max_queued),
     dispatchTimeoutSeconds: toNumber(row.dispatch_timeout_seconds),
+    historyLimit: toNullableNumber(row.history_limit),
     status: row.status as TaskStatus,
     nextFireAt: toNullableNumber(row.next_fire_at),
     lastFireAt: toNullableNumber(row.last_fire_at),

@@ -51,4 +51,32 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: { CRONFLEET_LEASE_TTL_SECONDS: '1', CRONFLEET_LEASE_RENEW_SECONDS: '2' } }), /lease_renew_seconds/);
     assert.throws(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} }), /cannot read config file/);
   });
+
+  it('has the retention defaults, and takes them from file and environment', () => {
+    assert.deepEqual(loadConfig({ env: {} }).retention, { executionDays: 30, logDays: 14, auditDays: 365, executorDays: 7, cleanupIntervalSeconds: 3600 });
+    const path = file('retention.yaml', 'execution_retention_days: 90\nlog_retention_days: 0\ncleanup_interval_seconds: 600\n');
+    const config = loadConfig({ file: path, env: { CRONFLEET_AUDIT_RETENTION_DAYS: '730', CRONFLEET_EXECUTOR_RETENTION_DAYS: '1' } });
+    assert.deepEqual(config.retention, { executionDays: 90, logDays: 0, auditDays: 730, executorDays: 1, cleanupIntervalSeconds: 600 });
+    assert.ok(Object.isFrozen(config.retention));
+  });
+
+  it('refuses negative, fractional or non-numeric retention values and unknown retention keys, naming the key', () => {
+    const refused = (sources: Parameters<typeof loadConfig>[0], key: string) =>
+      assert.throws(
+        () => loadConfig(sources),
+        (error: Error & { code?: string; details?: Record<string, unknown> }) => {
+          assert.equal(error.code, 'invalid_config');
+          assert.match(error.message, new RegExp(key));
+          return true;
+        },
+      );
+    refused({ env: { CRONFLEET_EXECUTION_RETENTION_DAYS: '-1' } }, 'execution_retention_days');
+    refused({ env: { CRONFLEET_LOG_RETENTION_DAYS: '1.5' } }, 'log_retention_days');
+    refused({ env: { CRONFLEET_AUDIT_RETENTION_DAYS: 'forever' } }, 'audit_retention_days');
+    refused({ env: { CRONFLEET_EXECUTOR_RETENTION_DAYS: '' } }, 'executor_retention_days');
+    refused({ file: file('negative.yaml', 'execution_retention_days: -30\n'), env: {} }, 'execution_retention_days');
+    refused({ env: { CRONFLEET_CLEANUP_INTERVAL_SECONDS: '0' } }, 'cleanup_interval_seconds');
+    refused({ env: { CRONFLEET_CLEANUP_INTERVAL_SECONDS: '-60' } }, 'cleanup_interval_seconds');
+    refused({ file: file('typo.yaml', 'execution_retention_dayz: 30\n'), env: {} }, 'execution_retention_dayz');
+  });
 });

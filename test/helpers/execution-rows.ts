@@ -36,6 +36,7 @@ export function executionRow(taskId: string, status: ExecutionStatus, scheduled:
     delivered_at: null,
     stop_requested: null,
     stop_delivered_at: null,
+    log_expired: 0,
     created_at: scheduled,
     updated_at: scheduled,
   };

@@ -61,16 +61,17 @@ export function probeRoutes({ store, scheduler, metrics, instanceId }: Pick<ApiC
   };
 }
 
-export function systemRoutes({ store, scheduler, instanceId, version }: Pick<ApiContext, 'store' | 'scheduler' | 'instanceId' | 'version'>): FastifyPluginAsyncTypebox {
+export function systemRoutes({ store, scheduler, instanceId, version, retention }: Pick<ApiContext, 'store' | 'scheduler' | 'instanceId' | 'version' | 'retention'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/system/status', { schema: schemas.status }, async () => {
-      const [lease, counts, executors, load, instances, now] = await Promise.all([
+      const [lease, counts, executors, load, instances, now, databaseBytes] = await Promise.all([
         store.leases.current('scheduler-leader'),
         store.executions.countByStatus(),
         store.executors.list(),
         store.executions.runningCountByExecutor(),
         store.instances.list(),
         store.leases.now(),
+        store.sizeBytes(),
       ]);
       const leaderValid = lease !== null && lease.expiresAt > now;
       return {
@@ -98,6 +99,14 @@ export function systemRoutes({ store, scheduler, instanceId, version }: Pick<Api
         pending: counts.pending ?? 0,
         tasks: await store.tasks.countByStatus(),
         executor_list: executors.map((executor) => executorToWire(executor, load.get(executor.id) ?? 0, now)),
+        retention: {
+          execution_retention_days: retention.executionDays,
+          log_retention_days: retention.logDays,
+          audit_retention_days: retention.auditDays,
+          executor_retention_days: retention.executorDays,
+          cleanup_interval_seconds: retention.cleanupIntervalSeconds,
+        },
+        database: { size_bytes: databaseBytes },
       };
     });
   };
