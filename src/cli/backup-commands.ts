@@ -102,8 +102,17 @@ async function backup(flags: BackupFlags): Promise<void> {
     process.stdout.write(`backed up ${source} to ${out} (${mib(summary.bytes)} MiB, schema ${summary.schema}, ${summary.tasks} tasks, ${summary.executions} executions)\n${keyReminder(config)}\n`);
   } catch (error) {
     if (error instanceof BackupError) throw new CliError(error.message, error.problem === 'exists' || error.problem === 'same_file' ? 2 : 1);
-    throw error;
+    throw await asSpaceError(error, out);
   }
+}
+
+/** A full disk (or a storage failure) while writing `path`, as a one-line error: nothing half-written is left behind. */
+async function asSpaceError(error: unknown, path: string): Promise<unknown> {
+  const { classifyFault } = await import('../store/faults.ts');
+  const fault = classifyFault(error);
+  if (fault === 'disk_full') return new CliError(`cannot write ${path}: no space left on its disk (nothing was written)`, 1);
+  if (fault === 'io_error') return new CliError(`cannot write ${path}: storage error (${(error as Error).message}); nothing was written`, 1);
+  return error;
 }
 
 async function restore(file: string, flags: BackupFlags): Promise<void> {
@@ -130,7 +139,7 @@ async function restore(file: string, flags: BackupFlags): Promise<void> {
     }
   } catch (error) {
     if (error instanceof BackupError) throw new CliError(error.message, error.problem === 'exists' || error.problem === 'same_file' ? 2 : 1);
-    throw error;
+    throw await asSpaceError(error, target);
   }
 }
 

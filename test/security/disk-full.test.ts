@@ -20,21 +20,34 @@ import pino from 'pino';
 import { createServer, type Server } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { ADMIN_TOKEN_FILE, ensureAdminToken } from '../../src/api/admin-token.ts';
+import { classifyFault } from '../../src/store/faults.ts';
 import { loadSecretKey } from '../../src/store/secret-cipher.ts';
 import { testDialect } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
+import { hasStackTrace, runCli } from '../cli/run-cli.ts';
+
+/** `mount`/`umount` as root, else through `sudo -n` (never prompting); null when neither may mount. */
+const privileged = (command: string, args: string[]) => (process.getuid?.() === 0 ? execFileSync(command, args, { stdio: 'ignore' }) : execFileSync('sudo', ['-n', command, ...args], { stdio: 'ignore' }));
 
 function mountSmallTmpfs(): string | null {
   const mountPoint = mkdtempSync(join(tmpdir(), 'cronfleet-disk-full-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    privileged('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint]);
     return mountPoint;
   } catch {
     rmSync(mountPoint, { recursive: true, force: true });
     return null;
   }
 }
+
+function unmount(mountPoint: string): void {
+  privileged('umount', ['-l', mountPoint]);
+  rmSync(mountPoint, { recursive: true, force: true });
+}
+
+/** Why the tests skip: only when this machine cannot mount a tmpfs at all. */
+const NO_TMPFS = 'cannot mount a tmpfs here (neither root nor passwordless sudo): the full-disk tests need one';
 
 /** Writes zeros until the file system refuses: large chunks first, then small ones for the last bytes. */
 function fill(path: string): void {
@@ -98,17 +111,14 @@ describe('a full disk', { skip }, () => {
     try {
       await t?.close();
     } finally {
-      if (mountPoint) {
-        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-        rmSync(mountPoint, { recursive: true, force: true });
-      }
+      if (mountPoint) unmount(mountPoint);
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
     }
   });
 
   it('refuses writes with 503 and says not ready, keeps what was stored, and recovers when space returns', async (context) => {
-    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    if (!mountPoint) return context.skip(NO_TMPFS);
     fill(filler);
 
     // Writes large enough that the WAL must grow, and runs that write logs and results.
@@ -146,8 +156,71 @@ describe('a full disk', { skip }, () => {
     assert.deepEqual(crashes, [], 'no error escaped to the process');
   });
 
+  it('the fire loop and the dispatcher keep going on a full disk: write faults are logged, and an @every 1s task fires and runs again once space returns', async (context) => {
+    if (!mountPoint) return context.skip(NO_TMPFS);
+    const logged: unknown[] = [];
+    const unsubscribe = t!.server.events.on('error', ({ error }) => logged.push(error));
+    try {
+      const created = await request('POST', '/api/v1/tasks', { ...commandTask('every-second'), cron_expression: '@every 1s', misfire_policy: 'run_once' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const taskId: string = created.body.id;
+      const scheduledRuns = async (after: number) => {
+        const list = await request('GET', `/api/v1/executions?task_id=${taskId}&status=success&page_size=100`);
+        return (list.body.items as Array<{ trigger: string; scheduled_time: string }>).filter((execution) => execution.trigger === 'schedule' && Date.parse(execution.scheduled_time) > after);
+      };
+      await eventually(async () => (await scheduledRuns(0)).length >= 2, 'the task fires and runs before the disk fills', 30_000);
+
+      fill(filler);
+      // Writes that need new pages, so that the fires' writes meet the full disk too.
+      const large = 'x'.repeat(200 * 1024);
+      const refused: Array<{ code: string; details: { reason: string; retryable: boolean } }> = [];
+      for (let index = 0; index < 6; index++) {
+        const answer = await request('POST', '/api/v1/tasks', commandTask(`filling-${index}`, { parameters: { large } }));
+        if (answer.status === 503) refused.push(answer.body.error);
+      }
+      assert.ok(refused.length > 0, 'the full disk refused a write');
+      for (const error of refused) assert.deepEqual({ code: error.code, reason: error.details.reason, retryable: error.details.retryable }, { code: 'storage_unavailable', reason: 'disk_full', retryable: true });
+      await eventually(async () => logged.some((error) => classifyFault(error) === 'disk_full'), 'a background write failed for lack of space and was logged', 30_000);
+      assert.equal((await request('GET', '/readyz')).status, 503);
+      assert.equal((await request('GET', '/healthz')).status, 200, 'the server is alive');
+      assert.equal((await request('GET', `/api/v1/tasks/${taskId}`)).status, 200, 'reads work');
+      assert.equal((await request('GET', `/api/v1/executions?task_id=${taskId}`)).status, 200, 'reads work');
+
+      rmSync(filler);
+      const freedAt = Date.now();
+      await eventually(async () => (await scheduledRuns(freedAt)).length >= 2, 'the task fires and runs again once space returned', 60_000);
+      assert.deepEqual(crashes, [], 'no error escaped to the process');
+      assert.equal((await request('DELETE', `/api/v1/tasks/${taskId}`)).status, 204, 'it stops firing before the next test fills the disk again');
+    } finally {
+      unsubscribe();
+      rmSync(filler, { force: true });
+    }
+  });
+
+  it('cronfleet backup onto a full disk fails with a one-line error and leaves nothing behind; with space it writes the backup', async (context) => {
+    if (!mountPoint) return context.skip(NO_TMPFS);
+    const out = join(mountPoint, 'backup.db');
+    const cwd = mkdtempSync(join(tmpdir(), 'cronfleet-disk-full-cli-'));
+    const before = readdirSync(mountPoint);
+    fill(filler);
+    try {
+      const full = await runCli(['backup', '--data-dir', mountPoint, '--out', out], { cwd });
+      assert.equal(full.code, 1, full.stdout);
+      assert.match(full.stderr, /cannot write .*backup\.db: no space left/);
+      assert.ok(!hasStackTrace(full.stderr), full.stderr);
+      assert.deepEqual(readdirSync(mountPoint).sort(), [...before, 'filler'].sort(), 'no partial backup left');
+    } finally {
+      rmSync(filler);
+    }
+    const written = await runCli(['backup', '--data-dir', mountPoint, '--out', out], { cwd });
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal((await request('GET', '/healthz')).status, 200, 'the server ran through it');
+    rmSync(out);
+    rmSync(cwd, { recursive: true });
+  });
+
   it('a first start on a full disk leaves no empty admin token or secret key behind to refuse the next start', async (context) => {
-    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    if (!mountPoint) return context.skip(NO_TMPFS);
     const fresh = join(mountPoint, 'fresh-data-dir');
     mkdirSync(fresh);
     fill(filler);
@@ -169,7 +242,7 @@ describe('a full disk', { skip }, () => {
   });
 
   it('a restart on a full disk starts, answers /healthz, is not ready, and becomes ready when space returns', async (context) => {
-    if (!mountPoint) return context.skip('cannot mount a tmpfs here (needs root)');
+    if (!mountPoint) return context.skip(NO_TMPFS);
     await t!.close({ keepData: true });
     t = null;
     fill(filler);
@@ -229,8 +302,7 @@ describe('a full disk under PostgreSQL (the database in a tablespace on a full t
       await admin([`create tablespace ${name} location '${location}'`, `create database ${name} tablespace ${name}`]);
     } catch {
       // PostgreSQL runs elsewhere (or as another user): it cannot use this machine's tmpfs.
-      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-      rmSync(mountPoint, { recursive: true, force: true });
+      unmount(mountPoint);
       mountPoint = null;
       return;
     }
@@ -253,8 +325,7 @@ describe('a full disk under PostgreSQL (the database in a tablespace on a full t
     } finally {
       if (mountPoint) {
         await admin([`drop database if exists ${name} with (force)`, `drop tablespace if exists ${name}`]);
-        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-        rmSync(mountPoint, { recursive: true, force: true });
+        unmount(mountPoint);
         rmSync(dataDir, { recursive: true, force: true });
       }
       process.off('uncaughtException', onCrash);
