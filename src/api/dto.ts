@@ -5,6 +5,7 @@ import type { Execution } from '../domain/execution.ts';
 import { definitionToWire, type Task } from '../domain/task.ts';
 import { LATEST_INSTANT } from '../domain/schedule.ts';
 import { SECRET_PLACEHOLDER, mapSecrets, maskSecretJson, maskSecretText, sealedParameters, sealedSecrets, withSecrets } from '../domain/secrets.ts';
+import { text, type MessageLocale } from '../protocol/messages/index.ts';
 import type { ExecutionResponse, ExecutorResponse, LogLineResponse, TaskResponse } from '../protocol/rest-responses.ts';
 import type { SecretMasker } from '../store/secret-masker.ts';
 import type { Store } from '../store/store.ts';
@@ -25,7 +26,7 @@ function representable(ms: number): boolean {
  * older one, say a fire cursor past year 9999) is listed with what can be shown and an
  * `error` saying what is wrong, so one bad row cannot take down the task list.
  */
-export function taskToWire(task: Task): TaskResponse {
+export function taskToWire(task: Task, locale: MessageLocale = 'en'): TaskResponse {
   try {
     const bad = [
       ['next_fire_at', task.nextFireAt],
@@ -48,7 +49,7 @@ export function taskToWire(task: Task): TaskResponse {
       version: task.version,
       created_at: iso(task.createdAt),
       updated_at: iso(task.updatedAt),
-      error: { code: 'unreadable_task', message: `this task's stored definition cannot be read (${error instanceof Error ? error.message : String(error)}); update or delete it` },
+      error: { code: 'unreadable_task', message: text('task.unreadable', { problem: error instanceof Error ? error.message : String(error) }).in(locale) },
     };
   }
 }
@@ -72,7 +73,7 @@ function readableTaskToWire(task: Task): TaskResponse {
  * An execution on the wire. Its result, error and reason are masked with the secret
  * values of its parameters and `taskSecrets` (those of its task's env and headers).
  */
-function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[], masker: SecretMasker, maxAttempts: number | null): ExecutionResponse {
+function maskedExecutionToWire(execution: Execution, taskSecrets: readonly string[], masker: SecretMasker, maxAttempts: number | null, locale: MessageLocale): ExecutionResponse {
   const secrets = [...taskSecrets, ...masker.open(sealedParameters(execution.parameters).values())];
   return {
     id: execution.id,
@@ -94,7 +95,7 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
     duration_ms: execution.startTime !== null && execution.endTime !== null ? execution.endTime - execution.startTime : null,
     exit_code: execution.exitCode,
     result: maskSecretJson(execution.result, secrets),
-    error: execution.error === null ? null : maskSecretText(execution.error, secrets),
+    error: execution.error === null ? null : maskSecretText(errorIn(execution, locale), secrets),
     reason: execution.reason === null ? null : maskSecretText(execution.reason, secrets),
     shard_index: execution.shardIndex,
     shard_total: execution.shardTotal,
@@ -104,8 +105,19 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
   };
 }
 
-/** Executions on the wire, masked with the secrets of their tasks (loaded once per task). */
-export async function executionsToWire(store: Store, executions: readonly Execution[]): Promise<ExecutionResponse[]> {
+/**
+ * An execution's error in `locale`: worded from its message when the server or a cronfleet
+ * agent made it, else (English, or free text an executor reported) as stored.
+ */
+function errorIn(execution: Execution, locale: MessageLocale): string {
+  return locale !== 'en' && execution.errorDetail ? execution.errorDetail.in(locale) : execution.error!;
+}
+
+/**
+ * Executions on the wire, masked with the secrets of their tasks (loaded once per task), their
+ * errors in `locale` (the request's, messageLocale).
+ */
+export async function executionsToWire(store: Store, executions: readonly Execution[], locale: MessageLocale = 'en'): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();
   const maxAttemptsByTask = new Map<string, number>();
   for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
@@ -114,7 +126,7 @@ export async function executionsToWire(store: Store, executions: readonly Execut
     secretsByTask.set(taskId, task ? store.masker.open(sealedSecrets(task).values()) : []);
     if (task && Number.isInteger(task.maxRetry)) maxAttemptsByTask.set(taskId, task.maxRetry + 1);
   }
-  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? [], store.masker, maxAttemptsByTask.get(execution.taskId) ?? null));
+  return executions.map((execution) => maskedExecutionToWire(execution, secretsByTask.get(execution.taskId) ?? [], store.masker, maxAttemptsByTask.get(execution.taskId) ?? null, locale));
 }
 
 export function executorToWire(executor: Executor, running: number, now: number): ExecutorResponse {

@@ -26,7 +26,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (isCronfleetError(error)) {
       if (error.status >= 500) request.log.error({ err: error }, error.message);
       if (error.status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
-      return reply.status(error.status).send(error.toBody(locale));
+      return reply.status(error.status).send(worded(error).toBody(locale));
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) return reply.status(400).send(validationError(fastifyError).toBody(locale));
@@ -42,6 +42,19 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new CronfleetError('not_found', text('request.noRoute', { method: request.method, path: request.url.split('?')[0]! })).toBody(messageLocale(request)));
   });
+}
+
+/**
+ * A storage fault (503) says what the database said, in English: in another language it is
+ * put in a sentence of that language (code and details unchanged).
+ */
+function worded(error: CronfleetError): CronfleetError {
+  if (error.text !== null || (error.code !== 'storage_unavailable' && error.code !== 'storage_busy')) return error;
+  const message =
+    error.code === 'storage_busy'
+      ? text('storage.busy', { english: error.message })
+      : text('storage.unavailable', { reason: typeof error.details?.reason === 'string' ? error.details.reason : '', english: error.message });
+  return new CronfleetError(error.code, message, error.details);
 }
 
 /** A request that broke its route's schema: a 400 naming the first field, worded from ajv's keyword and parameters. */

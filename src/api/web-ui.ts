@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import { declaredRoutes } from './access.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -134,10 +135,10 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
     if (file === null) {
       // A missing asset is a 404, not the app: a stale page must not parse HTML as JS.
       // Said to anyone (it is the UI's, not the API's), so not via the 404 handler.
-      if (path.startsWith('/assets/')) throw new CronfleetError('not_found', `no file ${path}`);
+      if (path.startsWith('/assets/')) throw new CronfleetError('not_found', text('web.noFile', { path }));
       // Only a browser opening a page gets the app (its router shows the page or its own
       // "not found"); anything else asked for something that is not there.
-      if (!acceptsHtml(request.headers.accept)) throw new CronfleetError('not_found', `nothing at ${path}`);
+      if (!acceptsHtml(request.headers.accept)) throw new CronfleetError('not_found', text('web.nothingAt', { path }));
       return sendIndex(reply);
     }
     if (file === 'index.html') return sendIndex(reply);

@@ -10,6 +10,7 @@ import { newId } from '../domain/ids.ts';
 import { QUEUE_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
+import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
@@ -23,9 +24,9 @@ import { messageSized, runTask } from './run-task.ts';
 /** Why an execution is stopped: the reason code it ends with, and the error when the server ends it itself. */
 export interface StopReason {
   reason: string;
-  error: string;
+  error: LocalizedText;
 }
-const personStop: StopReason = { reason: 'stopped', error: 'stopped on request' };
+const personStop: StopReason = { reason: 'stopped', error: text('run.stopped') };
 
 const MIN_PASS_SPACING_MS = 5;
 
@@ -199,10 +200,10 @@ export class Dispatcher {
       return true;
     }
     // Its executor is not connected anywhere: nothing can stop the process, so end the record.
-    return (await this.#cancel(execution.id, `${why.error}; the executor was not connected`, why.reason)) === 'finished';
+    return (await this.#cancel(execution.id, text('run.notConnected', { stop: why.error }), why.reason)) === 'finished';
   }
 
-  #cancel(executionId: string, error: string, reason: string) {
+  #cancel(executionId: string, error: LocalizedText, reason: string) {
     return this.finisher.finish({ executionId, status: 'cancelled', by: 'server', error, reason });
   }
 
@@ -284,7 +285,7 @@ export class Dispatcher {
       let execution = pendingExecution;
       const task = tasks.get(execution.taskId);
       if (!task || task.status === 'deleted') {
-        await this.#cancel(execution.id, 'the task was deleted', 'task_deleted');
+        await this.#cancel(execution.id, text('run.taskDeleted'), 'task_deleted');
         continue;
       }
       if (turns.mustWait(task.executionMode, execution)) {
@@ -295,9 +296,10 @@ export class Dispatcher {
       // A broadcast shard runs only on the executor it was made for.
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
-        const reason = execution.executorId !== null ? `waiting for executor ${execution.executorId} (broadcast shard)` : noExecutorReason(task, executors).toString();
+        const why = execution.executorId !== null ? text('run.waitingForShardExecutor', { executor: execution.executorId }) : noExecutorReason(task, executors);
+        const reason = why.toString();
         if (dispatchTimedOut(execution, task, executors, now, this.#startedAt)) {
-          const waited = `no executor could take it within ${task.dispatchTimeoutSeconds} s (dispatch_timeout_seconds): ${reason}`;
+          const waited = text('run.noExecutor', { seconds: task.dispatchTimeoutSeconds, reason: why });
           await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: waited, reason: 'no_executor' });
           continue;
         }
@@ -360,7 +362,7 @@ export class Dispatcher {
       for (const chunk of messageSized(unsent.map((route) => ({ route, run: runTask(route.task, { ...route.execution, status: 'running', executorId }, this.#gateway.secrets) })))) {
         if (!this.#gateway.send(executorId, { action: 'run', tasks: chunk.map((item) => item.run) })) {
           for (const { route } of chunk) {
-            await this.finisher.finish({ executionId: route.execution.id, status: 'failed', by: 'server', error: 'the executor disconnected before the execution reached it', reason: 'executor_lost' });
+            await this.finisher.finish({ executionId: route.execution.id, status: 'failed', by: 'server', error: text('run.disconnectedBeforeDelivery'), reason: 'executor_lost' });
           }
           continue;
         }

@@ -26,6 +26,7 @@ import type { Clock } from '../domain/clock.ts';
 import { isRetryable, isTerminal, type Execution, type FinishStatus } from '../domain/execution.ts';
 import { retryAfter } from '../domain/retry.ts';
 import { maskSecretJson, maskSecretText } from '../domain/secrets.ts';
+import { LocalizedText, mapMessageText } from '../protocol/messages/index.ts';
 import type { Task } from '../domain/task.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
 import { SecretMasker } from '../store/secret-masker.ts';
@@ -53,7 +54,13 @@ export interface FinishReport {
   by: Reporter;
   exitCode?: number | null;
   result?: unknown;
-  error?: string | null;
+  /**
+   * What went wrong: the server's own as a message by key (stored in English with its key, so
+   * the API words it per request), an executor's as the text it sent.
+   */
+  error?: string | LocalizedText | null;
+  /** The message an executor's `error` was worded from, when a cronfleet agent sent one. */
+  errorDetail?: LocalizedText | null;
   /** Why it ended so (e.g. executor_lost); server-made text. */
   reason?: string | null;
   /** When the run was handed to its executor, if the reporter knows: the start when none was recorded. */
@@ -97,7 +104,7 @@ export class ExecutionFinisher {
       {
         ...(report.exitCode !== undefined ? { exitCode: report.exitCode } : {}),
         ...(report.result !== undefined ? { result: maskSecretJson(report.result, secrets) } : {}),
-        ...(report.error !== undefined ? { error: report.error === null ? null : maskSecretText(report.error, secrets) } : {}),
+        ...errorFields(report, secrets),
         ...(report.reason !== undefined ? { reason: report.reason } : {}),
         ...startTimeField(execution, report, now),
       },
@@ -134,6 +141,15 @@ export class ExecutionFinisher {
     const hasText = (report.result !== undefined && report.result !== null) || (report.error !== undefined && report.error !== null && report.error !== '');
     return hasText ? this.#masker.valuesOf(await loadTask(), execution.parameters) : [];
   }
+}
+
+/** The error to store, masked: its English text, and the message it was worded from when it has one. */
+function errorFields(report: FinishReport, secrets: readonly string[]): { error?: string | null; errorDetail?: LocalizedText | null } {
+  if (report.error === undefined) return {};
+  if (report.error === null) return { error: null, errorDetail: null };
+  const mask = (value: string) => maskSecretText(value, secrets);
+  const detail = report.error instanceof LocalizedText ? report.error : (report.errorDetail ?? null);
+  return { error: mask(String(report.error)), errorDetail: detail && mapMessageText(detail, mask) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
+import { messageFromJson, text } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
@@ -378,7 +379,7 @@ export class ExecutorGateway {
         await this.#deps.store.executions.undeliver(execution.id);
         continue;
       }
-      await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: 'the executor restarted while this execution ran', reason: 'executor_lost' });
+      await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: text('run.executorRestarted'), reason: 'executor_lost' });
       orphans.push({ id: execution.id }); // its process may have outlived the executor: kill it
     }
     for (const id of running) {
@@ -463,6 +464,7 @@ export class ExecutorGateway {
         exitCode: update.data.exit_code ?? null,
         result: update.data.result ?? null,
         error: update.data.error ?? null,
+        errorDetail: messageFromJson(update.data.error_detail),
         ranForMs: measuredLength(update.data.time_start, update.data.time_end),
       });
       if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned();

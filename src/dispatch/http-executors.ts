@@ -20,6 +20,7 @@ import { isTerminal, type Execution, type FinishStatus } from '../domain/executi
 import { newId } from '../domain/ids.ts';
 import { taskTypes } from '../domain/task.ts';
 import { CronfleetError } from '../protocol/errors.ts';
+import { text } from '../protocol/messages/index.ts';
 import { isValidNonce, isValidSignedId, SIGNATURE_TOLERANCE_SECONDS, signatureMatches, signedHeaders, type SignedRoute } from '../protocol/request-signing.ts';
 import type { RunTask, ServerMessage } from '../protocol/executor-messages.ts';
 import type { ExecutionCallbackRequest, RegisterExecutorRequest } from '../protocol/rest-schemas.ts';
@@ -153,12 +154,12 @@ export class HttpExecutors {
     const runners = request.runners ?? DEFAULT_RUNNERS;
     for (const runner of runners) {
       if (!(taskTypes as readonly string[]).includes(runner) && !/^handler:.+$/.test(runner)) {
-        throw new CronfleetError('invalid_request', `runners: '${runner}' is not a task type (${taskTypes.join(', ')}) nor 'handler:<name>'`, { field: 'runners' });
+        throw new CronfleetError('invalid_request', text('httpExecutor.runner', { runner, types: taskTypes.join(', ') }), { field: 'runners' });
       }
     }
     const existing = await this.#deps.store.executors.getByInstanceId(request.instance_id);
     if (existing && existing.kind !== 'http') {
-      throw new CronfleetError('conflict', `instance_id '${request.instance_id}' belongs to an agent executor`, { instance_id: request.instance_id });
+      throw new CronfleetError('conflict', text('httpExecutor.agentInstance', { instanceId: request.instance_id }), { instance_id: request.instance_id });
     }
     // One registered before secrets were sealed (only a hash kept) cannot sign: it gets a new one.
     const unsigned = existing !== null && (await this.#deps.store.executors.sealedCallbackSecret(existing.id)) === null;
@@ -209,29 +210,26 @@ export class HttpExecutors {
   async authenticate(headers: SignedRequestHeaders, executionId: string, rawBody: Buffer): Promise<string> {
     const { executorId, timestamp, nonce, signature } = headers;
     if (!executorId || !timestamp || !nonce || !signature) {
-      throw new CronfleetError(
-        'unauthorized',
-        'missing signature: send X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce and X-Cronfleet-Signature (v2=<hex HMAC-SHA256 with the callback secret>, see the README on HTTP executors)',
-      );
+      throw new CronfleetError('unauthorized', text('callback.unsigned'));
     }
     if (!signature.trim().startsWith('v2=')) {
-      throw new CronfleetError('unauthorized', 'X-Cronfleet-Signature must be a v2 signature (it covers the route, the execution, the timestamp and the nonce); v1 is no longer accepted');
+      throw new CronfleetError('unauthorized', text('callback.v1'));
     }
-    if (!isValidNonce(nonce)) throw new CronfleetError('unauthorized', 'X-Cronfleet-Nonce must be 16 to 64 characters of A-Z, a-z, 0-9, _ and -, new for every request');
+    if (!isValidNonce(nonce)) throw new CronfleetError('unauthorized', text('callback.nonce'));
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     // Wall time, not the injected clock: the executor's clock is a real one.
     if (!(Math.abs(Date.now() / 1000 - seconds) <= SIGNATURE_TOLERANCE_SECONDS)) {
-      throw new CronfleetError('unauthorized', `X-Cronfleet-Timestamp must be the current unix time in seconds (within ${SIGNATURE_TOLERANCE_SECONDS} s of the server's clock)`);
+      throw new CronfleetError('unauthorized', text('callback.timestamp', { seconds: SIGNATURE_TOLERANCE_SECONDS }));
     }
     // An id that could split a line of the string to sign is never one we issued.
     const sealed = isValidSignedId(executorId) && isValidSignedId(executionId) ? await this.#deps.store.executors.sealedCallbackSecret(executorId) : null;
     const message = { route: 'callback' as const, executorId, executionId, timestamp: seconds, nonce, body: rawBody };
     if (sealed === null || !signatureMatches(this.#options.secrets.open(sealed), message, signature)) {
-      throw new CronfleetError('unauthorized', 'invalid signature for this executor and execution');
+      throw new CronfleetError('unauthorized', text('callback.badSignature'));
     }
     // Only after the signature holds: an unsigned caller cannot fill the table.
     if (!(await this.#deps.store.callbackNonces.remember(executorId, nonce, seconds * 1000 + NONCE_RETENTION_MS))) {
-      throw new CronfleetError('replayed_request', 'this callback was accepted before (its nonce is used): sign every request with a new nonce', { nonce });
+      throw new CronfleetError('replayed_request', text('callback.replayed'), { nonce });
     }
     await this.#purgeNonces();
     return executorId;
@@ -268,13 +266,13 @@ export class HttpExecutors {
   async #applyCallback(executorId: string, executionId: string, report: ExecutionCallbackRequest): Promise<Execution> {
     const { store, events } = this.#deps;
     const execution = await store.executions.get(executionId);
-    if (!execution) throw new CronfleetError('execution_not_found', `no execution with id '${executionId}'`, { id: executionId });
+    if (!execution) throw new CronfleetError('execution_not_found', text('notFound.execution', { id: executionId }), { id: executionId });
     if (execution.executorId !== executorId) {
-      throw new CronfleetError('unauthorized', `execution '${executionId}' is not assigned to the executor that signed this callback`);
+      throw new CronfleetError('unauthorized', text('callback.notAssigned', { id: executionId }));
     }
     if (execution.status !== 'running') {
-      const why = isTerminal(execution.status) ? `already ended (${execution.status})` : `is not running (${execution.status})`;
-      throw new CronfleetError('invalid_state', `execution '${executionId}' ${why}`, { status: execution.status });
+      const why = text(isTerminal(execution.status) ? 'execution.ended' : 'callback.notRunning', { id: executionId, status: execution.status });
+      throw new CronfleetError('invalid_state', why, { status: execution.status });
     }
     const now = this.#deps.clock.now();
     if (report.logs) {
@@ -355,7 +353,8 @@ export class HttpExecutors {
         this.#options.onError(new Error(`push to ${baseUrl}/run for execution ${task.id} got no answer in time; waiting for its callback`));
       } else if (!this.#closing.signal.aborted) {
         // (When shutting down the execution stays running: a callback or the leader's deadline sweep ends it.)
-        await this.#finisher.finish({ executionId: task.id, status: 'failed', by: 'server', error: `push to ${baseUrl}/run failed: ${messageOf(failure.error)}`, reason: 'push_failed' });
+        const error = text('run.pushFailed', { url: `${baseUrl}/run`, error: messageOf(failure.error) });
+        await this.#finisher.finish({ executionId: task.id, status: 'failed', by: 'server', error, reason: 'push_failed' });
       }
     } catch (error) {
       this.#options.onError(error);
@@ -399,7 +398,7 @@ function isTimeout(error: unknown): boolean {
 function httpUrl(value: string, field: string): string {
   const url = URL.canParse(value) ? new URL(value) : null;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new CronfleetError('invalid_request', `${field} must be an http:// or https:// URL, got '${value}'`, { field });
+    throw new CronfleetError('invalid_request', text('httpExecutor.url', { field, value }), { field });
   }
   return url.href;
 }
@@ -409,7 +408,7 @@ function metadataCapacity(metadata: Record<string, unknown>): number | null {
   const capacity = metadata.capacity;
   if (capacity === undefined || capacity === null) return null;
   if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) {
-    throw new CronfleetError('invalid_request', `metadata.capacity must be an integer from 1 to 10000, got ${JSON.stringify(capacity)}`, { field: 'metadata.capacity' });
+    throw new CronfleetError('invalid_request', text('httpExecutor.capacity', { value: JSON.stringify(capacity) }), { field: 'metadata.capacity' });
   }
   return capacity;
 }

@@ -8,6 +8,7 @@
 // current state, so a late report cannot resurrect a finished execution.
 
 import { executionStatuses, type ExecutionStatus, type ExecutionTrigger } from '../protocol/enums.ts';
+import type { LocalizedText } from '../protocol/messages/index.ts';
 import { newId } from './ids.ts';
 
 export { executionStatuses };
@@ -35,6 +36,8 @@ export interface Execution {
   exitCode: number | null;
   result: unknown;
   error: string | null;
+  /** The message `error` was worded from, when the server or a cronfleet agent made it: worded per request's language. */
+  errorDetail: LocalizedText | null;
   /** Why a pending execution waits, or why it ended as it did (e.g. executor_lost). */
   reason: string | null;
   /** Broadcast runs: which shard of how many this execution is. */

@@ -17,6 +17,7 @@
 // and a running manual run does not hold a queue task's turn. (It is still an active
 // run: a sequential or skip task's fire meeting it is skipped, a replace task's fire
 // kills it.)
+import { text } from '../protocol/messages/index.ts';
 import type { ExecutionStatus, ExecutionTrigger } from './execution.ts';
 import type { ExecutionMode } from './task.ts';
 
@@ -34,7 +35,7 @@ export const QUEUE_WAITING_REASON = 'waiting for the previous execution of this 
 /** How replace stops the runs it replaces: killed at once, not asked to stop. */
 export const REPLACED_RUN_STOP = 'kill' as const;
 /** What a run replace stopped ends with: reason code and error (not a person's "stopped on request"). */
-export const REPLACED_RUN_REASON = { reason: 'replaced', error: 'replaced by a newer fire' } as const;
+export const REPLACED_RUN_REASON = { reason: 'replaced', error: text('run.replaced') } as const;
 
 /**
  * Every mode but parallel decides on what is active at the fire's instant, so its fires

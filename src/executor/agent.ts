@@ -3,11 +3,12 @@
 // ExecutorMessages through `send`, whether over WebSocket or an in-process pipe.
 import type { ExecutorMessage, HelloMessage, RunTask, ServerMessage, TaskUpdate } from '../protocol/executor-messages.ts';
 import { PROTOCOL_VERSION } from '../protocol/executor-messages.ts';
+import { text, type LocalizedText, type MessageJson } from '../protocol/messages/index.ts';
 import { OutputCapture, defaultOutputLimits, type OutputLimits } from './output.ts';
 import { effectiveTimeout, openPolicy, type ExecutorPolicy } from './policy.ts';
 import { baseEnvironment } from './runners/environment.ts';
 import { killStrays } from './strays.ts';
-import { advertisedNames, type Runner } from './runners/runner.ts';
+import { advertisedNames, type RunOutcome, type Runner } from './runners/runner.ts';
 
 export interface AgentOptions {
   name: string;
@@ -132,7 +133,7 @@ export class Agent {
       worker_id: this.#workerId,
       task_id: task.id,
       attempt: task.attempt,
-      data: { status: 'failed', exit_code: null, error: `the executor failed to run it: ${error instanceof Error ? error.message : String(error)}`, time_end: new Date().toISOString() },
+      data: { status: 'failed', exit_code: null, ...runError(text('run.executorFailed', { error: error instanceof Error ? error.message : String(error) })), time_end: new Date().toISOString() },
     };
     this.#finished.set(task.id, final);
     this.#options.send(final);
@@ -155,13 +156,13 @@ export class Agent {
     }
     const timer = timeout.seconds === null ? null : setTimeout(() => controller.abort('timeout'), timeout.seconds * 1000);
     const runner = this.#runners.get(task.type);
-    let outcome;
+    let outcome: RunOutcome;
     try {
       outcome = runner
         ? await runner.run({ task, env: this.#env, output, signal: controller.signal, killed, killGraceMs: this.#options.killGraceMs ?? 5000, policy })
-        : { status: 'failed' as const, exitCode: null, result: null, error: `this executor has no '${task.type}' runner` };
+        : outcomeFailed(text('run.noRunner', { type: task.type }));
     } catch (error) {
-      outcome = { status: 'failed' as const, exitCode: null, result: null, error: `runner crashed: ${error instanceof Error ? error.message : String(error)}` };
+      outcome = outcomeFailed(text('run.runnerCrashed', { error: error instanceof Error ? error.message : String(error) }));
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -177,13 +178,26 @@ export class Agent {
       output: recent,
       exit_code: outcome.exitCode,
       result: outcome.result,
-      error: reason === 'timeout' ? `timed out after ${timeout.seconds}s` : reason ? `${reason === 'kill' ? 'killed' : 'stopped'} on request` : outcome.error,
+      ...(reason === 'timeout'
+        ? runError(text('run.timedOut', { seconds: timeout.seconds ?? 0 }))
+        : reason
+          ? runError(text(reason === 'kill' ? 'run.killed' : 'run.stopped'))
+          : { error: outcome.error, ...(outcome.error !== null && outcome.errorDetail ? { error_detail: outcome.errorDetail.toJSON() } : {}) }),
       time_start: timeStart,
       time_end: new Date().toISOString(),
     });
     this.#finished.set(task.id, final);
     if (this.#finished.size > FINISHED_MEMORY) this.#finished.delete(this.#finished.keys().next().value!);
   }
+}
+
+/** A run error the agent words: its English, and its key for the server to word per reader. */
+function runError(message: LocalizedText): { error: string; error_detail: MessageJson } {
+  return { error: message.toString(), error_detail: message.toJSON() };
+}
+
+function outcomeFailed(message: LocalizedText): RunOutcome {
+  return { status: 'failed', exitCode: null, result: null, error: message.toString(), errorDetail: message };
 }
 
 /**

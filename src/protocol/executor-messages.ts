@@ -1,6 +1,7 @@
 // The executor protocol (DESIGN §6), in the shapes of seed 000. Transport-neutral: the
 // same JSON travels over WebSocket or the in-process pipe of `cronfleet up`.
 // Note: as in seed 000, `task_id` in task_update names the execution (seed 000's "Task").
+import type { MessageJson } from './messages/index.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -45,6 +46,12 @@ export interface TaskUpdate {
     exit_code?: number | null;
     result?: unknown;
     error?: string | null;
+    /**
+     * The message `error` was worded from, when a cronfleet agent made it (a `run.*` key of
+     * messages/index.ts and its parameters): the server keeps it, so the console words the
+     * error in its own language. Optional; one the server does not know is ignored.
+     */
+    error_detail?: MessageJson;
     time_start?: string;
     time_end?: string;
   };

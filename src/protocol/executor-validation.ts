@@ -3,6 +3,7 @@
 // the receiver answers with an error frame and keeps running.
 import { CronfleetError } from './errors.ts';
 import type { ExecutorMessage, RunTask, ServerMessage, TaskUpdateStatus } from './executor-messages.ts';
+import { messageFromJson } from './messages/index.ts';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const MAX_ID = 64;
@@ -102,6 +103,8 @@ export function parseExecutorMessage(raw: string | Buffer): ExecutorMessage {
       if (exitCode !== undefined && exitCode !== null && (typeof exitCode !== 'number' || !Number.isInteger(exitCode))) fail("'data.exit_code' must be an integer", { field: 'data.exit_code' });
       const output = optionalString('output', MAX_CHUNK);
       const error = optionalString('error', 64 * 1024);
+      // Only with an error, and only a run error the server knows: anything else is dropped, not refused.
+      const errorDetail = error === undefined ? null : messageFromJson(fields.error_detail, (key) => key.startsWith('run.'));
       const timeStart = optionalString('time_start', 64);
       const timeEnd = optionalString('time_end', 64);
       return {
@@ -115,6 +118,7 @@ export function parseExecutorMessage(raw: string | Buffer): ExecutorMessage {
           ...(exitCode !== undefined ? { exit_code: exitCode } : {}),
           ...(fields.result !== undefined ? { result: fields.result } : {}),
           ...(error !== undefined ? { error } : {}),
+          ...(errorDetail !== null ? { error_detail: errorDetail.toJSON() } : {}),
           ...(timeStart !== undefined ? { time_start: timeStart } : {}),
           ...(timeEnd !== undefined ? { time_end: timeEnd } : {}),
         },

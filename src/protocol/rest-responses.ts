@@ -164,7 +164,12 @@ export const ExecutionResponse = named(
     duration_ms: nullable(Type.Integer()),
     exit_code: nullable(Type.Integer()),
     result: Type.Unknown({ description: 'What the run returned (any JSON), secrets masked' }),
-    error: nullable(Type.String()),
+    error: nullable(
+      Type.String({
+        description:
+          "What went wrong, secrets masked. One the server or a cronfleet agent worded (exited with code 1, timed out after 5s, …) is in the request's language (Accept-Language: English or Simplified Chinese; English without it); text an executor reported itself is as it came",
+      }),
+    ),
     reason: nullable(Type.String({ description: 'Why it waits, or why it ended as it did (e.g. executor_lost)' })),
     shard_index: nullable(Type.Integer()),
     shard_total: nullable(Type.Integer()),

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../domain/clock.ts';
 import { lossWindowMs } from '../protocol/executor-messages.ts';
 import type { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import { text } from '../protocol/messages/index.ts';
 import type { Store } from '../store/store.ts';
 
 export interface SweepOptions {
@@ -87,7 +88,7 @@ export class Sweeps {
   async #overdue(): Promise<void> {
     for (const execution of await this.#store.executions.overdue(this.#clock.now(), 100)) {
       if (execution.executorId) this.#gateway.send(execution.executorId, { action: 'kill', tasks: [{ id: execution.id }] });
-      await this.#finisher.finish({ executionId: execution.id, status: 'timeout', by: 'server', error: 'no result from the executor before the deadline', reason: 'deadline_passed' });
+      await this.#finisher.finish({ executionId: execution.id, status: 'timeout', by: 'server', error: text('run.deadlinePassed'), reason: 'deadline_passed' });
     }
   }
 
@@ -103,7 +104,7 @@ export class Sweeps {
       for (const execution of await this.#store.executions.runningOn(executor.id)) {
         // It may have reached another instance while this loop ran: its runs are its own again.
         if (await this.#heardSince(executor.id, before)) break;
-        await this.#finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: `executor '${executor.name}' stopped sending heartbeats`, reason: 'executor_lost' });
+        await this.#finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: text('run.heartbeatsStopped', { name: executor.name }), reason: 'executor_lost' });
       }
     }
   }

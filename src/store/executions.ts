@@ -2,6 +2,7 @@
 // clause), so racing writers cannot move an execution backwards or finish it twice.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus, NewExecution } from '../domain/execution.ts';
+import { messageFromJson, type LocalizedText } from '../protocol/messages/index.ts';
 import type { DialectInfo } from './dialect.ts';
 import { fromJson, storableText, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutionsTable } from './schema.ts';
@@ -24,6 +25,8 @@ export interface FinishFields {
   exitCode?: number | null;
   result?: unknown;
   error?: string | null;
+  /** The message `error` was worded from (stored with it; null for free text). */
+  errorDetail?: LocalizedText | null;
   reason?: string | null;
   startTime?: number | null;
 }
@@ -232,6 +235,7 @@ export class ExecutionRepository {
         ...(fields.exitCode !== undefined ? { exit_code: fields.exitCode } : {}),
         ...(fields.result !== undefined ? { result: toJson(fields.result) } : {}),
         ...(fields.error !== undefined ? { error: fields.error === null ? null : storableText(fields.error) } : {}),
+        ...(fields.errorDetail !== undefined ? { error_detail: fields.errorDetail === null ? null : toJson(fields.errorDetail) } : {}),
         ...(fields.reason !== undefined ? { reason: fields.reason === null ? null : storableText(fields.reason) } : {}),
         ...(fields.startTime !== undefined && fields.startTime !== null ? { start_time: fields.startTime } : {}),
       })
@@ -402,6 +406,7 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     exitCode: toNullableNumber(row.exit_code),
     result: fromJson(row.result, null),
     error: row.error,
+    errorDetail: row.error_detail ? messageFromJson(fromJson(row.error_detail, null)) : null,
     reason: row.reason,
     shardIndex: toNullableNumber(row.shard_index),
     shardTotal: toNullableNumber(row.shard_total),

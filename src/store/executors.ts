@@ -141,7 +141,7 @@ export class ExecutorRepository {
       const after = await this.#db.selectFrom('executors').selectAll().where('id', '=', existing.id).executeTakeFirst();
       if (after && after.executor_token_id === registration.credential && after.connected_to === registration.connectedTo) return rowToExecutor(after);
       if (after) refuseForeignClaim(after, registration);
-      if (attempt >= 2) throw new CronfleetError('conflict', `executor '${registration.instanceId}' changed while registering; try again`, { instance_id: registration.instanceId });
+      if (attempt >= 2) throw new CronfleetError('conflict', text('httpExecutor.changedWhileRegistering', { instanceId: registration.instanceId }), { instance_id: registration.instanceId });
     }
   }
 
@@ -155,7 +155,7 @@ export class ExecutorRepository {
   async upsertHttp(registration: HttpRegistration, now: number): Promise<{ executor: Executor; created: boolean }> {
     const existing = await this.#db.selectFrom('executors').select(['id', 'status', 'kind', 'health_check_url']).where('instance_id', '=', registration.instanceId).executeTakeFirst();
     if (existing && existing.kind !== 'http') {
-      throw new CronfleetError('conflict', `instance_id '${registration.instanceId}' belongs to an agent; give this HTTP executor another instance_id`, { instance_id: registration.instanceId });
+      throw new CronfleetError('conflict', text('httpExecutor.agentInstanceStored', { instanceId: registration.instanceId }), { instance_id: registration.instanceId });
     }
     const fields = {
       name: registration.name,

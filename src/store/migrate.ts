@@ -20,6 +20,7 @@ import * as cronDialects from './migrations/011-cron-dialects.ts';
 import * as queueAndDispatchTimeout from './migrations/012-queue-and-dispatch-timeout.ts';
 import * as exactTaskNames from './migrations/013-exact-task-names.ts';
 import * as retention from './migrations/014-retention.ts';
+import * as errorDetail from './migrations/016-error-detail.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -36,6 +37,7 @@ const migrationList = [
   ['012-queue-and-dispatch-timeout', queueAndDispatchTimeout],
   ['013-exact-task-names', exactTaskNames],
   ['014-retention', retention],
+  ['016-error-detail', errorDetail],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -62,6 +62,8 @@ export interface ExecutionsTable {
   exit_code: number | null;
   result: string | null;
   error: string | null;
+  /** The message `error` was worded from (JSON {key, params}), when it has one: migration 016 (optional on insert: NULL). */
+  error_detail?: string | null;
   reason: string | null;
   log_bytes: number;
   shard_index: number | null;

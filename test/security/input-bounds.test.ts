@@ -212,8 +212,12 @@ describe('a stored task that cannot be shown never breaks the list', () => {
     const broken = byName.get('from-older-version') as any;
     assert.equal(broken.id, stored.id);
     assert.equal(broken.error.code, 'unreadable_task');
-    assert.match(broken.error.message, /next_fire_at/);
+    assert.match(broken.error.message, /^this task's stored definition cannot be read \(next_fire_at .*\); update or delete it$/);
     assert.equal(broken.next_fire_at, null);
+    // In the language asked for (issue 14): the code stays, the words are Chinese around what was wrong.
+    const chinese = (await (await fetch(`${t.url}/api/v1/tasks/${stored.id}`, { headers: { authorization: `Bearer ${t.token}`, 'accept-language': 'zh-CN' } })).json()) as any;
+    assert.equal(chinese.error.code, 'unreadable_task');
+    assert.match(chinese.error.message, /^无法读取此任务存储的定义（next_fire_at .*）；请更新或删除它$/);
     const one = await t.request('GET', `/api/v1/tasks/${stored.id}`);
     assert.equal(one.status, 200);
     assert.equal(one.body.error.code, 'unreadable_task');

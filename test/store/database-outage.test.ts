@@ -28,10 +28,10 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
   const crashes: unknown[] = [];
   const onCrash = (error: unknown) => crashes.push(error);
 
-  const request = async (method: string, path: string, body?: unknown) => {
+  const request = async (method: string, path: string, body?: unknown, language?: string) => {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${server.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(language ? { 'accept-language': language } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
@@ -108,6 +108,16 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
     const ready = await request('GET', '/readyz');
     assert.equal(ready.status, 503);
     assert.equal(ready.body.error.details.reason, 'database_unreachable');
+    // In the language asked for (issue 14): code and details the same, the words Chinese around the database's own.
+    const readyChinese = await request('GET', '/readyz', undefined, 'zh-CN');
+    assert.equal(readyChinese.status, 503);
+    assert.deepEqual(readyChinese.body.error.details, ready.body.error.details);
+    assert.match(ready.body.error.message, /^database unavailable: /);
+    assert.match(readyChinese.body.error.message, /^服务未就绪：无法访问数据库（database unavailable: .*）$/);
+    const listChinese = await request('GET', '/api/v1/tasks', undefined, 'zh-CN');
+    assert.equal(listChinese.status, 503);
+    assert.equal(listChinese.body.error.code, 'storage_unavailable');
+    assert.match(listChinese.body.error.message, /^数据库暂时不可用（无法连接数据库），请稍后重试：/);
     assert.equal((await request('GET', '/healthz')).status, 200, 'liveness does not depend on the database');
 
     proxy.restore();

@@ -72,3 +72,40 @@ describe('the console in Chinese', { concurrency: false }, () => {
     await page.screenshot({ path: join(screenshotDir, 'chinese-task-page.png'), fullPage: true });
   });
 });
+
+describe('a failed run in the Chinese console', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    ensureWebBuild(repoRoot);
+    mkdirSync(screenshotDir, { recursive: true });
+    server = await startTestServer({ executor: true });
+    const user = await server.request('POST', '/api/v1/users', { ...credentials, role: 'admin' });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('an execution that exited with code 3 says so in Chinese (stored in English, worded per request)', async () => {
+    const task = await server.request('POST', '/api/v1/tasks', { name: '退出码任务', command: '/bin/sh', args: ['-c', 'exit 3'], max_retry: 0 });
+    assert.equal(task.status, 201, JSON.stringify(task.body));
+    const execution = await server.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
+    const deadline = Date.now() + 20_000;
+    while ((await server.request('GET', `/api/v1/executions/${execution.body.id}`)).body.status !== 'failed') {
+      assert.ok(Date.now() < deadline, 'the run fails');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await server.request('GET', `/api/v1/executions/${execution.body.id}`)).body.error, 'exited with code 3', 'English without Accept-Language');
+    const page: Page = await signIn(browser, server.url, credentials, 'zh-CN');
+    await page.goto(`${server.url}/executions/${execution.body.id}`);
+    const error = page.getByTestId('execution-error');
+    await error.getByText('退出码为 3').waitFor();
+    assert.doesNotMatch(await error.innerText(), /exited/);
+    await page.screenshot({ path: join(screenshotDir, 'chinese-execution-exit-code.png'), fullPage: true });
+  });
+});

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { isTerminal } from '../../domain/execution.ts';
@@ -8,6 +9,7 @@ import { ExecutionPage, ExecutionResponse, LogPageResponse, ref } from '../../pr
 import { ExecutionListQuery, IdParams, LogsQuery, StopBody } from '../../protocol/rest-schemas.ts';
 import type { ApiContext } from '../context.ts';
 import { executionsToWire, logChunkToWire } from '../dto.ts';
+import { messageLocale } from '../errors.ts';
 import { instantInput } from '../input-guard.ts';
 import { errorResponses } from '../openapi.ts';
 import { assertFound } from './tasks.ts';
@@ -84,11 +86,11 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
         page,
         pageSize,
       });
-      return { items: await executionsToWire(store, items), total, page, page_size: pageSize };
+      return { items: await executionsToWire(store, items, messageLocale(request)), total, page, page_size: pageSize };
     });
 
-    const oneToWire = async (id: string) => (await executionsToWire(store, [assertFound(await store.executions.get(id), 'execution', id)]))[0]!;
-    app.get('/executions/:id', { schema: schemas.get }, async (request) => oneToWire(request.params.id));
+    const oneToWire = async (id: string, request: FastifyRequest) => (await executionsToWire(store, [assertFound(await store.executions.get(id), 'execution', id)], messageLocale(request)))[0]!;
+    app.get('/executions/:id', { schema: schemas.get }, async (request) => oneToWire(request.params.id, request));
 
     app.post('/executions/:id/stop', { schema: schemas.stop, ...optionalJsonBody }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
@@ -96,19 +98,19 @@ export function executionRoutes(deps: ExecutionRouteDeps): FastifyPluginAsyncTyp
         throw new CronfleetError('invalid_state', text('execution.ended', { id: execution.id, status: execution.status }), { status: execution.status });
       }
       await dispatcher.stopExecution(execution, request.body?.force === true);
-      return reply.status(202).send(await oneToWire(execution.id));
+      return reply.status(202).send(await oneToWire(execution.id, request));
     });
 
     app.post('/executions/:id/rerun', { schema: schemas.rerun }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
-      return reply.status(202).send((await executionsToWire(store, [await tasks.rerun(execution)]))[0]!);
+      return reply.status(202).send((await executionsToWire(store, [await tasks.rerun(execution)], messageLocale(request)))[0]!);
     });
 
     app.get('/executions/:id/logs', { schema: schemas.logs }, async (request, reply) => {
       const execution = assertFound(await store.executions.get(request.params.id), 'execution', request.params.id);
       const afterSeq = request.query.after_seq ?? 0;
       if (request.query.format === 'text') {
-        if (request.query.follow) throw new CronfleetError('invalid_request', 'format: text is the log as it is now; follow streams JSON lines', { field: 'format' });
+        if (request.query.follow) throw new CronfleetError('invalid_request', text('logs.textFollow'), { field: 'format' });
         return reply
           .type('text/plain; charset=utf-8')
           .header('content-disposition', `attachment; filename="execution-${execution.id}.log.txt"`)

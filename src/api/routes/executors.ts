@@ -8,6 +8,7 @@ import type { ExecutorStatus } from '../../store/executors.ts';
 import type { ApiContext } from '../context.ts';
 import { SIGNATURE_HEADERS } from '../../protocol/request-signing.ts';
 import { executionsToWire, executorToWire } from '../dto.ts';
+import { messageLocale } from '../errors.ts';
 import { forgetStickyBindings } from '../../dispatch/routing-memory.ts';
 import { errorResponses, noContent } from '../openapi.ts';
 
@@ -175,7 +176,7 @@ export function executionCallbackRoutes({ store, httpExecutors }: Pick<ApiContex
       },
       async (request) => {
         const execution = await httpExecutors.callback(callers.get(request)!, request.params.id, request.body);
-        const [wire] = await executionsToWire(store, [execution]);
+        const [wire] = await executionsToWire(store, [execution], messageLocale(request));
         return wire;
       },
     );

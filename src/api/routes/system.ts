@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { text } from '../../protocol/messages/index.ts';
 import { ProbeResponse, ref, SystemStatusResponse } from '../../protocol/rest-responses.ts';
 import type { ApiContext } from '../context.ts';
 import { executorToWire, iso } from '../dto.ts';
+import { messageLocale } from '../errors.ts';
 import { errorResponses } from '../openapi.ts';
 
 const tags = ['system'];
@@ -39,6 +42,11 @@ const schemas = {
 };
 
 /** Probes and metrics: outside /api. */
+/** Why this instance is not ready, in the request's language (the store's own account, with the database's words, inside). */
+function notReadyMessage(request: FastifyRequest, reason: string, english: string): string {
+  return text('ready.notReady', { reason, english }).in(messageLocale(request));
+}
+
 export function probeRoutes({ store, scheduler, metrics, instanceId }: Pick<ApiContext, 'store' | 'scheduler' | 'metrics' | 'instanceId'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     const health = async () => ({ status: 'ok' as const, instance_id: instanceId, leader: scheduler.isLeader });
@@ -47,11 +55,11 @@ export function probeRoutes({ store, scheduler, metrics, instanceId }: Pick<ApiC
 
     // Ready means able to take writes: a full disk leaves reads working, so a read alone
     // would say ready while every write fails (see Store.readiness).
-    app.get('/readyz', { schema: schemas.ready }, async (_request, reply) => {
+    app.get('/readyz', { schema: schemas.ready }, async (request, reply) => {
       const readiness = await store.readiness();
       if (readiness.ready) return { status: 'ready' as const, instance_id: instanceId, leader: scheduler.isLeader };
       reply.header('retry-after', '1');
-      return reply.status(503).send({ error: { code: 'unavailable', message: readiness.message, details: { reason: readiness.reason } } });
+      return reply.status(503).send({ error: { code: 'unavailable', message: notReadyMessage(request, readiness.reason, readiness.message), details: { reason: readiness.reason } } });
     });
 
     app.get('/metrics', { schema: schemas.metrics }, async (_request, reply) => {

@@ -76,7 +76,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
   const toWire = async (list: Task[], request: FastifyRequest) => {
     const warnings = await tasks.warnings(list);
     const locale = messageLocale(request);
-    return list.map((task, index) => ({ ...taskToWire(task), warnings: warnings[index]!.map((warning) => warning.in(locale)) }));
+    return list.map((task, index) => ({ ...taskToWire(task, locale), warnings: warnings[index]!.map((warning) => warning.in(locale)) }));
   };
   const oneToWire = async (task: Task, request: FastifyRequest) => (await toWire([task], request))[0]!;
 
@@ -137,7 +137,7 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
     };
     app.post('/tasks/:id/trigger', { schema: schemas.trigger, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
       const execution = await tasks.trigger(request.params.id, request.body?.parameters ?? {});
-      const [wire] = await executionsToWire(store, [execution]);
+      const [wire] = await executionsToWire(store, [execution], messageLocale(request));
       return reply.status(202).send(wire!);
     });
 

@@ -1,5 +1,6 @@
 // Shared by the command, script and docker runners: run a process group, map its end to an outcome.
 import { stat } from 'node:fs/promises';
+import { LocalizedText, text } from '../../protocol/messages/index.ts';
 import { checkProgram, environmentFor, withMemoryLimit } from '../policy.ts';
 import { spawnGroup } from '../process.ts';
 import type { ProcessGroups } from '../strays.ts';
@@ -71,11 +72,11 @@ export async function runProcess(context: RunContext, spec: ProcessSpec): Promis
   forget();
   context.signal.removeEventListener('abort', onAbort);
   context.killed.removeEventListener('abort', onKill);
-  if (spawnError) return failed(context, `could not start '${spec.command}'${user ? ` as ${user.name}` : ''}: ${spawnError.message}`);
+  if (spawnError) return failed(context, text('run.couldNotStart', { command: spec.command, user: user?.name ?? '', error: spawnError.message }));
   const result = { exit_code: code, signal, output_bytes: context.output.totalBytes };
   if (code === 0) return { status: 'success', exitCode: 0, result, error: null };
-  const error = signal ? `terminated by ${signal}` : `exited with code ${code}`;
-  return { status: 'failed', exitCode: code, result, error };
+  const error = signal ? text('run.signal', { signal }) : text('run.exitCode', { code: code ?? -1 });
+  return { status: 'failed', exitCode: code, result, error: error.toString(), errorDetail: error };
 }
 
 /** Records the run's group; a failure (a full disk) is noted in the output, and the run goes on. */
@@ -99,9 +100,9 @@ function record(context: RunContext, spec: ProcessSpec, pid: number | undefined)
 }
 
 /** A run that ends before anything starts: the reason goes to the output and the error. */
-export function failed(context: RunContext, message: string): RunOutcome {
-  context.output.system(`${message}\n`);
-  return { status: 'failed', exitCode: null, result: null, error: message };
+export function failed(context: RunContext, message: string | LocalizedText): RunOutcome {
+  context.output.system(`${String(message)}\n`);
+  return { status: 'failed', exitCode: null, result: null, error: String(message), ...(message instanceof LocalizedText ? { errorDetail: message } : {}) };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -22,6 +22,7 @@
 //   - The server only sends the task types it knows (command, script, http, docker,
 //     handler), so a plugin's `type` is one of them.
 import type { RunTask } from '../../protocol/executor-messages.ts';
+import type { LocalizedText } from '../../protocol/messages/index.ts';
 import type { OutputCapture } from '../output.ts';
 import type { ExecutorPolicy } from '../policy.ts';
 
@@ -48,6 +49,11 @@ export interface RunOutcome {
   exitCode: number | null;
   result: unknown;
   error: string | null;
+  /**
+   * The message `error` was worded from, when the runner words it by key (a `run.*` message
+   * of protocol/messages): sent along, so the server can word it in its reader's language.
+   */
+  errorDetail?: LocalizedText;
 }
 
 export interface Runner {

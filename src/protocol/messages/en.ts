@@ -132,4 +132,55 @@ export const en = {
   'executor.noLabels': (p: { labels: S }) => `no online executor carries the labels ${p.labels}`,
   'executor.atCapacity': () => 'every eligible executor is at capacity',
   'task.warning.noExecutor': (p: { reason: S; seconds: number }) => `${p.reason}: its runs wait, and fail with reason no_executor after dispatch_timeout_seconds (${p.seconds} s)`,
+
+  // Why an execution failed or ended, as stored in its `error` (English) with its key
+  // (executions.error_detail): the server's verdicts, and those a cronfleet agent reports.
+  'run.stopped': () => 'stopped on request',
+  'run.killed': () => 'killed on request',
+  'run.replaced': () => 'replaced by a newer fire',
+  'run.notConnected': (p: { stop: S }) => `${p.stop}; the executor was not connected`,
+  'run.taskDeleted': () => 'the task was deleted',
+  'run.noExecutor': (p: { seconds: N; reason: S }) => `no executor could take it within ${p.seconds} s (dispatch_timeout_seconds): ${p.reason}`,
+  'run.waitingForShardExecutor': (p: { executor: S }) => `waiting for executor ${p.executor} (broadcast shard)`,
+  'run.disconnectedBeforeDelivery': () => 'the executor disconnected before the execution reached it',
+  'run.executorRestarted': () => 'the executor restarted while this execution ran',
+  /** `error` is the network's or the executor's own words, passed on in English. */
+  'run.pushFailed': (p: { url: S; error: S }) => `push to ${p.url} failed: ${p.error}`,
+  'run.deadlinePassed': () => 'no result from the executor before the deadline',
+  'run.heartbeatsStopped': (p: { name: S }) => `executor '${p.name}' stopped sending heartbeats`,
+  'run.exitCode': (p: { code: N }) => `exited with code ${p.code}`,
+  'run.signal': (p: { signal: S }) => `terminated by ${p.signal}`,
+  'run.timedOut': (p: { seconds: N }) => `timed out after ${p.seconds}s`,
+  'run.noRunner': (p: { type: S }) => `this executor has no '${p.type}' runner`,
+  'run.runnerCrashed': (p: { error: S }) => `runner crashed: ${p.error}`,
+  'run.executorFailed': (p: { error: S }) => `the executor failed to run it: ${p.error}`,
+  'run.couldNotStart': (p: { command: S; user: S; error: S }) => `could not start '${p.command}'${p.user ? ` as ${p.user}` : ''}: ${p.error}`,
+
+  // HTTP executors: registration and signed callbacks (dispatch/http-executors.ts, store/executors.ts).
+  'httpExecutor.runner': (p: { runner: S; types: S }) => `runners: '${p.runner}' is not a task type (${p.types}) nor 'handler:<name>'`,
+  'httpExecutor.url': (p: { field: S; value: S }) => `${p.field} must be an http:// or https:// URL, got '${p.value}'`,
+  'httpExecutor.capacity': (p: { value: S }) => `metadata.capacity must be an integer from 1 to 10000, got ${p.value}`,
+  'httpExecutor.agentInstance': (p: { instanceId: S }) => `instance_id '${p.instanceId}' belongs to an agent executor`,
+  'httpExecutor.agentInstanceStored': (p: { instanceId: S }) => `instance_id '${p.instanceId}' belongs to an agent; give this HTTP executor another instance_id`,
+  'httpExecutor.changedWhileRegistering': (p: { instanceId: S }) => `executor '${p.instanceId}' changed while registering; try again`,
+  'callback.unsigned': () =>
+    'missing signature: send X-Cronfleet-Executor, X-Cronfleet-Timestamp, X-Cronfleet-Nonce and X-Cronfleet-Signature (v2=<hex HMAC-SHA256 with the callback secret>, see the README on HTTP executors)',
+  'callback.v1': () => 'X-Cronfleet-Signature must be a v2 signature (it covers the route, the execution, the timestamp and the nonce); v1 is no longer accepted',
+  'callback.nonce': () => 'X-Cronfleet-Nonce must be 16 to 64 characters of A-Z, a-z, 0-9, _ and -, new for every request',
+  'callback.timestamp': (p: { seconds: N }) => `X-Cronfleet-Timestamp must be the current unix time in seconds (within ${p.seconds} s of the server's clock)`,
+  'callback.badSignature': () => 'invalid signature for this executor and execution',
+  'callback.replayed': () => 'this callback was accepted before (its nonce is used): sign every request with a new nonce',
+  'callback.notAssigned': (p: { id: S }) => `execution '${p.id}' is not assigned to the executor that signed this callback`,
+  'callback.notRunning': (p: { id: S; status: S }) => `execution '${p.id}' is not running (${p.status})`,
+
+  // Other answers of the API (routes, web-ui.ts, system.ts, dto.ts, errors.ts).
+  'logs.textFollow': () => 'format: text is the log as it is now; follow streams JSON lines',
+  'web.noFile': (p: { path: S }) => `no file ${p.path}`,
+  'web.nothingAt': (p: { path: S }) => `nothing at ${p.path}`,
+  /** Readiness (GET /readyz): `english` is the store's own account, with the database's words. */
+  'ready.notReady': (p: { reason: S; english: S }) => p.english,
+  'task.unreadable': (p: { problem: S }) => `this task's stored definition cannot be read (${p.problem}); update or delete it`,
+  /** A storage fault (503): `english` is the store's account of it, with the database's words. */
+  'storage.unavailable': (p: { reason: S; english: S }) => p.english,
+  'storage.busy': (p: { english: S }) => p.english,
 } satisfies Record<string, (params: never) => string>;

@@ -31,6 +31,48 @@ export class LocalizedText {
   toString(): string {
     return this.in('en');
   }
+
+  /** As stored or sent: {key, params}, a parameter that is a message nested the same way. */
+  toJSON(): MessageJson {
+    return { key: this.key, params: Object.fromEntries(Object.entries(this.params).map(([name, value]) => [name, value instanceof LocalizedText ? value.toJSON() : (value as string | number)])) };
+  }
+}
+
+/** A message as stored (executions.error_detail) or sent by an executor (task_update data.error_detail). */
+export interface MessageJson {
+  key: string;
+  params: Record<string, string | number | boolean | MessageJson>;
+}
+
+/**
+ * A stored or received message read back: null unless it is {key, params} with a key of
+ * the catalog (that `accept` admits) and parameters that are strings, numbers, booleans or
+ * such messages (at most 3 deep). A message from a newer version, or sent by someone else,
+ * is then simply not worded here.
+ */
+export function messageFromJson(value: unknown, accept: (key: string) => boolean = () => true, depth = 0): LocalizedText | null {
+  if (depth > 3 || typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { key, params } = value as { key?: unknown; params?: unknown };
+  if (typeof key !== 'string' || !Object.hasOwn(catalogs.en, key) || !accept(key)) return null;
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return null;
+  const read: Record<string, unknown> = {};
+  for (const [name, param] of Object.entries(params ?? {})) {
+    if (typeof param === 'string' || typeof param === 'number' || typeof param === 'boolean') read[name] = param;
+    else {
+      const nested = messageFromJson(param, accept, depth + 1);
+      if (!nested) return null;
+      read[name] = nested;
+    }
+  }
+  return new LocalizedText(key as MessageKey, read);
+}
+
+/** The message with every string parameter (nested ones too) passed through `change`: secrets masked, say. */
+export function mapMessageText(message: LocalizedText, change: (value: string) => string): LocalizedText {
+  return new LocalizedText(
+    message.key,
+    Object.fromEntries(Object.entries(message.params).map(([name, value]) => [name, value instanceof LocalizedText ? mapMessageText(value, change) : typeof value === 'string' ? change(value) : value])),
+  );
 }
 
 /** A message by key, e.g. text('task.name.rule', { max: 128 }). */

@@ -172,4 +172,53 @@ export const zhCN: Catalog = {
   'executor.noLabels': (p) => `没有在线执行器带有标签 ${p.labels}`,
   'executor.atCapacity': () => '所有符合条件的执行器都已满载',
   'task.warning.noExecutor': (p) => `${p.reason}：它的执行会等待，并在 dispatch_timeout_seconds（${p.seconds} 秒）后以 no_executor 原因失败`,
+
+  'run.stopped': () => '已按请求停止',
+  'run.killed': () => '已按请求强制终止',
+  'run.replaced': () => '已被更新的一次触发替换',
+  'run.notConnected': (p) => `${p.stop}；执行器当时未连接`,
+  'run.taskDeleted': () => '任务已删除',
+  'run.noExecutor': (p) => `在 ${p.seconds} 秒内（dispatch_timeout_seconds）没有执行器能接收它：${p.reason}`,
+  'run.waitingForShardExecutor': (p) => `等待执行器 ${p.executor}（广播分片）`,
+  'run.disconnectedBeforeDelivery': () => '执行送达之前执行器已断开连接',
+  'run.executorRestarted': () => '执行运行期间执行器重启了',
+  'run.pushFailed': (p) => `推送到 ${p.url} 失败：${p.error}`,
+  'run.deadlinePassed': () => '截止时间前未收到执行器的结果',
+  'run.heartbeatsStopped': (p) => `执行器 '${p.name}' 停止发送心跳`,
+  'run.exitCode': (p) => `退出码为 ${p.code}`,
+  'run.signal': (p) => `被信号 ${p.signal} 终止`,
+  'run.timedOut': (p) => `运行 ${p.seconds} 秒后超时`,
+  'run.noRunner': (p) => `此执行器没有 '${p.type}' 运行器`,
+  'run.runnerCrashed': (p) => `运行器崩溃：${p.error}`,
+  'run.executorFailed': (p) => `执行器未能运行它：${p.error}`,
+  'run.couldNotStart': (p) => `无法启动 '${p.command}'${p.user ? `（以用户 ${p.user} 身份）` : ''}：${p.error}`,
+
+  'httpExecutor.runner': (p) => `runners：'${p.runner}' 既不是任务类型（${p.types}），也不是 'handler:<名称>'`,
+  'httpExecutor.url': (p) => `${p.field} 必须是 http:// 或 https:// URL，而不是 '${p.value}'`,
+  'httpExecutor.capacity': (p) => `metadata.capacity 必须是 1 到 10000 之间的整数，而不是 ${p.value}`,
+  'httpExecutor.agentInstance': (p) => `instance_id '${p.instanceId}' 属于一个代理执行器`,
+  'httpExecutor.agentInstanceStored': (p) => `instance_id '${p.instanceId}' 属于一个代理执行器；请为此 HTTP 执行器换一个 instance_id`,
+  'httpExecutor.changedWhileRegistering': (p) => `执行器 '${p.instanceId}' 在注册过程中发生了变化；请重试`,
+  'callback.unsigned': () => '缺少签名：请发送 X-Cronfleet-Executor、X-Cronfleet-Timestamp、X-Cronfleet-Nonce 和 X-Cronfleet-Signature（v2=<用回调密钥计算的 HMAC-SHA256 十六进制值>，见 README 中关于 HTTP 执行器的部分）',
+  'callback.v1': () => 'X-Cronfleet-Signature 必须是 v2 签名（它涵盖路由、执行、时间戳和 nonce）；不再接受 v1',
+  'callback.nonce': () => 'X-Cronfleet-Nonce 必须是 16 到 64 个由 A-Z、a-z、0-9、_ 和 - 组成的字符，且每次请求都不同',
+  'callback.timestamp': (p) => `X-Cronfleet-Timestamp 必须是当前的 Unix 时间（秒），与服务器时钟相差不超过 ${p.seconds} 秒`,
+  'callback.badSignature': () => '此执行器和执行的签名无效',
+  'callback.replayed': () => '此回调之前已被接受（其 nonce 已用过）：每次请求都请用新的 nonce 签名',
+  'callback.notAssigned': (p) => `执行 '${p.id}' 没有分派给签名此回调的执行器`,
+  'callback.notRunning': (p) => `执行 '${p.id}' 不在运行中（${p.status}）`,
+
+  'logs.textFollow': () => 'format：text 是日志当前的全文；follow 以 JSON 行持续推送，二者不能同时使用',
+  'web.noFile': (p) => `没有文件 ${p.path}`,
+  'web.nothingAt': (p) => `${p.path} 处没有内容`,
+  'ready.notReady': (p) => {
+    const why: Record<string, string> = { database_unreachable: '无法访问数据库', disk_full: '数据库所在磁盘空间不足', io_error: '数据库存储出现 I/O 错误', busy: '数据库繁忙' };
+    return `服务未就绪：${why[p.reason] ?? p.reason}（${p.english}）`;
+  },
+  'task.unreadable': (p) => `无法读取此任务存储的定义（${p.problem}）；请更新或删除它`,
+  'storage.unavailable': (p) => {
+    const why: Record<string, string> = { disk_full: '磁盘已满', io_error: '存储 I/O 错误', unreachable: '无法连接数据库' };
+    return `数据库暂时不可用（${why[p.reason] ?? p.reason}），请稍后重试：${p.english}`;
+  },
+  'storage.busy': (p) => `数据库繁忙（锁冲突），请重试：${p.english}`,
 };

@@ -1,0 +1,11 @@
+// An execution's error by key (issue 14, Chinese all the way): `error` keeps the English
+// text every client and log has always read; `error_detail` holds the message it was worded
+// from ({"key":…,"params":…}, messages/index.ts) when the server or a cronfleet agent made
+// it, so the API can word it in the language a request asks for. NULL for errors made
+// before, and for free text an executor reported: those are answered as they were stored.
+import type { Kysely } from 'kysely';
+import type { ColumnTypes } from '../dialect.ts';
+
+export async function up(db: Kysely<unknown>, types: ColumnTypes): Promise<void> {
+  await db.schema.alterTable('executions').addColumn('error_detail', types.longText).execute();
+}
