@@ -29,6 +29,7 @@ interface TaskFlags {
   misfirePolicy?: string;
   maxQueued?: string;
   dispatchTimeout?: string;
+  historyLimit?: string;
   paused?: boolean;
 }
 
@@ -123,6 +124,7 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   set('misfire_policy', flags.misfirePolicy);
   set('max_queued', integer(flags.maxQueued, '--max-queued'));
   set('dispatch_timeout_seconds', integer(flags.dispatchTimeout, '--dispatch-timeout'));
+  set('history_limit', flags.historyLimit === 'none' ? null : integer(flags.historyLimit, '--history-limit'));
   if (flags.paused) body.status = 'paused';
   return body;
 }
@@ -151,6 +153,7 @@ function definitionOptions(command: Command): Command {
     .option('--max-retry <n>', 'retries after a failure')
     .option('--timeout <seconds>', 'timeout in seconds')
     .option('--dispatch-timeout <seconds>', 'a run no executor can take fails (no_executor) after this long (default 300)')
+    .option('--history-limit <n>', "keep at most this many finished executions, the newest ('none': no limit, the default)")
     .addOption(new Option('--misfire-policy <policy>', 'what to do with fires missed while down').choices(misfirePolicies));
 }
 

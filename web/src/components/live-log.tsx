@@ -184,7 +184,8 @@ async function downloadLog(executionId: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function LiveLog({ executionId, onEnd }: { executionId: string; onEnd: () => void }) {
+/** `expired`: retention deleted the log (the execution's log_expired): said instead of "no output". */
+export function LiveLog({ executionId, onEnd, expired = false }: { executionId: string; onEnd: () => void; expired?: boolean }) {
   const { t } = useTranslation();
   const log = useExecutionLog(executionId, onEnd);
   const [stick, setStick] = useState(true);
@@ -316,7 +317,11 @@ export function LiveLog({ executionId, onEnd }: { executionId: string; onEnd: ()
           if (atBottom !== stick && !query) setStick(atBottom);
         }}
       >
-        {lines.length === 0 && <span className="meta">{log.ended ? t('executionDetail.noOutput') : t('executionDetail.waitingForOutput')}</span>}
+        {lines.length === 0 && (
+          <span className="meta" data-testid="log-empty">
+            {expired ? t('executionDetail.logExpired') : log.ended ? t('executionDetail.noOutput') : t('executionDetail.waitingForOutput')}
+          </span>
+        )}
         {lines.map((line, index) => (
           <div key={index} className="log-line" data-line={index + 1} style={{ display: 'flex', minWidth: wrap ? undefined : 'max-content' }}>
             {numbers && (

@@ -82,7 +82,7 @@ export const en = {
     executorLabelsHint: 'Only executors carrying all of these labels run the task', executors: 'Specific executors',
     executorsHint: 'Optional: executor, weight, failover priority', executor: 'Executor', weight: 'Weight', priority: 'Priority', addExecutor: 'Add executor',
     reliability: 'Reliability', timeout: 'Timeout (seconds)', maxRetry: 'Retries', backoff: 'Retry backoff (s)', backoffMax: 'Max backoff (s)',
-    misfire: 'Missed fires', misfireGrace: 'Misfire grace (s)', maxQueued: 'Fires waiting at most', maxQueuedHint: 'Beyond this, the oldest waiting fire is skipped', dispatchTimeout: 'Dispatch timeout (s)', dispatchTimeoutHint: 'A run no executor can take fails (no_executor) after this long', default: 'default', required: 'Required', positive: 'Must be at least 1',
+    misfire: 'Missed fires', misfireGrace: 'Misfire grace (s)', maxQueued: 'Fires waiting at most', maxQueuedHint: 'Beyond this, the oldest waiting fire is skipped', dispatchTimeout: 'Dispatch timeout (s)', dispatchTimeoutHint: 'A run no executor can take fails (no_executor) after this long', historyLimit: 'Finished runs kept at most', historyLimitHint: 'The newest; older ones are deleted whatever their age', noLimit: 'No limit', default: 'default', required: 'Required', positive: 'Must be at least 1',
     nonNegative: 'Must be 0 or more', invalidJson: 'Not valid JSON', jsonObject: 'Must be a JSON object', key: 'Key', value: 'Value',
     secret: 'Secret', secretStored: 'stored — type to replace', addRow: 'Add',
   },
@@ -143,7 +143,7 @@ export const en = {
     title: 'Execution', stop: 'Stop', stopTitle: 'Stop this execution?', stopBody: 'Its process group gets SIGTERM, then SIGKILL after a grace period.',
     kill: 'Kill now', killTitle: 'Kill this execution now?', killBody: 'Its whole process group gets SIGKILL at once, with no chance to clean up.', killing: 'Killing…',
     stopping: 'Stopping…', timeline: 'Timeline', inProgress: 'in progress', attempt: 'Attempt', exitCode: 'Exit code', shard: 'Shard', retryOf: 'Retry of',
-    result: 'Result', log: 'Log', following: 'live', logEnded: 'ended', autoScroll: 'Follow output', noOutput: '(no output)',
+    result: 'Result', log: 'Log', following: 'live', logEnded: 'ended', autoScroll: 'Follow output', noOutput: '(no output)', logExpired: 'Log expired (deleted after log_retention_days)',
     waitingForOutput: 'Waiting for output…', step: { created: 'Created', scheduled: 'Scheduled for', started: 'Started', ended: 'Finished' },
   },
   executors: {
@@ -185,8 +185,14 @@ export const en = {
     executor_token: { create: 'Executor token created', revoke: 'Executor token revoked' },
     auth: { login: 'Signed in', logout: 'Signed out', login_failed: 'Sign-in failed' },
   },
+  retention: {
+    title: 'History retention', hint: 'What the leader deletes, and how often it looks. Set in the configuration (README "History retention").',
+    executions: 'Finished executions kept', logs: 'Execution logs kept', audit: 'Audit entries kept', executors: 'Offline agents removed after', interval: 'Cleanup runs every',
+    days_one: '{{count}} day', days_other: '{{count}} days', seconds_one: '{{count}} second', seconds_other: '{{count}} seconds', forever: 'forever', never: 'never',
+    databaseSize: 'Database size', unknownSize: 'unknown',
+  },
   settings: {
-    title: 'Settings', account: 'Account', users: 'Users', apiTokens: 'API tokens', executorTokens: 'Executor tokens', audit: 'Audit log',
+    title: 'Settings', account: 'Account', users: 'Users', apiTokens: 'API tokens', executorTokens: 'Executor tokens', audit: 'Audit log', retention: 'Retention',
     currentPassword: 'Current password', newPassword: 'New password', confirmPassword: 'Repeat new password', changePassword: 'Change password',
     passwordChanged: 'Password changed', passwordLength: 'At least 10 characters', passwordMismatch: 'The passwords differ', wrongPassword: 'Wrong password',
     tokenSession: 'You signed in with an API token; it has no password.', viewerNote: 'Your role can look but not change.',

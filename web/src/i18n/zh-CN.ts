@@ -84,7 +84,7 @@ export const zhCN: typeof en = {
     executorLabelsHint: '只有带全部这些标签的执行器才会运行此任务', executors: '指定执行器',
     executorsHint: '可选：执行器、权重、故障转移优先级', executor: '执行器', weight: '权重', priority: '优先级', addExecutor: '添加执行器',
     reliability: '可靠性', timeout: '超时（秒）', maxRetry: '重试次数', backoff: '重试退避（秒）', backoffMax: '最大退避（秒）',
-    misfire: '错过的触发', misfireGrace: '错过宽限（秒）', maxQueued: '最多排队的触发数', maxQueuedHint: '超出时跳过最早排队的触发', dispatchTimeout: '派发超时（秒）', dispatchTimeoutHint: '没有执行器能接收时，超过此时长即失败（no_executor）', default: '默认', required: '必填', positive: '至少为 1',
+    misfire: '错过的触发', misfireGrace: '错过宽限（秒）', maxQueued: '最多排队的触发数', maxQueuedHint: '超出时跳过最早排队的触发', dispatchTimeout: '派发超时（秒）', dispatchTimeoutHint: '没有执行器能接收时，超过此时长即失败（no_executor）', historyLimit: '最多保留的已结束执行数', historyLimitHint: '保留最新的，更早的不论新旧都会删除', noLimit: '不限', default: '默认', required: '必填', positive: '至少为 1',
     nonNegative: '不能小于 0', invalidJson: '不是有效的 JSON', jsonObject: '必须是 JSON 对象', key: '键', value: '值',
     secret: '保密', secretStored: '已保存 — 输入新值可替换', addRow: '添加',
   },
@@ -145,7 +145,7 @@ export const zhCN: typeof en = {
     title: '执行详情', stop: '停止', stopTitle: '停止这次执行？', stopBody: '将向其进程组发送 SIGTERM，宽限期后发送 SIGKILL。',
     kill: '立即终止', killTitle: '立即终止这次执行？', killBody: '将立即向其整个进程组发送 SIGKILL，进程没有机会清理。', killing: '正在终止…',
     stopping: '正在停止…', timeline: '时间线', inProgress: '进行中', attempt: '第几次尝试', exitCode: '退出码', shard: '分片', retryOf: '重试自',
-    result: '结果', log: '日志', following: '实时', logEnded: '已结束', autoScroll: '跟随输出', noOutput: '（无输出）',
+    result: '结果', log: '日志', following: '实时', logEnded: '已结束', autoScroll: '跟随输出', noOutput: '（无输出）', logExpired: '日志已过期（超过 log_retention_days 后已删除）',
     waitingForOutput: '等待输出…', step: { created: '创建', scheduled: '计划时间', started: '开始', ended: '结束' },
   },
   executors: {
@@ -187,8 +187,14 @@ export const zhCN: typeof en = {
     executor_token: { create: '创建执行器令牌', revoke: '吊销执行器令牌' },
     auth: { login: '登录', logout: '退出登录', login_failed: '登录失败' },
   },
+  retention: {
+    title: '历史保留', hint: 'leader 会删除哪些数据、多久检查一次。在配置中设置（见 README"历史保留"）。',
+    executions: '已结束执行保留', logs: '执行日志保留', audit: '审计记录保留', executors: '离线 agent 移除时间', interval: '清理间隔',
+    days_one: '{{count}} 天', days_other: '{{count}} 天', seconds_one: '{{count}} 秒', seconds_other: '{{count}} 秒', forever: '永久', never: '从不',
+    databaseSize: '数据库大小', unknownSize: '未知',
+  },
   settings: {
-    title: '设置', account: '账户', users: '用户', apiTokens: 'API 令牌', executorTokens: '执行器令牌', audit: '审计日志',
+    title: '设置', account: '账户', users: '用户', apiTokens: 'API 令牌', executorTokens: '执行器令牌', audit: '审计日志', retention: '数据保留',
     currentPassword: '当前密码', newPassword: '新密码', confirmPassword: '再次输入新密码', changePassword: '修改密码',
     passwordChanged: '密码已修改', passwordLength: '至少 10 个字符', passwordMismatch: '两次输入的密码不一致', wrongPassword: '密码错误',
     tokenSession: '你使用 API 令牌登录，没有密码。', viewerNote: '你的角色只能查看，不能修改。',

@@ -218,7 +218,7 @@ export default function ExecutionDetailPage() {
         </Grid.Col>
       </Grid>
       <Card>
-        <LiveLog executionId={data.id} onEnd={() => void queryClient.invalidateQueries({ queryKey: ['execution', data.id] })} />
+        <LiveLog executionId={data.id} expired={data.log_expired} onEnd={() => void queryClient.invalidateQueries({ queryKey: ['execution', data.id] })} />
       </Card>
       {modal}
     </Stack>

@@ -2,7 +2,7 @@
 // and the audit log. The tab is part of the URL (/settings/<tab>).
 import { Alert, Button, Card, PasswordInput, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconClipboardList, IconKey, IconServerBolt, IconUser, IconUsers } from '@tabler/icons-react';
+import { IconClipboardList, IconDatabase, IconKey, IconServerBolt, IconUser, IconUsers } from '@tabler/icons-react';
 import { useMutation } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,7 @@ import { Loading, notifyError, notifySuccess } from '../components/feedback.tsx'
 const Users = lazy(() => import('./settings-users.tsx'));
 const Tokens = lazy(() => import('./settings-tokens.tsx'));
 const Audit = lazy(() => import('./settings-audit.tsx'));
+const Retention = lazy(() => import('./settings-retention.tsx'));
 
 function Account() {
   const { t } = useTranslation();
@@ -82,6 +83,7 @@ export default function SettingsPage() {
     { value: 'tokens', label: t('settings.apiTokens'), icon: IconKey, show: can('operator') },
     { value: 'executor-tokens', label: t('settings.executorTokens'), icon: IconServerBolt, show: can('admin') },
     { value: 'audit', label: t('settings.audit'), icon: IconClipboardList, show: can('admin') },
+    { value: 'retention', label: t('settings.retention'), icon: IconDatabase, show: true },
   ].filter((tab) => tab.show);
   const requested = params['*'] || (can('admin') ? 'users' : 'account');
   const active = tabs.some((tab) => tab.value === requested) ? requested : 'account';
@@ -112,6 +114,9 @@ export default function SettingsPage() {
           </Tabs.Panel>
           <Tabs.Panel value="audit" pt="md">
             <Audit />
+          </Tabs.Panel>
+          <Tabs.Panel value="retention" pt="md">
+            <Retention />
           </Tabs.Panel>
         </Suspense>
       </Tabs>

@@ -373,6 +373,9 @@ export default function TaskEditPage() {
                 {...pathProps('dispatch_timeout_seconds')}
               />
             </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 4 }}>
+              <NumberInput label={t('form.historyLimit')} description={t('form.historyLimitHint')} min={1} placeholder={t('form.noLimit')} {...pathProps('history_limit')} />
+            </Grid.Col>
           </Grid>
         </Card>
         <Group justify="flex-end">

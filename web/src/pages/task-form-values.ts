@@ -36,6 +36,8 @@ export interface TaskFormValues {
   misfire_grace_seconds: number | string;
   max_queued: number | string;
   dispatch_timeout_seconds: number | string;
+  /** Empty: no limit. */
+  history_limit: number | string;
 }
 
 /** A new task: the server's defaults (protocol/enums.ts taskDefaults); the form offers the browser's zone in one click. */
@@ -70,6 +72,7 @@ export const blank: TaskFormValues = {
   misfire_grace_seconds: '',
   max_queued: '',
   dispatch_timeout_seconds: '',
+  history_limit: '',
 };
 
 export function valuesFromTask(task: Task): TaskFormValues {
@@ -112,6 +115,7 @@ export function valuesFromTask(task: Task): TaskFormValues {
     misfire_grace_seconds: task.misfire_grace_seconds ?? '',
     max_queued: task.max_queued ?? '',
     dispatch_timeout_seconds: task.dispatch_timeout_seconds ?? '',
+    history_limit: task.history_limit ?? '',
   };
 }
 
@@ -141,6 +145,8 @@ export function bodyFromValues(values: TaskFormValues): TaskBody {
     misfire_grace_seconds: optionalInteger(values.misfire_grace_seconds),
     max_queued: values.execution_mode === 'queue' ? optionalInteger(values.max_queued) : undefined,
     dispatch_timeout_seconds: optionalInteger(values.dispatch_timeout_seconds),
+    // Sent as null when empty, so clearing the field lifts the limit.
+    history_limit: optionalInteger(values.history_limit) ?? null,
     status: values.status,
   };
   switch (values.type) {
@@ -221,6 +227,7 @@ const errorPaths = [
   'misfire_grace_seconds',
   'max_queued',
   'dispatch_timeout_seconds',
+  'history_limit',
   'status',
 ];
 
