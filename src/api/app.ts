@@ -26,6 +26,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
+import { serveSchedulerRoleOnly } from './server-role.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
   const { tls } = context;
@@ -47,6 +48,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
   refuseNulText(app);
+  if (context.role === 'scheduler') serveSchedulerRoleOnly(app);
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');

@@ -5,6 +5,7 @@ import type { TypedEmitter } from '../dispatch/events.ts';
 import type { ExecutorGateway } from '../dispatch/gateway.ts';
 import type { HttpExecutors } from '../dispatch/http-executors.ts';
 import type { Scheduler, SchedulerEvents } from '../scheduler/scheduler.ts';
+import type { ServerRole } from '../config/values.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { TaskService } from './task-service.ts';
@@ -22,6 +23,8 @@ export interface ApiContext {
   instanceId: string;
   adminToken: string;
   metricsPublic: boolean;
+  /** role: `scheduler` serves executors, probes and metrics only (server-role.ts). */
+  role: ServerRole;
   version: string;
   /** History retention as configured here (the leader's applies: README "History retention"); 0 days = forever. */
   retention: {

@@ -11,7 +11,7 @@ import type { ExecutorGateway } from '../dispatch/gateway.ts';
 import { livenessPingMs } from '../protocol/executor-messages.ts';
 import { MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 
-const EXECUTOR_SOCKET_PATH = '/ws/executor';
+export const EXECUTOR_SOCKET_PATH = '/ws/executor';
 
 /** After a close frame, how long the peer has to answer before the socket is destroyed. */
 const CLOSE_HANDSHAKE_MS = 1000;

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { VERSION } from '../protocol/version.ts';
-import { parseLabels } from '../config/values.ts';
+import { logFormats, parseLabels, type LogFormat } from '../config/values.ts';
 import { taskTypes } from '../domain/task.ts';
 import { ExecutorClient } from '../executor/client.ts';
 import { outputLimitsFor } from '../executor/output.ts';
@@ -15,11 +15,13 @@ import { availableRunners, type Runner } from '../executor/runners/index.ts';
 import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
 import { ApiClient, CliError } from './client.ts';
+import { agentLog } from './log-format.ts';
 import { addTokenSubcommands } from './security-commands.ts';
 import { addClientOptions } from './task-commands.ts';
 
 interface ExecutorFlags {
   server?: string;
+  logFormat?: string;
   token?: string;
   name?: string;
   instanceId?: string;
@@ -60,6 +62,7 @@ export function executorCommand(): Command {
     .option('--max-output <bytes>', 'output kept per execution: the first 2/3 and the last 1/3 (env CRONFLEET_MAX_OUTPUT; default 786432)')
     .option('--data-dir <dir>', 'where this executor records the process groups of its runs, so its next start kills what a crash left running (env CRONFLEET_DATA_DIR; default ./data)')
     .option('--allow-link-local', 'let HTTP tasks reach link-local and cloud-metadata addresses such as 169.254.169.254 (env CRONFLEET_ALLOW_LINK_LOCAL=true)')
+    .option('--log-format <format>', 'auto|json|pretty: JSON lines, or text; auto is text on a terminal (env CRONFLEET_LOG_FORMAT; default auto)')
     .addHelpText(
       'after',
       // Indented by 4: text after the Commands list must not look like another command in it.
@@ -92,7 +95,9 @@ export function executorCommand(): Command {
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
-      const log: Log = (level, message) => process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
+      const logFormat = flags.logFormat ?? process.env.CRONFLEET_LOG_FORMAT ?? 'auto';
+      if (!(logFormats as readonly string[]).includes(logFormat)) throw new CliError(`--log-format must be one of ${logFormats.join(', ')}, got '${logFormat}'`, 2);
+      const log: Log = agentLog(logFormat as LogFormat);
       const policy = await policyFor(flags);
       for (const note of policy.notes) log('info', note);
       const maxOutput = flags.maxOutput ?? process.env.CRONFLEET_MAX_OUTPUT;

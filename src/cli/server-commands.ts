@@ -10,6 +10,8 @@ interface ServerFlags {
   database?: string;
   dataDir?: string;
   logLevel?: string;
+  logFormat?: string;
+  role?: string;
 }
 
 function serverOptions(command: Command): Command {
@@ -19,7 +21,9 @@ function serverOptions(command: Command): Command {
     .option('--host <host>', 'address to listen on (default 0.0.0.0)')
     .option('--database <url>', 'sqlite:./data/cronfleet.db (default: cronfleet.db in the data dir)')
     .option('--data-dir <dir>', 'data directory (default ./data)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--log-format <format>', 'auto|json|pretty: JSON lines, or text; auto is text on a terminal')
+    .option('--role <role>', 'all|api|scheduler: api serves the API and console and never leads; scheduler leads and serves executors only (default all)');
 }
 
 async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
@@ -30,10 +34,10 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   const config = loadConfig({
     file: flags.config,
     env: process.env,
-    flags: { port: flags.port, host: flags.host, database: flags.database, data_dir: flags.dataDir, log_level: flags.logLevel },
+    flags: { port: flags.port, host: flags.host, database: flags.database, data_dir: flags.dataDir, log_level: flags.logLevel, log_format: flags.logFormat, role: flags.role },
   });
-  const { default: pino } = await import('pino');
-  const logger = pino({ level: config.logLevel });
+  const { serverLogger } = await import('./log-format.ts');
+  const logger = await serverLogger(config.logLevel, config.logFormat);
   // The last net, not the fix: every background promise is meant to be handled where it
   // starts, but one that slips through (a database fault in a path not yet seen) must
   // cost a log line, not every server of the cluster at once.

@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CronfleetError } from '../protocol/errors.ts';
-import { configError, parseLabels } from './values.ts';
+import { configError, logFormats, parseLabels, serverRoles, type LogFormat, type ServerRole } from './values.ts';
 
 export interface Config {
   readonly port: number;
@@ -17,6 +17,9 @@ export interface Config {
   readonly dataDir: string;
   readonly adminToken: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** auto: readable text on a terminal, JSON lines elsewhere. */
+  readonly logFormat: LogFormat;
+  readonly role: ServerRole;
   readonly instanceId: string | null;
   readonly metricsPublic: boolean;
   /** Per-task series in /metrics (off for very large installations). */
@@ -67,7 +70,7 @@ export interface Config {
   };
 }
 
-type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels' | 'days' | 'interval';
+type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'logFormat' | 'role' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels' | 'days' | 'interval';
 
 /** Every key: its YAML path (snake_case), its kind and default. Env name = CRONFLEET_ + path in upper case, dots as underscores. */
 const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
@@ -78,6 +81,8 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'data_dir', kind: 'string', fallback: './data' },
   { path: 'admin_token', kind: 'nullable', fallback: null },
   { path: 'log_level', kind: 'level', fallback: 'info' },
+  { path: 'log_format', kind: 'logFormat', fallback: 'auto' },
+  { path: 'role', kind: 'role', fallback: 'all' },
   { path: 'instance_id', kind: 'nullable', fallback: null },
   { path: 'metrics_public', kind: 'boolean', fallback: false },
   { path: 'metrics_task_labels', kind: 'boolean', fallback: true },
@@ -166,6 +171,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     dataDir,
     adminToken: get('admin_token'),
     logLevel: get('log_level'),
+    logFormat: get('log_format'),
+    role: get('role'),
     instanceId: get('instance_id'),
     metricsPublic: get('metrics_public'),
     metricsTaskLabels: get('metrics_task_labels'),
@@ -307,6 +314,12 @@ function coerce(key: string, kind: Kind, raw: unknown, origin: string): unknown 
     case 'level': {
       if (typeof raw === 'string' && levels.includes(raw)) return raw;
       throw configError(key, `must be one of ${levels.join(', ')}, got ${JSON.stringify(raw)}`, origin);
+    }
+    case 'logFormat':
+    case 'role': {
+      const choices: readonly string[] = kind === 'role' ? serverRoles : logFormats;
+      if (typeof raw === 'string' && choices.includes(raw)) return raw;
+      throw configError(key, `must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`, origin);
     }
     case 'labels':
       return parseLabels(raw, key, origin);

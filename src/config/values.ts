@@ -25,3 +25,15 @@ export function parseLabels(raw: unknown, key = 'labels', origin = 'default'): R
   }
   throw configError(key, 'must be a mapping of label names to values', origin);
 }
+
+/** log_format / --log-format: JSON lines, readable text, or text only on a terminal. */
+export const logFormats = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof logFormats)[number];
+
+/**
+ * role / --role (seed 004's monitor-only deployment): `all` does everything; `api` serves
+ * the API and the console and never takes the leader lease; `scheduler` takes part in the
+ * election and serves only what executors and probes use.
+ */
+export const serverRoles = ['all', 'api', 'scheduler'] as const;
+export type ServerRole = (typeof serverRoles)[number];

@@ -21,6 +21,7 @@ import { ensureAdminToken } from '../api/admin-token.ts';
 import { buildApp } from '../api/app.ts';
 import type { ApiContext } from '../api/context.ts';
 import { Metrics } from '../api/metrics.ts';
+import { logEvents } from './event-log.ts';
 import { generatePassword, hashPassword } from '../api/passwords.ts';
 import { TaskService } from '../api/task-service.ts';
 import type { FastifyInstance } from 'fastify';
@@ -181,6 +182,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   events.on('execution.finished', (finished) => metrics.executionFinished(finished));
   events.on('execution.started', (started) => metrics.executionStarted(started));
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
+  logEvents(events, logger, instanceId);
   const tasks = new TaskService({
     store,
     clock,
@@ -205,6 +207,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     instanceId,
     adminToken,
     metricsPublic: config.metricsPublic,
+    role: config.role,
     retention: config.retention,
     version: VERSION,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null,
@@ -227,7 +230,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     throw error;
   }
   await instanceHeartbeat.start();
-  await scheduler.start();
+  // An api instance never takes the leader lease: it neither fires nor dispatches.
+  if (config.role !== 'api') await scheduler.start();
   delivery.start();
   let closed = false;
   return {

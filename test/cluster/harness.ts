@@ -13,7 +13,7 @@ export const FAST_LEASE = { CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RE
 
 export interface Cluster {
   /** Starts an instance on the cluster's database; the first one's admin token works on every later one. */
-  start(instanceId: string): Promise<TestServer>;
+  start(instanceId: string, env?: Record<string, string>): Promise<TestServer>;
   /** Stops an instance (its data stays for the others). */
   stop(server: TestServer): Promise<void>;
   /** Registers an executor client to stop when the suite ends. */
@@ -31,9 +31,9 @@ export function clusterForSuite(prefix: string): Cluster {
     await removeTestData(dataDir);
   });
   return {
-    async start(instanceId) {
+    async start(instanceId, env = {}) {
       const adminToken: Record<string, string> = servers[0] ? { CRONFLEET_ADMIN_TOKEN: servers[0].token } : {};
-      const server = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: instanceId, ...adminToken } });
+      const server = await startTestServer({ dataDir, executor: false, env: { ...FAST_LEASE, CRONFLEET_INSTANCE_ID: instanceId, ...adminToken, ...env } });
       servers.push(server);
       return server;
     },

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createServer, type Server } from '../../src/server/server.ts';
 import { startLocalExecutor, type LocalExecutor } from '../../src/cli/local-executor.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -32,6 +32,8 @@ export interface TestServerOptions {
   outputLimits?: OutputLimits;
   killGraceMs?: number;
   env?: Record<string, string>;
+  /** The server's logger (default: silent). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -41,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let adminPassword = '';
   const server = await createServer(config, {
     ...(options.clock ? { clock: options.clock } : {}),
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     onAdminUserCreated: ({ password }) => (adminPassword = password),
   });
   const url = await server.listen();
