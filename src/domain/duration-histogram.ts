@@ -8,13 +8,13 @@ const BUCKETS_PER_DOUBLING = 4;
 
 export type DurationHistogram = Record<string, number>;
 
-export function durationBucket(ms: number): number {
+function durationBucket(ms: number): number {
   if (ms <= 1) return 0;
   return Math.ceil(Math.log2(ms) * BUCKETS_PER_DOUBLING - 1e-9);
 }
 
 /** The value a bucket stands for: its geometric middle (1 ms for bucket 0), rounded to the millisecond. */
-export function bucketValue(index: number): number {
+function bucketValue(index: number): number {
   if (index <= 0) return 1;
   return Math.round(2 ** ((index - 0.5) / BUCKETS_PER_DOUBLING));
 }

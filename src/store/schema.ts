@@ -79,7 +79,7 @@ export interface ExecutionsTable {
 }
 
 /** Per task and UTC day of scheduled_time: the executions retention deleted (migration 014). */
-export interface ExecutionRollupsTable {
+interface ExecutionRollupsTable {
   task_id: string;
   day: number;
   success: number;
