@@ -88,31 +88,44 @@ async function backup(flags: BackupFlags): Promise<void> {
   if (source === ':memory:') throw new CliError('the database is in memory (sqlite::memory:); there is nothing to back up', 2);
   const { backupSqlite, BackupError } = await import('../store/sqlite-backup.ts');
   let lastReport = 0;
+  let reported = false;
   try {
     const summary = await backupSqlite(source, out, {
       force: flags.force === true,
       onProgress: ({ copiedBytes, totalBytes }) => {
         if (totalBytes < PROGRESS_FROM_BYTES) return;
         const now = Date.now();
-        if (copiedBytes < totalBytes && now - lastReport < PROGRESS_EVERY_MS) return;
+        if (now - lastReport < PROGRESS_EVERY_MS) return;
         lastReport = now;
+        reported = true;
         process.stderr.write(`backup: ${Math.floor((100 * copiedBytes) / totalBytes)}% (${mib(copiedBytes)} of ${mib(totalBytes)} MiB)\n`);
       },
     });
+    if (reported) process.stderr.write(`backup: 100% (${mib(summary.bytes)} MiB)\n`);
     process.stdout.write(`backed up ${source} to ${out} (${mib(summary.bytes)} MiB, schema ${summary.schema}, ${summary.tasks} tasks, ${summary.executions} executions)\n${keyReminder(config)}\n`);
   } catch (error) {
     if (error instanceof BackupError) throw new CliError(error.message, error.problem === 'exists' || error.problem === 'same_file' ? 2 : 1);
-    throw await asSpaceError(error, out);
+    throw await describeFault(error, out);
   }
 }
 
-/** A full disk (or a storage failure) while writing `path`, as a one-line error: nothing half-written is left behind. */
-async function asSpaceError(error: unknown, path: string): Promise<unknown> {
+/**
+ * A database fault as a one-line error: a full disk or a storage failure while writing
+ * `path` (nothing half-written is left behind), or a database locked by its server (one
+ * started on a full disk keeps it in exclusive mode until it restarts).
+ */
+async function describeFault(error: unknown, path: string): Promise<unknown> {
   const { classifyFault } = await import('../store/faults.ts');
-  const fault = classifyFault(error);
-  if (fault === 'disk_full') return new CliError(`cannot write ${path}: no space left on its disk (nothing was written)`, 1);
-  if (fault === 'io_error') return new CliError(`cannot write ${path}: storage error (${(error as Error).message}); nothing was written`, 1);
-  return error;
+  switch (classifyFault(error)) {
+    case 'disk_full':
+      return new CliError(`cannot write ${path}: no space left on its disk (nothing was written)`, 1);
+    case 'io_error':
+      return new CliError(`cannot write ${path}: storage error (${(error as Error).message}); nothing was written`, 1);
+    case 'busy':
+      return new CliError(`the database is locked (${(error as Error).message}): a server started on a full disk holds it alone until it restarts; try again after restarting it`, 1);
+    default:
+      return error;
+  }
 }
 
 async function restore(file: string, flags: BackupFlags): Promise<void> {
@@ -139,7 +152,7 @@ async function restore(file: string, flags: BackupFlags): Promise<void> {
     }
   } catch (error) {
     if (error instanceof BackupError) throw new CliError(error.message, error.problem === 'exists' || error.problem === 'same_file' ? 2 : 1);
-    throw await asSpaceError(error, target);
+    throw await describeFault(error, target);
   }
 }
 

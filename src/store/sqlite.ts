@@ -24,7 +24,7 @@ export const SQLITE_SIDE_FILES = ['-wal', '-shm'] as const;
  * Creates the database file empty with mode 0600 when it does not exist (SQLite would
  * create it 0644), and tightens an existing one (and its -wal/-shm) that others can read.
  */
-export function protectDatabaseFile(path: string, notice: SqliteNotice = () => {}): void {
+function protectDatabaseFile(path: string, notice: SqliteNotice = () => {}): void {
   try {
     closeSync(openSync(path, 'wx', DATABASE_FILE_MODE));
     return;
