@@ -207,6 +207,12 @@ function assertSqliteHeader(file: string): void {
   if (read < header.length || !header.equals(SQLITE_MAGIC)) throw new BackupError('not_sqlite', `${file} is not a SQLite database (not a cronfleet backup)`);
 }
 
+// SQLite primary result codes.
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
 /**
  * Refuses while another process holds the database open. A connection in WAL mode keeps
  * a shared lock on the file for as long as it is open, so an exclusive lock can be had
@@ -220,12 +226,12 @@ function assertNotInUse(path: string): void {
     probe.exec('BEGIN EXCLUSIVE');
     probe.exec('COMMIT');
   } catch (error) {
-    const code = (error as { errcode?: number }).errcode;
-    // SQLITE_BUSY (5) or SQLITE_LOCKED (6), extended codes included.
-    if (code !== undefined && ((code & 0xff) === 5 || (code & 0xff) === 6)) {
+    const code = ((error as { errcode?: number }).errcode ?? 0) & 0xff;
+    if (code === SQLITE_BUSY || code === SQLITE_LOCKED) {
       throw new BackupError('in_use', `${path} is in use (a cronfleet server, or another program, has it open); stop the server first`, { cause: error });
     }
-    throw error;
+    // A damaged database (a reason to restore) is one no server can be running on.
+    if (code !== SQLITE_CORRUPT && code !== SQLITE_NOTADB) throw error;
   } finally {
     probe.close();
   }

@@ -6,7 +6,7 @@
 // database, a newer schema, another secret key, a server that holds the database.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -214,6 +214,34 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
     assert.equal(kept.length, 1, `the replaced database is kept: ${readdirSync(restored).join(', ')}`);
     assert.ok(replaced.stdout.includes(kept[0]!), replaced.stdout);
     assert.ok(firesIn(join(restored, kept[0]!)).length > firesIn(target).length, 'the kept copy is the database that ran after the restore');
+  });
+
+  it('shows its progress for a large database, ending at 100%', async () => {
+    const large = join(work, 'large');
+    const out = join(work, 'large-backup.db');
+    mkdirSync(large);
+    copyFileSync(backupFile, join(large, 'cronfleet.db'));
+    const database = new DatabaseSync(join(large, 'cronfleet.db'));
+    database.exec('create table bulk (body blob)');
+    database.exec('begin');
+    for (let index = 0; index < 24; index++) database.prepare('insert into bulk (body) values (randomblob(1048576))').run();
+    database.exec('commit');
+    database.close();
+    const result = await cli(['backup', '--data-dir', large, '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^backup: \d+% \([\d.]+ of [\d.]+ MiB\)$/m);
+    assert.match(result.stderr, /^backup: 100% \([\d.]+ MiB\)\n$/m);
+    assert.ok(statSync(out).size > 24 * 1048576);
+  });
+
+  it('replaces a damaged database (not one any server could run on), keeping it beside it', async () => {
+    const damagedDir = join(work, 'damaged-target');
+    mkdirSync(damagedDir);
+    writeFileSync(join(damagedDir, 'cronfleet.db'), randomBytes(8192));
+    const result = await cli(['restore', backupFile, '--data-dir', damagedDir, '--force']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readdirSync(damagedDir).filter((name) => name.startsWith('cronfleet.db.replaced-')).length, 1);
+    assert.ok(firesIn(join(damagedDir, 'cronfleet.db')).length > 0);
   });
 
   it('refuses a file that is not a cronfleet database, or that is damaged, before touching the data dir', async () => {

@@ -15,12 +15,16 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
+import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { createServer, type Server } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { ADMIN_TOKEN_FILE, ensureAdminToken } from '../../src/api/admin-token.ts';
 import { classifyFault } from '../../src/store/faults.ts';
+import { rawDatabase } from '../../src/store/raw-database.ts';
+import { Store } from '../../src/store/store.ts';
 import { loadSecretKey } from '../../src/store/secret-cipher.ts';
 import { testDialect } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -217,6 +221,32 @@ describe('a full disk', { skip }, () => {
     assert.equal((await request('GET', '/healthz')).status, 200, 'the server ran through it');
     rmSync(out);
     rmSync(cwd, { recursive: true });
+  });
+
+  it('an older database (auto_vacuum off) is not converted when twice its size is not free: it opens and works as before, and the log says why', async (context) => {
+    if (!mountPoint) return context.skip(NO_TMPFS);
+    const path = join(mountPoint, 'older.db');
+    const older = new DatabaseSync(path);
+    older.exec('create table notes (body blob)');
+    older.exec('begin');
+    for (let index = 0; index < 6; index++) older.prepare('insert into notes (body) values (randomblob(1048576))').run();
+    older.exec('commit');
+    older.close();
+    const notices: Array<{ level: string; message: string }> = [];
+    const store = await Store.open(`sqlite:${path}`, { onNotice: (level, message) => notices.push({ level, message }) });
+    try {
+      assert.ok(
+        notices.some(({ level, message }) => level === 'warn' && /converting it needs \d+ MiB free, only \d+ MiB are; trying again at the next start/.test(message)),
+        JSON.stringify(notices),
+      );
+      const mode = await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(rawDatabase(store).db);
+      assert.equal(Number(mode.rows[0]!.auto_vacuum), 0, 'left as it was');
+      const count = await sql<{ n: number }>`select count(*) as n from notes`.execute(rawDatabase(store).db);
+      assert.equal(Number(count.rows[0]!.n), 6);
+    } finally {
+      await store.close();
+      rmSync(path);
+    }
   });
 
   it('a first start on a full disk leaves no empty admin token or secret key behind to refuse the next start', async (context) => {
