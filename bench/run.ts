@@ -1,12 +1,13 @@
 // `npm run bench -- <workload> [--flags]`: runs one benchmark, progress on stderr, the
 // result as JSON on stdout. Workloads: fire-accuracy, throughput, failover, footprint,
-// console-load.
+// console-load, cleanup-lateness.
 // Every run is bounded (`--timeout-seconds`, default per workload) and uses only the
 // loopback services; its databases, Redis keys and processes are removed at the end.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { cleanupLateness } from './cleanup-lateness.ts';
 import { consoleLoad } from './console-load.ts';
 import { failover } from './failover.ts';
 import { fireAccuracy } from './fire-accuracy.ts';
@@ -20,6 +21,7 @@ const workloads: Record<string, { run: (flags: Flags) => Promise<Record<string, 
   failover: { run: failover, timeoutSeconds: 10 * 60, peers: false },
   footprint: { run: footprint, timeoutSeconds: 30 * 60, peers: false },
   'console-load': { run: consoleLoad, timeoutSeconds: 15 * 60, peers: false },
+  'cleanup-lateness': { run: cleanupLateness, timeoutSeconds: 45 * 60, peers: false },
 };
 
 const [name, ...rest] = process.argv.slice(2);
