@@ -367,6 +367,14 @@ describe('a full disk under PostgreSQL (the database in a tablespace on a full t
     if (!mountPoint) return context.skip('no tmpfs, or PostgreSQL cannot use it');
     const before = await request('POST', '/api/v1/tasks', task('stored-before'));
     assert.equal(before.status, 201, JSON.stringify(before.body));
+    // Fires every second throughout (no executor here: its fires wait as pending runs).
+    const ticking = await request('POST', '/api/v1/tasks', task('every-second', { cron_expression: '@every 1s', misfire_policy: 'run_once' }));
+    assert.equal(ticking.status, 201, JSON.stringify(ticking.body));
+    const firesAfter = async (instant: number) => {
+      const list = await request('GET', `/api/v1/executions?task_id=${ticking.body.id}&page_size=100`);
+      return (list.body.items as Array<{ trigger: string; scheduled_time: string }>).filter((execution) => execution.trigger === 'schedule' && Date.parse(execution.scheduled_time) > instant).length;
+    };
+    await eventually(async () => (await firesAfter(0)) >= 1, 'the task fires before the disk fills', 30_000);
     fill(filler);
 
     const statuses: Array<{ status: number; code?: string }> = [];
@@ -389,6 +397,8 @@ describe('a full disk under PostgreSQL (the database in a tablespace on a full t
     rmSync(filler);
     await eventually(async () => (await request('GET', '/readyz')).status === 200, 'ready again once space returned', 60_000);
     assert.equal((await request('POST', '/api/v1/tasks', task('stored-after', { parameters: { large } }))).status, 201);
+    const freedAt = Date.now();
+    await eventually(async () => (await firesAfter(freedAt)) >= 2, 'the fire loop records fires again once space returned', 60_000);
     assert.deepEqual(crashes, []);
   });
 });
