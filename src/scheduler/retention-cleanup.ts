@@ -16,7 +16,7 @@
 // behind a long delete. bench/cleanup-lateness.ts measures what it costs the fire path.
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Clock, TimerHandle } from '../domain/clock.ts';
-import type { NewestFinished } from '../store/retention.ts';
+import type { AgedExecution, ScanCursor } from '../store/retention.ts';
 import type { Store } from '../store/store.ts';
 
 const DAY_MS = 86_400_000;
@@ -133,41 +133,53 @@ export class RetentionCleanup {
   }
 
   /**
-   * One keyset scan, oldest first, over executions scheduled before the later of the two
-   * cutoffs: each finished row older than the execution cutoff is deleted unless it is its
-   * task's newest finished one; each other finished row older than the log cutoff loses
-   * its log. Every page is one bounded read, then at most two bounded writes.
+   * One scan, oldest first, over executions scheduled before the later of the two
+   * cutoffs: each finished row older than the execution cutoff is deleted unless it is of
+   * its task's newest finished instant; each other finished row older than the log cutoff
+   * loses its log. Pages follow the scheduled_time index: a full page is handled up to
+   * its last instant, which the next page starts from (its rows may go on past the
+   * page); a full page of one instant is read whole by that instant. Every page is one
+   * bounded read, then bounded writes.
    */
   async #byAge(executionsBefore: number | null, logsBefore: number | null, report: CleanupReport): Promise<void> {
     if (executionsBefore === null && logsBefore === null) return;
     const scanBefore = Math.max(executionsBefore ?? -Infinity, logsBefore ?? -Infinity);
-    // A task's newest finished execution when first needed in this pass. One that finishes
-    // later is newer still, so a stale entry only ever keeps more.
-    const newest = new Map<string, NewestFinished | null>();
-    let cursor = null;
+    const { batchSize } = this.#options;
+    // A task's newest finished instant when first needed in this pass. A run that
+    // finishes later is newer still, so a stale entry only ever keeps more.
+    const newest = new Map<string, number | null>();
+    let cursor: ScanCursor | null = null;
     while (!this.#stopping) {
-      const page = await this.#store.retention.scanOlderThan(scanBefore, cursor, this.#options.batchSize);
+      const page = await this.#store.retention.scanOlderThan(scanBefore, cursor, batchSize);
       if (page.length === 0) break;
-      const last = page[page.length - 1]!;
-      cursor = { scheduledTime: last.scheduledTime, id: last.id };
+      const last = page[page.length - 1]!.scheduledTime;
+      let rows: AgedExecution[];
+      if (page.length < batchSize) {
+        rows = page;
+      } else if (page[0]!.scheduledTime === last) {
+        rows = await this.#store.retention.scheduledAt(last);
+      } else {
+        rows = page.filter((row) => row.scheduledTime < last);
+      }
       const deletions: string[] = [];
       const logExpiries: string[] = [];
-      for (const row of page) {
+      for (const row of rows) {
         if (!row.finished) continue;
         if (executionsBefore !== null && row.scheduledTime < executionsBefore) {
           if (!newest.has(row.taskId)) newest.set(row.taskId, await this.#store.retention.newestFinished(row.taskId));
           const keep = newest.get(row.taskId);
-          const older = keep !== null && keep !== undefined && (row.scheduledTime < keep.scheduledTime || (row.scheduledTime === keep.scheduledTime && row.id < keep.id));
-          if (older) {
+          if (keep !== null && keep !== undefined && row.scheduledTime < keep) {
             deletions.push(row.id);
             continue;
           }
         }
         if (logsBefore !== null && row.scheduledTime < logsBefore && !row.logExpired) logExpiries.push(row.id);
       }
-      report.expired += await this.#store.retention.foldAndDelete(deletions);
-      report.logsExpired += await this.#store.retention.expireLogs(logExpiries);
-      if (page.length < this.#options.batchSize) break;
+      for (let start = 0; start < deletions.length; start += batchSize) report.expired += await this.#store.retention.foldAndDelete(deletions.slice(start, start + batchSize));
+      for (let start = 0; start < logExpiries.length; start += batchSize) report.logsExpired += await this.#store.retention.expireLogs(logExpiries.slice(start, start + batchSize));
+      if (page.length < batchSize) break;
+      // The rows handled are those before `last`, or all of `last` when the page held nothing else.
+      cursor = { from: last, inclusive: page[0]!.scheduledTime !== last };
       await this.#pause();
     }
   }

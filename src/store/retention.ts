@@ -5,7 +5,10 @@
 //
 // Every statement runs on SQLite, PostgreSQL and MariaDB alike: candidates are read
 // first and deleted by id (MariaDB refuses DELETE … LIMIT with a subquery on the same
-// table), and keyset pages are plain ORDER BY … LIMIT.
+// table), and every page is read in the order of an index (scheduled_time leads
+// executions_time_status; task_id, scheduled_time lead executions_task_time_outcome), so
+// no database sorts more than the page: a tie-breaker such as `, id` would make MariaDB
+// sort every row of the range for each page.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { addDuration, mergeHistograms, type DurationHistogram } from '../domain/duration-histogram.ts';
 import { terminalStatuses } from '../domain/execution.ts';
@@ -27,16 +30,10 @@ export interface AgedExecution {
   logExpired: boolean;
 }
 
-/** Where an age scan stopped: the last (scheduled_time, id) it returned. */
+/** Where an age scan goes on: at scheduled_time `from` (inclusive), or after it. */
 export interface ScanCursor {
-  scheduledTime: number;
-  id: string;
-}
-
-/** A task's newest finished execution: never deleted (README "History retention"). */
-export interface NewestFinished {
-  scheduledTime: number;
-  id: string;
+  from: number;
+  inclusive: boolean;
 }
 
 type RollupCounts = { success: number; failed: number; timeout: number; skipped: number; cancelled: number };
@@ -50,6 +47,16 @@ interface RollupDelta extends RollupCounts {
   lastFailureAt: number | null;
 }
 
+function agedExecution(row: { id: string; task_id: string; status: string; scheduled_time: number; log_expired: number }): AgedExecution {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    finished: (finished as string[]).includes(row.status),
+    scheduledTime: toNumber(row.scheduled_time),
+    logExpired: toNumber(row.log_expired) === 1,
+  };
+}
+
 export class RetentionRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: DialectInfo;
@@ -60,37 +67,25 @@ export class RetentionRepository {
   }
 
   /**
-   * One page of executions scheduled before `before`, oldest first, after `cursor`
-   * (keyset over scheduled_time, id: each page costs the same however many rows the
-   * previous ones kept).
+   * One page of executions scheduled before `before`, from `cursor` on, oldest first (in
+   * index order: rows of one instant come in no particular order, so callers page on by
+   * instant, see scheduler/retention-cleanup.ts).
    */
   async scanOlderThan(before: number, cursor: ScanCursor | null, limit: number): Promise<AgedExecution[]> {
     let query = this.#db.selectFrom('executions').select(['id', 'task_id', 'status', 'scheduled_time', 'log_expired']).where('scheduled_time', '<', before);
-    if (cursor) {
-      query = query.where((eb) => eb.or([eb('scheduled_time', '>', cursor.scheduledTime), eb.and([eb('scheduled_time', '=', cursor.scheduledTime), eb('id', '>', cursor.id)])]));
-    }
-    const rows = await query.orderBy('scheduled_time').orderBy('id').limit(limit).execute();
-    return rows.map((row) => ({
-      id: row.id,
-      taskId: row.task_id,
-      finished: (finished as string[]).includes(row.status),
-      scheduledTime: toNumber(row.scheduled_time),
-      logExpired: toNumber(row.log_expired) === 1,
-    }));
+    if (cursor) query = query.where('scheduled_time', cursor.inclusive ? '>=' : '>', cursor.from);
+    return (await query.orderBy('scheduled_time').limit(limit).execute()).map(agedExecution);
   }
 
-  /** The task's newest finished execution by (scheduled_time, id), or null. */
-  async newestFinished(taskId: string): Promise<NewestFinished | null> {
-    const row = await this.#db
-      .selectFrom('executions')
-      .select(['scheduled_time', 'id'])
-      .where('task_id', '=', taskId)
-      .where('status', 'in', finished)
-      .orderBy('scheduled_time', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? { scheduledTime: toNumber(row.scheduled_time), id: row.id } : null;
+  /** Every execution scheduled at exactly this instant (a page that held nothing else: many fires of one instant). */
+  async scheduledAt(instant: number): Promise<AgedExecution[]> {
+    return (await this.#db.selectFrom('executions').select(['id', 'task_id', 'status', 'scheduled_time', 'log_expired']).where('scheduled_time', '=', instant).execute()).map(agedExecution);
+  }
+
+  /** The scheduled time of the task's newest finished execution, or null. */
+  async newestFinished(taskId: string): Promise<number | null> {
+    const row = await this.#db.selectFrom('executions').select('scheduled_time').where('task_id', '=', taskId).where('status', 'in', finished).orderBy('scheduled_time', 'desc').limit(1).executeTakeFirst();
+    return row ? toNumber(row.scheduled_time) : null;
   }
 
   /** Tasks (deleted ones too: their history stays) with a history_limit. */
@@ -99,18 +94,12 @@ export class RetentionRepository {
     return rows.map((row) => ({ taskId: row.id, historyLimit: toNumber(row.history_limit) }));
   }
 
-  /** Up to `limit` ids of the task's finished executions beyond its `keep` newest (newest first). */
+  /**
+   * Up to `limit` ids of the task's finished executions beyond its `keep` newest by
+   * scheduled time (runs of one instant, such as broadcast shards, rank in no particular order).
+   */
   async beyondHistoryLimit(taskId: string, keep: number, limit: number): Promise<string[]> {
-    const rows = await this.#db
-      .selectFrom('executions')
-      .select('id')
-      .where('task_id', '=', taskId)
-      .where('status', 'in', finished)
-      .orderBy('scheduled_time', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .offset(keep)
-      .execute();
+    const rows = await this.#db.selectFrom('executions').select('id').where('task_id', '=', taskId).where('status', 'in', finished).orderBy('scheduled_time', 'desc').limit(limit).offset(keep).execute();
     return rows.map((row) => row.id);
   }
 

@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ExecutionStatus } from '../../src/domain/execution.ts';
+import { RetentionCleanup } from '../../src/scheduler/retention-cleanup.ts';
 import { rawDatabase } from '../../src/store/raw-database.ts';
 import type { ExecutorsTable } from '../../src/store/schema.ts';
 import { executionRow } from '../helpers/execution-rows.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { eventually } from '../scheduler/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const NOW = Date.parse('2026-11-21T12:30:00.000Z');
@@ -267,5 +269,51 @@ describe('statistics survive retention (execution_retention_days 1)', () => {
     assert.deepEqual(overviewAfter.by_status, overviewBefore.by_status);
     assert.deepEqual(overviewAfter.timeline, overviewBefore.timeline);
     assert.deepEqual(overviewAfter.top_failing, overviewBefore.top_failing);
+  });
+});
+
+describe('the cleanup pages through many executions of one instant and many instants', () => {
+  let t: TestServer;
+  const clock = new FakeClock(NOW);
+  before(async () => {
+    t = await startTestServer({ clock, executor: false });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('with batches of 3 rows it deletes every old finished execution but each task’s newest, and keeps the rest', async () => {
+    const tasks = await Promise.all(Array.from({ length: 5 }, (_, index) => createTask(t, `paging-${index}`)));
+    const rows = [];
+    // Five tasks firing at the same three old instants (a page of 3 holds one instant only),
+    // then one newer finished run each; and a pending run among the old ones.
+    for (const daysAgo of [50, 45, 40]) for (const task of tasks) rows.push(executionRow(task, 'success', NOW - daysAgo * DAY, 100));
+    for (const task of tasks) rows.push(executionRow(task, 'failed', NOW - 2 * DAY, 100));
+    const waiting = executionRow(tasks[0]!, 'pending', NOW - 45 * DAY + 1);
+    rows.push(waiting);
+    await insertExecutions(t, rows);
+    const cleanup = new RetentionCleanup(t.server.store, clock, { executionDays: 30, logDays: 14, auditDays: 0, executorDays: 0, intervalMs: 3_600_000, batchSize: 3, pauseMs: 0 }, (error) => {
+      throw error;
+    });
+    const report = await cleanup.runOnce();
+    assert.equal(report.expired, 15);
+    const left = await rawDatabase(t.server.store).db.selectFrom('executions').select(['id', 'status']).where('task_id', 'in', tasks).execute();
+    assert.equal(left.length, 6);
+    assert.ok(left.some((row) => row.id === waiting.id));
+    assert.equal(left.filter((row) => row.status === 'failed').length, 5);
+    const folded = await rawDatabase(t.server.store).db.selectFrom('execution_rollups').select(['success']).where('task_id', 'in', tasks).execute();
+    assert.equal(
+      folded.reduce((sum, row) => sum + Number(row.success), 0),
+      15,
+    );
+  });
+
+  it('runs on the leader by itself, a minute after it is elected', async () => {
+    await eventually(async () => t.server.scheduler.isLeader, 'leadership');
+    const task = await createTask(t, 'leader-loop');
+    const old = executionRow(task, 'success', NOW - 60 * DAY, 100);
+    await insertExecutions(t, [old, executionRow(task, 'success', NOW - DAY, 100)]);
+    await clock.advance(61_000);
+    await eventually(async () => !(await remainingIds(t, task)).includes(old.id), 'the old execution to be deleted');
   });
 });
