@@ -96,7 +96,7 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
     exit_code: execution.exitCode,
     result: maskSecretJson(execution.result, secrets),
     error: execution.error === null ? null : maskSecretText(errorIn(execution, locale), secrets),
-    reason: execution.reason === null ? null : maskSecretText(execution.reason, secrets),
+    reason: execution.reason === null ? null : maskSecretText(locale !== 'en' && execution.reasonDetail ? execution.reasonDetail.in(locale) : execution.reason, secrets),
     shard_index: execution.shardIndex,
     shard_total: execution.shardTotal,
     parent_id: execution.parentId,
@@ -107,7 +107,8 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
 
 /**
  * An execution's error in `locale`: worded from its message when the server or a cronfleet
- * agent made it, else (English, or free text an executor reported) as stored.
+ * agent made it, else (English, or free text an executor reported) as stored. A waiting
+ * reason is worded the same way (a reason code stays a code).
  */
 function errorIn(execution: Execution, locale: MessageLocale): string {
   return locale !== 'en' && execution.errorDetail ? execution.errorDetail.in(locale) : execution.error!;

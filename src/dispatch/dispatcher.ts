@@ -278,9 +278,9 @@ export class Dispatcher {
    * can take stays pending, with the reason returned, until its task's dispatch timeout
    * (then it fails: no_executor).
    */
-  async #route({ now, pending, executors, load, tasks, turns }: PassInputs): Promise<{ routed: Route[]; waitingReasons: Map<string, string> }> {
+  async #route({ now, pending, executors, load, tasks, turns }: PassInputs): Promise<{ routed: Route[]; waitingReasons: Map<string, LocalizedText> }> {
     const routed: Route[] = [];
-    const waitingReasons = new Map<string, string>();
+    const waitingReasons = new Map<string, LocalizedText>();
     for (const pendingExecution of pending) {
       let execution = pendingExecution;
       const task = tasks.get(execution.taskId);
@@ -297,13 +297,12 @@ export class Dispatcher {
       if (execution.executorId !== null) candidates = candidates.filter((candidate) => candidate.id === execution.executorId);
       if (candidates.length === 0) {
         const why = execution.executorId !== null ? text('run.waitingForShardExecutor', { executor: execution.executorId }) : noExecutorReason(task, executors);
-        const reason = why.toString();
         if (dispatchTimedOut(execution, task, executors, now, this.#startedAt)) {
           const waited = text('run.noExecutor', { seconds: task.dispatchTimeoutSeconds, reason: why });
           await this.finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: waited, reason: 'no_executor' });
           continue;
         }
-        waitingReasons.set(execution.id, reason);
+        waitingReasons.set(execution.id, why);
         turns.stayed(task.executionMode, execution);
         continue;
       }
@@ -377,15 +376,20 @@ export class Dispatcher {
     }
   }
 
-  /** Stores why each waiting execution waits, one statement per reason; unchanged reasons are not written again. */
-  async #recordWaitingReasons(pending: Execution[], waitingReasons: Map<string, string>, now: number): Promise<void> {
-    const byReason = new Map<string, string[]>();
+  /**
+   * Stores why each waiting execution waits (in English, with the message it was worded from),
+   * one statement per reason; unchanged reasons are not written again.
+   */
+  async #recordWaitingReasons(pending: Execution[], waitingReasons: Map<string, LocalizedText>, now: number): Promise<void> {
+    const byReason = new Map<string, { why: LocalizedText; ids: string[] }>();
     for (const execution of pending) {
-      const reason = waitingReasons.get(execution.id);
-      if (reason === undefined || reason === execution.reason) continue;
-      byReason.set(reason, [...(byReason.get(reason) ?? []), execution.id]);
+      const why = waitingReasons.get(execution.id);
+      if (why === undefined) continue;
+      const reason = why.toString();
+      if (reason === execution.reason && execution.reasonDetail !== null) continue;
+      byReason.set(reason, { why, ids: [...(byReason.get(reason)?.ids ?? []), execution.id] });
     }
-    for (const [reason, ids] of byReason) await this.#store.executions.setPendingReason(ids, reason, now);
+    for (const [reason, { why, ids }] of byReason) await this.#store.executions.setPendingReason(ids, reason, now, why);
   }
 
   /**

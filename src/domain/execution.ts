@@ -40,6 +40,8 @@ export interface Execution {
   errorDetail: LocalizedText | null;
   /** Why a pending execution waits, or why it ended as it did (e.g. executor_lost). */
   reason: string | null;
+  /** The message a waiting execution's `reason` was worded from (no_executor's why, say); null for a reason code. */
+  reasonDetail: LocalizedText | null;
   /** Broadcast runs: which shard of how many this execution is. */
   shardIndex: number | null;
   shardTotal: number | null;

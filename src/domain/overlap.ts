@@ -31,7 +31,7 @@ export interface ActiveRun {
 /** The reason recorded on a fire the execution mode skipped. */
 export const OVERLAP_SKIPPED_REASON = 'overlap';
 /** The reason a queue task's run waits with. */
-export const QUEUE_WAITING_REASON = 'waiting for the previous execution of this task (queue)';
+export const QUEUE_WAITING_REASON = text('run.waitingForQueue');
 /** How replace stops the runs it replaces: killed at once, not asked to stop. */
 export const REPLACED_RUN_STOP = 'kill' as const;
 /** What a run replace stopped ends with: reason code and error (not a person's "stopped on request"). */

@@ -205,9 +205,14 @@ export class ExecutionRepository {
     await this.#db.updateTable('executions').set({ shard_index: index, shard_total: total, updated_at: now }).where('id', '=', id).execute();
   }
 
-  async setPendingReason(ids: string[], reason: string | null, now: number): Promise<void> {
+  async setPendingReason(ids: string[], reason: string | null, now: number, detail: LocalizedText | null = null): Promise<void> {
     if (ids.length === 0) return;
-    await this.#db.updateTable('executions').set({ reason, updated_at: now }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+    await this.#db
+      .updateTable('executions')
+      .set({ reason, reason_detail: detail === null ? null : toJson(detail), updated_at: now })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   /**
@@ -408,10 +413,21 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     error: row.error,
     errorDetail: row.error_detail ? messageFromJson(fromJson(row.error_detail, null)) : null,
     reason: row.reason,
+    reasonDetail: reasonDetail(row.reason, row.reason_detail),
     shardIndex: toNullableNumber(row.shard_index),
     shardTotal: toNullableNumber(row.shard_total),
     parentId: row.parent_id,
     logExpired: toNumber(row.log_expired) === 1,
     createdAt: toNumber(row.created_at),
   };
+}
+
+/**
+ * The message a waiting reason was worded from, while the stored reason is still its English:
+ * only the dispatcher writes one, and whatever writes another reason (a claim, a stop, the
+ * finish's code) leaves the old message behind, no longer matching.
+ */
+function reasonDetail(reason: string | null, stored: string | null | undefined): LocalizedText | null {
+  const message = reason !== null && stored ? messageFromJson(fromJson(stored, null)) : null;
+  return message !== null && message.toString() === reason ? message : null;
 }

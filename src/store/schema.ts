@@ -65,6 +65,8 @@ export interface ExecutionsTable {
   /** The message `error` was worded from (JSON {key, params}), when it has one: migration 016 (optional on insert: NULL). */
   error_detail?: string | null;
   reason: string | null;
+  /** The message a waiting execution's `reason` was worded from (JSON), while it matches it: migration 016. */
+  reason_detail?: string | null;
   log_bytes: number;
   shard_index: number | null;
   shard_total: number | null;

@@ -2,7 +2,10 @@
 // English or Simplified Chinese); the code and details never change with it. This walks
 // many requests that fail, field by field, and checks every Chinese message is Chinese
 // throughout (only field names, codes and values quoted from the request stay as sent),
-// and that English (asked for, or no header) is the API's English as before.
+// and that English (asked for, or no header) is the API's English as before. Then the
+// answers an HTTP executor gets (registration, signed callbacks), the rate limit, a 500 and
+// storage faults, and the errors of runs: stored in English with their key, answered in the
+// language asked for, while text an executor reported itself stays as it came.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
@@ -410,6 +413,10 @@ describe('errors of runs in the language asked for', () => {
     assert.equal(chinese.error, '在 1 秒内（dispatch_timeout_seconds）没有执行器能接收它：没有在线执行器带有标签 {"zone":"nowhere"}');
 
     const pending = await run('stopped-while-waiting', { command: '/bin/true', executor_labels: { zone: 'nowhere' } });
+    // While it waits, why it waits is worded in the language asked for too.
+    await waitFor(async () => (await execution(pending.id, null)).reason !== null, 'the waiting run has a reason');
+    assert.equal((await execution(pending.id, 'en')).reason, 'no online executor carries the labels {"zone":"nowhere"}');
+    assert.equal((await execution(pending.id, 'zh-CN')).reason, '没有在线执行器带有标签 {"zone":"nowhere"}');
     assert.equal((await t.request('POST', `/api/v1/executions/${pending.id}/stop`, {})).status, 202);
     const stopped = await ended(pending.id);
     assert.equal(stopped.english.error, 'stopped on request');

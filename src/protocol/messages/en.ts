@@ -142,6 +142,7 @@ export const en = {
   'run.taskDeleted': () => 'the task was deleted',
   'run.noExecutor': (p: { seconds: N; reason: S }) => `no executor could take it within ${p.seconds} s (dispatch_timeout_seconds): ${p.reason}`,
   'run.waitingForShardExecutor': (p: { executor: S }) => `waiting for executor ${p.executor} (broadcast shard)`,
+  'run.waitingForQueue': () => 'waiting for the previous execution of this task (queue)',
   'run.disconnectedBeforeDelivery': () => 'the executor disconnected before the execution reached it',
   'run.executorRestarted': () => 'the executor restarted while this execution ran',
   /** `error` is the network's or the executor's own words, passed on in English. */

@@ -180,6 +180,7 @@ export const zhCN: Catalog = {
   'run.taskDeleted': () => '任务已删除',
   'run.noExecutor': (p) => `在 ${p.seconds} 秒内（dispatch_timeout_seconds）没有执行器能接收它：${p.reason}`,
   'run.waitingForShardExecutor': (p) => `等待执行器 ${p.executor}（广播分片）`,
+  'run.waitingForQueue': () => '等待此任务的上一次执行结束（排队）',
   'run.disconnectedBeforeDelivery': () => '执行送达之前执行器已断开连接',
   'run.executorRestarted': () => '执行运行期间执行器重启了',
   'run.pushFailed': (p) => `推送到 ${p.url} 失败：${p.error}`,
