@@ -88,7 +88,10 @@ describe('history retention in the console', { concurrency: false }, () => {
       const page = await open(locale, '/settings/retention');
       await page.getByText(title, { exact: true }).waitFor();
       await page.getByTestId('retention-log_retention_days').getByText(logs, { exact: true }).waitFor();
-      await page.getByTestId('retention-cleanup_interval_seconds').getByText(locale === 'en-US' ? '3600 seconds' : '3600 秒').waitFor();
+      await page
+        .getByTestId('retention-cleanup_interval_seconds')
+        .getByText(locale === 'en-US' ? '3600 seconds' : '3600 秒')
+        .waitFor();
       const size = await page.getByTestId('database-size').innerText();
       assert.match(size, /^[\d.,]+ (B|KiB|MiB|GiB)$/, size);
       await page.screenshot({ path: join(screenshotDir, `retention-settings-${locale}.png`), fullPage: true });
