@@ -191,6 +191,17 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
     const forced = await cli(['backup', '--data-dir', source, '--out', backupFile, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(modeOf(backupFile), 0o600);
+
+    // The same config as `cronfleet server`: ./cronfleet.yaml names the data dir.
+    const config = join(work, 'cronfleet.yaml');
+    writeFileSync(config, `data_dir: ${source}\n`);
+    try {
+      const fromConfig = await cli(['backup', '--out', join(work, 'from-config.db')]);
+      assert.equal(fromConfig.code, 0, fromConfig.stderr);
+      assert.ok(fromConfig.stdout.includes(`backed up ${join(source, 'cronfleet.db')} to`), fromConfig.stdout);
+    } finally {
+      rmSync(config);
+    }
   });
 
   it('refuses to restore while a server holds the database, and replaces it once stopped, keeping the old one beside it', async () => {
