@@ -107,5 +107,9 @@ describe('a failed run in the Chinese console', () => {
     await error.getByText('退出码为 3').waitFor();
     assert.doesNotMatch(await error.innerText(), /exited/);
     await page.screenshot({ path: join(screenshotDir, 'chinese-execution-exit-code.png'), fullPage: true });
+    // Switching the console to English asks the server again: the same error in English.
+    await page.getByTestId('language-menu').click();
+    await page.getByTestId('language-en').click();
+    await error.getByText('exited with code 3').waitFor();
   });
 });

@@ -2,6 +2,7 @@
 // into a drawer on a phone.
 import { ActionIcon, AppShell, Avatar, Badge, Box, Burger, Button, Group, Menu, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
 import { IconActivity, IconClockPlay, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3, IconWorld } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -28,6 +29,9 @@ export function Logo() {
 
 export function LanguageMenu() {
   const { i18n, t } = useTranslation();
+  const queryClient = useQueryClient();
+  // What the server worded (run errors, warnings, reasons) is in the language asked for: ask again.
+  const choose = (code: string) => void i18n.changeLanguage(code).then(() => queryClient.invalidateQueries());
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
@@ -39,7 +43,7 @@ export function LanguageMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         {languages.map((language) => (
-          <Menu.Item key={language.code} onClick={() => void i18n.changeLanguage(language.code)} fw={i18n.resolvedLanguage === language.code ? 700 : undefined} data-testid={`language-${language.code}`}>
+          <Menu.Item key={language.code} onClick={() => choose(language.code)} fw={i18n.resolvedLanguage === language.code ? 700 : undefined} data-testid={`language-${language.code}`}>
             {language.label}
           </Menu.Item>
         ))}
