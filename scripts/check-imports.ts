@@ -21,11 +21,13 @@ const allowed: Record<string, string[]> = {
   executor: ['protocol', 'domain'],
   dispatch: ['protocol', 'domain', 'store'],
   scheduler: ['protocol', 'domain', 'store', 'dispatch'],
-  api: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler'],
+  // Alerts reuse the HTTP tasks' destination policy (executor/network-policy.ts).
+  alerts: ['protocol', 'domain', 'store', 'dispatch', 'executor'],
+  api: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts'],
   // The composition root: builds one instance from all the server's layers.
-  server: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'api'],
+  server: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api'],
   sdk: ['protocol', 'domain', 'executor'],
-  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'api', 'server', 'executor', 'sdk'],
+  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api', 'server', 'executor', 'sdk'],
 };
 
 /** Files of src/ that only their own layer, tests and benchmarks may import. */

@@ -84,6 +84,13 @@ const table: Record<string, Declaration> = {
   'POST /api/v1/executor-tokens': 'admin',
   'DELETE /api/v1/executor-tokens/:id': 'admin',
   'GET /api/v1/system/status': 'viewer',
+  // Alerting: admins manage where alerts go.
+  'GET /api/v1/channels': 'admin',
+  'POST /api/v1/channels': 'admin',
+  'GET /api/v1/channels/:id': 'admin',
+  'PUT /api/v1/channels/:id': 'admin',
+  'DELETE /api/v1/channels/:id': 'admin',
+  'POST /api/v1/channels/:id/test': 'admin',
   'GET /api/v1/stats/overview': 'viewer',
   'GET /api/v1/events': 'viewer',
   // People and credentials.

@@ -27,6 +27,7 @@ import { userRoutes } from './routes/users.ts';
 import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
 import { serveSchedulerRoleOnly } from './server-role.ts';
+import { channelRoutes } from './routes/channels.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
   const { tls } = context;
@@ -74,6 +75,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(scheduleRoutes({ clock }));
       await api.register(systemRoutes({ store, scheduler, instanceId, version, retention: context.retention }));
       await api.register(executorTokenRoutes({ store }));
+      await api.register(channelRoutes({ channels: context.channels }));
       await api.register(executorRoutes({ store, clock, dispatcher, gateway: context.gateway, httpExecutors }));
       await api.register(executionCallbackRoutes({ store, httpExecutors }));
       await api.register(statsRoutes({ store, clock, tasks }));

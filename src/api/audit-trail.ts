@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../domain/ids.ts';
 import type { ApiContext } from './context.ts';
 import { executionsToWire, executorToWire, taskToWire } from './dto.ts';
+import { channelToWire } from './routes/channels.ts';
 import { apiTokenToWire, userToWire } from './security-dto.ts';
 
-type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session';
+type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel';
 
 const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks': { action: 'task.create', resource: 'task' },
@@ -26,6 +27,10 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'DELETE /api/v1/executors/:id': { action: 'executor.delete', resource: 'executor' },
   'POST /api/v1/executor-tokens': { action: 'executor_token.create', resource: 'executor_token' },
   'DELETE /api/v1/executor-tokens/:id': { action: 'executor_token.revoke', resource: 'executor_token' },
+  'POST /api/v1/channels': { action: 'channel.create', resource: 'channel' },
+  'PUT /api/v1/channels/:id': { action: 'channel.update', resource: 'channel' },
+  'DELETE /api/v1/channels/:id': { action: 'channel.delete', resource: 'channel' },
+  'POST /api/v1/channels/:id/test': { action: 'channel.test', resource: 'channel' },
   'POST /api/v1/users': { action: 'user.create', resource: 'user' },
   'PUT /api/v1/users/:id': { action: 'user.update', resource: 'user' },
   'DELETE /api/v1/users/:id': { action: 'user.delete', resource: 'user' },
@@ -131,6 +136,10 @@ async function loadState(context: ApiContext, resource: Resource, id: string): P
     }
     case 'executor_token':
       return (await context.store.executorTokens.list()).find((token) => token.id === id) ?? null;
+    case 'channel': {
+      const channel = await context.store.alertChannels.get(id);
+      return channel ? channelToWire(channel) : null;
+    }
     case 'session':
       return null;
   }

@@ -9,11 +9,13 @@ import type { ServerRole } from '../config/values.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { TaskService } from './task-service.ts';
+import type { ChannelService } from '../alerts/channel-service.ts';
 
 export interface ApiContext {
   store: Store;
   clock: Clock;
   tasks: TaskService;
+  channels: ChannelService;
   scheduler: Scheduler;
   dispatcher: Dispatcher;
   gateway: ExecutorGateway;

@@ -45,15 +45,19 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /**
- * A storage fault (503) says what the database said, in English: in another language it is
- * put in a sentence of that language (code and details unchanged).
+ * An error without a key says what happened in English (a storage fault the database's own
+ * words, an internal fault an operator's hint): in another language it is put in a sentence
+ * of that language that names the kind of fault (code and details unchanged).
  */
 function worded(error: CronfleetError): CronfleetError {
-  if (error.text !== null || (error.code !== 'storage_unavailable' && error.code !== 'storage_busy')) return error;
+  if (error.text !== null) return error;
+  const english = error.message;
   const message =
     error.code === 'storage_busy'
-      ? text('storage.busy', { english: error.message })
-      : text('storage.unavailable', { reason: typeof error.details?.reason === 'string' ? error.details.reason : '', english: error.message });
+      ? text('storage.busy', { english })
+      : error.code === 'storage_unavailable'
+        ? text('storage.unavailable', { reason: typeof error.details?.reason === 'string' ? error.details.reason : '', english })
+        : text('server.unkeyed', { code: error.code, english });
   return new CronfleetError(error.code, message, error.details);
 }
 

@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
+import { alertResponseSchemas } from '../protocol/alert-schemas.ts';
 import { ErrorResponse, namedResponseSchemas, ref } from '../protocol/rest-responses.ts';
 import { needsCaller } from './access.ts';
 
@@ -56,7 +57,7 @@ export interface OpenApiOptions {
  * reads is set by that hook) and before any route it should describe.
  */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
-  for (const schema of namedResponseSchemas) app.addSchema(schema);
+  for (const schema of [...namedResponseSchemas, ...alertResponseSchemas]) app.addSchema(schema);
   app.addHook('onRoute', (route) => {
     const schema: FastifySchema = route.schema ?? {};
     if (schema.hide) return;

@@ -97,3 +97,11 @@ export function normalizeTaskName(raw: string): string {
 export function isTaskName(name: string): boolean {
   return TASK_NAME.test(name) && [...name].length <= TASK_NAME_MAX_LENGTH;
 }
+
+/** Where alerts go (README "Alerts"): each type speaks its receiver's own wire format. */
+export const channelTypes = ['webhook', 'email', 'slack', 'feishu', 'dingtalk', 'wecom'] as const;
+export type ChannelType = (typeof channelTypes)[number];
+
+/** The language a channel's messages are written in. */
+export const channelLocales = ['en', 'zh-CN'] as const;
+export type ChannelLocale = (typeof channelLocales)[number];

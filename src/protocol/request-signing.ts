@@ -35,6 +35,8 @@ const SIGNED_ROUTES = {
   stop: { method: 'POST', route: '/stop' },
   /** Executor → server: a report on an execution. */
   callback: { method: 'POST', route: '/api/v1/executions/{id}/callback' },
+  /** Server → webhook channel: an alert (the channel id and the alert id take the executor's and the execution's places). */
+  alert: { method: 'POST', route: 'alert' },
 } as const;
 
 export type SignedRoute = keyof typeof SIGNED_ROUTES;

@@ -10,16 +10,16 @@ import { cronDialects, executionModes, executionStatuses, executionTriggers, exe
 import { errorStatus, type ErrorCode } from './errors.ts';
 
 /** One of a fixed list of strings: an enum in the document, the literal union in TypeScript. */
-function oneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+export function oneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
   return Type.Unsafe<T[number]>(Type.String({ ...options, enum: [...values] }));
 }
 
-function nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
+export function nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
   return Type.Union([schema, Type.Null()], options);
 }
 
 /** An instant as ISO 8601 (api/dto.ts iso()); null for none, or one no date can hold. */
-const Instant = nullable(Type.String({ format: 'date-time' }));
+export const Instant = nullable(Type.String({ format: 'date-time' }));
 const StringMap = Type.Record(Type.String(), Type.String());
 /** Any JSON object. */
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
@@ -27,7 +27,7 @@ const JsonObject = Type.Record(Type.String(), Type.Unknown());
 /** A schema registered under its $id: the document lists it under components.schemas. */
 export type Named<T extends TSchema = TSchema> = T & { $id: string };
 
-function named<T extends TSchema>(id: string, schema: T): Named<T> {
+export function named<T extends TSchema>(id: string, schema: T): Named<T> {
   return Object.assign(schema, { $id: id });
 }
 
@@ -354,7 +354,7 @@ export type CallerResponse = Static<typeof CallerResponse>;
 // Pages -----------------------------------------------------------------------------------
 
 /** A page of a list; lists that are never paged send everything as page 1. */
-function page<T extends Named>(item: T) {
+export function page<T extends Named>(item: T) {
   return named(`${item.$id}Page`, Type.Object({ items: Type.Array(ref(item)), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() }, { description: `A page of ${item.$id} items` }));
 }
 

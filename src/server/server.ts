@@ -22,6 +22,7 @@ import { buildApp } from '../api/app.ts';
 import type { ApiContext } from '../api/context.ts';
 import { Metrics } from '../api/metrics.ts';
 import { logEvents } from './event-log.ts';
+import { ChannelService } from '../alerts/channel-service.ts';
 import { generatePassword, hashPassword } from '../api/passwords.ts';
 import { TaskService } from '../api/task-service.ts';
 import type { FastifyInstance } from 'fastify';
@@ -183,6 +184,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   events.on('execution.started', (started) => metrics.executionStarted(started));
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
   logEvents(events, logger, instanceId);
+  const channels = new ChannelService({ store, clock, secrets, sendTimeoutMs: 10_000 });
   const tasks = new TaskService({
     store,
     clock,
@@ -198,6 +200,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     store,
     clock,
     tasks,
+    channels,
     scheduler,
     dispatcher,
     gateway,

@@ -21,6 +21,7 @@ import * as queueAndDispatchTimeout from './migrations/012-queue-and-dispatch-ti
 import * as exactTaskNames from './migrations/013-exact-task-names.ts';
 import * as retention from './migrations/014-retention.ts';
 import * as errorDetail from './migrations/016-error-detail.ts';
+import * as alertChannels from './migrations/017-alert-channels.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -38,6 +39,7 @@ const migrationList = [
   ['013-exact-task-names', exactTaskNames],
   ['014-retention', retention],
   ['016-error-detail', errorDetail],
+  ['017-alert-channels', alertChannels],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

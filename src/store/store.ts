@@ -1,5 +1,6 @@
 // The storage contract: repositories named in domain words, plus the few
 // multi-table steps that must be one transaction.
+import { AlertChannelRepository } from './alert-channels.ts';
 import { ApiTokenRepository } from './api-tokens.ts';
 import { AuditRepository } from './audit.ts';
 import { UserRepository } from './users.ts';
@@ -107,6 +108,7 @@ export class Store {
   readonly callbackNonces: CallbackNonceRepository;
   /** History retention's bounded deletes and rollup folding (issue 15). */
   readonly retention: RetentionRepository;
+  readonly alertChannels: AlertChannelRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
   readonly health: StorageHealth;
@@ -136,6 +138,7 @@ export class Store {
     this.changes = new ChangeRepository(db);
     this.callbackNonces = new CallbackNonceRepository(db, dialect);
     this.retention = new RetentionRepository(db, dialect);
+    this.alertChannels = new AlertChannelRepository(db);
   }
 
   /**

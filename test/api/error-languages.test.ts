@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { installErrorHandling } from '../../src/api/errors.ts';
+import { CronfleetError } from '../../src/protocol/errors.ts';
 import { StorageError } from '../../src/store/faults.ts';
 import { HttpExecutorHarness, signedHeaders } from '../dispatch/http-executor-harness.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -434,6 +435,9 @@ describe('faults of the server in the language asked for', () => {
     app.get('/disk-full', async () => {
       throw new StorageError('disk_full', 'the database cannot take writes: SQLITE_FULL: database or disk is full');
     });
+    app.get('/internal-hint', async () => {
+      throw new CronfleetError('internal', 'a stored secret was sealed with another secret key (id k1); set the secret_key that sealed it');
+    });
     app.get('/busy', async () => {
       throw new StorageError('busy', 'the database stayed busy (lock conflicts) after 5 attempts; try again', { attempts: 5 });
     });
@@ -450,6 +454,11 @@ describe('faults of the server in the language asked for', () => {
           [500, 'internal', '服务器内部错误'],
         ],
       );
+      // A fault worded only in English (an operator's hint) is put in a Chinese sentence naming its kind.
+      const hint = [await answer('/internal-hint', 'en'), await answer('/internal-hint', 'zh-CN')];
+      assert.equal(hint[0]!.body.error.message, 'a stored secret was sealed with another secret key (id k1); set the secret_key that sealed it');
+      assert.equal(hint[1]!.body.error.message, '服务器内部错误（internal）：a stored secret was sealed with another secret key (id k1); set the secret_key that sealed it');
+      assert.equal(hint[1]!.status, 500);
       const full = [await answer('/disk-full', 'en'), await answer('/disk-full', 'zh-CN')];
       assert.equal(full[0]!.body.error.message, 'the database cannot take writes: SQLITE_FULL: database or disk is full');
       assert.equal(full[1]!.body.error.message, '数据库暂时不可用（磁盘已满），请稍后重试：the database cannot take writes: SQLITE_FULL: database or disk is full');

@@ -184,4 +184,6 @@ export const en = {
   /** A storage fault (503): `english` is the store's account of it, with the database's words. */
   'storage.unavailable': (p: { reason: S; english: S }) => p.english,
   'storage.busy': (p: { english: S }) => p.english,
+  /** Any other error the server words only in English (an internal fault's hint, say): as it is. */
+  'server.unkeyed': (p: { code: S; english: S }) => p.english,
 } satisfies Record<string, (params: never) => string>;

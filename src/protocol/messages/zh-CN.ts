@@ -222,4 +222,17 @@ export const zhCN: Catalog = {
     return `数据库暂时不可用（${why[p.reason] ?? p.reason}），请稍后重试：${p.english}`;
   },
   'storage.busy': (p) => `数据库繁忙（锁冲突），请重试：${p.english}`,
+  'server.unkeyed': (p) => {
+    const kinds: Record<string, string> = {
+      internal: '服务器内部错误',
+      unavailable: '服务暂不可用',
+      invalid_config: '配置无效',
+      database_newer_than_code: '数据库的版本比此 cronfleet 新',
+      not_found: '未找到',
+      conflict: '冲突',
+      unauthorized: '未通过身份验证',
+      forbidden: '没有权限',
+    };
+    return `${kinds[p.code] ?? '请求失败'}（${p.code}）：${p.english}`;
+  },
 };
