@@ -186,4 +186,19 @@ export const en = {
   'storage.busy': (p: { english: S }) => p.english,
   /** Any other error the server words only in English (an internal fault's hint, say): as it is. */
   'server.unkeyed': (p: { code: S; english: S }) => p.english,
+
+  // Alert channels (alerts/channel-config.ts, alerts/senders.ts).
+  'channel.unknownField': (p: { field: S; type: S; fields: S }) => `config.${p.field}: a ${p.type} channel has no such setting (it has ${p.fields})`,
+  'channel.fieldRequired': (p: { field: S; type: S }) => `config.${p.field}: required for a ${p.type} channel`,
+  'channel.noSecretToKeep': (p: { field: S }) => `config.${p.field}: {"secret":true} keeps a stored value, and none is stored; send the value`,
+  'channel.fieldText': (p: { field: S }) => `config.${p.field}: must be a string of at most 2000 characters`,
+  'channel.fieldUrl': (p: { field: S }) => `config.${p.field}: must be an http:// or https:// URL`,
+  'channel.fieldPort': (p: { field: S }) => `config.${p.field}: must be a port number from 1 to 65535`,
+  'channel.fieldBoolean': (p: { field: S }) => `config.${p.field}: must be true or false`,
+  'channel.fieldEmails': (p: { field: S }) => `config.${p.field}: must be an email address or a list of 1 to 50 of them`,
+  'channel.typeChange': () => 'type: a channel keeps its type; create a new channel for another type',
+  'channel.notFound': (p: { id: S }) => `channel '${p.id}' not found`,
+  'channel.refusedDestination': (p: { reason: S }) => `refused destination: ${p.reason}`,
+  'alert.testTitle': (p: { name: S }) => `cronfleet test message (channel "${p.name}")`,
+  'alert.testBody': () => 'If you can read this, cronfleet can reach this channel.',
 } satisfies Record<string, (params: never) => string>;

@@ -235,4 +235,18 @@ export const zhCN: Catalog = {
     };
     return `${kinds[p.code] ?? '请求失败'}（${p.code}）：${p.english}`;
   },
+
+  'channel.unknownField': (p) => `config.${p.field}：${p.type} 类型的通知渠道没有这个设置（可用设置：${p.fields}）`,
+  'channel.fieldRequired': (p) => `config.${p.field}：${p.type} 类型的通知渠道必须填写`,
+  'channel.noSecretToKeep': (p) => `config.${p.field}：{"secret":true} 表示保留已存储的值，但当前没有存储值，请填写该值`,
+  'channel.fieldText': (p) => `config.${p.field}：必须是不超过 2000 个字符的字符串`,
+  'channel.fieldUrl': (p) => `config.${p.field}：必须是 http:// 或 https:// 开头的 URL`,
+  'channel.fieldPort': (p) => `config.${p.field}：必须是 1 到 65535 之间的端口号`,
+  'channel.fieldBoolean': (p) => `config.${p.field}：必须是 true 或 false`,
+  'channel.fieldEmails': (p) => `config.${p.field}：必须是一个邮箱地址，或 1 到 50 个邮箱地址的列表`,
+  'channel.typeChange': () => 'type：通知渠道创建后不能更改类型；如需其他类型请新建渠道',
+  'channel.notFound': (p) => `通知渠道“${p.id}”不存在`,
+  'channel.refusedDestination': (p) => `目标地址被拒绝：${p.reason}`,
+  'alert.testTitle': (p) => `cronfleet 测试消息（通知渠道“${p.name}”）`,
+  'alert.testBody': () => '收到这条消息，说明 cronfleet 能够送达这个通知渠道。',
 };
