@@ -21,6 +21,11 @@ export interface StatsRange {
   from: number;
   to: number;
   taskId?: string;
+  /**
+   * The range is read by the UTC day (the 7d and 90d windows): executions retention
+   * folded into daily rollups count too. Otherwise (hourly) only live rows count.
+   */
+  byDay?: boolean;
 }
 
 export interface StatusCount {
@@ -49,9 +54,9 @@ const DAY_MS = 86_400_000;
 /** What a rollup row holds, by status (pending and running executions are never folded). */
 const foldedStatuses = ['success', 'failed', 'timeout', 'skipped', 'cancelled'] as const;
 
-/** Rollups count in a range made of whole UTC days only (see the header). */
+/** Rollups count in a range read by the day and made of whole UTC days only (see the header). */
 function coversWholeDays(range: StatsRange): boolean {
-  return range.from % DAY_MS === 0 && range.to % DAY_MS === 0;
+  return range.byDay === true && range.from % DAY_MS === 0 && range.to % DAY_MS === 0;
 }
 
 export class StatsRepository {

@@ -317,3 +317,32 @@ describe('the cleanup pages through many executions of one instant and many inst
     await eventually(async () => !(await remainingIds(t, task)).includes(old.id), 'the old execution to be deleted');
   });
 });
+
+describe('the hourly 24h window counts live executions only', () => {
+  const lateEvening = Date.parse('2026-11-21T23:30:00.000Z');
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ clock: new FakeClock(lateEvening), executor: false });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('executions a history_limit folded today are in the 7d window but not in the 24h one, even when 24h is a whole UTC day', async () => {
+    const task = await createTask(t, 'hourly-live-only', { history_limit: 2 });
+    const today = lateEvening - (lateEvening % DAY);
+    await insertExecutions(
+      t,
+      [1, 2, 3, 4, 5].map((hour) => executionRow(task, 'success', today + hour * HOUR, hour * 1000)),
+    );
+    assert.equal((await t.server.retention.runOnce()).historyLimited, 3);
+    const day = (await t.request('GET', `/api/v1/tasks/${task}/stats?window=24h`)).body;
+    assert.equal(day.from, '2026-11-21T00:00:00.000Z');
+    assert.equal(day.total, 2);
+    assert.equal(day.avg_duration_ms, 4500);
+    assert.equal(day.p95_duration_ms, 5000);
+    const week = (await t.request('GET', `/api/v1/tasks/${task}/stats?window=7d`)).body;
+    assert.equal(week.total, 5);
+    assert.equal(week.avg_duration_ms, 3000);
+  });
+});

@@ -148,10 +148,11 @@ function parseWindow<W extends WindowName>(value: string | undefined, allowed: W
   return name as W;
 }
 
-function windowRange(name: WindowName, now: number): { from: number; to: number } {
+/** Daily windows also count the executions retention folded into daily rollups (store/stats.ts). */
+function windowRange(name: WindowName, now: number): { from: number; to: number; byDay: boolean } {
   const { bucketMs, buckets } = windows[name];
   const current = now - (now % bucketMs);
-  return { from: current - (buckets - 1) * bucketMs, to: current + bucketMs };
+  return { from: current - (buckets - 1) * bucketMs, to: current + bucketMs, byDay: bucketMs === DAY_MS };
 }
 
 type BucketRow = { bucket: string | null } & Record<ExecutionStatus, number>;
