@@ -11,7 +11,7 @@
 // by a newer cronfleet, a database a server still holds open. The database it replaces
 // is kept beside it under a timestamped name.
 import { backup as sqliteBackup, DatabaseSync } from 'node:sqlite';
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { migrationNames } from './migrate.ts';
 import { DATABASE_FILE_MODE, SQLITE_SIDE_FILES } from './sqlite.ts';
@@ -81,6 +81,7 @@ export async function backupSqlite(source: string, out: string, options: { force
       // own, and a write by the server between two steps would restart the copy.
       database.exec('BEGIN');
       try {
+        database.prepare('select count(*) from sqlite_master').get(); // the read transaction starts here
         const pageSize = pragmaNumber(database, 'page_size');
         const pageCount = pragmaNumber(database, 'page_count');
         const rate = Math.max(MIN_PAGES_PER_STEP, Math.ceil(pageCount / 100));
@@ -134,10 +135,7 @@ export function restoreSqlite(file: string, target: string, options: { force: bo
   if (sameFile(file, target)) throw new BackupError('same_file', `${file} is the database it would replace`);
   assertSqliteHeader(file);
   const targetExists = existsSync(target);
-  if (targetExists) {
-    assertNotInUse(target);
-    if (!options.force) throw new BackupError('exists', `${target} already holds a database; pass --force to replace it (it is kept beside it under a timestamped name)`);
-  }
+  if (targetExists) assertNotInUse(target);
   // The checks run on a copy beside the target, which is then renamed into place: the
   // backup itself is never opened for writing, and the swap is one rename.
   const staged = join(dirname(target), `.${basename(target)}.${process.pid}.restoring`);
@@ -146,9 +144,14 @@ export function restoreSqlite(file: string, target: string, options: { force: bo
     for (const suffix of ['', '-journal', ...SQLITE_SIDE_FILES]) rmSync(`${staged}${suffix}`, { force: true });
   };
   try {
+    // copyFileSync gives the copy the source's mode: 0600 again (the server would tighten it, with a log line).
     copyFileSync(file, staged);
+    chmodSync(staged, DATABASE_FILE_MODE);
     // A copy of a live database may have its last writes in its -wal: bring it along.
-    if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) copyFileSync(`${file}-wal`, `${staged}-wal`);
+    if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) {
+      copyFileSync(`${file}-wal`, `${staged}-wal`);
+      chmodSync(`${staged}-wal`, DATABASE_FILE_MODE);
+    }
     const summary = inspect(staged, (copy) => {
       const check = copy.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>;
       if (check.length !== 1 || check[0]!.quick_check !== 'ok') {
@@ -167,16 +170,19 @@ export function restoreSqlite(file: string, target: string, options: { force: bo
         `the secrets in ${file} are sealed with another secret key than the one in force here (secret_key / the data dir's secret-key file); the server would refuse to start on it. Put the backup's key in place first, then restore again`,
       );
     }
+    if (targetExists && !options.force) throw new BackupError('exists', `${target} already holds a database; pass --force to replace it (it is kept beside it under a timestamped name)`);
     syncFile(staged);
     if (targetExists) assertNotInUse(target); // again, just before the swap
+    const keptBase = `${target}.replaced-${timestamp(options.now ?? new Date())}`;
     let keptAs: string | null = null;
     if (targetExists) {
-      keptAs = `${target}.replaced-${timestamp(options.now ?? new Date())}`;
+      keptAs = keptBase;
       renameSync(target, keptAs);
-      // SQLite finds a database's WAL by its name: the kept copy keeps its last writes.
-      if (existsSync(`${target}-wal`)) renameSync(`${target}-wal`, `${keptAs}-wal`);
-      rmSync(`${target}-shm`, { force: true });
     }
+    // SQLite finds a database's WAL by its name: the kept copy keeps its last writes, and
+    // the restored database must never meet a WAL that is not its own.
+    if (existsSync(`${target}-wal`)) renameSync(`${target}-wal`, `${keptBase}-wal`);
+    rmSync(`${target}-shm`, { force: true });
     renameSync(staged, target);
     syncFile(dirname(target));
     return { summary, keptAs };

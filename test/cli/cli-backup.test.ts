@@ -6,7 +6,7 @@
 // database, a newer schema, another secret key, a server that holds the database.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -245,12 +245,17 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
     assert.ok(statSync(out).size > 24 * 1048576);
   });
 
-  it('replaces a damaged database (not one any server could run on), keeping it beside it', async () => {
+  it("replaces a damaged database (not one any server could run on), keeping it beside it; the restored file is 0600 whatever the backup file's mode", async () => {
     const damagedDir = join(work, 'damaged-target');
     mkdirSync(damagedDir);
     writeFileSync(join(damagedDir, 'cronfleet.db'), randomBytes(8192));
-    const result = await cli(['restore', backupFile, '--data-dir', damagedDir, '--force']);
+    // A backup that lost its mode on the way (copied with a umask of 022): the restored file is 0600 all the same.
+    const loose = join(work, 'loose.db');
+    copyFileSync(backupFile, loose);
+    chmodSync(loose, 0o644);
+    const result = await cli(['restore', loose, '--data-dir', damagedDir, '--force']);
     assert.equal(result.code, 0, result.stderr);
+    assert.equal(modeOf(join(damagedDir, 'cronfleet.db')), 0o600);
     assert.equal(readdirSync(damagedDir).filter((name) => name.startsWith('cronfleet.db.replaced-')).length, 1);
     assert.ok(firesIn(join(damagedDir, 'cronfleet.db')).length > 0);
   });
