@@ -150,6 +150,16 @@ describe('cronfleet task', () => {
     assert.notEqual(printed.next_fire_at, before.next_fire_at);
   });
 
+  it('sets a history limit with --history-limit and lifts it with --history-limit none', async () => {
+    ok(await cli('task', 'create', '--name', 'chatty-job', '--command', 'true', '--history-limit', '100', '--paused'));
+    assert.equal((await storedByName('chatty-job')).history_limit, 100);
+    ok(await cli('task', 'update', 'chatty-job', '--history-limit', 'none'));
+    assert.equal((await storedByName('chatty-job')).history_limit, null);
+    const refused = await cli('task', 'update', 'chatty-job', '--history-limit', '0');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /history_limit/);
+  });
+
   it('triggers a task by name with --param overrides', async () => {
     const printed = JSON.parse(ok(await cli('task', 'trigger', 'nightly-backup', '--param', 'force_sync=true', '--param', 'target=database_c')));
     assert.equal(printed.trigger, 'manual');
