@@ -3,6 +3,7 @@
 // `npm run build:web` then writes brotli and gzip copies of the files (scripts/compress-web.ts).
 import react from '@vitejs/plugin-react';
 import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
+import { pageRoutes } from './src/page-routes.ts';
 
 const devServer = process.env.CRONFLEET_DEV_SERVER ?? 'http://localhost:8080';
 
@@ -18,6 +19,11 @@ function preloadFirstScreen(): Plugin {
   return {
     name: 'cronfleet-preload-first-screen',
     apply: 'build',
+    // Beside Vite's manifest (build.manifest): the server reads both to name the opened
+    // page's chunk and its imports in the index.html it sends (src/api/web-ui.ts).
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '.vite/page-routes.json', source: `${JSON.stringify(pageRoutes, null, 2)}\n` });
+    },
     transformIndexHtml: {
       order: 'post',
       handler(_html, context) {
@@ -48,14 +54,25 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 900,
-    rollupOptions: {
+    // .vite/manifest.json: each source module's file and the files it imports, which the
+    // server follows from the opened page's module (see preloadFirstScreen).
+    manifest: true,
+    rolldownOptions: {
+      preserveEntrySignatures: false,
       output: {
-        // React changes far less often than the app: its own long-lived chunk. Mantine is
-        // left to the bundler, which puts each component with the pages that use it, so
-        // the first screen does not carry every page's inputs and popovers.
-        manualChunks(id: string) {
-          if (/node_modules\/(react|react-dom|react-router|scheduler)\//.test(id)) return 'react';
-          return undefined;
+        codeSplitting: {
+          groups: [
+            // React changes far less often than the app: its own long-lived chunk.
+            { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/ },
+            // The icons the console draws (a few hundred bytes each): one file, not one
+            // request per icon, each costing more in headers than its content.
+            { name: 'icons', test: /node_modules[\\/]@tabler[\\/]icons-react[\\/]/ },
+          ],
+          // Mantine is left to the bundler, which puts each component with the pages that
+          // use it, so the first screen does not carry every page's inputs and popovers;
+          // a shared piece under 4 KB goes into the chunks that use it rather than its
+          // own file (a request's headers are about 900 bytes).
+          experimentalInlineCommonChunks: { maxSize: 4096 },
         },
       },
     },

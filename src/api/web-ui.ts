@@ -7,6 +7,8 @@
 // A path that is neither a file nor the server's gets index.html only when it is a page
 // navigation (Accept names text/html): a script, a probe or an HTTP task asking for a
 // missing URL gets the API's JSON 404, not the app with a 200.
+// index.html for a console page names that page's chunks as modulepreload links
+// (web-ui-pages.ts), so they load beside the app instead of after it.
 // Hashed assets are cached for good, index.html is revalidated on every load (ETag, 304),
 // so a new build is picked up on the next page load. Each file goes out as the brotli or
 // gzip copy the build wrote beside it (scripts/compress-web.ts) when the browser accepts
@@ -16,10 +18,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join, normalize, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
 import { text } from '../protocol/messages/index.ts';
 import { declaredRoutes } from './access.ts';
+import { htmlEncoding, pageHtmlLookup } from './web-ui-pages.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -115,9 +118,19 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
   // preCompressed: sendFile picks file.br / file.gz by Accept-Encoding and adds Vary.
   await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
-  const sendIndex = (reply: FastifyReply) => {
+  const pageHtml = pageHtmlLookup(root);
+  /** index.html for a page path: with the page's chunks named when the build lists the page, as built otherwise. */
+  const sendIndex = (request: FastifyRequest, reply: FastifyReply, path: string) => {
     if (!existsSync(join(root, 'index.html'))) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(notBuiltPage);
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    reply.header('cache-control', 'no-cache');
+    const page = pageHtml(path);
+    if (page === null) return reply.sendFile('index.html', { cacheControl: false });
+    reply.type('text/html; charset=utf-8').header('vary', 'Accept-Encoding').header('etag', page.etag);
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === page.etag)) return reply.code(304).send();
+    const encoding = htmlEncoding(request.headers['accept-encoding']);
+    if (encoding !== 'identity') reply.header('content-encoding', encoding);
+    return reply.send(page[encoding]);
   };
 
   // Read once every route is registered; api and ws hold even before then.
@@ -126,7 +139,7 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
     segments = new Set([...segments, ...serverSegments(app)]);
   });
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
+  app.get('/', { schema: { hide: true } }, async (request, reply) => sendIndex(request, reply, '/'));
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     // The path as the router decoded it (the wildcard), never the URL text.
     const path = normalisedPath((request.params as { '*'?: string })['*'] ?? '');
@@ -139,9 +152,9 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
       // Only a browser opening a page gets the app (its router shows the page or its own
       // "not found"); anything else asked for something that is not there.
       if (!acceptsHtml(request.headers.accept)) throw new CronfleetError('not_found', text('web.nothingAt', { path }));
-      return sendIndex(reply);
+      return sendIndex(request, reply, path);
     }
-    if (file === 'index.html') return sendIndex(reply);
+    if (file === 'index.html') return sendIndex(request, reply, path);
     // Vite puts a content hash in every file name under assets/.
     const hashed = file.startsWith(`assets${sep}`) || file.startsWith('assets/');
     // Hashed: public, max-age=31536000, immutable. Other files (the favicon): an hour.

@@ -88,20 +88,28 @@ describe('web console delivery', () => {
   });
 
   test('index.html is revalidated on every load and answers a matching ETag with 304', async () => {
-    for (const encoding of ['br', 'gzip', 'identity']) {
-      const first = await get(`${server.url}/`, { accept: browserAccept, 'accept-encoding': encoding });
+    // '/' opens the dashboard: index.html with the dashboard's chunks named (modulepreload
+    // links, made by the server); /no-such-page opens no listed page: index.html as built.
+    for (const [path, encoding] of ['/', '/no-such-page'].flatMap((page) => ['br', 'gzip', 'identity'].map((coding) => [page, coding] as const))) {
+      const first = await get(`${server.url}${path}`, { accept: browserAccept, 'accept-encoding': encoding });
       assert.equal(first.status, 200);
       assert.equal(first.headers['cache-control'], 'no-cache');
       assert.ok(varies(first));
       const etag = first.headers.etag;
       assert.ok(etag, `an ETag (${encoding})`);
       const html = encoding === 'br' ? brotliDecompressSync(first.body) : encoding === 'gzip' ? gunzipSync(first.body) : first.body;
-      assert.deepEqual(html, readFileSync(join(dist, 'index.html')));
+      const built = readFileSync(join(dist, 'index.html'), 'utf8');
+      if (path === '/') {
+        assert.equal(first.headers['content-encoding'], encoding === 'identity' ? undefined : encoding);
+        const text = html.toString();
+        assert.equal(text.replace(/ {4}<link rel="modulepreload" crossorigin href="\/assets\/[^"]+">\n/g, ''), built.replace(/ {4}<link rel="modulepreload" crossorigin href="\/assets\/[^"]+">\n/g, ''));
+        assert.match(text, /<link rel="modulepreload" crossorigin href="\/assets\/dashboard-[\w-]+\.js">/);
+      } else assert.equal(html.toString(), built);
 
-      const again = await get(`${server.url}/`, { accept: browserAccept, 'accept-encoding': encoding, 'if-none-match': etag });
-      assert.equal(again.status, 304, encoding);
+      const again = await get(`${server.url}${path}`, { accept: browserAccept, 'accept-encoding': encoding, 'if-none-match': etag });
+      assert.equal(again.status, 304, `${path} ${encoding}`);
       assert.equal(again.body.length, 0);
-      const changed = await get(`${server.url}/`, { accept: browserAccept, 'accept-encoding': encoding, 'if-none-match': '"something-else"' });
+      const changed = await get(`${server.url}${path}`, { accept: browserAccept, 'accept-encoding': encoding, 'if-none-match': '"something-else"' });
       assert.equal(changed.status, 200);
     }
   });

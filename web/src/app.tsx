@@ -1,12 +1,13 @@
-// Routes. Every page is its own chunk; the shell and the login page load first.
+// Routes. Every page is its own chunk, the login page too: a signed-in browser, which
+// opens the console far more often than it signs in, does not load the sign-in form.
 import { lazy, Suspense } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useAuth } from './auth.tsx';
 import { Loading } from './components/feedback.tsx';
 import { Layout } from './layout.tsx';
 import { LiveEvents } from './live.tsx';
-import { LoginPage } from './pages/login.tsx';
 
+const LoginPage = lazy(() => import('./pages/login.tsx').then((module) => ({ default: module.LoginPage })));
 const Dashboard = lazy(() => import('./pages/dashboard.tsx'));
 const Tasks = lazy(() => import('./pages/tasks.tsx'));
 const TaskEdit = lazy(() => import('./pages/task-edit.tsx'));
@@ -51,7 +52,14 @@ export function App() {
   return (
     <BrowserRouter>
       <Routes>
-        <Route path="/login" element={<LoginPage />} />
+        <Route
+          path="/login"
+          element={
+            <Suspense fallback={<Loading />}>
+              <LoginPage />
+            </Suspense>
+          }
+        />
         <Route path="/*" element={<SignedIn />} />
       </Routes>
     </BrowserRouter>

@@ -1,11 +1,10 @@
 // Executions per bucket, stacked by status (dashboard and task detail).
-import '@mantine/charts/styles.css';
-import { BarChart } from '@mantine/charts';
 import { Center, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { TrendBucket } from '../api/types.ts';
 import { formatInstant, zoneLabel } from '../time-zone.ts';
 import { useFormatters } from './format.tsx';
+import { LazyBarChart } from './lazy-charts.tsx';
 
 const series = [
   { name: 'success', color: 'teal.6' },
@@ -45,7 +44,7 @@ export function StatusTrendChart({ data, bucket, height = 260 }: { data: TrendBu
   // Only the statuses that occur get a legend entry.
   const present = series.filter((s) => data.some((row) => (row[s.name] ?? 0) > 0));
   return (
-    <BarChart
+    <LazyBarChart
       h={height}
       data={rows}
       dataKey="label"

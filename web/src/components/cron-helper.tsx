@@ -5,37 +5,13 @@ import { Alert, Badge, Group, List, Paper, Skeleton, Stack, Text } from '@mantin
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconClock, IconSunElectricity } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import cronstrue from 'cronstrue';
-import 'cronstrue/locales/zh_CN.js';
 import { useTranslation } from 'react-i18next';
 import type { CronDialect } from '../../../src/protocol/enums.ts';
 import { post } from '../api/client.ts';
 import type { SchedulePreview } from '../api/types.ts';
 import { formatInstant, zoneLabel } from '../time-zone.ts';
+import { describeCron } from './cron-description.ts';
 import { errorMessage } from './feedback.tsx';
-
-const nicknames: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
-
-/** The expression in words, or null when cronstrue cannot read it. */
-export function describeCron(expression: string, language: string, t: (key: string, options?: Record<string, unknown>) => string): string | null {
-  const trimmed = expression.trim();
-  const every = /^@every\s+(\d+)\s*(ms|s|m|h|d)$/i.exec(trimmed);
-  if (every) return t('cron.every', { count: Number(every[1]), unit: t(`cron.unit.${every[2]!.toLowerCase()}`) });
-  const cron = nicknames[trimmed.toLowerCase()] ?? trimmed;
-  try {
-    return cronstrue.toString(cron, { locale: language.startsWith('zh') ? 'zh_CN' : 'en', use24HourTimeFormat: true, throwExceptionOnParseError: true, verbose: false });
-  } catch {
-    return null;
-  }
-}
 
 export function CronHelper({ expression, timezone, dialect }: { expression: string; timezone: string; dialect: CronDialect }) {
   const { t, i18n } = useTranslation();

@@ -5,6 +5,7 @@ import { ActionIcon, Button, Group, Input, PasswordInput, Stack, Switch, TextInp
 import { IconLock, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { MaybeSecret } from '../api/types.ts';
+import { isSecretPlaceholder } from './secret-values.ts';
 
 export interface KeyValueRow {
   key: string;
@@ -12,10 +13,6 @@ export interface KeyValueRow {
   secret: boolean;
   /** The server holds a secret value for this key; an empty value keeps it. */
   stored: boolean;
-}
-
-export function isSecretPlaceholder(value: unknown): value is { secret: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'secret' in value;
 }
 
 export function rowsFromMap(map: Record<string, MaybeSecret> | undefined | null): KeyValueRow[] {

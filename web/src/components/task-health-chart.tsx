@@ -2,8 +2,6 @@
 // last 7 or 90 days, from the daily trend of GET /tasks/{id}/stats?window=7d|90d (days are
 // UTC days; a day without an outcome has no rate and no duration, so the line breaks there
 // rather than dropping to 0).
-import '@mantine/charts/styles.css';
-import { BarChart, LineChart } from '@mantine/charts';
 import { Card, Center, Group, SegmentedControl, SimpleGrid, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -13,6 +11,7 @@ import type { TaskStats } from '../api/types.ts';
 import { useRefetchInterval } from '../live.tsx';
 import { ErrorAlert } from './feedback.tsx';
 import { formatDuration, formatPercent } from './format.tsx';
+import { ChartPlaceholder, LazyBarChart, LazyLineChart } from './lazy-charts.tsx';
 
 type HealthWindow = '7d' | '90d';
 
@@ -59,36 +58,44 @@ export function TaskHealthChart({ taskId }: { taskId: string }) {
             <Text size="xs" c="dimmed" mb={4}>
               {t('taskHealth.successRate')}
             </Text>
-            <LineChart
-              h={CHART_HEIGHT}
-              data={days}
-              dataKey="label"
-              series={[{ name: 'rate', color: 'teal.6', label: t('taskHealth.successRate') }]}
-              connectNulls={false}
-              // Dots on every span: a day between two days without outcomes has no line to either side.
-              dotProps={{ r: span === '7d' ? 3 : 2, strokeWidth: 1 }}
-              curveType="linear"
-              valueFormatter={(value) => formatPercent(value / 100)}
-              yAxisProps={{ domain: [0, 100], ticks: [0, 50, 100], width: 44, tickFormatter: (value: number) => `${value}%` }}
-              xAxisProps={{ interval: 'preserveStartEnd', minTickGap: 16 }}
-              gridAxis="x"
-            />
+            {stats.data === undefined ? (
+              <ChartPlaceholder h={CHART_HEIGHT} />
+            ) : (
+              <LazyLineChart
+                h={CHART_HEIGHT}
+                data={days}
+                dataKey="label"
+                series={[{ name: 'rate', color: 'teal.6', label: t('taskHealth.successRate') }]}
+                connectNulls={false}
+                // Dots on every span: a day between two days without outcomes has no line to either side.
+                dotProps={{ r: span === '7d' ? 3 : 2, strokeWidth: 1 }}
+                curveType="linear"
+                valueFormatter={(value) => formatPercent(value / 100)}
+                yAxisProps={{ domain: [0, 100], ticks: [0, 50, 100], width: 44, tickFormatter: (value: number) => `${value}%` }}
+                xAxisProps={{ interval: 'preserveStartEnd', minTickGap: 16 }}
+                gridAxis="x"
+              />
+            )}
           </div>
           <div data-testid="task-health-duration">
             <Text size="xs" c="dimmed" mb={4}>
               {t('taskHealth.avgDuration')}
             </Text>
-            <BarChart
-              h={CHART_HEIGHT}
-              data={days}
-              dataKey="label"
-              series={[{ name: 'duration', color: 'blue.5', label: t('taskHealth.avgDuration') }]}
-              valueFormatter={formatDuration}
-              yAxisProps={{ width: 72, tickCount: 3 }}
-              xAxisProps={{ interval: 'preserveStartEnd', minTickGap: 16 }}
-              barProps={{ radius: 2 }}
-              gridAxis="x"
-            />
+            {stats.data === undefined ? (
+              <ChartPlaceholder h={CHART_HEIGHT} />
+            ) : (
+              <LazyBarChart
+                h={CHART_HEIGHT}
+                data={days}
+                dataKey="label"
+                series={[{ name: 'duration', color: 'blue.5', label: t('taskHealth.avgDuration') }]}
+                valueFormatter={formatDuration}
+                yAxisProps={{ width: 72, tickCount: 3 }}
+                xAxisProps={{ interval: 'preserveStartEnd', minTickGap: 16 }}
+                barProps={{ radius: 2 }}
+                gridAxis="x"
+              />
+            )}
           </div>
         </SimpleGrid>
       )}

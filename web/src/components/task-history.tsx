@@ -8,7 +8,7 @@ import { get } from '../api/client.ts';
 import type { Page, TaskHistoryEntry } from '../api/types.ts';
 import { ErrorAlert, Loading } from './feedback.tsx';
 import { useFormatters } from './format.tsx';
-import { isSecretPlaceholder } from './key-value-editor.tsx';
+import { isSecretPlaceholder } from './secret-values.ts';
 
 const actionColor: Record<string, string> = { create: 'teal', update: 'blue', pause: 'yellow', resume: 'teal', delete: 'red', restore: 'grape' };
 

@@ -11,11 +11,11 @@ import { get } from '../api/client.ts';
 import type { Execution, Page, Task, TaskStats } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { StatusTrendChart } from '../components/charts.tsx';
-import { describeCron } from '../components/cron-helper.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { ExecutionTable } from '../components/execution-table.tsx';
 import { formatDuration, formatPercent, Json, StatusBadge, TaskTime, useFormatters } from '../components/format.tsx';
-import { isSecretPlaceholder } from '../components/key-value-editor.tsx';
+import { CronDescription } from '../components/lazy-cron-description.tsx';
+import { isSecretPlaceholder } from '../components/secret-values.ts';
 import { useTaskActions } from '../components/task-actions.tsx';
 import { TaskStopButton } from '../components/task-stop-button.tsx';
 import { TaskHealthChart } from '../components/task-health-chart.tsx';
@@ -64,7 +64,7 @@ function runSummary(task: Task): string {
 
 export default function TaskDetailPage() {
   const { id = '' } = useParams();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useAuth();
   const navigate = useNavigate();
   const format = useFormatters();
@@ -227,7 +227,7 @@ export default function TaskDetailPage() {
                         <Text span size="sm" c="dimmed">
                           ({data.timezone})
                         </Text>
-                        <Text size="sm">{describeCron(data.cron_expression, i18n.resolvedLanguage ?? 'en', t)}</Text>
+                        <CronDescription expression={data.cron_expression} />
                       </>
                     ) : (
                       t('tasks.manualOnly')
