@@ -101,9 +101,16 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
       );
     }
 
+    // A run in flight at the backup's instant.
+    const long = await upRequest('POST', '/api/v1/tasks', { name: 'long-run', type: 'command', command: '/bin/sleep', args: ['20'], shell: false });
+    assert.equal(long.status, 201, JSON.stringify(long.body));
+    const inFlight = await upRequest('POST', `/api/v1/tasks/${long.body.id}/trigger`, {});
+    assert.equal(inFlight.status, 202, JSON.stringify(inFlight.body));
+    await eventually(async () => (await upRequest('GET', `/api/v1/executions/${inFlight.body.id}`)).body.status === 'running', 'the long run is running', 30_000);
+
     const backedUp = await cli(['backup', '--data-dir', source, '--out', backupFile]);
     assert.equal(backedUp.code, 0, backedUp.stderr);
-    assert.match(backedUp.stdout, /backed up .*cronfleet\.db to .*backup\.db .*3 tasks/);
+    assert.match(backedUp.stdout, /backed up .*cronfleet\.db to .*backup\.db .*4 tasks/);
     assert.match(backedUp.stdout, /secret_key/, 'it reminds to keep the secret key with the backup');
     assert.equal(modeOf(backupFile), 0o600);
     assert.deepEqual(
@@ -124,17 +131,18 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
       30_000,
     );
     assert.equal(up!.exit, null, 'the source server is still running');
-    await kill(up!);
+    up!.child.kill('SIGTERM'); // a clean stop ends its runs (the long sleep) too
+    await up!.exited;
 
     // Restore into a fresh data dir, with the same secret key.
     const restoredRun = await cli(['restore', backupFile, '--data-dir', restored]);
     assert.equal(restoredRun.code, 0, restoredRun.stderr);
-    assert.match(restoredRun.stdout, /restored .*backup\.db into .*cronfleet\.db .*3 tasks/);
+    assert.match(restoredRun.stdout, /restored .*backup\.db into .*cronfleet\.db .*4 tasks/);
     assert.equal(modeOf(join(restored, 'cronfleet.db')), 0o600);
 
     restoredServer = await startTestServer({ dataDir: restored, env });
     const tasks = await restoredServer.request('GET', '/api/v1/tasks?page_size=100');
-    assert.deepEqual(tasks.body.items.map((task: { name: string }) => task.name).sort(), ['tick-a', 'tick-b', 'uses-secret']);
+    assert.deepEqual(tasks.body.items.map((task: { name: string }) => task.name).sort(), ['long-run', 'tick-a', 'tick-b', 'uses-secret']);
     const secretTask = await restoredServer.request('GET', `/api/v1/tasks/${taskIds.get('uses-secret')}`);
     assert.deepEqual(secretTask.body.env, { PASSWORD: { secret: true } }, 'the secret is there, masked');
 
@@ -179,6 +187,24 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
     for (const fire of inBackup) lastPerTask.set(fire.task_id, Math.max(lastPerTask.get(fire.task_id) ?? 0, fire.scheduled_time));
     const refired = fires.filter((fire) => fire.scheduled_time <= lastPerTask.get(fire.task_id)! && !backupIds.has(fire.id));
     assert.deepEqual(refired, [], 'no instant up to the last one in the backup fired again');
+
+    // Runs that were in flight at the backup's instant belonged to an executor that is
+    // gone: they are ended (executor_lost), not left running for ever.
+    await eventually(
+      async () => {
+        const open = await db
+          .selectFrom('executions')
+          .select('id')
+          .where('id', 'in', [...backupIds, inFlight.body.id])
+          .where('status', 'in', ['pending', 'running'])
+          .execute();
+        return open.length === 0;
+      },
+      'no run of the backup is left pending or running',
+      90_000,
+    );
+    const ended = await restoredServer.request('GET', `/api/v1/executions/${inFlight.body.id}`);
+    assert.equal(ended.body.status, 'failed', JSON.stringify(ended.body));
   });
 
   it('refuses to overwrite an existing backup file without --force (a usage error naming the file), and overwrites it with --force', async () => {
@@ -211,7 +237,7 @@ describe('cronfleet backup and restore (SQLite)', { skip: testDialect !== 'sqlit
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /in use.*stop the server first/);
     assert.equal((await restoredServer.request('GET', '/healthz')).status, 200, 'the running server is unharmed');
-    assert.equal((await restoredServer.request('GET', '/api/v1/tasks?page_size=100')).body.items.length, 3);
+    assert.equal((await restoredServer.request('GET', '/api/v1/tasks?page_size=100')).body.items.length, 4);
 
     await restoredServer.close({ keepData: true });
     restoredServer = null;
