@@ -18,7 +18,7 @@ interface FieldSpec {
 const field = (kind: FieldKind, required: boolean, secret = false): FieldSpec => ({ kind, required, secret });
 
 /** Every type's fields; anything else in `config` is refused. */
-export const channelFields: Record<ChannelType, Record<string, FieldSpec>> = {
+const channelFields: Record<ChannelType, Record<string, FieldSpec>> = {
   // A generic JSON POST; signed when `secret` is set (README "Alerts" → webhook).
   webhook: { url: field('url', true), secret: field('text', false, true) },
   // SMTP: STARTTLS is required on a plain port; `secure` is TLS from the first byte (465).
@@ -94,12 +94,7 @@ function checkField(path: string, name: string, kind: FieldKind, value: unknown)
       if (typeof value !== 'string' || value.length > 2000) throw invalid(path, text('channel.fieldText', { field: name }));
       return value;
     case 'url': {
-      let url: URL | null = null;
-      try {
-        url = typeof value === 'string' ? new URL(value) : null;
-      } catch {
-        url = null;
-      }
+      const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : null;
       if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || String(value).length > 2000) throw invalid(path, text('channel.fieldUrl', { field: name }));
       return value;
     }

@@ -112,7 +112,7 @@ function httpRequest(type: Exclude<ChannelType, 'email'>, config: Record<string,
 }
 
 /** Feishu's signature: the key is "<timestamp>\n<secret>", the message empty. */
-export function feishuSignature(secret: string, timestampSeconds: number): { timestamp: string; sign: string } {
+function feishuSignature(secret: string, timestampSeconds: number): { timestamp: string; sign: string } {
   return { timestamp: String(timestampSeconds), sign: createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64') };
 }
 

@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ExecutionStatus } from '../domain/execution.ts';
 
-export interface LiveState {
+interface LiveState {
   leader: boolean;
   executions: Record<string, number>;
   executorsConnected: number;

@@ -14,7 +14,7 @@ export function oneOf<const T extends readonly string[]>(values: T, options: { d
   return Type.Unsafe<T[number]>(Type.String({ ...options, enum: [...values] }));
 }
 
-export function nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
+function nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
   return Type.Union([schema, Type.Null()], options);
 }
 
