@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { installErrorHandling } from '../../src/api/errors.ts';
 import { CronfleetError } from '../../src/protocol/errors.ts';
+import { parseExecutorMessage } from '../../src/protocol/executor-validation.ts';
+import { messageFromJson } from '../../src/protocol/messages/index.ts';
 import { StorageError } from '../../src/store/faults.ts';
 import { HttpExecutorHarness, signedHeaders } from '../dispatch/http-executor-harness.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -471,6 +473,23 @@ describe('faults of the server in the language asked for', () => {
       assert.deepEqual(busy[1]!.body.error.details, busy[0]!.body.error.details);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("an agent's run error by key (task_update data.error_detail)", () => {
+  const update = (errorDetail: unknown) =>
+    parseExecutorMessage(JSON.stringify({ action: 'task_update', worker_id: 'w', task_id: 'e1', attempt: 1, data: { status: 'failed', exit_code: 3, error: 'exited with code 3', error_detail: errorDetail } }));
+
+  it('keeps a run.* message the server knows, and drops anything else without refusing the update', () => {
+    const kept = update({ key: 'run.exitCode', params: { code: 3 } });
+    assert.equal(kept.action, 'task_update');
+    assert.deepEqual(kept.action === 'task_update' && kept.data.error_detail, { key: 'run.exitCode', params: { code: 3 } });
+    assert.equal(messageFromJson(kept.action === 'task_update' ? kept.data.error_detail : null)?.in('zh-CN'), '退出码为 3');
+    for (const odd of [{ key: 'run.noSuchThing', params: {} }, { key: 'auth.badToken', params: {} }, { key: 'run.exitCode', params: { code: [3] } }, 'exited', null]) {
+      const dropped = update(odd);
+      assert.equal(dropped.action === 'task_update' && dropped.data.error, 'exited with code 3', JSON.stringify(odd));
+      assert.equal(dropped.action === 'task_update' && dropped.data.error_detail, undefined, JSON.stringify(odd));
     }
   });
 });
