@@ -7,6 +7,8 @@
 // storage faults, and the errors of runs: stored in English with their key, answered in the
 // language asked for, while text an executor reported itself stays as it came.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { installErrorHandling } from '../../src/api/errors.ts';
@@ -389,6 +391,24 @@ describe('errors of runs in the language asked for', () => {
     // The list words them too.
     const list = await (await fetch(`${t.url}/api/v1/executions?task_id=${exit.taskId}`, { headers: { authorization: `Bearer ${t.token}`, 'accept-language': 'zh-CN' } })).json();
     assert.equal((list as { items: Array<{ error: string }> }).items[0]!.error, '退出码为 3');
+  });
+
+  it('an HTTP task answered with an unexpected status, and one whose working directory is missing', async () => {
+    const site = createServer((_request, response) => response.writeHead(503).end('down'));
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/health`;
+      const probe = await run('probes-a-site', { http: { url, expect_status: [200, 204] }, executors: [{ executor: 'local' }] });
+      const answered = await ended(probe.id);
+      assert.equal(answered.english.error, 'unexpected HTTP status 503 (expected 200, 204)');
+      assert.equal(answered.chinese.error, '意外的 HTTP 状态码 503（期望 200, 204）');
+    } finally {
+      site.close();
+    }
+    const nowhere = await run('runs-nowhere', { command: '/bin/true', cwd: '/no/such/directory', executors: [{ executor: 'local' }] });
+    const missing = await ended(nowhere.id);
+    assert.equal(missing.english.error, "working directory '/no/such/directory' does not exist or is not a directory");
+    assert.equal(missing.chinese.error, "工作目录 '/no/such/directory' 不存在或不是目录");
   });
 
   it('a push to an HTTP executor that fails, and free text an HTTP executor reports', async () => {

@@ -3,6 +3,7 @@
 // Redirects are not followed (a 3xx is the result), and link-local and cloud-metadata
 // destinations are refused unless the executor allows them (network-policy.ts).
 import { refusedDestination } from '../network-policy.ts';
+import { text } from '../../protocol/messages/index.ts';
 import { failed } from './process-runner.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
 
@@ -47,14 +48,14 @@ export const httpRunner: Runner = {
       }
       const ok = expected.length > 0 ? expected.includes(response.status) : response.status >= 200 && response.status < 300;
       const result = { status: response.status, duration_ms: Date.now() - started, output_bytes: context.output.totalBytes };
-      const error = ok ? null : `unexpected HTTP status ${response.status}${expected.length ? ` (expected ${expected.join(', ')})` : ''}`;
-      return { status: ok ? 'success' : 'failed', exitCode: null, result, error };
+      const error = ok ? null : text('run.httpStatus', { status: response.status, expected: expected.join(', ') });
+      return { status: ok ? 'success' : 'failed', exitCode: null, result, error: error?.toString() ?? null, ...(error ? { errorDetail: error } : {}) };
     } catch (error) {
       if (context.signal.aborted) return { status: 'failed', exitCode: null, result: null, error: `request aborted (${String(context.signal.reason)})` };
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      const message = `${spec.method} ${spec.url} failed: ${error instanceof Error ? error.message : String(error)}${cause}`;
-      context.output.system(`${message}\n`);
-      return { status: 'failed', exitCode: null, result: null, error: message };
+      const message = text('run.requestFailed', { method: spec.method, url: spec.url, error: `${error instanceof Error ? error.message : String(error)}${cause}` });
+      context.output.system(`${message.toString()}\n`);
+      return { status: 'failed', exitCode: null, result: null, error: message.toString(), errorDetail: message };
     }
   },
 };

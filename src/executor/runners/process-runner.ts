@@ -29,7 +29,7 @@ export interface ProcessSpec {
 export async function runProcess(context: RunContext, spec: ProcessSpec): Promise<RunOutcome> {
   const { policy } = context;
   const { cwd } = spec;
-  if (cwd !== null && !(await isDirectory(cwd))) return failed(context, `working directory '${cwd}' does not exist or is not a directory`);
+  if (cwd !== null && !(await isDirectory(cwd))) return failed(context, text('run.noWorkdir', { cwd }));
   let command = spec.command;
   let args = spec.args;
   let env = spec.env;

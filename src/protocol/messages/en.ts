@@ -156,6 +156,10 @@ export const en = {
   'run.runnerCrashed': (p: { error: S }) => `runner crashed: ${p.error}`,
   'run.executorFailed': (p: { error: S }) => `the executor failed to run it: ${p.error}`,
   'run.couldNotStart': (p: { command: S; user: S; error: S }) => `could not start '${p.command}'${p.user ? ` as ${p.user}` : ''}: ${p.error}`,
+  'run.noWorkdir': (p: { cwd: S }) => `working directory '${p.cwd}' does not exist or is not a directory`,
+  'run.httpStatus': (p: { status: N; expected: S }) => `unexpected HTTP status ${p.status}${p.expected ? ` (expected ${p.expected})` : ''}`,
+  /** `error` is the network's own words, passed on in English. */
+  'run.requestFailed': (p: { method: S; url: S; error: S }) => `${p.method} ${p.url} failed: ${p.error}`,
 
   // HTTP executors: registration and signed callbacks (dispatch/http-executors.ts, store/executors.ts).
   'httpExecutor.runner': (p: { runner: S; types: S }) => `runners: '${p.runner}' is not a task type (${p.types}) nor 'handler:<name>'`,

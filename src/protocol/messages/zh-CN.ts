@@ -193,6 +193,9 @@ export const zhCN: Catalog = {
   'run.runnerCrashed': (p) => `运行器崩溃：${p.error}`,
   'run.executorFailed': (p) => `执行器未能运行它：${p.error}`,
   'run.couldNotStart': (p) => `无法启动 '${p.command}'${p.user ? `（以用户 ${p.user} 身份）` : ''}：${p.error}`,
+  'run.noWorkdir': (p) => `工作目录 '${p.cwd}' 不存在或不是目录`,
+  'run.httpStatus': (p) => `意外的 HTTP 状态码 ${p.status}${p.expected ? `（期望 ${p.expected}）` : ''}`,
+  'run.requestFailed': (p) => `${p.method} ${p.url} 请求失败：${p.error}`,
 
   'httpExecutor.runner': (p) => `runners：'${p.runner}' 既不是任务类型（${p.types}），也不是 'handler:<名称>'`,
   'httpExecutor.url': (p) => `${p.field} 必须是 http:// 或 https:// URL，而不是 '${p.value}'`,
