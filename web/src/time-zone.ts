@@ -7,13 +7,26 @@
 
 const utcNames = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu', 'Etc/GMT0', 'GMT0', 'Etc/GMT+0', 'Etc/GMT-0']);
 
-/** The zone this browser runs in (IANA name), UTC when it cannot say. */
+let browserZone: { name: string; readAt: number } | null = null;
+
+/**
+ * The zone this browser runs in (IANA name), UTC when it cannot say. Read again at most
+ * once a minute: every time shown asks for it on each render, and building the
+ * DateTimeFormat that says it costs about a millisecond (a task list's first render spent
+ * a tenth of its script time here). A minute is how late a change of the system's zone shows.
+ */
 export function browserTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
+  const now = Date.now();
+  if (browserZone === null || now - browserZone.readAt > 60_000) {
+    let name = 'UTC';
+    try {
+      name = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    } catch {
+      // UTC
+    }
+    browserZone = { name, readAt: now };
   }
+  return browserZone.name;
 }
 
 // Intl formatters are costly to build and a table renders many times: one per zone and shape.
