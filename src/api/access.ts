@@ -91,6 +91,12 @@ const table: Record<string, Declaration> = {
   'PUT /api/v1/channels/:id': 'admin',
   'DELETE /api/v1/channels/:id': 'admin',
   'POST /api/v1/channels/:id/test': 'admin',
+  'GET /api/v1/alert-rules': 'viewer',
+  'GET /api/v1/alert-rules/:id': 'viewer',
+  'POST /api/v1/alert-rules': 'admin',
+  'PUT /api/v1/alert-rules/:id': 'admin',
+  'DELETE /api/v1/alert-rules/:id': 'admin',
+  'GET /api/v1/alerts': 'viewer',
   'GET /api/v1/stats/overview': 'viewer',
   'GET /api/v1/events': 'viewer',
   // People and credentials.

@@ -28,6 +28,7 @@ import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
 import { serveSchedulerRoleOnly } from './server-role.ts';
 import { channelRoutes } from './routes/channels.ts';
+import { alertRuleRoutes } from './routes/alert-rules.ts';
 
 export async function buildApp(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
   const { tls } = context;
@@ -76,6 +77,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(systemRoutes({ store, scheduler, instanceId, version, retention: context.retention }));
       await api.register(executorTokenRoutes({ store }));
       await api.register(channelRoutes({ channels: context.channels }));
+      await api.register(alertRuleRoutes({ store, clock, alerting: context.alerting }));
       await api.register(executorRoutes({ store, clock, dispatcher, gateway: context.gateway, httpExecutors }));
       await api.register(executionCallbackRoutes({ store, httpExecutors }));
       await api.register(statsRoutes({ store, clock, tasks }));

@@ -7,9 +7,10 @@ import { newId } from '../domain/ids.ts';
 import type { ApiContext } from './context.ts';
 import { executionsToWire, executorToWire, taskToWire } from './dto.ts';
 import { channelToWire } from './routes/channels.ts';
+import { alertRuleToWire } from './routes/alert-rules.ts';
 import { apiTokenToWire, userToWire } from './security-dto.ts';
 
-type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel';
+type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel' | 'alert_rule';
 
 const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks': { action: 'task.create', resource: 'task' },
@@ -31,6 +32,9 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'PUT /api/v1/channels/:id': { action: 'channel.update', resource: 'channel' },
   'DELETE /api/v1/channels/:id': { action: 'channel.delete', resource: 'channel' },
   'POST /api/v1/channels/:id/test': { action: 'channel.test', resource: 'channel' },
+  'POST /api/v1/alert-rules': { action: 'alert_rule.create', resource: 'alert_rule' },
+  'PUT /api/v1/alert-rules/:id': { action: 'alert_rule.update', resource: 'alert_rule' },
+  'DELETE /api/v1/alert-rules/:id': { action: 'alert_rule.delete', resource: 'alert_rule' },
   'POST /api/v1/users': { action: 'user.create', resource: 'user' },
   'PUT /api/v1/users/:id': { action: 'user.update', resource: 'user' },
   'DELETE /api/v1/users/:id': { action: 'user.delete', resource: 'user' },
@@ -139,6 +143,10 @@ async function loadState(context: ApiContext, resource: Resource, id: string): P
     case 'channel': {
       const channel = await context.store.alertChannels.get(id);
       return channel ? channelToWire(channel) : null;
+    }
+    case 'alert_rule': {
+      const rule = await context.store.alerts.rule(id);
+      return rule ? alertRuleToWire(rule) : null;
     }
     case 'session':
       return null;

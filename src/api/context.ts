@@ -10,12 +10,14 @@ import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { TaskService } from './task-service.ts';
 import type { ChannelService } from '../alerts/channel-service.ts';
+import type { Alerting } from '../alerts/alerting.ts';
 
 export interface ApiContext {
   store: Store;
   clock: Clock;
   tasks: TaskService;
   channels: ChannelService;
+  alerting: Alerting;
   scheduler: Scheduler;
   dispatcher: Dispatcher;
   gateway: ExecutorGateway;

@@ -1,6 +1,7 @@
-// Request and response schemas of the alerting API (README "Alerts"): channels.
+// Request and response schemas of the alerting API (README "Alerts"): channels, rules, alerts.
 import { Type, type Static } from 'typebox';
-import { channelLocales, channelTypes } from './enums.ts';
+import { alertEvents, alertStatuses, channelLocales, channelTypes } from './enums.ts';
+import { Pagination } from './rest-schemas.ts';
 import { Instant, named, oneOf, page, type Named } from './rest-responses.ts';
 
 export const ChannelBody = Type.Object(
@@ -43,5 +44,78 @@ export const ChannelTestResponse = named(
 );
 export type ChannelTestResponse = Static<typeof ChannelTestResponse>;
 
+const Ids = (description: string) => Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, uniqueItems: true, description });
+
+export const AlertRuleBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    events: Type.Array(oneOf(alertEvents), { minItems: 1, uniqueItems: true, description: 'What the rule watches (README "Alerts")' }),
+    task_ids: Type.Optional(Ids('Tasks it watches; with tags empty too, every task')),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100, uniqueItems: true, description: 'Tasks with any of these tags' })),
+    channel_ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 50, uniqueItems: true, description: 'Where its alerts go' }),
+    consecutive_failures: Type.Optional(Type.Union([Type.Integer({ minimum: 2, maximum: 1000 }), Type.Null()], { description: 'For consecutive_failures: how many in a row' })),
+    no_success_seconds: Type.Optional(Type.Union([Type.Integer({ minimum: 60, maximum: 31_536_000 }), Type.Null()], { description: 'For no_success: how long without a success' })),
+    throttle_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800, default: 3600, description: 'One alert per problem per rule and task within this time (default 3600)' })),
+    muted_until: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Alerts before this instant are recorded as suppressed, not sent' })),
+  },
+  { additionalProperties: false },
+);
+export type AlertRuleBody = Static<typeof AlertRuleBody>;
+
+export const AlertRuleResponse = named(
+  'AlertRule',
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    enabled: Type.Boolean(),
+    events: Type.Array(oneOf(alertEvents)),
+    task_ids: Type.Array(Type.String()),
+    tags: Type.Array(Type.String()),
+    channel_ids: Type.Array(Type.String()),
+    consecutive_failures: Type.Union([Type.Integer(), Type.Null()]),
+    no_success_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    throttle_seconds: Type.Integer(),
+    muted_until: Instant,
+    created_at: Instant,
+    updated_at: Instant,
+  }),
+);
+export type AlertRuleResponse = Static<typeof AlertRuleResponse>;
+
+export const AlertRulePage = page(AlertRuleResponse);
+
+export const AlertResponse = named(
+  'Alert',
+  Type.Object({
+    id: Type.String(),
+    rule_id: Type.String(),
+    channel_id: Type.String(),
+    event: oneOf(alertEvents),
+    task_id: Type.Union([Type.String(), Type.Null()]),
+    execution_id: Type.Union([Type.String(), Type.Null()]),
+    executor_id: Type.Union([Type.String(), Type.Null()]),
+    status: oneOf(alertStatuses, { description: 'pending (or waiting for a retry), sending, sent, failed (given up), suppressed (throttled or muted)' }),
+    attempts: Type.Integer(),
+    response_status: Type.Union([Type.Integer(), Type.Null()], { description: "The receiver's HTTP status or SMTP code at the last attempt" }),
+    response: Type.Union([Type.String(), Type.Null()], { description: 'What it answered' }),
+    created_at: Instant,
+    sent_at: Instant,
+  }),
+);
+export type AlertResponse = Static<typeof AlertResponse>;
+
+export const AlertPage = page(AlertResponse);
+
+export const AlertQuery = Type.Object(
+  {
+    ...Pagination,
+    rule_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    status: Type.Optional(oneOf(alertStatuses)),
+  },
+  { additionalProperties: false },
+);
+
 /** The alerting API's named schemas, registered with the rest (api/openapi.ts). */
-export const alertResponseSchemas: readonly Named[] = [ChannelResponse, ChannelPage, ChannelTestResponse];
+export const alertResponseSchemas: readonly Named[] = [ChannelResponse, ChannelPage, ChannelTestResponse, AlertRuleResponse, AlertRulePage, AlertResponse, AlertPage];

@@ -105,3 +105,11 @@ export type ChannelType = (typeof channelTypes)[number];
 /** The language a channel's messages are written in. */
 export const channelLocales = ['en', 'zh-CN'] as const;
 export type ChannelLocale = (typeof channelLocales)[number];
+
+/** What an alert rule can watch (README "Alerts"). */
+export const alertEvents = ['failed', 'timeout', 'executor_lost', 'misfire', 'no_executor', 'recovered', 'consecutive_failures', 'no_success', 'executor_offline'] as const;
+export type AlertEvent = (typeof alertEvents)[number];
+
+/** An alert's delivery: waiting to be sent (or retried), being sent, sent, given up, or held back by throttling or a mute. */
+export const alertStatuses = ['pending', 'sending', 'sent', 'failed', 'suppressed'] as const;
+export type AlertStatus = (typeof alertStatuses)[number];

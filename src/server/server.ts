@@ -23,6 +23,7 @@ import type { ApiContext } from '../api/context.ts';
 import { Metrics } from '../api/metrics.ts';
 import { logEvents } from './event-log.ts';
 import { ChannelService } from '../alerts/channel-service.ts';
+import { Alerting } from '../alerts/alerting.ts';
 import { generatePassword, hashPassword } from '../api/passwords.ts';
 import { TaskService } from '../api/task-service.ts';
 import type { FastifyInstance } from 'fastify';
@@ -50,6 +51,8 @@ export interface Server {
   readonly httpExecutors: HttpExecutors;
   /** History retention's cleanup (runs on the leader; tests call runOnce). */
   readonly retention: RetentionCleanup;
+  /** Alert evaluation and sending (runs on the leader). */
+  readonly alerting: Alerting;
   readonly events: TypedEmitter<SchedulerEvents>;
   readonly instanceId: string;
   readonly adminToken: string;
@@ -185,6 +188,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   events.on('error', ({ error }) => logger.error({ err: error }, 'scheduler error'));
   logEvents(events, logger, instanceId);
   const channels = new ChannelService({ store, clock, secrets, sendTimeoutMs: 10_000 });
+  // Alerts, on the leader only (alerts/alerting.ts).
+  const alerting = new Alerting(store, clock, secrets, { publicUrl: config.publicUrl, sendTimeoutMs: 10_000 }, onError);
+  events.on('leader.elected', () => alerting.start());
+  events.on('leader.deposed', () => void alerting.stop());
   const tasks = new TaskService({
     store,
     clock,
@@ -201,6 +208,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     clock,
     tasks,
     channels,
+    alerting,
     scheduler,
     dispatcher,
     gateway,
@@ -245,6 +253,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     gateway,
     httpExecutors,
     retention,
+    alerting,
     events,
     instanceId,
     adminToken,
@@ -262,6 +271,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       if (closed) return;
       closed = true;
       await retention.stop();
+      await alerting.stop();
       await scheduler.stop();
       await delivery.stop();
       await instanceHeartbeat.stop();

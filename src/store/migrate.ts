@@ -22,6 +22,7 @@ import * as exactTaskNames from './migrations/013-exact-task-names.ts';
 import * as retention from './migrations/014-retention.ts';
 import * as errorDetail from './migrations/016-error-detail.ts';
 import * as alertChannels from './migrations/017-alert-channels.ts';
+import * as alertRules from './migrations/018-alert-rules.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -40,6 +41,7 @@ const migrationList = [
   ['014-retention', retention],
   ['016-error-detail', errorDetail],
   ['017-alert-channels', alertChannels],
+  ['018-alert-rules', alertRules],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

@@ -1,6 +1,7 @@
 // The storage contract: repositories named in domain words, plus the few
 // multi-table steps that must be one transaction.
 import { AlertChannelRepository } from './alert-channels.ts';
+import { AlertRepository } from './alerts.ts';
 import { ApiTokenRepository } from './api-tokens.ts';
 import { AuditRepository } from './audit.ts';
 import { UserRepository } from './users.ts';
@@ -109,6 +110,7 @@ export class Store {
   /** History retention's bounded deletes and rollup folding (issue 15). */
   readonly retention: RetentionRepository;
   readonly alertChannels: AlertChannelRepository;
+  readonly alerts: AlertRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
   readonly health: StorageHealth;
@@ -139,6 +141,7 @@ export class Store {
     this.callbackNonces = new CallbackNonceRepository(db, dialect);
     this.retention = new RetentionRepository(db, dialect);
     this.alertChannels = new AlertChannelRepository(db);
+    this.alerts = new AlertRepository(db, dialect);
   }
 
   /**

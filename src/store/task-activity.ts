@@ -91,3 +91,29 @@ export async function lastSuccesses(db: Kysely<Database>): Promise<LastSuccess[]
   const rows = await db.selectFrom(newest.as('newest')).innerJoin('tasks', 'tasks.id', 'newest.task_id').select(['tasks.name', 'newest.end_time']).where('tasks.status', '!=', 'deleted').orderBy('tasks.name').execute();
   return rows.flatMap((row) => (row.end_time === null ? [] : [{ taskName: row.name, endTime: toNumber(row.end_time) }]));
 }
+
+export interface SuccessSummary {
+  taskId: string;
+  taskName: string;
+  tags: string[];
+  createdAt: number;
+  /** End of its newest successful execution; null if it never succeeded. */
+  lastSuccess: number | null;
+}
+
+/** Every active task with its last success (the dead-man alert's input), in one statement. */
+export async function successSummaries(db: Kysely<Database>): Promise<SuccessSummary[]> {
+  const newest = db
+    .selectFrom('executions')
+    .select('task_id')
+    .select((eb) => eb.fn.max('end_time').as('end_time'))
+    .where('status', '=', 'success')
+    .groupBy('task_id');
+  const rows = await db
+    .selectFrom('tasks')
+    .leftJoin(newest.as('newest'), 'newest.task_id', 'tasks.id')
+    .select(['tasks.id', 'tasks.name', 'tasks.tags', 'tasks.created_at', 'newest.end_time'])
+    .where('tasks.status', '=', 'active')
+    .execute();
+  return rows.map((row) => ({ taskId: row.id, taskName: row.name, tags: fromJson<string[]>(row.tags, []), createdAt: toNumber(row.created_at), lastSuccess: toNullableNumber(row.end_time) }));
+}

@@ -6,7 +6,7 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { text } from '../protocol/messages/index.ts';
 import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, TasksTable } from './schema.ts';
-import { lastSuccesses, recentExecutions, taskHistory, type LastSuccess, type RecentExecution, type TaskHistoryEntry } from './task-activity.ts';
+import { lastSuccesses, recentExecutions, successSummaries, taskHistory, type LastSuccess, type RecentExecution, type SuccessSummary, type TaskHistoryEntry } from './task-activity.ts';
 import type { TaskSort } from '../protocol/rest-schemas.ts';
 
 export interface TaskListQuery {
@@ -82,6 +82,11 @@ export class TaskRepository {
   /** When each live task last succeeded, for those that ever did (the dead-man metric). */
   async lastSuccesses(): Promise<LastSuccess[]> {
     return lastSuccesses(this.#db);
+  }
+
+  /** Every active task with when it last succeeded (the dead-man alert). */
+  async successSummaries(): Promise<SuccessSummary[]> {
+    return successSummaries(this.#db);
   }
 
   /** The audit entries that changed a task, newest first. */

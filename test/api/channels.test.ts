@@ -6,52 +6,12 @@
 // refused without a request.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { rawDatabase } from '../../src/store/raw-database.ts';
+import { Receiver } from '../helpers/http-receiver.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** An HTTP receiver on loopback: records each request and answers with `reply(request)`. */
-class Receiver {
-  readonly received: Received[] = [];
-  reply: (request: Received) => { status: number; body: string } = () => ({ status: 200, body: 'ok' });
-  #server: Server | null = null;
-  url = '';
-
-  async start(): Promise<this> {
-    this.#server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const received = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
-        this.received.push(received);
-        const answer = this.reply(received);
-        response.writeHead(answer.status, { 'content-type': answer.body.startsWith('{') ? 'application/json' : 'text/plain' }).end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  last(): Received {
-    const last = this.received.at(-1);
-    assert.ok(last, 'the receiver got a request');
-    return last;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
-}
 
 const hmac = (key: string, message: string, encoding: 'hex' | 'base64') => createHmac('sha256', key).update(message).digest(encoding);
 

@@ -103,7 +103,18 @@ describe('finishing an execution', () => {
     agent.send(report);
     agent.send(report);
     await eventually(async () => agent.frames.filter((frame) => frame.action === 'ack').length === 2, 'both copies to be acknowledged');
-    assert.deepEqual(await ended, { executionId: id, taskId: (await t.server.store.executions.get(id))!.taskId, status: 'success', executorId, attempt: 1, retryId: null });
+    const stored = (await t.server.store.executions.get(id))!;
+    assert.deepEqual(await ended, {
+      executionId: id,
+      taskId: stored.taskId,
+      taskName: 'finish-on-reporter',
+      status: 'success',
+      executorId,
+      attempt: 1,
+      retryId: null,
+      startTime: stored.startTime,
+      endTime: stored.endTime,
+    });
     assertFinishedOnce(watched, id, { executorId, attempt: 1 }, 'success');
     assert.deepEqual(
       watched.reports.filter((entry) => entry.report.executionId === id).map((entry) => entry.outcome),

@@ -14,6 +14,7 @@ function expectedRole(method: string, path: string): Role | 'any' {
   if (path.startsWith('/api/v1/auth/')) return 'any';
   // Channels hold webhook keys and SMTP credentials (issue 16: admin).
   if (path.startsWith('/api/v1/users') || path.startsWith('/api/v1/executor-tokens') || path.startsWith('/api/v1/channels') || path === '/api/v1/audit') return 'admin';
+  if (path.startsWith('/api/v1/alert-rules') && method !== 'GET') return 'admin';
   if (path.startsWith('/api/v1/tokens')) return 'operator'; // everyone with write access manages their own tokens
   if (method === 'GET' || path === '/api/v1/schedules/preview') return 'viewer';
   if (path.startsWith('/api/v1/tasks') || path.startsWith('/api/v1/executions')) return 'operator';
