@@ -242,7 +242,12 @@ describe('executors, dashboard and task form in the web UI', { concurrency: fals
       const page = await open('looker', locale, '/', viewport);
       const entry = page.getByTestId('running-executions').locator(`[data-execution-id="${runningId}"]`);
       await entry.getByTestId('execution-task').getByText('nightly-sync').waitFor();
-      assert.equal(await entry.getByTestId('execution-executor').textContent(), 'local');
+      // The executor's name comes from the executors list, a request of its own: until it
+      // answers the row shows the id's end, so wait for the name rather than read it once.
+      await entry
+        .getByTestId('execution-executor')
+        .filter({ hasText: /^local$/ })
+        .waitFor();
       const first = await entry.getByTestId('elapsed').textContent();
       await elapsedMoves(page, 'running-executions', runningId, first);
       assert.equal(await page.getByTestId('running-executions').locator(`[data-execution-id="${finishedId}"]`).count(), 0, 'only running ones');
