@@ -6,7 +6,7 @@
 //   row stays, marked log_expired);
 // - audit entries older than audit_retention_days;
 // - agents offline for longer than executor_retention_days, with their routing state.
-// Pending and running executions, and each task's newest finished execution, are never
+// Pending and running executions, each task's newest finished execution and its newest successful one (the dead-man metric and alert read it) are never
 // deleted. Deleted executions are folded into daily rollups first (store/retention.ts),
 // so the 7d and 90d statistics keep counting them.
 //
@@ -122,9 +122,10 @@ export class RetentionCleanup {
   async #historyLimits(report: CleanupReport): Promise<void> {
     const { batchSize } = this.#options;
     for (const { taskId, historyLimit } of await this.#store.retention.historyLimits()) {
+      const lastSuccess = await this.#store.retention.newestSuccess(taskId);
       while (!this.#stopping) {
         const ids = await this.#store.retention.beyondHistoryLimit(taskId, historyLimit, batchSize);
-        const deleted = await this.#store.retention.foldAndDelete(ids);
+        const deleted = await this.#store.retention.foldAndDelete(ids.filter((id) => id !== lastSuccess));
         report.historyLimited += deleted;
         if (ids.length < batchSize || deleted === 0) break;
         await this.#pause();
@@ -148,6 +149,7 @@ export class RetentionCleanup {
     // A task's newest finished instant when first needed in this pass. A run that
     // finishes later is newer still, so a stale entry only ever keeps more.
     const newest = new Map<string, number | null>();
+    const lastSuccesses = new Map<string, string | null>();
     let cursor: ScanCursor | null = null;
     while (!this.#stopping) {
       const page = await this.#store.retention.scanOlderThan(scanBefore, cursor, batchSize);
@@ -167,8 +169,9 @@ export class RetentionCleanup {
         if (!row.finished) continue;
         if (executionsBefore !== null && row.scheduledTime < executionsBefore) {
           if (!newest.has(row.taskId)) newest.set(row.taskId, await this.#store.retention.newestFinished(row.taskId));
+          if (!lastSuccesses.has(row.taskId)) lastSuccesses.set(row.taskId, await this.#store.retention.newestSuccess(row.taskId));
           const keep = newest.get(row.taskId);
-          if (keep !== null && keep !== undefined && row.scheduledTime < keep) {
+          if (keep !== null && keep !== undefined && row.scheduledTime < keep && row.id !== lastSuccesses.get(row.taskId)) {
             deletions.push(row.id);
             continue;
           }

@@ -88,6 +88,16 @@ export class RetentionRepository {
     return row ? toNumber(row.scheduled_time) : null;
   }
 
+  /**
+   * The id of the task's newest successful execution, or null: kept by every rule, so the
+   * dead-man metric and alert (cronfleet_task_last_success_timestamp_seconds, no_success)
+   * still know when a task that has failed since last worked.
+   */
+  async newestSuccess(taskId: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('executions').select('id').where('task_id', '=', taskId).where('status', '=', 'success').orderBy('scheduled_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   /** Tasks (deleted ones too: their history stays) with a history_limit. */
   async historyLimits(): Promise<Array<{ taskId: string; historyLimit: number }>> {
     const rows = await this.#db.selectFrom('tasks').select(['id', 'history_limit']).where('history_limit', 'is not', null).execute();

@@ -81,6 +81,8 @@ describe('history retention with the default days (executions 30, logs 14, audit
   let aged: string;
   let lonely: string;
   let limited: string;
+  let deadMan: string;
+  let limitedFailing: string;
   const rows: Record<string, ReturnType<typeof executionRow>> = {};
 
   before(async () => {
@@ -88,6 +90,8 @@ describe('history retention with the default days (executions 30, logs 14, audit
     aged = await createTask(t, 'retention-aged');
     lonely = await createTask(t, 'retention-lonely');
     limited = await createTask(t, 'retention-limited', { history_limit: 3 });
+    deadMan = await createTask(t, 'retention-dead-man');
+    limitedFailing = await createTask(t, 'retention-limited-failing', { history_limit: 2 });
     const row = (name: string, taskId: string, status: ExecutionStatus, daysAgo: number, durationMs?: number) => {
       rows[name] = executionRow(taskId, status, NOW - daysAgo * DAY, durationMs);
       return rows[name];
@@ -105,6 +109,13 @@ describe('history retention with the default days (executions 30, logs 14, audit
       // history_limit 3: ten recent finished runs and one still running.
       ...Array.from({ length: 10 }, (_, index) => row(`limited-${index}`, limited, 'success', 0.5 + index * 0.01, 500)),
       row('limited-running', limited, 'running', 0.6, 0),
+      // Its last success is old and failures came after: the success stays (the dead-man metric reads it).
+      row('dm-success', deadMan, 'success', 40, 1000),
+      row('dm-failed-old', deadMan, 'failed', 35, 1000),
+      row('dm-failed-new', deadMan, 'failed', 1, 1000),
+      // history_limit 2: a success, then four failures; the two newest failures and the success stay.
+      row('lf-success', limitedFailing, 'success', 0.9, 500),
+      ...Array.from({ length: 4 }, (_, index) => row(`lf-failed-${index}`, limitedFailing, 'failed', 0.5 + index * 0.01, 500)),
     ]);
     for (const name of ['old-success', 'old-running', 'mid-success', 'new-success', 'lonely-newest']) await insertLog(t, rows[name]!.id);
     const { db } = rawDatabase(t.server.store);
@@ -131,7 +142,7 @@ describe('history retention with the default days (executions 30, logs 14, audit
       .values({ state_key: `task:${aged}`, value: JSON.stringify({ cursor: 4, sticky: 'agent-gone' }), updated_at: NOW - 10 * DAY })
       .execute();
     const report = await t.server.retention.runOnce();
-    assert.deepEqual(report, { historyLimited: 7, expired: 2, logsExpired: 2, auditDeleted: 1, agentsRemoved: 1 });
+    assert.deepEqual(report, { historyLimited: 9, expired: 3, logsExpired: 2, auditDeleted: 1, agentsRemoved: 1 });
   });
   after(async () => {
     await t.close();
@@ -174,6 +185,11 @@ describe('history retention with the default days (executions 30, logs 14, audit
     assert.deepEqual(await remainingIds(t, limited), expected);
     const task = await t.request('GET', `/api/v1/tasks/${limited}`);
     assert.equal(task.body.history_limit, 3);
+  });
+
+  it("keeps a task's newest successful execution whatever came after it, by age and by history_limit", async () => {
+    assert.deepEqual(await remainingIds(t, deadMan), [rows['dm-success']!.id, rows['dm-failed-new']!.id].sort());
+    assert.deepEqual(await remainingIds(t, limitedFailing), [rows['lf-success']!.id, rows['lf-failed-0']!.id, rows['lf-failed-1']!.id].sort());
   });
 
   it('deletes audit entries older than audit_retention_days', async () => {
@@ -288,7 +304,8 @@ describe('the cleanup pages through many executions of one instant and many inst
     // Five tasks firing at the same three old instants (a page of 3 holds one instant only),
     // then one newer finished run each; and a pending run among the old ones.
     for (const daysAgo of [50, 45, 40]) for (const task of tasks) rows.push(executionRow(task, 'success', NOW - daysAgo * DAY, 100));
-    for (const task of tasks) rows.push(executionRow(task, 'failed', NOW - 2 * DAY, 100));
+    // (A success: a task's newest success is kept too, and here it is the newest run.)
+    for (const task of tasks) rows.push(executionRow(task, 'success', NOW - 2 * DAY, 100));
     const waiting = executionRow(tasks[0]!, 'pending', NOW - 45 * DAY + 1);
     rows.push(waiting);
     await insertExecutions(t, rows);
@@ -300,7 +317,7 @@ describe('the cleanup pages through many executions of one instant and many inst
     const left = await rawDatabase(t.server.store).db.selectFrom('executions').select(['id', 'status']).where('task_id', 'in', tasks).execute();
     assert.equal(left.length, 6);
     assert.ok(left.some((row) => row.id === waiting.id));
-    assert.equal(left.filter((row) => row.status === 'failed').length, 5);
+    assert.equal(left.filter((row) => row.status === 'success').length, 5);
     const folded = await rawDatabase(t.server.store).db.selectFrom('execution_rollups').select(['success']).where('task_id', 'in', tasks).execute();
     assert.equal(
       folded.reduce((sum, row) => sum + Number(row.success), 0),
