@@ -309,6 +309,7 @@ export class AlertRepository {
     return rows.map((row) => ({
       id: row.id,
       taskId: row.task_id,
+      status: row.status,
       reason: row.reason,
       scheduledTime: toNumber(row.scheduled_time),
       updatedAt: toNumber(row.updated_at),
@@ -316,7 +317,6 @@ export class AlertRepository {
     }));
   }
 
-  /** The latest `count` outcomes (success, failed, timeout, lost) of a task, newest first. */
   /** The latest `count` outcomes (success, failed, timeout, lost) of a task up to and including `execution`, newest first. */
   async latestOutcomes(taskId: string, count: number, execution: { id: string; scheduledTime: number }): Promise<string[]> {
     const rows = await this.#db
