@@ -85,7 +85,7 @@ export type AlertRuleResponse = Static<typeof AlertRuleResponse>;
 
 export const AlertRulePage = page(AlertRuleResponse);
 
-export const AlertResponse = named(
+const AlertResponse = named(
   'Alert',
   Type.Object({
     id: Type.String(),

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Alerting } from '../../alerts/alerting.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { newId } from '../../domain/ids.ts';
-import { AlertPage, AlertQuery, AlertRuleBody, AlertRulePage, AlertRuleResponse } from '../../protocol/alert-schemas.ts';
+import { AlertPage, AlertQuery, AlertRuleBody, AlertRulePage, AlertRuleResponse, type AlertResponse } from '../../protocol/alert-schemas.ts';
 import { CronfleetError } from '../../protocol/errors.ts';
 import { text } from '../../protocol/messages/index.ts';
 import { ref } from '../../protocol/rest-responses.ts';
@@ -56,7 +56,7 @@ export function alertRuleToWire(rule: AlertRule): AlertRuleResponse {
   };
 }
 
-function alertToWire(alert: Alert) {
+function alertToWire(alert: Alert): AlertResponse {
   return {
     id: alert.id,
     rule_id: alert.ruleId,
