@@ -71,6 +71,16 @@ export async function taskHistory(db: Kysely<Database>, taskId: string, page: nu
   };
 }
 
+/** Per task, the end of its newest successful execution (a subquery: task_id, end_time). */
+function newestSuccessEnds(db: Kysely<Database>) {
+  return db
+    .selectFrom('executions')
+    .select('task_id')
+    .select((eb) => eb.fn.max('end_time').as('end_time'))
+    .where('status', '=', 'success')
+    .groupBy('task_id');
+}
+
 export interface LastSuccess {
   taskName: string;
   endTime: number;
@@ -82,12 +92,7 @@ export interface LastSuccess {
  * index executions_task_time_outcome; the metrics endpoint caches it between scrapes.
  */
 export async function lastSuccesses(db: Kysely<Database>): Promise<LastSuccess[]> {
-  const newest = db
-    .selectFrom('executions')
-    .select('task_id')
-    .select((eb) => eb.fn.max('end_time').as('end_time'))
-    .where('status', '=', 'success')
-    .groupBy('task_id');
+  const newest = newestSuccessEnds(db);
   const rows = await db.selectFrom(newest.as('newest')).innerJoin('tasks', 'tasks.id', 'newest.task_id').select(['tasks.name', 'newest.end_time']).where('tasks.status', '!=', 'deleted').orderBy('tasks.name').execute();
   return rows.flatMap((row) => (row.end_time === null ? [] : [{ taskName: row.name, endTime: toNumber(row.end_time) }]));
 }
@@ -103,12 +108,7 @@ export interface SuccessSummary {
 
 /** Every active task with its last success (the dead-man alert's input), in one statement. */
 export async function successSummaries(db: Kysely<Database>): Promise<SuccessSummary[]> {
-  const newest = db
-    .selectFrom('executions')
-    .select('task_id')
-    .select((eb) => eb.fn.max('end_time').as('end_time'))
-    .where('status', '=', 'success')
-    .groupBy('task_id');
+  const newest = newestSuccessEnds(db);
   const rows = await db
     .selectFrom('tasks')
     .leftJoin(newest.as('newest'), 'newest.task_id', 'tasks.id')
