@@ -17,6 +17,8 @@ export interface AlertSenderOptions {
   publicUrl: string | null;
   sendTimeoutMs: number;
   resolver?: Resolver;
+  /** Each attempt's outcome (the metrics count them). */
+  onAttempt?(attempt: { event: string; channel: string; outcome: 'sent' | 'retry' | 'failed' }): void;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -59,6 +61,7 @@ export class AlertSender {
     const attempts = alert.attempts + 1;
     const retryAt = outcome.ok || attempts >= MAX_ATTEMPTS ? null : now() + 30_000 * 2 ** (attempts - 1);
     await this.#store.alerts.recordAttempt(alert.id, { ...outcome, retryAt }, now());
+    this.#options.onAttempt?.({ event: alert.event, channel: channel.name, outcome: outcome.ok ? 'sent' : retryAt === null ? 'failed' : 'retry' });
   }
 
   /** The message, in the channel's language: a title naming the problem, the facts, a link. */

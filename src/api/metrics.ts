@@ -55,6 +55,12 @@ export class Metrics {
   readonly registry = new Registry();
   readonly fires = new Counter({ name: 'cronfleet_fires_total', help: 'Schedule fires recorded, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly finished = new Counter({ name: 'cronfleet_executions_finished_total', help: 'Executions finished, by status', labelNames: ['status'] as const, registers: [this.registry] });
+  readonly alerts = new Counter({
+    name: 'cronfleet_alerts_total',
+    help: 'Alert sends by this instance: event, channel name, outcome (sent, retry, failed)',
+    labelNames: ['event', 'channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly fireLateness = new Histogram({
     name: 'cronfleet_fire_lateness_seconds',
     help: 'From the scheduled instant to the fire being recorded (fires are recorded just ahead of their instant, so this is mostly 0)',

@@ -189,7 +189,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   logEvents(events, logger, instanceId);
   const channels = new ChannelService({ store, clock, secrets, sendTimeoutMs: 10_000 });
   // Alerts, on the leader only (alerts/alerting.ts).
-  const alerting = new Alerting(store, clock, secrets, { publicUrl: config.publicUrl, sendTimeoutMs: 10_000 }, onError);
+  const alerting = new Alerting(store, clock, secrets, { publicUrl: config.publicUrl, sendTimeoutMs: 10_000, onAttempt: (attempt) => metrics.alerts.inc(attempt) }, onError);
   events.on('leader.elected', () => alerting.start());
   events.on('leader.deposed', () => void alerting.stop());
   const tasks = new TaskService({

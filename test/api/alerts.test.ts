@@ -90,6 +90,8 @@ describe('alert rules', () => {
     const received = receiver.received.find((request) => sentOf(request).alert_id === alert!.alert_id)!;
     assert.equal(received.headers['x-cronfleet-alert'], alert!.alert_id);
     assert.match(JSON.parse(received.body).link, /^https:\/\/cron\.example\.com\/executions\//);
+    const metrics = (await t.request<string>('GET', '/metrics')).body;
+    assert.match(metrics, /^cronfleet_alerts_total\{event="failed",channel="ops hook",outcome="sent"\} 1$/m);
 
     const second = await run(taskId);
     assert.equal(second.status, 'failed');
