@@ -131,6 +131,23 @@ describe('alert rules', () => {
     assert.equal(sentFor((sent) => sent.event === 'consecutive_failures')[0]!.title, '[cronfleet] streaky failed 3 times in a row');
   });
 
+  it('names what happened: a run that timed out, and one no executor could take', async () => {
+    const slow = await task('slow_job', 'sleep', { args: ['5'], timeout_seconds: 1 });
+    const homeless = await task('homeless_job', 'true', { executor_labels: { zone: 'nowhere' }, dispatch_timeout_seconds: 1 });
+    const ruleId = await rule({ name: 'what happened', events: ['timeout', 'no_executor'], task_ids: [slow, homeless] });
+    assert.equal((await run(slow)).status, 'timeout');
+    const waiting = await run(homeless);
+    assert.equal(waiting.status, 'failed');
+    const alerts = await alertsOf(ruleId, 2);
+    assert.deepEqual(alerts.map((alert) => [alert.event, alert.status]).sort(), [
+      ['no_executor', 'sent'],
+      ['timeout', 'sent'],
+    ]);
+    await eventually('both alerts', () => sentFor((sent) => sent.event === 'timeout' || sent.event === 'no_executor').length === 2);
+    assert.equal(sentFor((sent) => sent.event === 'timeout')[0]!.title, '[cronfleet] slow_job timed out');
+    assert.equal(sentFor((sent) => sent.event === 'no_executor')[0]!.title, '[cronfleet] homeless_job: no executor could take it');
+  });
+
   it('records a muted rule’s alerts as suppressed and sends nothing', async () => {
     const taskId = await task('muted_job', 'exit 1');
     const ruleId = await rule({ name: 'muted', events: ['failed'], task_ids: [taskId], muted_until: new Date(Date.now() + 3_600_000).toISOString() });
