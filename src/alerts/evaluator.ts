@@ -26,7 +26,7 @@ const BATCH = 2000;
 const CURSOR_IDLE_WRITE_MS = 5000;
 
 /** What happened to an execution, as rules name it; `success` may close a problem. */
-type Outcome = Exclude<AlertEvent, 'recovered' | 'consecutive_failures' | 'no_success' | 'executor_offline'> | 'success';
+type Outcome = Exclude<AlertEvent, 'recovered' | 'consecutive_failures' | 'no_success' | 'executor_offline' | 'no_leader'> | 'success';
 
 const failures: readonly Outcome[] = ['failed', 'timeout', 'executor_lost', 'no_executor'];
 
@@ -172,6 +172,24 @@ export class AlertEvaluator {
         if (executor.status === 'offline') recorded += await this.#raise(rule, subject, ['executor_offline'], `${executor.id}@${executor.lastHeartbeat ?? 0}`, now);
         else if (executor.status === 'online') recorded += await this.#recover(rule, subject, `${executor.id}@online@${executor.lastHeartbeat ?? 0}`, now);
       }
+    }
+    return recorded;
+  }
+
+  /**
+   * no_leader, judged by any instance (there is no leader to judge it): `lease` is the
+   * leader lease as stored, `leaderless` whether this instance has seen no valid lease for
+   * longer than a lease TTL. Keyed by when the last lease ran out, which every instance
+   * reads alike, so several instances noticing record one alert.
+   */
+  async leadership(lease: { token: number; expiresAt: number } | null, leaderless: boolean): Promise<number> {
+    const now = this.#clock.now();
+    const rules = (await this.#store.alerts.rules()).filter((rule) => rule.enabled && rule.channelIds.length > 0 && rule.events.includes('no_leader'));
+    const subject = { key: 'cluster', taskId: null, executionId: null, executorId: null };
+    let recorded = 0;
+    for (const rule of rules) {
+      if (leaderless) recorded += await this.#raise(rule, subject, ['no_leader'], `lease@${lease?.expiresAt ?? 0}`, now);
+      else if (lease !== null) recorded += await this.#recover(rule, subject, `leader@${lease.token}`, now);
     }
     return recorded;
   }

@@ -125,13 +125,16 @@ function titleOf(alert: Alert, task: string, executor: string, streak: number, s
     case 'misfire':
       return text('alert.titleMisfire', { task });
     case 'recovered':
-      return alert.executorId ? text('alert.titleExecutorBack', { executor }) : text('alert.titleRecovered', { task });
+      if (alert.executorId) return text('alert.titleExecutorBack', { executor });
+      return alert.taskId ? text('alert.titleRecovered', { task }) : text('alert.titleLeaderBack');
     case 'consecutive_failures':
       return text('alert.titleConsecutive', { task, count: streak });
     case 'no_success':
       return text('alert.titleNoSuccess', { task, minutes: Math.round(silentSeconds / 60) });
     case 'executor_offline':
       return text('alert.titleExecutorOffline', { executor });
+    case 'no_leader':
+      return text('alert.titleNoLeader');
   }
 }
 

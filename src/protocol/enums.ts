@@ -107,7 +107,7 @@ export const channelLocales = ['en', 'zh-CN'] as const;
 export type ChannelLocale = (typeof channelLocales)[number];
 
 /** What an alert rule can watch (README "Alerts"). */
-export const alertEvents = ['failed', 'timeout', 'executor_lost', 'misfire', 'no_executor', 'recovered', 'consecutive_failures', 'no_success', 'executor_offline'] as const;
+export const alertEvents = ['failed', 'timeout', 'executor_lost', 'misfire', 'no_executor', 'recovered', 'consecutive_failures', 'no_success', 'executor_offline', 'no_leader'] as const;
 export type AlertEvent = (typeof alertEvents)[number];
 
 /** An alert's delivery: waiting to be sent (or retried), being sent, sent, given up, or held back by throttling or a mute. */

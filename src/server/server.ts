@@ -13,6 +13,7 @@ import { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
 import { ExecutorGateway } from '../dispatch/gateway.ts';
 import { HttpExecutors } from '../dispatch/http-executors.ts';
 import { InstanceHeartbeat } from '../scheduler/instance-heartbeat.ts';
+import { LEADER_LEASE } from '../scheduler/leadership.ts';
 import { Scheduler, type SchedulerEvents } from '../scheduler/scheduler.ts';
 import { Delivery } from '../dispatch/delivery.ts';
 import { Store } from '../store/store.ts';
@@ -189,7 +190,24 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   logEvents(events, logger, instanceId);
   const channels = new ChannelService({ store, clock, secrets, sendTimeoutMs: 10_000 });
   // Alerts, on the leader only (alerts/alerting.ts).
-  const alerting = new Alerting(store, clock, secrets, { publicUrl: config.publicUrl, sendTimeoutMs: 10_000, onAttempt: (attempt) => metrics.alerts.inc(attempt) }, onError);
+  const alerting = new Alerting(
+    store,
+    clock,
+    secrets,
+    {
+      publicUrl: config.publicUrl,
+      sendTimeoutMs: 10_000,
+      onAttempt: (attempt) => metrics.alerts.inc(attempt),
+      leaderLease: {
+        ttlMs: config.leaseTtlSeconds * 1000,
+        read: async () => {
+          const [lease, now] = await Promise.all([store.leases.current(LEADER_LEASE), store.now()]);
+          return { lease, valid: lease !== null && lease.expiresAt > now };
+        },
+      },
+    },
+    onError,
+  );
   events.on('leader.elected', () => alerting.start());
   events.on('leader.deposed', () => void alerting.stop());
   const tasks = new TaskService({
@@ -244,6 +262,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // An api instance never takes the leader lease: it neither fires nor dispatches.
   if (config.role !== 'api') await scheduler.start();
   delivery.start();
+  alerting.watchLeader();
   let closed = false;
   return {
     app,
@@ -271,7 +290,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       if (closed) return;
       closed = true;
       await retention.stop();
-      await alerting.stop();
+      await alerting.close();
       await scheduler.stop();
       await delivery.stop();
       await instanceHeartbeat.stop();

@@ -230,3 +230,34 @@ describe('alerts across a leader’s death', () => {
     }
   });
 });
+
+describe('no_leader', () => {
+  it('an api instance (it never leads) alerts when no instance holds the lease, and says when one leads again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cronfleet-no-leader-'));
+    const receiver = await new Receiver().start();
+    receiver.reply = () => ({ status: 200, body: '{}' });
+    const env = { CRONFLEET_SECRET_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=', CRONFLEET_LEASE_TTL_SECONDS: '2', CRONFLEET_LEASE_RENEW_SECONDS: '0.5' };
+    const api = await startTestServer({ dataDir, executor: false, env: { ...env, CRONFLEET_ROLE: 'api' } });
+    let leader: Awaited<ReturnType<typeof startTestServer>> | null = null;
+    try {
+      const channel = await api.request('POST', '/api/v1/channels', { name: 'pager', type: 'webhook', config: { url: `${receiver.url}/p` } });
+      const created = await api.request('POST', '/api/v1/alert-rules', { name: 'cluster', events: ['no_leader', 'recovered'], channel_ids: [channel.body.id] });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await eventually('the no_leader alert', () => receiver.received.some((request) => sentOf(request).event === 'no_leader'));
+      assert.equal(sentOf(receiver.received.find((request) => sentOf(request).event === 'no_leader')!).title, '[cronfleet] no instance holds the leader lease: nothing fires');
+      leader = await startTestServer({ dataDir, executor: false, env: { ...env, CRONFLEET_ADMIN_TOKEN: api.token } });
+      await eventually('the recovery', () => receiver.received.some((request) => sentOf(request).event === 'recovered'));
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // more passes on both instances
+      assert.deepEqual(
+        receiver.received.map((request) => sentOf(request).event),
+        ['no_leader', 'recovered'],
+        'one alert for the problem, one for its end, though two instances watch',
+      );
+    } finally {
+      await leader?.close({ keepData: true });
+      await api.close({ keepData: true });
+      await receiver.close();
+      await removeTestData(dataDir);
+    }
+  });
+});
