@@ -71,9 +71,16 @@ describe('TLS', () => {
     const agent = await startAgent(t, token, 'untrusting-agent', { waitOnline: false });
     agents.push(agent);
     await eventually(async () => agent.output().includes('not trusted'), `the agent to explain the refusal\n${agent.output()}`);
+    // Not a terminal: the agent logs JSON lines (--log-format auto).
+    const refusal = agent
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('not trusted'))
+      .map((line) => JSON.parse(line) as { level: string; msg: string })[0];
+    assert.equal(refusal?.level, 'error');
     assert.match(
-      agent.output(),
-      /error connection to wss:\/\/127\.0\.0\.1:\d+\/ws\/executor failed: the server's TLS certificate is not trusted \(.*\); if it comes from a private CA, pass that CA's certificate with --ca <pem file> \(env CRONFLEET_CA\)/,
+      refusal.msg,
+      /^connection to wss:\/\/127\.0\.0\.1:\d+\/ws\/executor failed: the server's TLS certificate is not trusted \(.*\); if it comes from a private CA, pass that CA's certificate with --ca <pem file> \(env CRONFLEET_CA\)$/,
     );
     assert.equal(await onlineExecutor(t, 'untrusting-agent'), undefined);
   });
