@@ -21,9 +21,12 @@ import type {
   UserResponse,
 } from '../../../src/protocol/rest-responses.ts';
 import type { TaskRequest } from '../../../src/protocol/rest-schemas.ts';
+import type { AlertResponse, AlertRuleResponse, ChannelResponse, ChannelTestResponse } from '../../../src/protocol/alert-schemas.ts';
 
 export type { Role, TaskType } from '../../../src/protocol/enums.ts';
 export type { Page, TrendBucket } from '../../../src/protocol/rest-responses.ts';
+export type { AlertEvent, ChannelLocale, ChannelType } from '../../../src/protocol/enums.ts';
+export { alertEvents, channelLocales, channelTypes } from '../../../src/protocol/enums.ts';
 export { cronDialects, executionModes, executionStatuses, loadBalanceStrategies, misfirePolicies, taskTypes } from '../../../src/protocol/enums.ts';
 
 export type Task = TaskResponse;
@@ -44,6 +47,10 @@ export type Overview = OverviewResponse;
 export type TaskStats = TaskStatsResponse;
 export type TaskHistoryEntry = TaskHistoryEntryResponse;
 export type SchedulePreview = SchedulePreviewResponse;
+export type Channel = ChannelResponse;
+export type ChannelTest = ChannelTestResponse;
+export type AlertRule = AlertRuleResponse;
+export type AlertEntry = AlertResponse;
 
 /** A secret value in a task body: a new value, or {"secret":true} to keep the stored one. Reads show the latter. */
 export type MaybeSecret = NonNullable<TaskRequest['env']>[string];

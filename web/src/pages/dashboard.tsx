@@ -2,7 +2,7 @@
 import { Anchor, Badge, Card, Grid, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconActivity, IconCircleCheck, IconCrown, IconHourglass, IconServer2 } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { get } from '../api/client.ts';
@@ -13,6 +13,8 @@ import { ExecutorLoadList } from '../components/executor-load.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { formatPercent, TimeAgo } from '../components/format.tsx';
 import { useRefetchInterval } from '../live.tsx';
+
+const OpenAlertsCard = lazy(() => import('./settings-alerts-cards.tsx').then((module) => ({ default: module.OpenAlertsCard })));
 
 function Metric({ label, value, hint, icon, color, testId, wide }: { label: string; value: ReactNode; hint?: ReactNode; icon: ReactNode; color: string; testId: string; wide?: boolean }) {
   return (
@@ -102,6 +104,9 @@ export default function DashboardPage() {
           color={leader ? 'yellow' : 'red'}
         />
       </SimpleGrid>
+      <Suspense fallback={null}>
+        <OpenAlertsCard />
+      </Suspense>
       <Card data-testid="running-executions-card">
         <Group justify="space-between" mb="sm">
           <Text fw={600}>{t('dashboard.runningExecutions')}</Text>

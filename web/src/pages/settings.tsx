@@ -2,7 +2,7 @@
 // and the audit log. The tab is part of the URL (/settings/<tab>).
 import { Alert, Button, Card, PasswordInput, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconClipboardList, IconDatabase, IconKey, IconServerBolt, IconUser, IconUsers } from '@tabler/icons-react';
+import { IconBell, IconClipboardList, IconDatabase, IconKey, IconServerBolt, IconUser, IconUsers } from '@tabler/icons-react';
 import { useMutation } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -15,6 +15,7 @@ const Users = lazy(() => import('./settings-users.tsx'));
 const Tokens = lazy(() => import('./settings-tokens.tsx'));
 const Audit = lazy(() => import('./settings-audit.tsx'));
 const Retention = lazy(() => import('./settings-retention.tsx'));
+const Alerts = lazy(() => import('./settings-alerts.tsx'));
 
 function Account() {
   const { t } = useTranslation();
@@ -82,6 +83,7 @@ export default function SettingsPage() {
     { value: 'users', label: t('settings.users'), icon: IconUsers, show: can('admin') },
     { value: 'tokens', label: t('settings.apiTokens'), icon: IconKey, show: can('operator') },
     { value: 'executor-tokens', label: t('settings.executorTokens'), icon: IconServerBolt, show: can('admin') },
+    { value: 'alerts', label: t('alerts.tab'), icon: IconBell, show: can('admin') },
     { value: 'audit', label: t('settings.audit'), icon: IconClipboardList, show: can('admin') },
     { value: 'retention', label: t('settings.retention'), icon: IconDatabase, show: true },
   ].filter((tab) => tab.show);
@@ -111,6 +113,9 @@ export default function SettingsPage() {
           </Tabs.Panel>
           <Tabs.Panel value="executor-tokens" pt="md">
             <Tokens kind="executor" />
+          </Tabs.Panel>
+          <Tabs.Panel value="alerts" pt="md">
+            <Alerts />
           </Tabs.Panel>
           <Tabs.Panel value="audit" pt="md">
             <Audit />

@@ -4,7 +4,7 @@
 import { Alert, Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconArrowBackUp, IconCopy, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { get } from '../api/client.ts';
@@ -21,6 +21,8 @@ import { TaskStopButton } from '../components/task-stop-button.tsx';
 import { TaskHealthChart } from '../components/task-health-chart.tsx';
 import { TaskHistory } from '../components/task-history.tsx';
 import { useRefetchInterval } from '../live.tsx';
+
+const TaskAlertsCard = lazy(() => import('./settings-alerts-cards.tsx').then((module) => ({ default: module.TaskAlertsCard })));
 
 type Window = '24h' | '7d' | '90d';
 
@@ -322,6 +324,9 @@ export default function TaskDetailPage() {
         </Group>
         {executions.isLoading ? <Loading /> : <ExecutionTable items={executions.data?.items ?? []} showTask={false} />}
       </Card>
+      <Suspense fallback={null}>
+        <TaskAlertsCard taskId={data.id} tags={data.tags ?? []} />
+      </Suspense>
       <TaskHistory taskId={data.id} />
       {actions.modals}
     </Stack>
