@@ -25,7 +25,13 @@ export async function startUp(dataDir: string): Promise<UpProcess> {
   child.stdout.on('data', (data) => (output += data));
   child.stderr.on('data', (data) => (output += data));
   const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cronfleet up did not start:\n${output}`)), 20_000);
+    // A bound for "never starts", not a timing (a restart first kills what the last run left,
+    // which is slow on a loaded machine). A process given up on is killed, never left to keep
+    // the test file alive.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cronfleet up did not start:\n${output}`));
+    }, 60_000);
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {
