@@ -178,6 +178,8 @@ export class ExecutorGateway {
     let closed = false;
     // Frames are handled one at a time, in order, whatever their handlers await.
     let queue: Promise<void> = Promise.resolve();
+    let beat: Promise<void> = Promise.resolve();
+    let beating = false;
     // A connection that brings nothing (no frame, no pong) within the liveness deadline
     // is dead: end it, so the executor is judged lost or reconnects elsewhere. The
     // in-process pipe carries no pings and cannot go silent while this process runs.
@@ -194,14 +196,8 @@ export class ExecutorGateway {
       const code = error instanceof CronfleetError ? error.code : 'internal';
       link.send({ action: 'error', code, message: error instanceof Error ? error.message : String(error) });
     };
-    const handle = async (raw: string | Buffer) => {
+    const handle = async (message: ExecutorMessage) => {
       if (closed) return;
-      let message: ExecutorMessage;
-      try {
-        message = parseExecutorMessage(raw);
-      } catch (error) {
-        return reject(error);
-      }
       try {
         if (message.action === 'hello') {
           if (executorId !== null) throw new CronfleetError('invalid_request', 'hello was already received on this connection');
@@ -231,7 +227,26 @@ export class ExecutorGateway {
       receiveRaw: (raw) => {
         // Alive on arrival, not when handled: frames wait behind a slow database.
         heard();
-        queue = queue.then(() => handle(raw)).catch((error: unknown) => this.#deps.events.emit('error', { error }));
+        let message: ExecutorMessage;
+        try {
+          message = parseExecutorMessage(raw);
+        } catch (error) {
+          reject(error);
+          return queue;
+        }
+        if (message.action === 'heartbeat' && executorId !== null) {
+          // A heartbeat is stamped when it arrives, never behind a backlog of reports: a
+          // leader on another instance judges this executor by it. One at a time; while
+          // one is being written, a newer one adds nothing.
+          if (!beating) {
+            beating = true;
+            beat = handle(message)
+              .catch((error: unknown) => this.#deps.events.emit('error', { error }))
+              .finally(() => (beating = false));
+          }
+          return beat;
+        }
+        queue = queue.then(() => handle(message)).catch((error: unknown) => this.#deps.events.emit('error', { error }));
         return queue;
       },
       heard,
@@ -248,7 +263,7 @@ export class ExecutorGateway {
         };
         // Forget the link at once: a reconnect racing this close must not be refused for it.
         const forgotten = forget();
-        await queue;
+        await Promise.all([queue, beat]);
         // A hello still in progress when the link closed may have registered it meanwhile.
         const id = forgotten ?? forget();
         if (id !== null) {
