@@ -19,15 +19,17 @@ const allowed: Record<string, string[]> = {
   config: ['protocol'],
   store: ['protocol', 'domain'],
   executor: ['protocol', 'domain'],
+  // The OpenTelemetry SDK behind domain/trace-context.ts's SpanSink, for the server and the agent's CLI.
+  telemetry: ['protocol', 'domain', 'config'],
   dispatch: ['protocol', 'domain', 'store'],
   scheduler: ['protocol', 'domain', 'store', 'dispatch'],
   // Alerts reuse the HTTP tasks' destination policy (executor/network-policy.ts).
   alerts: ['protocol', 'domain', 'store', 'dispatch', 'executor'],
   api: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts'],
   // The composition root: builds one instance from all the server's layers.
-  server: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api'],
+  server: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api', 'telemetry'],
   sdk: ['protocol', 'domain', 'executor'],
-  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api', 'server', 'executor', 'sdk'],
+  cli: ['protocol', 'domain', 'config', 'store', 'dispatch', 'scheduler', 'alerts', 'api', 'server', 'executor', 'sdk', 'telemetry'],
 };
 
 /** Files of src/ that only their own layer, tests and benchmarks may import. */

@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { VERSION } from '../protocol/version.ts';
 import { logFormats, parseLabels, type LogFormat } from '../config/values.ts';
+import { tracingSettings, type TracingSettings } from '../config/tracing.ts';
+import { startTracing } from '../telemetry/tracing.ts';
 import { taskTypes } from '../domain/task.ts';
 import { ExecutorClient } from '../executor/client.ts';
 import { outputLimitsFor } from '../executor/output.ts';
@@ -114,6 +116,15 @@ export function executorCommand(): Command {
       }
       const processGroups = await processGroupsFor(flags.dataDir ?? process.env.CRONFLEET_DATA_DIR ?? null, instanceId, log);
       const runners = await runnersFor(flags.runner ?? [], log, processGroups);
+      // OpenTelemetry, when OTEL_* variables configure an exporter: the SDK is loaded only then.
+      let settings: TracingSettings | null;
+      try {
+        settings = tracingSettings(process.env, 'cronfleet-executor');
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const tracing = settings ? await startTracing(settings, VERSION) : null;
+      if (settings) log('info', `tracing on: spans of runs go to ${settings.exporters.map((name) => (name === 'otlp' ? (settings.otlpUrl ?? 'the default OTLP endpoint') : name)).join(', ')} as ${settings.serviceName}`);
       const executor = new ExecutorClient({
         servers,
         token,
@@ -124,6 +135,7 @@ export function executorCommand(): Command {
         runners,
         version: VERSION,
         policy,
+        spans: tracing,
         ...(outputLimits ? { outputLimits } : {}),
         ...(ca ? { ca } : {}),
         log,
@@ -135,6 +147,7 @@ export function executorCommand(): Command {
         stopping = true;
         process.stderr.write(`${signal}: stopping executor\n`);
         await executor.stop();
+        await tracing?.shutdown(); // sends the spans still buffered
         process.exit(0);
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -14,6 +14,7 @@ import { UnackedResults } from '../executor/unacked-results.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import type { ExecutorMessage, ServerMessage } from '../protocol/executor-messages.ts';
 import { parseServerMessage } from '../protocol/executor-validation.ts';
+import type { SpanSink } from '../domain/trace-context.ts';
 
 export interface LocalExecutorOptions {
   name: string;
@@ -27,6 +28,8 @@ export interface LocalExecutorOptions {
   safety?: LocalExecutorSafety;
   /** Where the policy's notes go at start (how the memory limit is enforced, …). */
   log?: (message: string) => void;
+  /** The server's span sink when tracing is on (Server.tracing): runs are traced as on a remote agent. */
+  spans?: SpanSink | null;
 }
 
 interface LocalExecutorSafety extends ExecutorPolicySettings {
@@ -81,6 +84,7 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
     runners: options.runners ?? defaultRunners(),
     version: options.version,
     policy,
+    spans: options.spans ?? null,
     ...(outputLimits ? { outputLimits } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     send(message: ExecutorMessage) {

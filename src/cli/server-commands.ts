@@ -80,6 +80,7 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
           labels: { ...config.localExecutor.labels },
           version: VERSION,
           safety: config.localExecutor,
+          spans: server.tracing,
           log: (note) => process.stderr.write(`${note}\n`),
         })
       : null;

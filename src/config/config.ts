@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CronfleetError } from '../protocol/errors.ts';
 import { configError, logFormats, parseLabels, serverRoles, type LogFormat, type ServerRole } from './values.ts';
+import { tracingSettings, type TracingSettings } from './tracing.ts';
 
 export interface Config {
   readonly port: number;
@@ -68,6 +69,8 @@ export interface Config {
     readonly maxOutputBytes: number;
     readonly allowLinkLocal: boolean;
   };
+  /** OpenTelemetry tracing from the standard OTEL_* variables (tracing.ts); null = off. */
+  readonly tracing: TracingSettings | null;
 }
 
 type Kind = 'port' | 'string' | 'nullable' | 'url' | 'level' | 'logFormat' | 'role' | 'boolean' | 'seconds' | 'capacity' | 'count' | 'limit' | 'bytes' | 'list' | 'labels' | 'days' | 'interval';
@@ -210,6 +213,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       maxOutputBytes: get<number>('local_executor.max_output_bytes'),
       allowLinkLocal: get<boolean>('local_executor.allow_link_local'),
     }),
+    tracing: tracingSettings(env, 'cronfleet-server'),
   };
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw configError(config.tlsCert === null ? 'tls_cert' : 'tls_key', 'tls_cert and tls_key must be set together');

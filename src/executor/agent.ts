@@ -9,6 +9,7 @@ import { effectiveTimeout, openPolicy, type ExecutorPolicy } from './policy.ts';
 import { baseEnvironment } from './runners/environment.ts';
 import { killStrays } from './strays.ts';
 import { advertisedNames, type RunOutcome, type Runner } from './runners/runner.ts';
+import { executionSpanId, runSpanId, traceIdOf, type SpanSink } from '../domain/trace-context.ts';
 
 export interface AgentOptions {
   name: string;
@@ -22,6 +23,8 @@ export interface AgentOptions {
   killGraceMs?: number;
   /** What the operator allows on this executor (policy.ts); default: no restrictions. */
   policy?: ExecutorPolicy;
+  /** Where each run's span goes when OpenTelemetry tracing is on (the server's `run <task>` child of the execution's root). */
+  spans?: SpanSink | null;
 }
 
 const FINISHED_MEMORY = 1000;
@@ -187,7 +190,33 @@ export class Agent {
       time_end: new Date().toISOString(),
     });
     this.#finished.set(task.id, final);
+    this.#recordSpan(task, final.data);
     if (this.#finished.size > FINISHED_MEMORY) this.#finished.delete(this.#finished.keys().next().value!);
+  }
+
+  #recordSpan(task: RunTask, data: TaskUpdate['data']): void {
+    if (!this.#options.spans) return;
+    const failed = data.status === 'failed' || data.status === 'timeout';
+    this.#options.spans.record({
+      name: `run ${task.task_name}`,
+      traceId: traceIdOf(task.id),
+      spanId: runSpanId(task.id, task.attempt),
+      parentSpanId: executionSpanId(task.id),
+      startTime: Date.parse(data.time_start!),
+      endTime: Date.parse(data.time_end!),
+      attributes: {
+        'cronfleet.execution.id': task.id,
+        'cronfleet.task.id': task.task_id,
+        'cronfleet.task.name': task.task_name,
+        'cronfleet.task.type': task.type,
+        'cronfleet.attempt': task.attempt,
+        'cronfleet.trigger': task.trigger,
+        'cronfleet.executor.id': this.#workerId,
+        'cronfleet.status': data.status,
+        ...(data.exit_code != null ? { 'cronfleet.exit_code': data.exit_code } : {}),
+      },
+      error: failed ? (data.error ?? data.status) : null,
+    });
   }
 }
 

@@ -31,6 +31,9 @@ import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../protocol/version.ts';
 import { RetentionCleanup } from '../scheduler/retention-cleanup.ts';
 import { Wakeups } from './wakeups.ts';
+import { traceExecutions } from './execution-spans.ts';
+import { startTracing, type Tracing } from '../telemetry/tracing.ts';
+import type { SpanSink } from '../domain/trace-context.ts';
 
 export interface ServerOptions {
   clock?: Clock;
@@ -54,6 +57,8 @@ export interface Server {
   readonly retention: RetentionCleanup;
   /** Alert evaluation and sending (runs on the leader). */
   readonly alerting: Alerting;
+  /** Where spans go when OpenTelemetry tracing is on (config.tracing); `cronfleet up`'s local executor records its runs here. */
+  readonly tracing: SpanSink | null;
   readonly events: TypedEmitter<SchedulerEvents>;
   readonly instanceId: string;
   readonly adminToken: string;
@@ -249,8 +254,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
   };
   const app = await buildApp(context, logger);
+  let tracing: Tracing | null = null;
   try {
     await httpExecutors.attachAll();
+    // OpenTelemetry, when OTEL_* variables configure an exporter: the SDK is loaded only then.
+    tracing = config.tracing ? await startTracing(config.tracing, VERSION) : null;
   } catch (error) {
     await app.close();
     await httpExecutors.close();
@@ -258,6 +266,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await store.close();
     throw error;
   }
+  const executionSpans = tracing ? traceExecutions(events, store, clock, tracing, onError) : null;
   await instanceHeartbeat.start();
   // An api instance never takes the leader lease: it neither fires nor dispatches.
   if (config.role !== 'api') await scheduler.start();
@@ -273,6 +282,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     httpExecutors,
     retention,
     alerting,
+    tracing,
     events,
     instanceId,
     adminToken,
@@ -297,7 +307,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await app.close();
       await httpExecutors.close();
       await gateway.close();
+      await executionSpans?.stop();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { handlerRunner, type HandlerContext } from '../../src/executor/runners/handler.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
 import { isCronfleetError } from '../../src/protocol/errors.ts';
+import { traceparentOf } from '../../src/domain/trace-context.ts';
 import { AgentHarness, runTask } from './agent-harness.ts';
 
 interface Deferred<T> {
@@ -105,6 +106,7 @@ describe('handler runner', () => {
       attempt: 2,
       scheduledTime: task.scheduled_time,
       trigger: 'retry',
+      traceparent: traceparentOf(task.id, 2),
       shard: { index: 1, total: 3 },
       parameters: { region: 'eu' },
       aborted: false,

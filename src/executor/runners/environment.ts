@@ -1,11 +1,14 @@
 // What a task's process sees. Parameters arrive as environment variables and as JSON on
 // stdin — never spliced into a command line, so a parameter cannot inject a command.
 import type { RunTask } from '../../protocol/executor-messages.ts';
+import { traceparentOf } from '../../domain/trace-context.ts';
 
 const PARAM_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function taskEnvironment(base: Record<string, string>, task: RunTask, taskEnv: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { ...base, ...taskEnv };
+  // TRACEPARENT: the run's span in the execution's trace (domain/trace-context.ts), with
+  // tracing on or off; one the task itself sets wins over it.
+  const env: Record<string, string> = { ...base, TRACEPARENT: traceparentOf(task.id, task.attempt), ...taskEnv };
   env.CRONFLEET_EXECUTION_ID = task.id;
   env.CRONFLEET_TASK_ID = task.task_id;
   env.CRONFLEET_TASK_NAME = task.task_name;

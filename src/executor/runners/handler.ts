@@ -3,6 +3,7 @@
 // names the function in `spec.handler`; the executor advertises `handler:<name>` for
 // each function, so the dispatcher sends a handler task only where its function lives.
 import { CronfleetError } from '../../protocol/errors.ts';
+import { traceparentOf } from '../../domain/trace-context.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
 
 export interface HandlerContext<P = Record<string, unknown>> {
@@ -14,6 +15,8 @@ export interface HandlerContext<P = Record<string, unknown>> {
   /** ISO instant the execution was scheduled for (the trigger time for manual runs). */
   scheduledTime: string;
   trigger: string;
+  /** W3C trace context of this run in the execution's trace (`00-<trace id>-<span id>-01`), for the handler's own spans. */
+  traceparent: string;
   /** For a broadcast task, which of the executors' runs this is; null otherwise. */
   shard: { index: number; total: number } | null;
   /** The task's parameters merged with the trigger's; not validated against P at run time. */
@@ -75,6 +78,7 @@ async function runHandler(context: RunContext, name: string, handler: HandlerFun
     attempt: task.attempt,
     scheduledTime: task.scheduled_time,
     trigger: task.trigger,
+    traceparent: traceparentOf(task.id, task.attempt),
     shard: task.shard ?? null,
     parameters: task.parameters,
     signal,

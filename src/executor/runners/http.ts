@@ -3,6 +3,7 @@
 // Redirects are not followed (a 3xx is the result), and link-local and cloud-metadata
 // destinations are refused unless the executor allows them (network-policy.ts).
 import { refusedDestination } from '../network-policy.ts';
+import { traceparentOf } from '../../domain/trace-context.ts';
 import { text } from '../../protocol/messages/index.ts';
 import { failed } from './process-runner.ts';
 import type { RunContext, RunOutcome, Runner } from './runner.ts';
@@ -26,6 +27,8 @@ export const httpRunner: Runner = {
       'x-cronfleet-task-id': context.task.task_id,
       ...spec.headers,
     };
+    // The run's span in the execution's trace (W3C trace context), unless the task sets its own.
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent')) headers.traceparent = traceparentOf(context.task.id, context.task.attempt);
     if (!context.policy.allowLinkLocal && URL.canParse(spec.url)) {
       const refused = await refusedDestination(new URL(spec.url));
       if (refused) return failed(context, `${spec.method} ${spec.url} refused: ${refused}; this executor allows it only when started with --allow-link-local`);
