@@ -87,6 +87,9 @@ export interface Alert {
   sentAt: number | null;
 }
 
+/** An alert as the history shows it: with the names of what it is about. */
+export type NamedAlert = Alert & { taskName: string | null; executorName: string | null };
+
 export type NewAlert = Pick<Alert, 'id' | 'ruleId' | 'channelId' | 'event' | 'taskId' | 'executionId' | 'executorId' | 'status'> & { dedupeKey: string };
 
 export interface Problem {
@@ -275,7 +278,8 @@ export class AlertRepository {
       .execute();
   }
 
-  async list(query: AlertQuery): Promise<{ items: Alert[]; total: number }> {
+  /** A page of the history, newest first, each with its task's and executor's names (also of deleted tasks). */
+  async list(query: AlertQuery): Promise<{ items: NamedAlert[]; total: number }> {
     let base = this.#db.selectFrom('alerts');
     if (query.ruleId) base = base.where('rule_id', '=', query.ruleId);
     if (query.taskId) base = base.where('task_id', '=', query.taskId);
@@ -290,7 +294,20 @@ export class AlertRepository {
         .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirst(),
     ]);
-    return { items: rows.map(rowToAlert), total: toNumber(count?.total ?? 0) };
+    const taskIds = [...new Set(rows.flatMap((row) => (row.task_id ? [row.task_id] : [])))];
+    const executorIds = [...new Set(rows.flatMap((row) => (row.executor_id ? [row.executor_id] : [])))];
+    const [tasks, executors] = await Promise.all([
+      taskIds.length > 0 ? this.#db.selectFrom('tasks').select(['id', 'name']).where('id', 'in', taskIds).execute() : [],
+      executorIds.length > 0 ? this.#db.selectFrom('executors').select(['id', 'name']).where('id', 'in', executorIds).execute() : [],
+    ]);
+    const taskNames = new Map(tasks.map((task) => [task.id, task.name]));
+    const executorNames = new Map(executors.map((executor) => [executor.id, executor.name]));
+    const items = rows.map((row) => ({
+      ...rowToAlert(row),
+      taskName: row.task_id ? (taskNames.get(row.task_id) ?? null) : null,
+      executorName: row.executor_id ? (executorNames.get(row.executor_id) ?? null) : null,
+    }));
+    return { items, total: toNumber(count?.total ?? 0) };
   }
 
   /** Finished executions changed in [from, to], oldest change first: what the evaluator reads. */

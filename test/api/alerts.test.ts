@@ -75,6 +75,12 @@ describe('alert rules', () => {
     return items.reverse();
   }
 
+  /** An evaluator and a sender pass, now: after them, what was not recorded or sent will not be. */
+  async function passes(): Promise<void> {
+    await t.server.alerting.evaluator.pass();
+    await t.server.alerting.sender.pass();
+  }
+
   const sentFor = (predicate: (sent: Sent) => boolean) => receiver.received.map(sentOf).filter(predicate);
 
   it('sends one alert per problem, suppresses the rest within the throttle, and says when it recovered', async () => {
@@ -113,7 +119,7 @@ describe('alert rules', () => {
     // A task the rule does not watch (no tag) raises nothing.
     const other = await run(await task('untagged_job', 'exit 1'));
     assert.equal(other.status, 'failed');
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // two passes of the loop
+    await passes(); // whatever the evaluator would record and send, it has
     assert.equal(sentFor((sent) => sent.task?.name === 'untagged_job').length, 0);
   });
 
@@ -121,7 +127,7 @@ describe('alert rules', () => {
     const taskId = await task('streaky', 'exit 1');
     const ruleId = await rule({ name: 'three in a row', events: ['consecutive_failures'], task_ids: [taskId], consecutive_failures: 3 });
     for (let i = 0; i < 2; i++) assert.equal((await run(taskId)).status, 'failed');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await passes();
     assert.equal((await t.request('GET', `/api/v1/alerts?rule_id=${ruleId}`)).body.total, 0);
     const third = await run(taskId);
     const [alert] = await alertsOf(ruleId, 1);
@@ -213,7 +219,11 @@ describe('alerts across a leader’s death', () => {
       const second = await startTestServer({ dataDir, env: { CRONFLEET_SECRET_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=', CRONFLEET_ADMIN_TOKEN: first.token } });
       try {
         await eventually('the next leader to send it', () => receiver.received.length === 1);
-        await new Promise((resolve) => setTimeout(resolve, 2500)); // more passes: nothing sent twice
+        for (let i = 0; i < 2; i++) {
+          // More passes: nothing is sent twice.
+          await second.server.alerting.evaluator.pass();
+          await second.server.alerting.sender.pass();
+        }
         assert.equal(receiver.received.length, 1);
         assert.equal(sentOf(receiver.received[0]!).execution?.id, triggered.body.id);
         const alerts = (await second.request('GET', '/api/v1/alerts')).body.items;

@@ -115,15 +115,19 @@ describe('alerts in the web UI', { concurrency: false }, () => {
 
       await page.goto(`${server.url}/settings/alerts`);
       await page.locator('[data-testid="alert-row"][data-status="sent"]').first().waitFor();
+      assert.ok((await page.getByTestId('alerts-table').first().textContent())?.includes(taskName), 'the history names the task');
       await page.screenshot({ path: join(screenshotDir, `alerts-settings-${suffix}.png`), fullPage: true });
       await page.setViewportSize(phone);
       await page.locator('[data-testid="alert-row"][data-status="sent"]').first().waitFor();
+      // The side bar slides out when the window becomes a phone's: shoot once it is gone.
+      await page.waitForFunction(() => ((globalThis as any).document.querySelector('.mantine-AppShell-navbar')?.getBoundingClientRect().right ?? 0) <= 0);
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px on a phone`);
       await page.screenshot({ path: join(screenshotDir, `alerts-settings-phone-${suffix}.png`), fullPage: true });
 
       await page.goto(`${server.url}/`);
       await page.getByTestId('open-alerts-card').getByTestId('open-alert').first().waitFor();
+      assert.ok((await page.getByTestId('open-alerts-card').textContent())?.includes(taskName), 'the dashboard names the task, not its id');
       await page.context().close();
     });
   }

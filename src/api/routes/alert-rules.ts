@@ -8,7 +8,7 @@ import { CronfleetError } from '../../protocol/errors.ts';
 import { text } from '../../protocol/messages/index.ts';
 import { ref } from '../../protocol/rest-responses.ts';
 import { IdParams } from '../../protocol/rest-schemas.ts';
-import type { Alert, AlertRule, RuleFields } from '../../store/alerts.ts';
+import type { AlertRule, NamedAlert, RuleFields } from '../../store/alerts.ts';
 import type { Store } from '../../store/store.ts';
 import { iso } from '../dto.ts';
 import { errorResponses, noContent } from '../openapi.ts';
@@ -56,15 +56,17 @@ export function alertRuleToWire(rule: AlertRule): AlertRuleResponse {
   };
 }
 
-function alertToWire(alert: Alert): AlertResponse {
+function alertToWire(alert: NamedAlert): AlertResponse {
   return {
     id: alert.id,
     rule_id: alert.ruleId,
     channel_id: alert.channelId,
     event: alert.event,
     task_id: alert.taskId,
+    task_name: alert.taskName,
     execution_id: alert.executionId,
     executor_id: alert.executorId,
+    executor_name: alert.executorName,
     status: alert.status,
     attempts: alert.attempts,
     response_status: alert.responseStatus,

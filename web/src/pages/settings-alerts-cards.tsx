@@ -68,13 +68,7 @@ export function RecentAlerts({ taskId, pageSize = 20 }: { taskId?: string; pageS
               </Table.Td>
               {!taskId && (
                 <Table.Td>
-                  {alert.task_id ? (
-                    <Anchor component={Link} to={`/tasks/${alert.task_id}`} size="sm">
-                      <ShortId id={alert.task_id} />
-                    </Anchor>
-                  ) : (
-                    <ShortId id={null} />
-                  )}
+                  <AlertSubject alert={alert} />
                 </Table.Td>
               )}
               <Table.Td>
@@ -170,19 +164,32 @@ export function OpenAlertsCard() {
             <Badge color={alert.event === 'recovered' ? 'green' : 'red'} variant="light" size="sm">
               {t(`alerts.event.${alert.event}`)}
             </Badge>
-            {alert.task_id ? (
-              <Anchor component={Link} to={`/tasks/${alert.task_id}`} size="sm" ff="monospace" truncate>
-                {alert.task_id}
-              </Anchor>
-            ) : (
-              <Text size="sm" c="dimmed">
-                —
-              </Text>
-            )}
+            <AlertSubject alert={alert} />
             <TimeAgo value={alert.sent_at ?? alert.created_at} />
           </Group>
         ))}
       </Stack>
     </Card>
+  );
+}
+
+/** What an alert is about, by name: its task, else its executor, else nothing (the cluster). */
+function AlertSubject({ alert }: { alert: AlertEntry }) {
+  if (alert.task_id)
+    return (
+      <Anchor component={Link} to={`/tasks/${alert.task_id}`} size="sm" truncate>
+        {alert.task_name ?? <ShortId id={alert.task_id} />}
+      </Anchor>
+    );
+  if (alert.executor_id)
+    return (
+      <Anchor component={Link} to={`/executors/${alert.executor_id}`} size="sm" truncate>
+        {alert.executor_name ?? <ShortId id={alert.executor_id} />}
+      </Anchor>
+    );
+  return (
+    <Text size="sm" c="dimmed">
+      —
+    </Text>
   );
 }

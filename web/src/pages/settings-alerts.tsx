@@ -201,7 +201,9 @@ function Channels({ admin }: { admin: boolean }) {
                         )}
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light">{t(`alerts.channelType.${channel.type}`)}</Badge>
+                        <Badge variant="light" miw="max-content">
+                          {t(`alerts.channelType.${channel.type}`)}
+                        </Badge>
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm">{t(`alerts.locale.${channel.locale}`)}</Text>
