@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI } from '../e2e/process.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
+import { Receiver } from '../helpers/http-receiver.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { clusterApi } from './fleet.ts';
 
@@ -96,6 +97,17 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     }
     await eventually(async () => ((await api('GET', '/api/v1/executors')).body.items as Array<{ status: string }>).filter((e) => e.status === 'online').length === 2, 'both agents online', 30_000);
 
+    // One task that always fails, watched by a rule: every failure is one alert, sent by
+    // whichever instance leads at the time, none lost across the kills.
+    const receiver = await new Receiver().start();
+    after(() => receiver.close());
+    receiver.reply = () => ({ status: 200, body: '{}' });
+    const channel = await api('POST', '/api/v1/channels', { name: 'chaos hook', type: 'webhook', config: { url: `${receiver.url}/alerts` } });
+    assert.equal(channel.status, 201, JSON.stringify(channel.body));
+    const failing = await api('POST', '/api/v1/tasks', { name: 'chaos-failing', cron_expression: '* * * * * *', command: 'false', timeout_seconds: 30 });
+    const rule = await api('POST', '/api/v1/alert-rules', { name: 'every failure', events: ['failed'], task_ids: [failing.body.id], channel_ids: [channel.body.id], throttle_seconds: 0 });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+
     const taskIds: string[] = [];
     for (let i = 0; i < TASKS; i++) {
       const created = await api('POST', '/api/v1/tasks', { name: `chaos-${i}`, cron_expression: '* * * * * *', command: 'true', timeout_seconds: 30 });
@@ -117,7 +129,7 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     assert.ok(kills >= Math.floor(SECONDS / (KILL_EVERY_MS / 1000)) - 1, `the leader was killed ${kills} times`);
 
     // Stop firing, let what runs finish, then audit every task's fire ledger.
-    for (const id of taskIds) assert.equal((await api('POST', `/api/v1/tasks/${id}/pause`)).status, 200);
+    for (const id of [...taskIds, failing.body.id]) assert.equal((await api('POST', `/api/v1/tasks/${id}/pause`)).status, 200);
     await eventually(
       async () => {
         const status = (await api('GET', '/api/v1/system/status')).body as { running: number; pending: number };
@@ -149,5 +161,24 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
       fires += instants.length;
     }
     assert.ok(fires >= TASKS * (SECONDS - 10), `${fires} fires recorded`);
+
+    // Every failure has one alert, recorded once and sent; a kill may cut a send short,
+    // and only such a send goes out again (receivers dedupe by X-Cronfleet-Alert).
+    const failures = ((await api('GET', `/api/v1/executions?task_id=${failing.body.id}&status=failed&page_size=1000`)).body.items as Array<{ id: string }>).map((e) => e.id);
+    assert.ok(failures.length > 0, 'the failing task failed');
+    type Alert = { id: string; execution_id: string; status: string };
+    let alerts: Alert[] = [];
+    await eventually(
+      async () => {
+        alerts = (await api('GET', `/api/v1/alerts?rule_id=${rule.body.id}&page_size=1000`)).body.items as Alert[];
+        return alerts.length >= failures.length && alerts.every((alert) => alert.status === 'sent');
+      },
+      'every failure alert to be sent',
+      60_000,
+    );
+    assert.deepEqual(alerts.map((alert) => alert.execution_id).sort(), [...failures].sort(), 'one alert per failure');
+    const deliveries = receiver.received.map((request) => String(request.headers['x-cronfleet-alert']));
+    assert.deepEqual([...new Set(deliveries)].sort(), alerts.map((alert) => alert.id).sort(), 'every alert delivered');
+    assert.ok(deliveries.length - alerts.length <= kills, `${deliveries.length - alerts.length} deliveries repeated after ${kills} kills`);
   });
 });
