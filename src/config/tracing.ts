@@ -5,7 +5,7 @@
 // is never loaded. Kept apart from config.ts so the agent reads them without the YAML loader.
 import { configError } from './values.ts';
 
-export type TraceExporter = 'otlp' | 'console';
+type TraceExporter = 'otlp' | 'console';
 
 export interface TracingSettings {
   readonly exporters: readonly TraceExporter[];

@@ -38,7 +38,7 @@ export function traceExecutions(events: TypedEmitter<DispatchEvents>, store: Sto
   };
 }
 
-export function executionSpans(execution: Execution, finished: Finished, recordedAt: number): SpanRecord[] {
+function executionSpans(execution: Execution, finished: Finished, recordedAt: number): SpanRecord[] {
   const traceId = traceIdOf(execution.id);
   const rootId = executionSpanId(execution.id);
   const attributes: SpanAttributes = {
