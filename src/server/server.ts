@@ -267,6 +267,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     throw error;
   }
   const executionSpans = tracing ? traceExecutions(events, store, clock, tracing, onError) : null;
+  if (config.tracing) logger.info({ exporters: config.tracing.exporters, endpoint: config.tracing.otlpUrl, service: config.tracing.serviceName }, 'tracing on: one trace per execution');
   await instanceHeartbeat.start();
   // An api instance never takes the leader lease: it neither fires nor dispatches.
   if (config.role !== 'api') await scheduler.start();
