@@ -17,13 +17,26 @@ export interface AlertSenderOptions {
   publicUrl: string | null;
   sendTimeoutMs: number;
   resolver?: Resolver;
-  /** Each attempt's outcome (the metrics count them). */
-  onAttempt?(attempt: { event: string; channel: string; outcome: 'sent' | 'retry' | 'failed' }): void;
+  /** Each attempt's outcome (the metrics count them, the log says it). */
+  onAttempt?(attempt: AlertAttempt): void;
 }
 
 const MAX_ATTEMPTS = 5;
 const CLAIM_MS = 60_000;
 const ERROR_EXCERPT = 300;
+
+/** One delivery attempt, as the metrics and the server's log see it. */
+export interface AlertAttempt {
+  event: string;
+  channel: string;
+  outcome: 'sent' | 'retry' | 'failed';
+  alertId: string;
+  taskId: string | null;
+  executionId: string | null;
+  executorId: string | null;
+  /** The receiver's HTTP status or SMTP code; null when it could not be reached. */
+  status: number | null;
+}
 
 export class AlertSender {
   readonly #store: Store;
@@ -61,7 +74,16 @@ export class AlertSender {
     const attempts = alert.attempts + 1;
     const retryAt = outcome.ok || attempts >= MAX_ATTEMPTS ? null : now() + 30_000 * 2 ** (attempts - 1);
     await this.#store.alerts.recordAttempt(alert.id, { ...outcome, retryAt }, now());
-    this.#options.onAttempt?.({ event: alert.event, channel: channel.name, outcome: outcome.ok ? 'sent' : retryAt === null ? 'failed' : 'retry' });
+    this.#options.onAttempt?.({
+      event: alert.event,
+      channel: channel.name,
+      outcome: outcome.ok ? 'sent' : retryAt === null ? 'failed' : 'retry',
+      alertId: alert.id,
+      taskId: alert.taskId,
+      executionId: alert.executionId,
+      executorId: alert.executorId,
+      status: outcome.status,
+    });
   }
 
   /** The message, in the channel's language: a title naming the problem, the facts, a link. */

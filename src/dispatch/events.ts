@@ -25,6 +25,8 @@ export interface DispatchEvents {
   'execution.log': { executionId: string };
   'executor.connected': { executorId: string };
   'executor.disconnected': { executorId: string };
+  /** The leader judged an agent lost (no heartbeat within the loss window); `runs`: its running executions, failed as executor_lost. */
+  'executor.lost': { executorId: string; name: string; runs: number };
   /** A background loop failed; it logs, backs off and keeps going. */
   error: { error: unknown };
 }

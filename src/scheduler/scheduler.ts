@@ -70,7 +70,14 @@ export class Scheduler {
     // Sweep at least every half heartbeat interval: a lost executor is then judged within
     // half an interval of its loss window (protocol/executor-messages.ts lossWindowMs).
     const sweepIntervalMs = Math.min(options.sweepIntervalMs, options.heartbeatIntervalMs / 2);
-    this.sweeps = new Sweeps(store, clock, gateway, finisher, { intervalMs: sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs }, onError);
+    this.sweeps = new Sweeps(
+      store,
+      clock,
+      gateway,
+      finisher,
+      { intervalMs: sweepIntervalMs, heartbeatIntervalMs: options.heartbeatIntervalMs, onLost: (executor, runs) => events.emit('executor.lost', { executorId: executor.id, name: executor.name, runs }) },
+      onError,
+    );
     this.leadership = new Leadership(store, {
       instanceId: options.instanceId,
       ttlMs: options.leaseTtlMs,

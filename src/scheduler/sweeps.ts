@@ -18,6 +18,8 @@ import type { Store } from '../store/store.ts';
 export interface SweepOptions {
   intervalMs: number;
   heartbeatIntervalMs: number;
+  /** An agent was judged lost, with how many running executions it had. */
+  onLost?(executor: { id: string; name: string }, runs: number): void;
 }
 
 export class Sweeps {
@@ -101,7 +103,10 @@ export class Sweeps {
       if (this.#gateway.isConnected(executor.id)) continue;
       // An admin's maintenance stays; its runs are lost all the same.
       if (executor.status !== 'maintenance') await this.#store.executors.setStatus(executor.id, 'offline', this.#clock.now());
-      for (const execution of await this.#store.executions.runningOn(executor.id)) {
+      const running = await this.#store.executions.runningOn(executor.id);
+      // One word per loss: an online agent goes offline here; one in maintenance stays so, said only when it had runs.
+      if (executor.status !== 'maintenance' || running.length > 0) this.#options.onLost?.(executor, running.length);
+      for (const execution of running) {
         // It may have reached another instance while this loop ran: its runs are its own again.
         if (await this.#heardSince(executor.id, before)) break;
         await this.#finisher.finish({ executionId: execution.id, status: 'failed', by: 'server', error: text('run.heartbeatsStopped', { name: executor.name }), reason: 'executor_lost' });

@@ -32,6 +32,7 @@ import { VERSION } from '../protocol/version.ts';
 import { RetentionCleanup } from '../scheduler/retention-cleanup.ts';
 import { Wakeups } from './wakeups.ts';
 import { traceExecutions } from './execution-spans.ts';
+import { logAlertAttempt } from './event-log.ts';
 import { startTracing, type Tracing } from '../telemetry/tracing.ts';
 import type { SpanSink } from '../domain/trace-context.ts';
 
@@ -202,7 +203,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     {
       publicUrl: config.publicUrl,
       sendTimeoutMs: 10_000,
-      onAttempt: (attempt) => metrics.alerts.inc(attempt),
+      onAttempt: (attempt) => {
+        metrics.alerts.inc({ event: attempt.event, channel: attempt.channel, outcome: attempt.outcome });
+        logAlertAttempt(logger, attempt);
+      },
       leaderLease: {
         ttlMs: config.leaseTtlSeconds * 1000,
         read: async () => {

@@ -1,18 +1,20 @@
 // Alerts on what happens to executors and to fires (issue 16): an agent SIGKILLed mid-run
 // raises executor_lost for its task and executor_offline for itself, and its return
-// sends recovered; fires missed while no scheduler ran raise misfire, once per problem.
+// sends recovered (the loss is in the server's log at warn); fires missed while no scheduler ran raise misfire, once per problem.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import pino from 'pino';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { Receiver, type Received } from '../helpers/http-receiver.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { executorToken, startAgent, startFleetServer, type AgentProcess } from './helpers.ts';
+import { executorToken, FAST_HEARTBEAT, startAgent, type AgentProcess } from './helpers.ts';
 
 const MARK = 'cronfleet-alert-events-sleep';
 
@@ -45,7 +47,14 @@ describe('alerts about executors and missed fires', () => {
   });
 
   it('an agent killed mid-run: executor_lost for the task, executor_offline for the agent, recovered when it is back', async () => {
-    const t = await startFleetServer();
+    const records: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) records.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const t = await startTestServer({ executor: false, env: FAST_HEARTBEAT, logger: pino({ level: 'info' }, sink) });
     const receiver = await new Receiver().start();
     receiver.reply = () => ({ status: 200, body: '{}' });
     const agents: AgentProcess[] = [];
@@ -70,6 +79,9 @@ describe('alerts about executors and missed fires', () => {
     assert.equal(lost.execution?.id, run.body.id);
     await eventually(async () => receiver.received.some((request) => sentOf(request).event === 'executor_offline'), 'the executor_offline alert');
     assert.equal(sentOf(receiver.received.find((request) => sentOf(request).event === 'executor_offline')!).title, '[cronfleet] executor doomed is offline');
+
+    const lostLine = records.find((record) => record.msg?.toString().startsWith('executor lost'));
+    assert.deepEqual([lostLine?.level, lostLine?.name, lostLine?.running], [40, 'doomed', 1], 'the loss is logged at warn');
 
     // The same agent (same name on the same host: the same identity) comes back.
     agents.push(await startAgent(t, token, 'doomed', { labels: 'pool=doomed' }));

@@ -11,10 +11,11 @@ import pino from 'pino';
 import { prettyLine, resolvedLogFormat } from '../../src/cli/log-format.ts';
 import { watchExecutions } from '../api/execution-watch.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { eventually, Receiver } from '../helpers/http-receiver.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 describe('the server log', () => {
-  it('says at info when leadership is won, and warns of a failed execution with its ids', async () => {
+  it('says at info when leadership is won, warns of a failed execution with its ids, and says the alert was sent', async () => {
     const records: Array<Record<string, unknown>> = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -23,7 +24,10 @@ describe('the server log', () => {
       },
     });
     const t = await startTestServer({ logger: pino({ level: 'info' }, sink) });
+    const receiver = await new Receiver().start();
     try {
+      const channel = await t.request('POST', '/api/v1/channels', { name: 'log hook', type: 'webhook', config: { url: `${receiver.url}/hook` } });
+      assert.equal((await t.request('POST', '/api/v1/alert-rules', { name: 'log failures', events: ['failed'], channel_ids: [channel.body.id] })).status, 201);
       const watch = watchExecutions(t);
       const task = await t.request('POST', '/api/v1/tasks', { name: 'broken_export', command: 'exit 4' });
       const triggered = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
@@ -40,7 +44,12 @@ describe('the server log', () => {
       assert.equal(failed.task, 'broken_export');
       assert.ok(records.some((record) => record.msg === 'executor connected'));
       assert.ok(!records.some((record) => record.msg === 'execution success'), 'successes stay at debug');
+      await eventually('the alert to be logged', () => records.some((record) => record.msg === 'alert sent'));
+      const sent = records.find((record) => record.msg === 'alert sent')!;
+      assert.deepEqual([sent.level, sent.event, sent.channel, sent.execution, sent.status], [30, 'failed', 'log hook', triggered.body.id, 200]);
+      assert.equal(typeof sent.alert, 'string');
     } finally {
+      await receiver.close();
       await t.close();
     }
   });
