@@ -43,7 +43,8 @@ describe('task list and task page for operators', { concurrency: false }, () => 
   before(async () => {
     ensureWebBuild(repoRoot);
     mkdirSync(screenshotDir, { recursive: true });
-    server = await startTestServer({ executor: false });
+    // Each test signs in afresh, in both languages: more sign-ins per minute than the login limit allows one user.
+    server = await startTestServer({ executor: false, env: { CRONFLEET_LOGIN_RATE_LIMIT_PER_MINUTE: '1000' } });
     for (const [username, role] of [
       ['operator-tc', 'operator'],
       ['viewer-tc', 'viewer'],

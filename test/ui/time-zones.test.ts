@@ -116,7 +116,7 @@ describe('times name their zone', { concurrency: false }, () => {
   test('the form’s cron helper labels each fire with its offset and flags the DST change', async () => {
     await page.goto(`${server.url}/tasks/${taskId}/edit`);
     const fires = page.getByTestId('cron-fire');
-    await fires.first().waitFor();
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('[data-testid="cron-fire"]').length === 10);
     const texts = await fires.allInnerTexts();
     assert.equal(texts.length, 10, texts.join(' | '));
     for (const text of texts) assert.match(text, /^\S+ \d{4}-\d{2}-01 09:00:00 UTC-[45]$/);

@@ -70,15 +70,20 @@ export default function TaskEditPage() {
     },
   });
 
+  // The form is drawn once it holds the task's values (editing) or the copy's (cloning):
+  // drawn before, its schedule preview would show the blank form's fires for a moment.
+  const [filled, setFilled] = useState(!editing && cloneOf === null);
   useEffect(() => {
     if (existing.data) {
       form.setValues(valuesFromTask(existing.data));
       form.resetDirty();
+      setFilled(true);
     }
   }, [existing.data]);
   useEffect(() => {
     if (source.data) form.setValues(cloneValues(source.data));
-  }, [source.data]);
+    if (source.data || source.error) setFilled(true);
+  }, [source.data, source.error]);
 
   const save = useMutation({
     mutationFn: (values: TaskFormValues) => (editing ? put<Task>(`/tasks/${id}`, bodyFromValues(values)) : post<Task>('/tasks', bodyFromValues(values))),
@@ -141,8 +146,8 @@ export default function TaskEditPage() {
       </Stack>
     );
   }
-  if (editing && existing.isLoading) return <Loading />;
   if (editing && existing.error) return <ErrorAlert error={existing.error} />;
+  if (!filled) return <Loading />;
   const values = form.getValues();
   const type = form.values.type;
   const pathProps = (path: string) => ({ ...form.getInputProps(path), 'data-path': path });
