@@ -100,7 +100,10 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
   const received = (current: Connection, message: ServerMessage) => {
     if (connection !== current) return; // from a link already replaced
     if (message.action === 'ack') return unacked.acknowledge(message.task_ids);
-    if (message.action === 'error') return options.log?.(`local executor: ${message.code}: ${message.message}`);
+    if (message.action === 'error') {
+      if (welcomed) unacked.failed(); // maybe a result it could not store: those sent so far may go again
+      return options.log?.(`local executor: ${message.code}: ${message.message}`);
+    }
     agent.handle(message);
     if (message.action !== 'welcome') return;
     welcomed = true;

@@ -164,6 +164,8 @@ export class ExecutorClient {
         // deadline): keep trying at a short interval, not with a growing backoff, so the
         // runs we report are not judged lost while we wait.
         if (message.code === 'conflict' && !this.#welcomed) this.#attempt = Math.min(this.#attempt, 1);
+        // A frame the server could not take (its database out?) may be a result: those sent so far may go again.
+        if (this.#welcomed) this.#unacked.failed();
         return;
       }
       this.agent.handle(message);

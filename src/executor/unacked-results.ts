@@ -1,9 +1,16 @@
 // Final reports the server has not acknowledged yet. A server acknowledges a result
 // once it is stored; one it could not store (its database was out) is not, and the
-// socket may well stay up meanwhile. So, while connected, each unacknowledged result is
-// sent again with exponential backoff until its ack comes (the server takes a repeated
-// result once: the execution's guarded finish ignores the copy). After a reconnect they
-// are all sent at once, and their ids go in the hello so they are not counted lost.
+// socket may well stay up meanwhile. The server handles a link's frames one at a time,
+// in the order they came, so a result still waiting for its ack is either still in that
+// queue (the server is slow: sending it again would only lengthen the queue) or was not
+// stored. While connected, a result is sent again (with exponential backoff) only when
+// there is a sign it was not stored: a result sent after it was acknowledged, the server
+// answered with an error since it was sent, or nothing at all was acknowledged for the
+// longest backoff since it was sent. Re-sending on a timer alone made a busy server
+// busier: each late ack brought copies, the copies delayed the acks further, and its
+// runs stayed counted as running until the executor had no free capacity left. After a
+// reconnect they are all sent at once, and their ids go in the hello so they are not
+// counted lost.
 import type { TaskUpdate } from '../protocol/executor-messages.ts';
 
 export interface UnackedResultsOptions {
@@ -18,6 +25,9 @@ interface Pending {
   message: TaskUpdate;
   dueAt: number;
   delayMs: number;
+  /** Order of its last sending on the link (frames are answered in this order). */
+  seq: number;
+  sentAt: number;
 }
 
 export class UnackedResults {
@@ -28,6 +38,12 @@ export class UnackedResults {
   readonly #pending = new Map<string, Pending>();
   #timer: NodeJS.Timeout | null = null;
   #connected = false;
+  #seq = 0;
+  /** The latest-sent result that was acknowledged, and when an ack last came. */
+  #ackedSeq = 0;
+  #lastAckAt = 0;
+  /** Results sent up to this one may have met an error on the server. */
+  #errorSeq = 0;
 
   /** `send` puts a result on the current link (only called while connected). */
   constructor(send: (message: TaskUpdate) => void, options: UnackedResultsOptions = {}) {
@@ -53,23 +69,37 @@ export class UnackedResults {
   /** A final report was just sent (or queued): wait for its ack. */
   remember(message: TaskUpdate): void {
     this.#pending.delete(message.task_id);
-    this.#pending.set(message.task_id, { message, dueAt: Date.now() + this.#initialMs, delayMs: this.#initialMs });
+    const now = Date.now();
+    this.#pending.set(message.task_id, { message, dueAt: now + this.#initialMs, delayMs: this.#initialMs, seq: ++this.#seq, sentAt: now });
     if (this.#pending.size > this.#limit) this.#pending.delete(this.#pending.keys().next().value!);
     this.#arm();
   }
 
   acknowledge(ids: string[]): void {
-    for (const id of ids) this.#pending.delete(id);
+    this.#lastAckAt = Date.now();
+    for (const id of ids) {
+      const pending = this.#pending.get(id);
+      if (pending) this.#ackedSeq = Math.max(this.#ackedSeq, pending.seq);
+      this.#pending.delete(id);
+    }
     if (this.#pending.size === 0) this.#disarm();
   }
 
-  /** The link is up: everything pending was just sent again, so restart each backoff. */
+  /** The server answered a frame with an error: results sent so far may not be stored. */
+  failed(): void {
+    this.#errorSeq = this.#seq;
+  }
+
+  /** The link is up: everything pending was just sent again (in this order), so restart each backoff. */
   connected(): void {
     this.#connected = true;
     const now = Date.now();
+    this.#lastAckAt = now;
     for (const pending of this.#pending.values()) {
       pending.dueAt = now + this.#initialMs;
       pending.delayMs = this.#initialMs;
+      pending.seq = ++this.#seq;
+      pending.sentAt = now;
     }
     this.#disarm();
     this.#arm();
@@ -105,10 +135,23 @@ export class UnackedResults {
     const now = Date.now();
     for (const pending of [...this.#pending.values()]) {
       if (pending.dueAt > now) continue;
+      if (!this.#mayBeLost(pending, now)) {
+        // Most likely still in the server's queue: look again later, without a copy.
+        pending.dueAt = now + pending.delayMs;
+        continue;
+      }
       pending.delayMs = Math.min(this.#maxMs, pending.delayMs * 2);
       pending.dueAt = now + pending.delayMs;
+      pending.seq = ++this.#seq;
+      pending.sentAt = now;
       this.#send(pending.message);
     }
     this.#arm();
+  }
+
+  /** Whether the server gave a sign that it did not store this result (see the top of the file). */
+  #mayBeLost(pending: Pending, now: number): boolean {
+    if (pending.seq < this.#ackedSeq || pending.seq <= this.#errorSeq) return true;
+    return this.#lastAckAt < pending.sentAt && now - pending.sentAt >= this.#maxMs;
   }
 }
