@@ -2,19 +2,17 @@
 // raises executor_lost for its task and executor_offline for itself, and its return
 // sends recovered (the loss is in the server's log at warn); fires missed while no scheduler ran raise misfire, once per problem.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { after, describe, it } from 'node:test';
-import pino from 'pino';
+import { describe, it } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { Receiver, type Received } from '../helpers/http-receiver.ts';
+import { recordingLogger } from '../helpers/log-records.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { executorToken, FAST_HEARTBEAT, startAgent, type AgentProcess } from './helpers.ts';
+import { type AgentProcess, cleanupsAfter, executorToken, FAST_HEARTBEAT, startAgent } from './helpers.ts';
 
 const MARK = 'cronfleet-alert-events-sleep';
 
@@ -36,25 +34,11 @@ async function webhookRule(t: TestServer, receiver: Receiver, body: { name: stri
 }
 
 describe('alerts about executors and missed fires', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    try {
-      execFileSync('pkill', ['-f', MARK]);
-    } catch {
-      // nothing left
-    }
-  });
+  const cleanups = cleanupsAfter(MARK);
 
   it('an agent killed mid-run: executor_lost for the task, executor_offline for the agent, recovered when it is back', async () => {
-    const records: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) records.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const t = await startTestServer({ executor: false, env: FAST_HEARTBEAT, logger: pino({ level: 'info' }, sink) });
+    const { logger, records } = recordingLogger();
+    const t = await startTestServer({ executor: false, env: FAST_HEARTBEAT, logger });
     const receiver = await new Receiver().start();
     receiver.reply = () => ({ status: 200, body: '{}' });
     const agents: AgentProcess[] = [];

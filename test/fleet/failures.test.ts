@@ -1,25 +1,16 @@
 // What happens when executors die or their connections drop.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExecutorClient } from '../../src/executor/client.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { executorIds, executorToken, lostThenRetried, startAgent, startedFailoverRun, startFleetServer, type AgentProcess } from './helpers.ts';
+import { type AgentProcess, cleanupsAfter, executorIds, executorToken, lostThenRetried, startAgent, startedFailoverRun, startFleetServer } from './helpers.ts';
 
 const MARK = 'cronfleet-fleet-test-sleep';
 
 describe('executor failures', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    try {
-      execFileSync('pkill', ['-f', MARK]);
-    } catch {
-      // nothing left
-    }
-  });
+  const cleanups = cleanupsAfter(MARK);
 
   it('an agent SIGKILLed mid-run: the run fails as executor_lost and its retry runs on the other executor', async () => {
     const t = await startFleetServer();

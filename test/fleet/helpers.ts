@@ -1,6 +1,7 @@
 // Executor fleet tests: a real server and real agent processes on loopback.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { WebSocket } from 'ws';
 import { ExecutorClient, socketUrl, type ExecutorClientOptions } from '../../src/executor/client.ts';
 import { defaultRunners } from '../../src/executor/runners/index.ts';
@@ -212,4 +213,21 @@ export async function lostThenRetried(t: TestServer, taskId: string, runId: stri
     20_000,
   );
   return { lost, retry };
+}
+
+/**
+ * Cleanups for a describe block, run last-registered first after it, then any process
+ * whose command line holds `mark` (a run's `sleep … # mark` left behind) is killed.
+ */
+export function cleanupsAfter(mark: string): Array<() => Promise<void>> {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    try {
+      execFileSync('pkill', ['-f', mark]);
+    } catch {
+      // nothing left
+    }
+  });
+  return cleanups;
 }

@@ -3,7 +3,6 @@
 // the server judges the executor lost, and the agent moves on to its next server.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,21 @@ import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { eventually } from '../scheduler/helpers.ts';
-import { agentClient, execution, executorNamed, executorToken, FAST_HEARTBEAT, helloFrame, lostThenRetried, rawExecutor, startAgent, startedFailoverRun, startFleetServer, type AgentProcess } from './helpers.ts';
+import {
+  agentClient,
+  type AgentProcess,
+  cleanupsAfter,
+  execution,
+  executorNamed,
+  executorToken,
+  FAST_HEARTBEAT,
+  helloFrame,
+  lostThenRetried,
+  rawExecutor,
+  startAgent,
+  startedFailoverRun,
+  startFleetServer,
+} from './helpers.ts';
 
 const MARK = 'cronfleet-liveness-test-sleep';
 
@@ -30,15 +43,7 @@ describe('executor link liveness', () => {
     assert.ok(heartbeatMs + livenessDeadlineMs(heartbeatMs) + 1000 <= lossWindowMs(heartbeatMs));
   });
 
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    try {
-      execFileSync('pkill', ['-f', MARK]);
-    } catch {
-      // nothing left
-    }
-  });
+  const cleanups = cleanupsAfter(MARK);
 
   async function fleet(): Promise<TestServer> {
     const t = await startFleetServer();

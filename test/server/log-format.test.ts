@@ -5,25 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import pino from 'pino';
 import { prettyLine, resolvedLogFormat } from '../../src/cli/log-format.ts';
 import { watchExecutions } from '../api/execution-watch.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { eventually, Receiver } from '../helpers/http-receiver.ts';
+import { recordingLogger } from '../helpers/log-records.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 describe('the server log', () => {
   it('says at info when leadership is won, warns of a failed execution with its ids, and says the alert was sent', async () => {
-    const records: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) records.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const t = await startTestServer({ logger: pino({ level: 'info' }, sink) });
+    const { logger, records } = recordingLogger();
+    const t = await startTestServer({ logger });
     const receiver = await new Receiver().start();
     try {
       const channel = await t.request('POST', '/api/v1/channels', { name: 'log hook', type: 'webhook', config: { url: `${receiver.url}/hook` } });
