@@ -5,7 +5,8 @@
 // gateway ends its link (a silence deadline, anything), it attaches again by itself:
 // results not yet acknowledged are sent again, and runs still going are kept.
 import { hostname } from 'node:os';
-import type { Connection, ExecutorGateway } from '../dispatch/gateway.ts';
+import type { ExecutorGateway } from '../dispatch/gateway.ts';
+import type { Connection } from '../dispatch/gateway-contracts.ts';
 import { Agent } from '../executor/agent.ts';
 import { defaultRunners, type Runner } from '../executor/runners/index.ts';
 import { outputLimitsFor, type OutputLimits } from '../executor/output.ts';
