@@ -43,9 +43,11 @@ export interface FleetOptions {
   serverNodeFlags?: string[];
   agentNodeFlags?: string[];
   env?: Record<string, string>;
+  /** The CLI entry the servers run: the TypeScript sources (default) or the build (dist/cli/main.js). */
+  entry?: string;
 }
 
-const cli = join(root, 'src', 'cli', 'main.ts');
+const sourceEntry = join(root, 'src', 'cli', 'main.ts');
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const database = await createDatabase(options.dialect, options.label);
@@ -63,7 +65,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   for (let i = 0; i < (options.servers ?? 1); i++) ports.push(await freePort());
   const startServer = async (index: number): Promise<ServerProcess> => {
     const port = ports[index]!;
-    const child = startNode(cli, ['server', '--host', '127.0.0.1', '--port', String(port), '--database', database.url, '--data-dir', join(database.dataDir, `server-${index}`)], {
+    const child = startNode(options.entry ?? sourceEntry, ['server', '--host', '127.0.0.1', '--port', String(port), '--database', database.url, '--data-dir', join(database.dataDir, `server-${index}`)], {
       env: { ...env, CRONFLEET_INSTANCE_ID: `bench-server-${index}` },
       name: `server ${index}`,
       nodeFlags: options.serverNodeFlags ?? [],

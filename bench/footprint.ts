@@ -1,10 +1,16 @@
 // footprint: a server's idle RSS and CPU with 0, 10,000 and 100,000 tasks (`--tasks`
 // a list; tasks that fire once a year, so the server holds them but does no work);
-// an idle agent's RSS (the `cronfleet executor` CLI and an SDK executor); and the
-// server with `--executors` (1,000) simulated executors connected and heartbeating.
+// one CLI call (`cronfleet task ls`) against a bare `node -e ''` start, alternating in
+// the same run (`--calls` of each, 20); an idle agent's RSS (the `cronfleet executor`
+// CLI and an SDK executor); and the server with `--executors` (1,000) simulated
+// executors connected and heartbeating.
+// `--entry dist` (default) runs the servers, the CLI and the agent from the build, as
+// bin/cronfleet does (built first with `npm run build`); `--entry src` from the
+// TypeScript sources, as before there was a build.
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { noopTask, serverHeap, startFleet } from './cronfleet.ts';
-import { inParallel, log, perSecond, root, sampleIdle, sleep, startNode, type Dialect, type Flags } from './support.ts';
+import { distribution, inParallel, log, perSecond, root, sampleIdle, sleep, startNode, type Api, type Dialect, type Flags } from './support.ts';
 
 export async function footprint(flags: Flags): Promise<Record<string, unknown>> {
   const dialect = flags.dialect();
@@ -15,17 +21,32 @@ export async function footprint(flags: Flags): Promise<Record<string, unknown>> 
   const executors = flags.number('executors', 1000);
   const sampleMs = flags.number('sample-seconds', 10) * 1000;
   const settleMs = flags.number('settle-seconds', 5) * 1000;
-  const result: Record<string, unknown> = { workload: 'footprint', database: dialect, sample_seconds: sampleMs / 1000 };
+  const calls = flags.number('calls', 20);
+  const entry = flags.string('entry', 'dist');
+  const result: Record<string, unknown> = { workload: 'footprint', database: dialect, entry, sample_seconds: sampleMs / 1000 };
+  const script = cliEntry(entry);
   // Each part on its own server: RSS is a high-water mark, so what one part grew would
   // be counted again in the next.
-  result.server_idle = await tasksPart(dialect, counts, sampleMs, settleMs);
-  Object.assign(result, await fleetPart(dialect, executors, sampleMs, settleMs));
+  result.server_idle = await tasksPart(dialect, script, counts, sampleMs, settleMs);
+  Object.assign(result, await fleetPart(dialect, script, executors, calls, sampleMs, settleMs));
   return result;
 }
 
+/** The build's servers run with the V8 flags bin/cronfleet gives `up` and `server`. */
+const serverFlags = (script: string) => (script.endsWith('.js') ? ['--max-semi-space-size=16'] : []);
+
+/** The script servers, the CLI and the agent run: the build's (built now) or the sources' entry. */
+function cliEntry(entry: string): string {
+  if (entry === 'src') return join(root, 'src', 'cli', 'main.ts');
+  if (entry !== 'dist') throw new Error(`--entry must be dist or src, got '${entry}'`);
+  log('building dist/ (npm run build)');
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  return join(root, 'dist', 'cli', 'main.js');
+}
+
 /** A server's idle RSS and CPU as its task count grows. */
-async function tasksPart(dialect: Dialect, counts: number[], sampleMs: number, settleMs: number): Promise<Record<string, unknown>> {
-  const fleet = await startFleet({ dialect, label: 'footprint-tasks', agents: 0 });
+async function tasksPart(dialect: Dialect, script: string, counts: number[], sampleMs: number, settleMs: number): Promise<Record<string, unknown>> {
+  const fleet = await startFleet({ dialect, label: 'footprint-tasks', agents: 0, entry: script, serverNodeFlags: serverFlags(script) });
   const server = fleet.servers[0]!;
   try {
     await sleep(settleMs);
@@ -58,13 +79,17 @@ async function tasksPart(dialect: Dialect, counts: number[], sampleMs: number, s
   }
 }
 
-/** Idle agents (the CLI's and an SDK executor), then many simulated executors on a fresh server. */
-async function fleetPart(dialect: Dialect, executors: number, sampleMs: number, settleMs: number): Promise<Record<string, unknown>> {
-  const fleet = await startFleet({ dialect, label: 'footprint-fleet', agents: 0 });
+/** CLI calls against bare Node starts, idle agents (the CLI's and an SDK executor), then many simulated executors on a fresh server. */
+async function fleetPart(dialect: Dialect, script: string, executors: number, calls: number, sampleMs: number, settleMs: number): Promise<Record<string, unknown>> {
+  const fleet = await startFleet({ dialect, label: 'footprint-fleet', agents: 0, entry: script, serverNodeFlags: serverFlags(script) });
   const server = fleet.servers[0]!;
   const result: Record<string, unknown> = {};
   try {
-    const cli = startNode(join(root, 'src', 'cli', 'main.ts'), ['executor', '--server', server.url, '--token', fleet.executorToken, '--name', 'idle-cli-agent', '--capacity', '4'], { name: 'cli agent' });
+    if (calls > 0) {
+      result.cli_call = await cliCalls(script, server.url, server.api, calls);
+      log(`cli call: ${JSON.stringify(result.cli_call)}`);
+    }
+    const cli = startNode(script, ['executor', '--server', server.url, '--token', fleet.executorToken, '--name', 'idle-cli-agent', '--capacity', '4'], { name: 'cli agent' });
     await sleep(settleMs + 3000);
     result.agent_cli_idle = await sampleIdle(cli.pid, sampleMs);
     await cli.kill();
@@ -104,4 +129,39 @@ async function fleetPart(dialect: Dialect, executors: number, sampleMs: number, 
   } finally {
     await fleet.stop();
   }
+}
+
+/**
+ * `cronfleet task ls` (20 tasks listed) and `node -e ''`, each `calls` times, one after
+ * the other so both see the same load; each timed from spawn to exit. One of each first,
+ * not counted, so both start with the OS's file cache and Node's compile cache warm.
+ */
+async function cliCalls(script: string, url: string, api: Api, calls: number): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 20; i++) await api.expect('POST', '/api/v1/tasks', noopTask(`cli-call-${i}`, '0 0 1 1 *'), 201);
+  const { token } = (await api.expect('POST', '/api/v1/tokens', { name: 'bench-cli', role: 'viewer' }, 201)) as { token: string };
+  const bareArgs = ['-e', ''];
+  const cliArgs = ['--disable-warning=ExperimentalWarning', script, 'task', 'ls', '--server', url, '--token', token];
+  await timedRun(bareArgs);
+  await timedRun(cliArgs);
+  const bare: number[] = [];
+  const cli: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    bare.push(await timedRun(bareArgs));
+    cli.push(await timedRun(cliArgs));
+  }
+  const bareMs = distribution(bare);
+  const cliMs = distribution(cli);
+  return { calls, bare_node_ms: bareMs, task_ls_ms: cliMs, ratio_p50: bareMs.p50 && cliMs.p50 ? Math.round((cliMs.p50 / bareMs.p50) * 100) / 100 : null };
+}
+
+/** Runs the pinned Node with `args`; the milliseconds from spawn to exit (a failure throws). */
+function timedRun(args: string[]): Promise<number> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? done(performance.now() - started) : fail(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.trim()}`))));
+  });
 }

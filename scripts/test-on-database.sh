@@ -15,7 +15,7 @@ sqlite_only=(
   test/dispatch/http-executor-config.test.ts test/dispatch/signed-requests.test.ts
 )
 files=()
-for file in test/{store,scheduler,api,fleet,cluster,dispatch,security}/*.test.ts; do
+for file in test/{store,scheduler,api,fleet,cluster,dispatch,security,workflows}/*.test.ts; do
   [[ " ${sqlite_only[*]} " == *" $file "* ]] || files+=("$file")
 done
 export CRONFLEET_TEST_DATABASE="$dialect"

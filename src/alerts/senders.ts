@@ -13,7 +13,6 @@
 // HTTP destinations follow the HTTP tasks' policy: link-local and cloud metadata
 // addresses are refused. Redirects are not followed. Every send is bounded in time.
 import { createHmac } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import type { ChannelType } from '../protocol/enums.ts';
 import { newNonce, SIGNATURE_HEADERS, signMessage } from '../protocol/request-signing.ts';
 import { text } from '../protocol/messages/index.ts';
@@ -130,6 +129,8 @@ function accepted(type: ChannelType, answer: string): boolean {
 }
 
 async function sendEmail(config: Record<string, unknown>, message: AlertMessage, options: SendOptions): Promise<SendOutcome> {
+  // Loaded on the first email, not at start: most servers never send one (issue 17, footprint).
+  const { default: nodemailer } = await import('nodemailer');
   const secure = config.secure === true;
   const transport = nodemailer.createTransport({
     host: String(config.host),

@@ -67,7 +67,20 @@ const table: Record<string, Declaration> = {
   'POST /api/v1/tasks/:id/stop': 'operator',
   'GET /api/v1/tasks/:id/next-fires': 'viewer',
   'GET /api/v1/tasks/:id/stats': 'viewer',
+  'POST /api/v1/tasks/:id/backfill': 'operator',
+  'POST /api/v1/tasks/:id/backfill/preview': 'operator', // shown to whoever may backfill
   'POST /api/v1/schedules/preview': 'viewer',
+  // Workflows: the same as tasks (operators change and run them, viewers read them).
+  'GET /api/v1/workflows': 'viewer',
+  'POST /api/v1/workflows': 'operator',
+  'GET /api/v1/workflows/:id': 'viewer',
+  'PUT /api/v1/workflows/:id': 'operator',
+  'DELETE /api/v1/workflows/:id': 'operator',
+  'POST /api/v1/workflows/:id/trigger': 'operator',
+  'GET /api/v1/workflows/:id/runs': 'viewer',
+  'POST /api/v1/workflows/:id/backfill': 'operator',
+  'POST /api/v1/workflows/:id/backfill/preview': 'operator', // shown to whoever may backfill
+  'GET /api/v1/workflow-runs/:id': 'viewer',
   'GET /api/v1/executions': 'viewer',
   'GET /api/v1/executions/:id': 'viewer',
   'GET /api/v1/executions/:id/logs': 'viewer',

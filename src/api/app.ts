@@ -22,10 +22,13 @@ import { statsRoutes } from './routes/stats.ts';
 import { probeRoutes, systemRoutes } from './routes/system.ts';
 import { taskStopRoutes } from './routes/task-stop.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { backfillRoutes } from './routes/backfill.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
+import { lazySerializers } from './lazy-serializers.ts';
 import { serveSchedulerRoleOnly } from './server-role.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { alertRuleRoutes } from './routes/alert-rules.ts';
@@ -34,6 +37,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   const { tls } = context;
   // Typed as Fastify's logger, so the app's type does not carry pino's.
   const loggerInstance: FastifyBaseLogger = logger;
+  const serializers = lazySerializers();
   const app = Fastify({
     ...(tls ? { https: { cert: readPem(tls.cert, 'tls_cert'), key: readPem(tls.key, 'tls_key') } } : {}),
     // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
@@ -43,7 +47,9 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
     loggerInstance,
     bodyLimit: context.security.bodyLimitBytes,
     frameworkErrors,
+    schemaController: { compilersFactory: { buildSerializer: serializers.buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  serializers.attach(app);
   // TypeBox validates the TypeBox schemas: query strings and path params (text) are
   // converted to the schema's types, JSON bodies are checked as sent — Ajv's coercion
   // would store "max_retry": "3" as 3 and "args": "x" as ["x"].
@@ -72,6 +78,8 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
       await api.register(auditRoutes({ store }));
       await api.register(taskRoutes({ store, clock, tasks }));
       await api.register(taskStopRoutes({ store, dispatcher }));
+      await api.register(backfillRoutes({ tasks }));
+      await api.register(workflowRoutes({ store, workflows: context.workflows }));
       await api.register(executionRoutes({ store, dispatcher, events, tasks }));
       await api.register(scheduleRoutes({ clock }));
       await api.register(systemRoutes({ store, scheduler, instanceId, version, retention: context.retention }));

@@ -7,10 +7,11 @@ import { newId } from '../domain/ids.ts';
 import type { ApiContext } from './context.ts';
 import { executionsToWire, executorToWire, taskToWire } from './dto.ts';
 import { channelToWire } from './routes/channels.ts';
+import { workflowsToWire } from './workflow-dto.ts';
 import { alertRuleToWire } from './routes/alert-rules.ts';
 import { apiTokenToWire, userToWire } from './security-dto.ts';
 
-type Resource = 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel' | 'alert_rule';
+type Resource = 'workflow' | 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel' | 'alert_rule';
 
 const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks': { action: 'task.create', resource: 'task' },
@@ -21,6 +22,12 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/tasks/:id/resume': { action: 'task.resume', resource: 'task' },
   'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task' },
   'POST /api/v1/tasks/:id/stop': { action: 'task.stop', resource: 'task' },
+  'POST /api/v1/tasks/:id/backfill': { action: 'task.backfill', resource: 'task' },
+  'POST /api/v1/workflows': { action: 'workflow.create', resource: 'workflow' },
+  'PUT /api/v1/workflows/:id': { action: 'workflow.update', resource: 'workflow' },
+  'DELETE /api/v1/workflows/:id': { action: 'workflow.delete', resource: 'workflow' },
+  'POST /api/v1/workflows/:id/trigger': { action: 'workflow.trigger', resource: 'workflow' },
+  'POST /api/v1/workflows/:id/backfill': { action: 'workflow.backfill', resource: 'workflow' },
   'POST /api/v1/executions/:id/stop': { action: 'execution.stop', resource: 'execution' },
   'POST /api/v1/executions/:id/rerun': { action: 'execution.rerun', resource: 'execution' },
   'POST /api/v1/executors/register': { action: 'executor.register', resource: 'executor' },
@@ -46,7 +53,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
 };
 
 /** Changing routes that are not a person's change: an HTTP executor reporting a result, read-only previews. */
-const notAudited = new Set(['POST /api/v1/executions/:id/callback', 'POST /api/v1/schedules/preview']);
+const notAudited = new Set(['POST /api/v1/executions/:id/callback', 'POST /api/v1/schedules/preview', 'POST /api/v1/tasks/:id/backfill/preview', 'POST /api/v1/workflows/:id/backfill/preview']);
 
 /** Fields that hold a secret shown once: never copied into the log. */
 const secretFields = new Set(['token', 'password', 'callback_secret', 'csrf_token']);
@@ -120,6 +127,10 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
 
 async function loadState(context: ApiContext, resource: Resource, id: string): Promise<unknown> {
   switch (resource) {
+    case 'workflow': {
+      const workflow = await context.store.workflows.get(id);
+      return workflow ? (await workflowsToWire(context.store, [workflow]))[0] : null;
+    }
     case 'task':
       return taskToWire(await context.tasks.get(id, { includeDeleted: true })); // a restore's before is the deleted task
     case 'execution': {

@@ -1,7 +1,7 @@
 // The change feed behind GET /api/v1/events: a Server-Sent Events stream of what changes
 // in the cluster, so the web UI updates live instead of polling every list.
 //
-//   event: execution  data: {"id","task_id","status","executor_id"} on create and every status change
+//   event: execution  data: {"id","task_id","status","executor_id","workflow_run_id"} on create and every status change
 //   event: task       data: {"id","name","status","change"}      created|updated|deleted|paused|resumed
 //   event: executor   data: {"id","name","status","healthy"}     status or health changed, or new
 //   event: leader     data: {"instance_id"}                      the leader changed (null: none)
@@ -230,7 +230,7 @@ export class ChangeFeed {
       for (const status of executionSteps(change, state.executions.get(change.id)?.status, state.primedAt)) {
         // A replayed pending step had no executor yet.
         const executorId = status === 'pending' && change.status !== 'pending' ? null : change.executorId;
-        this.#broadcast('execution', { id: change.id, task_id: change.taskId, status, executor_id: executorId });
+        this.#broadcast('execution', { id: change.id, task_id: change.taskId, status, executor_id: executorId, workflow_run_id: change.workflowRunId });
       }
       state.executions.set(change.id, { status: change.status, updatedAt: change.updatedAt });
     }

@@ -9,6 +9,7 @@ import type { ServerRole } from '../config/values.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { TaskService } from './task-service.ts';
+import type { WorkflowService } from './workflow-service.ts';
 import type { ChannelService } from '../alerts/channel-service.ts';
 import type { Alerting } from '../alerts/alerting.ts';
 
@@ -16,6 +17,7 @@ export interface ApiContext {
   store: Store;
   clock: Clock;
   tasks: TaskService;
+  workflows: WorkflowService;
   channels: ChannelService;
   alerting: Alerting;
   scheduler: Scheduler;

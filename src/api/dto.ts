@@ -101,6 +101,8 @@ function maskedExecutionToWire(execution: Execution, taskSecrets: readonly strin
     shard_total: execution.shardTotal,
     parent_id: execution.parentId,
     log_expired: execution.logExpired,
+    workflow_run_id: execution.workflowRunId,
+    workflow_step: execution.workflowStep,
     created_at: iso(execution.createdAt),
   };
 }

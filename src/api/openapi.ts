@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { alertResponseSchemas } from '../protocol/alert-schemas.ts';
 import { ErrorResponse, namedResponseSchemas, ref } from '../protocol/rest-responses.ts';
+import { workflowResponseSchemas } from '../protocol/workflow-schemas.ts';
 import { needsCaller } from './access.ts';
 
 /** What each error status means, for every route that can answer it. */
@@ -57,7 +58,7 @@ export interface OpenApiOptions {
  * reads is set by that hook) and before any route it should describe.
  */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
-  for (const schema of [...namedResponseSchemas, ...alertResponseSchemas]) app.addSchema(schema);
+  for (const schema of [...namedResponseSchemas, ...alertResponseSchemas, ...workflowResponseSchemas]) app.addSchema(schema);
   app.addHook('onRoute', (route) => {
     const schema: FastifySchema = route.schema ?? {};
     if (schema.hide) return;

@@ -10,6 +10,9 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
+import type { BackfillBody } from '../protocol/workflow-schemas.ts';
+import { backfillTask } from './backfill.ts';
+import { assertTriggerTargets } from './workflow-service.ts';
 
 export interface TaskServiceDeps {
   store: Store;
@@ -31,6 +34,7 @@ export class TaskService {
 
   async create(body: unknown): Promise<Task> {
     const definition = this.#seal(parseTaskDefinition(body), new Map());
+    await assertTriggerTargets(this.#deps.store, null, definition.onSuccessTrigger);
     const paused = (body as Record<string, unknown>).status === 'paused';
     const now = this.#deps.clock.now();
     assertFiresFrom(definition, now);
@@ -67,6 +71,7 @@ export class TaskService {
     if (otherType !== undefined && otherType !== existing.type) for (const field of typeSpecificFields) delete merged[field];
     Object.assign(merged, changes);
     const definition = this.#seal(parseTaskDefinition(merged), sealedSecrets(existing));
+    await assertTriggerTargets(this.#deps.store, id, definition.onSuccessTrigger);
     const status = changes.status as 'active' | 'paused' | undefined;
     const now = this.#deps.clock.now();
     const scheduleSame = definition.cronExpression === existing.cronExpression && definition.timezone === existing.timezone && definition.cronDialect === existing.cronDialect;
@@ -157,6 +162,11 @@ export class TaskService {
     await this.#deps.store.executions.insert([newExecution({ id: executionId, taskId: task.id, taskVersion: task.version, trigger: 'manual', scheduledTime: now, parameters: execution.parameters })], now);
     this.#deps.workAdded();
     return (await this.#deps.store.executions.get(executionId))!;
+  }
+
+  /** Backfill (or its preview, `dryRun`): one execution per scheduled instant of the range not yet in the fire ledger. */
+  async backfill(id: string, body: BackfillBody, dryRun: boolean) {
+    return backfillTask(this.#deps, await this.get(id), body, dryRun);
   }
 
   /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */

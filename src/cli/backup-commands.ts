@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { CliError } from './client.ts';
+import { CliError } from './cli-error.ts';
 
 interface BackupFlags {
   config?: string;

@@ -1,9 +1,10 @@
 // `cronfleet execution …`
 import { Command, Option } from 'commander';
 import { executionStatuses } from '../protocol/enums.ts';
-import { printJson, table } from './format.ts';
+import { fields, outputFormat, outputOption, printAs, table } from './format.ts';
 import { addClientOptions, client, resolveTaskId } from './task-commands.ts';
-import { CliError } from './client.ts';
+import { CliError } from './cli-error.ts';
+import { say } from './cli-messages.ts';
 
 const columns = ['id', 'task_name', 'trigger', 'scheduled_time', 'status', 'attempt', 'duration_ms', 'exit_code', 'reason'];
 
@@ -17,21 +18,26 @@ export function executionCommand(): Command {
     .addOption(new Option('--status <status>', 'only this status').choices(executionStatuses))
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'executions per page', '20')
-    .option('--json', 'print JSON')
-    .action(async (options: { task?: string; status?: string; page: string; pageSize: string; json?: boolean }, command: Command) => {
+    .addOption(outputOption('table'))
+    .option('--json', 'print JSON (the same as -o json)')
+    .action(async (options: { task?: string; status?: string; page: string; pageSize: string; json?: boolean; output?: string }, command: Command) => {
+      const format = outputFormat(options, 'table');
       const api = client(command);
       const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
       if (options.task) query.set('task_id', await resolveTaskId(api, options.task));
       if (options.status) query.set('status', options.status);
       const page = await api.request<{ items: Array<Record<string, unknown>>; total: number; page: number }>('GET', `/executions?${query.toString()}`);
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, columns)}\n${page.total} execution(s), page ${page.page}\n`);
+      await printAs(format, page, () => `${table(page.items, columns)}\n${page.total} execution(s), page ${page.page}`);
     });
 
   execution
     .command('get <id>')
     .description('show one execution')
-    .action(async (id: string, _options, command: Command) => printJson(await client(command).request('GET', `/executions/${id}`)));
+    .addOption(outputOption('json'))
+    .action(async (id: string, options: { output?: string }, command: Command) => {
+      const execution = await client(command).request<Record<string, unknown>>('GET', `/executions/${encodeURIComponent(id)}`);
+      await printAs(outputFormat(options, 'json'), execution, () => fields(execution));
+    });
 
   execution
     .command('stop <id>')
@@ -46,7 +52,7 @@ export function executionCommand(): Command {
   execution
     .command('logs <id>')
     .description("print an execution's output")
-    .option('-f, --follow', 'keep printing until the execution ends')
+    .option('-f, --follow', 'keep printing until the execution ends, then exit with its outcome: 0 success, 1 otherwise')
     .action(async (id: string, options: { follow?: boolean }, command: Command) => {
       const api = client(command);
       if (!options.follow) {
@@ -63,7 +69,7 @@ export function executionCommand(): Command {
       const decoder = new TextDecoder();
       let buffer = '';
       for await (const part of response.body) {
-        buffer += decoder.decode(part as Uint8Array, { stream: true });
+        buffer += decoder.decode(part, { stream: true });
         let newline: number;
         while ((newline = buffer.indexOf('\n')) >= 0) {
           const line = buffer.slice(0, newline);
@@ -72,11 +78,14 @@ export function executionCommand(): Command {
           const item = JSON.parse(line) as { stream?: string; chunk?: string; end?: boolean; status?: string };
           if (item.end) {
             process.stderr.write(`[execution ${item.status}]\n`);
+            if (item.status !== 'success') process.exitCode = 1;
             return;
           }
           (item.stream === 'stderr' ? process.stderr : process.stdout).write(item.chunk ?? '');
         }
       }
+      // The stream ended before the execution did (the server went away): its outcome is unknown.
+      throw new CliError(say('logs.cut', { id }));
     });
   // Connection flags are listed in every subcommand's --help, not only the parent's.
   for (const sub of execution.commands) addClientOptions(sub);

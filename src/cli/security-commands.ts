@@ -4,8 +4,8 @@ import { Command, Option } from 'commander';
 import { normalizeUsername } from '../domain/usernames.ts';
 import { roles } from '../protocol/enums.ts';
 import type { ApiClient } from './client.ts';
-import { CliError } from './client.ts';
-import { printJson, table } from './format.ts';
+import { CliError } from './cli-error.ts';
+import { outputFormat, outputOption, printAs, table } from './format.ts';
 import { addClientOptions, client } from './task-commands.ts';
 
 const roleOption = () => new Option('--role <role>', 'admin (everything), operator (tasks and executions) or viewer (read only)').choices([...roles].reverse());
@@ -51,11 +51,11 @@ export function userCommand(): Command {
   command
     .command('ls')
     .description('list users')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, sub: Command) => {
+    .option('--json', 'print JSON (the same as -o json)')
+    .addOption(outputOption('table'))
+    .action(async (options: { json?: boolean; output?: string }, sub: Command) => {
       const page = await client(sub).request<{ items: Array<Record<string, unknown>> }>('GET', '/users');
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, ['id', 'username', 'role', 'disabled', 'last_login_at'])}\n`);
+      await printAs(outputFormat(options, 'table'), page, () => table(page.items, ['id', 'username', 'role', 'disabled', 'last_login_at']));
     });
   command
     .command('set-role <username>')
@@ -140,11 +140,11 @@ export function addTokenSubcommands(command: Command, kind: { path: string; role
   command
     .command('ls')
     .description('list tokens (never their secrets)')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, sub: Command) => {
+    .option('--json', 'print JSON (the same as -o json)')
+    .addOption(outputOption('table'))
+    .action(async (options: { json?: boolean; output?: string }, sub: Command) => {
       const page = await client(sub).request<{ items: Array<Record<string, unknown>> }>('GET', kind.path);
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, kind.columns)}\n`);
+      await printAs(outputFormat(options, 'table'), page, () => table(page.items, kind.columns));
     });
   command
     .command('revoke <id>')
@@ -164,7 +164,8 @@ export function auditCommand(): Command {
     .option('--resource-id <id>', 'one resource')
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'entries per page', '50')
-    .option('--json', 'print JSON, with the before and after states')
+    .option('--json', 'print JSON, with the before and after states (the same as -o json)')
+    .addOption(outputOption('table'))
     .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
       const query = new URLSearchParams();
       for (const [flag, key] of [
@@ -179,7 +180,13 @@ export function auditCommand(): Command {
         if (typeof value === 'string') query.set(key, value);
       }
       const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number }>('GET', `/audit?${query.toString()}`);
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, ['at', 'actor', 'action', 'resource_type', 'resource_id', 'ip'])}\n`);
+      const format = outputFormat({ ...(typeof options.output === 'string' ? { output: options.output } : {}), json: options.json === true }, 'table');
+      await printAs(format, page, () => table(page.items, ['at', 'actor', 'action', 'resource_type', 'resource_id', 'ip']));
     });
+}
+
+export function executorTokenCommand(): Command {
+  const command = addClientOptions(new Command('executor-token').description('create, list and revoke executor enrollment tokens'));
+  addTokenSubcommands(command, { path: '/executor-tokens', role: false, columns: ['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'], revoked: 'executors using it can no longer connect' });
+  return command;
 }

@@ -1,7 +1,9 @@
 // `cronfleet up` (all in one) and `cronfleet server` (API + scheduler only).
 import { Command } from 'commander';
 import { VERSION } from '../protocol/version.ts';
-import { CliError } from './client.ts';
+import type { Server } from '../server/server.ts';
+import { CliError } from './cli-error.ts';
+import { releaseStartupMemory } from './startup-memory.ts';
 
 interface ServerFlags {
   config?: string;
@@ -42,32 +44,36 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   // starts, but one that slips through (a database fault in a path not yet seen) must
   // cost a log line, not every server of the cluster at once.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (the server keeps running)'));
+  // The one-time admin token and password are shown only once this start has worked: the
+  // database answered (createServer) and the port is ours with the local executor up. A
+  // start that fails after creating them takes them back (the user and the token file), so
+  // the next start creates and shows new ones, instead of a port clash printing them and
+  // exiting and their never being shown again.
+  const firstStart: { token?: string; user?: { username: string; password: string } } = {};
   const server = await startPatiently(logger, () =>
     createServer(config, {
       logger,
       retryDatabase: true,
-      onAdminTokenCreated: (token) => {
-        process.stdout.write(
-          `\n  First start: an admin token was created. It is shown only this once:\n\n    ${token}\n\n` + `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
-        );
-      },
-      onAdminUserCreated: ({ username, password }) => {
-        process.stdout.write(
-          `\n  First start: the web UI user '${username}' was created. Its password is shown only this once:\n\n    ${password}\n\n` +
-            `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
-        );
-      },
+      onAdminTokenCreated: (token) => (firstStart.token = token),
+      onAdminUserCreated: (user) => (firstStart.user = user),
     }),
-  );
-  let url: string;
+  ).catch(async (error: unknown) => {
+    if (firstStart.token) await removeAdminToken(config.dataDir);
+    throw error;
+  });
+  const fail = async (error: unknown): Promise<never> => {
+    await takeBackFirstStart(server, firstStart, (message) => logger.warn(message));
+    await server.close();
+    throw error;
+  };
+  let url = '';
   try {
     url = await server.listen();
   } catch (error) {
-    await server.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use (another cronfleet?); choose another with --port`, 1);
-    if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${config.port}; use a port above 1023 or run with the needed rights`, 1);
-    throw error;
+    if (code === 'EADDRINUSE') await fail(new CliError(`port ${config.port} on ${config.host} is already in use (another cronfleet?); choose another with --port`, 1));
+    if (code === 'EACCES') await fail(new CliError(`not allowed to listen on port ${config.port}; use a port above 1023 or run with the needed rights`, 1));
+    await fail(error);
   }
   let executor: Awaited<ReturnType<typeof startLocalExecutor>> | null = null;
   try {
@@ -85,10 +91,22 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
         })
       : null;
   } catch (error) {
-    await server.close(); // a bad local_executor.* setting: stop cleanly, naming it
-    throw error;
+    await fail(error); // a bad local_executor.* setting: stop cleanly, naming it
+  }
+  if (firstStart.token) {
+    process.stdout.write(
+      `\n  First start: an admin token was created. It is shown only this once:\n\n    ${firstStart.token}\n\n` + `  It is stored in ${config.dataDir}/admin-token (mode 600); the CLI on this machine finds it there.\n\n`,
+    );
+  }
+  if (firstStart.user) {
+    const { username, password } = firstStart.user;
+    process.stdout.write(
+      `\n  First start: the web UI user '${username}' was created. Its password is shown only this once:\n\n    ${password}\n\n` +
+        `  Sign in and change it under Settings, or set a new one with: cronfleet user set-password ${username}\n\n`,
+    );
   }
   process.stdout.write(`cronfleet ${VERSION} listening on ${url} (database ${config.database}${executor ? ', local executor on' : ''})\n`);
+  logger.debug({ pauseMs: releaseStartupMemory() }, 'start-up garbage collected');
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -100,6 +118,29 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * Undoes what a failed first start created and never showed: the first admin user (its
+ * password exists nowhere else) and the admin token file. Best effort: a failure to undo is
+ * logged, and the start's own error is what the user sees.
+ */
+async function takeBackFirstStart(server: Server, firstStart: { token?: string; user?: { username: string } }, warn: (message: string) => void): Promise<void> {
+  try {
+    if (firstStart.user) {
+      const user = await server.store.users.byName(firstStart.user.username);
+      if (user) await server.store.users.delete(user.id);
+    }
+    if (firstStart.token) await removeAdminToken(server.config.dataDir);
+  } catch (error) {
+    warn(`could not take back the admin user and token this failed start created: ${(error as Error).message}`);
+  }
+}
+
+async function removeAdminToken(dataDir: string): Promise<void> {
+  const { adminTokenPath } = await import('../api/admin-token.ts');
+  const { rmSync } = await import('node:fs');
+  rmSync(adminTokenPath(dataDir), { force: true });
 }
 
 /**

@@ -1,9 +1,10 @@
 // `cronfleet task …`
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { cronDialects, executionModes, misfirePolicies, taskStatuses, taskTypes } from '../protocol/enums.ts';
-import { ApiClient, CliError, type ClientOptions } from './client.ts';
-import { printJson, table } from './format.ts';
+import { CliError } from './cli-error.ts';
+import { ApiClient, type ClientOptions } from './client.ts';
+import { say } from './cli-messages.ts';
+import { fields, outputFormat, outputOption, printAs, printJson, readInput, table } from './format.ts';
 
 interface TaskFlags {
   file?: string;
@@ -38,7 +39,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addClientOptions(command: Command): Command {
   return command
     .option('--server <url>', 'server URL (env CRONFLEET_SERVER)', undefined)
-    .option('--token <token>', 'API token (env CRONFLEET_ADMIN_TOKEN; default: the admin token in the data dir)')
+    .option('--token <token>', 'API token (env CRONFLEET_TOKEN, or CRONFLEET_ADMIN_TOKEN; default: the admin token in the data dir)')
     .option('--data-dir <dir>', 'where to find the admin token', undefined)
     .option('--ca <file>', 'CA certificate (PEM) to trust for an https server with a private CA (env CRONFLEET_CA)');
 }
@@ -46,6 +47,17 @@ export function addClientOptions(command: Command): Command {
 export function client(command: Command): ApiClient {
   const options = command.optsWithGlobals<ClientOptions>();
   return new ApiClient(options);
+}
+
+/** Fields a read answers that are no part of a definition: a body saved from a read may carry them; they are dropped. */
+const readOnlyFields = ['id', 'version', 'created_at', 'updated_at', 'next_fire_at', 'last_fire_at', 'warnings', 'recent_executions', 'error'] as const;
+
+/** A task body without the read-only fields; `status: deleted` (a state no client sets) goes too, any other status is checked where it is used. */
+export function withoutReadOnlyFields(body: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...body };
+  for (const field of readOnlyFields) delete result[field];
+  if (result.status === 'deleted') delete result.status;
+  return result;
 }
 
 /** Accepts a task id or a task name. */
@@ -86,7 +98,7 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
   if (flags.file) {
     let text: string;
     try {
-      text = flags.file === '-' ? readFileSync(0, 'utf8') : readFileSync(flags.file, 'utf8');
+      text = await readInput(flags.file);
     } catch (error) {
       throw new CliError(`cannot read ${flags.file}: ${(error as Error).message}`, 2);
     }
@@ -98,6 +110,7 @@ async function taskBody(flags: TaskFlags): Promise<Record<string, unknown>> {
       throw new CliError(`${flags.file} is not valid JSON or YAML: ${(error as Error).message}`, 2);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CliError(`${flags.file} must hold one task object`, 2);
+    body = withoutReadOnlyFields(body); // a file saved from `task get -o yaml` carries them
   }
   const set = (key: string, value: unknown) => {
     if (value !== undefined) body[key] = value;
@@ -163,6 +176,53 @@ function printWithWarnings(task: { warnings?: string[] }): void {
   for (const warning of task.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
 }
 
+interface ExecutionRow extends Record<string, unknown> {
+  id: string;
+  task_id: string;
+  status: string;
+  attempt: number;
+  max_attempts: number | null;
+  retry_of: string | null;
+  error: string | null;
+  reason: string | null;
+}
+
+const endedStatuses = new Set(['success', 'failed', 'timeout', 'skipped', 'cancelled']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The execution once it has ended, following its retries: a failed attempt with attempts
+ * left is followed by the next (the server creates it as the attempt ends: a few seconds
+ * are allowed for it to appear). Polled every half second, which a person waiting on a
+ * run does not notice and a server does not feel.
+ */
+async function waitForOutcome(api: ApiClient, execution: ExecutionRow, deadline: number | null): Promise<ExecutionRow> {
+  let current = execution;
+  for (;;) {
+    if (endedStatuses.has(current.status)) {
+      const retriable = (current.status === 'failed' || current.status === 'timeout') && current.max_attempts !== null && current.attempt < current.max_attempts;
+      const next = retriable ? await nextAttempt(api, current) : null;
+      if (next === null) return current;
+      current = next;
+      continue;
+    }
+    if (deadline !== null && Date.now() > deadline) throw new CliError(say('trigger.timeout', { id: current.id, status: current.status }));
+    await sleep(500);
+    current = await api.request<ExecutionRow>('GET', `/executions/${current.id}`);
+  }
+}
+
+async function nextAttempt(api: ApiClient, ended: ExecutionRow): Promise<ExecutionRow | null> {
+  const first = ended.retry_of ?? ended.id;
+  for (let tries = 0; tries < 10; tries++) {
+    const page = await api.request<{ items: ExecutionRow[] }>('GET', `/executions?task_id=${encodeURIComponent(ended.task_id)}&page_size=50`);
+    const next = page.items.find((item) => item.retry_of === first && item.attempt === ended.attempt + 1);
+    if (next) return next;
+    await sleep(500);
+  }
+  return null;
+}
+
 const listColumns = ['id', 'name', 'status', 'type', 'cron_expression', 'timezone', 'next_fire_at'];
 
 export function taskCommand(): Command {
@@ -175,22 +235,44 @@ export function taskCommand(): Command {
     .option('--search <text>', 'only tasks whose name contains this')
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'tasks per page', '20')
-    .option('--json', 'print JSON')
-    .action(async (options: { status?: string; search?: string; page: string; pageSize: string; json?: boolean }, command: Command) => {
+    .option('--tag <tag>', 'only tasks carrying this tag')
+    .addOption(outputOption('table'))
+    .option('--json', 'print JSON (the same as -o json)')
+    .action(async (options: { status?: string; search?: string; tag?: string; page: string; pageSize: string; json?: boolean; output?: string }, command: Command) => {
+      const format = outputFormat(options, 'table');
       const query = new URLSearchParams({ page: options.page, page_size: options.pageSize });
       if (options.status) query.set('status', options.status);
       if (options.search) query.set('search', options.search);
+      if (options.tag) query.set('tag', options.tag);
       const page = await client(command).request<{ items: Array<Record<string, unknown>>; total: number; page: number; page_size: number }>('GET', `/tasks?${query.toString()}`);
-      if (options.json) return printJson(page);
-      process.stdout.write(`${table(page.items, listColumns)}\n${page.total} task(s), page ${page.page}\n`);
+      await printAs(format, page, () => `${table(page.items, listColumns)}\n${page.total} task(s), page ${page.page}`);
     });
 
   task
     .command('get <task>')
     .description('show a task (by id or name)')
-    .action(async (idOrName: string, _options, command: Command) => {
+    .addOption(outputOption('json'))
+    .addHelpText('after', '\nExample (edit a task as a file; read-only fields in it are ignored):\n  cronfleet task get backup -o yaml > backup.yaml\n  cronfleet task update backup -f backup.yaml')
+    .action(async (idOrName: string, options: { output?: string }, command: Command) => {
       const api = client(command);
-      printJson(await api.request('GET', `/tasks/${await resolveTaskId(api, idOrName)}`));
+      const task = await api.request<Record<string, unknown>>('GET', `/tasks/${await resolveTaskId(api, idOrName)}`);
+      await printAs(outputFormat(options, 'json'), task, () => fields(task));
+    });
+
+  task
+    .command('stats <task>')
+    .description("a task's success rate, durations and health over a window")
+    .addOption(new Option('--window <window>', 'how far back').choices(['24h', '7d', '90d']).default('24h'))
+    .addOption(outputOption('table'))
+    .action(async (idOrName: string, options: { window: string; output?: string }, command: Command) => {
+      const api = client(command);
+      const stats = await api.request<Record<string, unknown> & { trend: Array<Record<string, unknown>> }>('GET', `/tasks/${await resolveTaskId(api, idOrName)}/stats?window=${options.window}`);
+      await printAs(outputFormat(options, 'table'), stats, () => {
+        const { trend, ...summary } = stats;
+        const rate = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : null);
+        const rows = trend.map((bucket) => ({ ...bucket, success_rate: rate(bucket.success_rate) }));
+        return `${fields({ ...summary, success_rate: rate(summary.success_rate) })}\n\n${table(rows, ['bucket', 'total', 'success', 'failed', 'timeout', 'success_rate', 'avg_duration_ms'])}`;
+      });
     });
 
   definitionOptions(task.command('create').description('create a task from --file and/or flags'))
@@ -212,7 +294,12 @@ export function taskCommand(): Command {
     .description('run a task now')
     .option('--param <key=value>', 'parameter override (repeat)', collect)
     .option('--params <json>', 'parameter overrides as a JSON object')
-    .action(async (idOrName: string, options: { param?: string[]; params?: string }, command: Command) => {
+    .option('--wait', 'wait for the run to end (retries included) and exit with its outcome: 0 success, 1 otherwise')
+    .option('--wait-timeout <seconds>', 'with --wait: give up after this long (exit 1)')
+    .addOption(outputOption('json'))
+    .action(async (idOrName: string, options: { param?: string[]; params?: string; wait?: boolean; waitTimeout?: string; output?: string }, command: Command) => {
+      const format = outputFormat(options, 'json');
+      const waitSeconds = integer(options.waitTimeout, '--wait-timeout');
       let parameters: Record<string, unknown> = {};
       if (options.params) {
         try {
@@ -223,7 +310,15 @@ export function taskCommand(): Command {
       }
       Object.assign(parameters, pairs(options.param, '--param'));
       const api = client(command);
-      printJson(await api.request('POST', `/tasks/${await resolveTaskId(api, idOrName)}/trigger`, { parameters }));
+      const started = await api.request<ExecutionRow>('POST', `/tasks/${await resolveTaskId(api, idOrName)}/trigger`, { parameters });
+      if (!options.wait) return printAs(format, started, () => fields(started));
+      process.stderr.write(`${say('trigger.waiting', { id: started.id })}\n`);
+      const ended = await waitForOutcome(api, started, waitSeconds === undefined ? null : Date.now() + waitSeconds * 1000);
+      await printAs(format, ended, () => fields(ended));
+      if (ended.status !== 'success') {
+        process.stderr.write(`${say('trigger.outcome', { id: ended.id, status: ended.status, error: ended.error ?? ended.reason ?? '' })}\n`);
+        process.exitCode = 1;
+      }
     });
 
   for (const [verb, description] of [
@@ -249,6 +344,26 @@ export function taskCommand(): Command {
       const force = options.force === true;
       const result = await api.request<{ stopped: string[] }>('POST', `/tasks/${await resolveTaskId(api, idOrName)}/stop`, { force });
       process.stdout.write(`${idOrName}: ${force ? 'kill' : 'stop'} requested for ${result.stopped.length} execution(s)\n${result.stopped.map((id) => `${id}\n`).join('')}`);
+    });
+
+  task
+    .command('backfill <task>')
+    .description('run the scheduled instants of a past range not yet fired (trigger backfill)')
+    .requiredOption('--from <instant>', 'first instant, ISO 8601 (inclusive)')
+    .requiredOption('--to <instant>', 'last instant, ISO 8601 (inclusive; later than now is left to the schedule)')
+    .option('--max-runs <n>', 'at most this many instants, the oldest first (default 1000)')
+    .option('--dry-run', 'only list the instants and which are new')
+    .action(async (idOrName: string, options: { from: string; to: string; maxRuns?: string; dryRun?: boolean }, command: Command) => {
+      const api = client(command);
+      const body = { from: options.from, to: options.to, ...(options.maxRuns !== undefined ? { max_runs: integer(options.maxRuns, '--max-runs') } : {}) };
+      const result = await api.request<{ instants: Array<{ scheduled_time: string; new: boolean }>; created: number; existing: number; truncated: boolean }>(
+        'POST',
+        `/tasks/${await resolveTaskId(api, idOrName)}/backfill${options.dryRun ? '/preview' : ''}`,
+        body,
+      );
+      const lines = result.instants.map((instant) => `${instant.scheduled_time} ${instant.new ? 'new' : 'already fired'}\n`).join('');
+      const verb = options.dryRun ? 'would create' : 'created';
+      process.stdout.write(`${lines}${verb} ${result.created}, skipped ${result.existing} already in the ledger${result.truncated ? '; more instants remain past --max-runs' : ''}\n`);
     });
 
   task

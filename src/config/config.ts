@@ -131,6 +131,9 @@ const keys: Array<{ path: string; kind: Kind; fallback: unknown }> = [
   { path: 'local_executor.allow_link_local', kind: 'boolean', fallback: false },
 ];
 
+/** Every key's YAML path (test/packaging checks the deploy files' CRONFLEET_* names against them). */
+export const configKeyPaths: readonly string[] = keys.map((key) => key.path);
+
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface ConfigSources {

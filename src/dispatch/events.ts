@@ -18,6 +18,8 @@ export interface DispatchEvents {
     executorId: string | null;
     attempt: number;
     retryId: string | null;
+    /** The workflow run it is a step of (null outside workflows): the run moves on (workflow-advancer.ts). */
+    workflowRunId: string | null;
     /** When it started running (null: it never ran) and ended, epoch ms. */
     startTime: number | null;
     endTime: number;

@@ -128,6 +128,7 @@ export class ExecutionFinisher {
         executorId: execution.executorId,
         attempt: execution.attempt,
         retryId,
+        workflowRunId: execution.workflowRunId,
         startTime: startTimeField(execution, report, now).startTime ?? execution.startTime,
         endTime: now,
       });

@@ -49,6 +49,9 @@ export interface Execution {
   parentId: string | null;
   /** Retention deleted its log chunks (log_retention_days); the row itself stays. */
   logExpired: boolean;
+  /** The workflow run and step it belongs to (issue 19); null outside workflows. */
+  workflowRunId: string | null;
+  workflowStep: string | null;
   createdAt: number;
 }
 
@@ -73,6 +76,11 @@ export interface NewExecution {
   /** Pre-assigned executor: a broadcast sibling runs only there. */
   executorId: string | null;
   parentId: string | null;
+  /** The workflow run and step it belongs to (a step's retries keep them). */
+  workflowRunId?: string | null;
+  workflowStep?: string | null;
+  /** The message `reason` was worded from (a skipped step's why), worded per request's language. */
+  reasonDetail?: LocalizedText | null;
 }
 
 /** What every new execution must say; the rest defaults to a first, unsharded, immediate attempt. */

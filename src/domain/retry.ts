@@ -43,5 +43,7 @@ export function retryAfter(
     shardIndex: finished.shardIndex,
     shardTotal: finished.shardTotal,
     parentId: finished.parentId,
+    workflowRunId: finished.workflowRunId,
+    workflowStep: finished.workflowStep,
   });
 }

@@ -69,6 +69,10 @@ export interface TaskDefinition {
   dispatchTimeoutSeconds: number;
   /** Keep at most this many finished executions, the newest (retention); null = no limit. */
   historyLimit: number | null;
+  /** When executors lack capacity, pending executions of higher priority go first; equal ones keep fire order. */
+  priority: number;
+  /** Tasks a success of this one starts (trigger dependency), as a chain run (domain/workflow.ts). */
+  onSuccessTrigger: string[];
 }
 
 export interface Task extends TaskDefinition {

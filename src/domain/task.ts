@@ -229,6 +229,8 @@ const knownFieldFlags: { [K in keyof Required<TaskRequest>]: true } = {
   max_queued: true,
   dispatch_timeout_seconds: true,
   history_limit: true,
+  priority: true,
+  on_success_trigger: true,
   status: true,
   warnings: true, // read only, ignored: a task sent back as it was read is accepted
 };
@@ -279,6 +281,8 @@ export function parseTaskDefinition(input: unknown): TaskDefinition {
     dispatchTimeoutSeconds: integer('dispatch_timeout_seconds', body.dispatch_timeout_seconds, taskDefaults.dispatchTimeoutSeconds, 1, MAX_TIMEOUT_SECONDS),
     // null (or absent) = no limit; the newest finished execution is always kept, hence ≥ 1.
     historyLimit: body.history_limit === undefined || body.history_limit === null ? null : integer('history_limit', body.history_limit, 1, 1, 10_000_000),
+    priority: integer('priority', body.priority, taskDefaults.priority, -1000, 1000),
+    onSuccessTrigger: [...new Set(stringList('on_success_trigger', body.on_success_trigger))],
   };
 }
 
@@ -312,6 +316,8 @@ export function definitionToWire(definition: TaskDefinition): Record<string, unk
     max_queued: definition.maxQueued,
     dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
     history_limit: definition.historyLimit,
+    priority: definition.priority,
+    on_success_trigger: definition.onSuccessTrigger,
   };
   return { ...wire, ...specToWire(definition.type, definition.spec) };
 }

@@ -24,6 +24,20 @@ export type LoadBalanceStrategy = (typeof loadBalanceStrategies)[number];
 export const cronDialects = ['standard', 'quartz'] as const;
 export type CronDialect = (typeof cronDialects)[number];
 
+/**
+ * The five fields each cron nickname stands for (@reboot has none): the CLI's crontab
+ * import writes them in place of the nickname, the web UI describes a nickname by them.
+ */
+export const cronNicknames: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
 export const misfirePolicies = ['skip', 'run_once', 'run_all'] as const;
 export type MisfirePolicy = (typeof misfirePolicies)[number];
 
@@ -48,6 +62,7 @@ export const taskDefaults = {
   misfireGraceSeconds: 10,
   maxQueued: 1,
   dispatchTimeoutSeconds: 300,
+  priority: 0,
 } as const satisfies {
   timezone: string;
   cronDialect: CronDialect;
@@ -113,3 +128,22 @@ export type AlertEvent = (typeof alertEvents)[number];
 /** An alert's delivery: waiting to be sent (or retried), being sent, sent, given up, or held back by throttling or a mute. */
 export const alertStatuses = ['pending', 'sending', 'sent', 'failed', 'suppressed'] as const;
 export type AlertStatus = (typeof alertStatuses)[number];
+
+/** When a workflow step's dependency counts as met (README "Workflows"): the upstream step succeeded, failed (or timed out), or ended whatever the outcome. */
+export const dependencyConditions = ['success', 'failure', 'complete'] as const;
+export type DependencyCondition = (typeof dependencyConditions)[number];
+
+/** What a failed step does to the rest of its workflow run: stop cancels the steps not started yet; continue lets them run where their dependencies allow. */
+export const workflowFailurePolicies = ['stop', 'continue'] as const;
+export type WorkflowFailurePolicy = (typeof workflowFailurePolicies)[number];
+
+/** A workflow run: running until every step has ended; skipped when its fire was missed (misfire policy). */
+export const workflowRunStatuses = ['running', 'success', 'failed', 'skipped'] as const;
+export type WorkflowRunStatus = (typeof workflowRunStatuses)[number];
+
+/** A step in a run: waiting for its dependencies, else the status of its execution (its latest attempt). */
+export const workflowStepStates = ['waiting', ...executionStatuses] as const;
+
+/** What starts a workflow run: its schedule, a person, a backfill, or a task's on_success_trigger (a chain). */
+export const workflowRunTriggers = ['schedule', 'manual', 'backfill', 'dependency'] as const;
+export type WorkflowRunTrigger = (typeof workflowRunTriggers)[number];

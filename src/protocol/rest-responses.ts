@@ -99,6 +99,8 @@ export const TaskResponse = named(
       history_limit: Type.Optional(
         Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Keep at most this many finished executions of the task, the newest, whatever their age (null: no limit; README "History retention")' }),
       ),
+      on_success_trigger: Type.Optional(Type.Array(Type.String(), { description: 'Ids of tasks started (trigger dependency) each time this one succeeds' })),
+      priority: Type.Optional(Type.Integer({ description: 'Higher runs first when executors lack capacity; equal priorities keep fire order' })),
       warnings: Type.Optional(Type.Array(Type.String(), { description: 'What may keep the task from running now, e.g. no online executor offers its handler yet (empty when nothing does)' })),
       recent_executions: Type.Optional(
         Type.Array(Type.Object({ id: Type.String(), status: oneOf(executionStatuses), scheduled_time: Instant, end_time: Instant }), {
@@ -174,6 +176,8 @@ export const ExecutionResponse = named(
     shard_index: nullable(Type.Integer()),
     shard_total: nullable(Type.Integer()),
     parent_id: nullable(Type.String({ description: 'Broadcast: the execution this one was split from' })),
+    workflow_run_id: Type.Optional(nullable(Type.String({ description: 'The workflow run (or on_success_trigger chain) it is a step of' }))),
+    workflow_step: Type.Optional(nullable(Type.String())),
     log_expired: Type.Boolean({ description: 'Its log was deleted by retention (log_retention_days); the execution itself is kept' }),
     created_at: Instant,
   }),

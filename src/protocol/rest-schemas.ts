@@ -66,6 +66,8 @@ export const TaskBody = Type.Object(
     max_queued: Type.Optional(Type.Integer()),
     dispatch_timeout_seconds: Type.Optional(Type.Integer()),
     history_limit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    on_success_trigger: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Ids of tasks to start (trigger dependency) each time this one succeeds, as a chain run' })),
+    priority: Type.Optional(Type.Integer({ description: 'Higher runs first when executors lack capacity (-1000 to 1000, default 0); equal priorities keep fire order' })),
     status: Type.Optional(Type.String({ enum: ['active', 'paused'] })),
     // Answers carry it; a client that sends a task back as it read it is not refused for it.
     warnings: Type.Optional(Type.Array(Type.String(), { description: 'Read only: what the answer said may keep the task from running; ignored when sent' })),

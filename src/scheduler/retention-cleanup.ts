@@ -13,15 +13,43 @@
 // Off the fire path: the work goes in batches of `batchSize` rows, each one short
 // statement or transaction, with a pause between batches, so the fire loop's statements
 // (which share SQLite's one connection, or PostgreSQL's and MariaDB's locks) never wait
-// behind a long delete. bench/cleanup-lateness.ts measures what it costs the fire path.
+// behind a long delete. The pause grows with the batch's duration (a slow database or a
+// busy machine slows the cleanup, not the fires) and ends in the quiet part of a second
+// (delayBeforeNextBatch). bench/cleanup-lateness.ts measures what it costs the fire path.
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Clock, TimerHandle } from '../domain/clock.ts';
 import type { AgedExecution, ScanCursor } from '../store/retention.ts';
 import type { Store } from '../store/store.ts';
 
 const DAY_MS = 86_400_000;
-/** SQLite pages (4 KiB) given back per step of the vacuum. */
-const RECLAIM_PAGES = 2048;
+/**
+ * SQLite pages (4 KiB) given back per step of the vacuum. A step holds the server's one
+ * connection: 2,048 pages took 55-85 ms on the benchmark machine, 256 pages 2-5 ms.
+ */
+const RECLAIM_PAGES = 256;
+/** The pause after a batch is at least this many times as long as the batch took: the cleanup holds the database at most a quarter of the time. */
+const PAUSE_PER_WORK = 3;
+/**
+ * Cron fires are due on whole seconds, and the fire loop records and dispatches them in
+ * the first few hundred milliseconds after (p99 268 ms in bench/cleanup-lateness.ts on a
+ * loaded machine): a batch starts between these offsets into a second, so that it is over
+ * before the next second's fires.
+ */
+const QUIET_FROM_MS = 300;
+const QUIET_UNTIL_MS = 800;
+
+/**
+ * How long to wait after a batch that took `workedMs`, at `nowMs` (the scheduler's clock,
+ * whose whole seconds the fires are due on): at least `pauseMs` and PAUSE_PER_WORK times
+ * the batch, then on to the quiet part of a second.
+ */
+export function delayBeforeNextBatch(workedMs: number, nowMs: number, pauseMs: number): number {
+  const wait = Math.max(pauseMs, workedMs * PAUSE_PER_WORK);
+  const into = (((nowMs + wait) % 1000) + 1000) % 1000;
+  if (into < QUIET_FROM_MS) return wait + QUIET_FROM_MS - into;
+  if (into > QUIET_UNTIL_MS) return wait + 1000 - into + QUIET_FROM_MS;
+  return wait;
+}
 
 export interface RetentionOptions {
   /** 0 = keep forever, for each of the four. */
@@ -32,7 +60,10 @@ export interface RetentionOptions {
   intervalMs: number;
   /** Rows per batch (one statement or transaction). */
   batchSize: number;
-  /** Wall-time pause between batches (real time, not the injected clock: it paces the database work). */
+  /**
+   * Least wall-time pause between batches (real time, not the injected clock: it paces the
+   * database work; see delayBeforeNextBatch). 0: no pause at all (tests).
+   */
   pauseMs: number;
 }
 
@@ -56,6 +87,8 @@ export class RetentionCleanup {
   /** Set by stop(): a run in progress ends at its next batch. */
   #stopping = false;
   #running: Promise<CleanupReport> | null = null;
+  /** When the batch in progress began (performance.now()): the next pause grows with it. */
+  #batchStarted = 0;
 
   constructor(store: Store, clock: Clock, options: RetentionOptions, onError: (error: unknown) => void, onReport: (report: CleanupReport) => void = () => {}) {
     this.#store = store;
@@ -101,6 +134,7 @@ export class RetentionCleanup {
   }
 
   async #pass(): Promise<CleanupReport> {
+    this.#batchStarted = performance.now();
     const now = this.#clock.now();
     const cutoff = (days: number) => (days > 0 ? now - days * DAY_MS : null);
     const report: CleanupReport = { historyLimited: 0, expired: 0, logsExpired: 0, auditDeleted: 0, agentsRemoved: 0 };
@@ -205,6 +239,7 @@ export class RetentionCleanup {
   }
 
   async #pause(): Promise<void> {
-    if (this.#options.pauseMs > 0) await pause(this.#options.pauseMs);
+    if (this.#options.pauseMs > 0) await pause(delayBeforeNextBatch(performance.now() - this.#batchStarted, this.#clock.now(), this.#options.pauseMs));
+    this.#batchStarted = performance.now();
   }
 }

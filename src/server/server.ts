@@ -27,6 +27,9 @@ import { ChannelService } from '../alerts/channel-service.ts';
 import { Alerting } from '../alerts/alerting.ts';
 import { generatePassword, hashPassword } from '../api/passwords.ts';
 import { TaskService } from '../api/task-service.ts';
+import { WorkflowService } from '../api/workflow-service.ts';
+import { WorkflowAdvancer } from '../dispatch/workflow-advancer.ts';
+import { WorkflowLoop } from '../scheduler/workflow-loop.ts';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../protocol/version.ts';
 import { RetentionCleanup } from '../scheduler/retention-cleanup.ts';
@@ -229,11 +232,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     workAdded: wakeups.workAdded,
   });
+  // Workflows (issue 19): runs move on when a step's execution ends, on whichever instance
+  // heard it; the leader's loop fires workflow schedules and sweeps runs left mid-way.
+  const advancer = new WorkflowAdvancer({ store, clock, wake: wakeups.workAdded });
+  events.on('execution.finished', (finished) => void advancer.onFinished(finished).catch(onError));
+  const workflowLoop = new WorkflowLoop(
+    store,
+    clock,
+    advancer,
+    { maxSleepMs: 1000, sweepIntervalMs: 2000, batchSize: 100 },
+    { fence: () => (scheduler.leadership.token === null ? null : { lease: LEADER_LEASE, holder: instanceId, token: scheduler.leadership.token }), onError },
+  );
+  events.on('leader.elected', () => workflowLoop.start());
+  events.on('leader.deposed', () => void workflowLoop.stop().catch(onError));
+  const workflows = new WorkflowService({ store, clock, secrets, advancer, scheduleChanged: () => workflowLoop.wake() });
   const instanceHeartbeat = new InstanceHeartbeat(store, { instanceId, version: VERSION, intervalMs: leaseRenewMs, address: () => (listened ? publicUrl() : null), onError });
   const context: ApiContext = {
     store,
     clock,
     tasks,
+    workflows,
     channels,
     alerting,
     scheduler,
@@ -307,6 +325,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await retention.stop();
       await alerting.close();
       await scheduler.stop();
+      await workflowLoop.stop();
       await delivery.stop();
       await instanceHeartbeat.stop();
       await app.close();

@@ -13,6 +13,8 @@ export interface ExecutionChange {
   status: ExecutionStatus;
   /** Set once an executor claimed the run: it went through `running`. */
   executorId: string | null;
+  /** The workflow run it is a step of (issue 19): a run's view refreshes on its steps' changes. */
+  workflowRunId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -44,7 +46,7 @@ export class ChangeRepository {
   async executions(after: number, limit: number): Promise<ExecutionChange[]> {
     const rows = await this.#db
       .selectFrom('executions')
-      .select(['id', 'task_id', 'status', 'executor_id', 'created_at', 'updated_at'])
+      .select(['id', 'task_id', 'status', 'executor_id', 'workflow_run_id', 'created_at', 'updated_at'])
       .where('updated_at', '>', after)
       .orderBy('updated_at')
       .orderBy('id')
@@ -55,6 +57,7 @@ export class ChangeRepository {
       taskId: row.task_id,
       status: row.status as ExecutionStatus,
       executorId: row.executor_id,
+      workflowRunId: row.workflow_run_id ?? null,
       createdAt: toNumber(row.created_at),
       updatedAt: toNumber(row.updated_at),
     }));

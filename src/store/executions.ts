@@ -1,6 +1,6 @@
 // Execution repository. Every state change is one guarded UPDATE (status in the WHERE
 // clause), so racing writers cannot move an execution backwards or finish it twice.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus, NewExecution } from '../domain/execution.ts';
 import { messageFromJson, type LocalizedText } from '../protocol/messages/index.ts';
 import type { DialectInfo } from './dialect.ts';
@@ -94,11 +94,17 @@ export class ExecutionRepository {
     return { items: rows.map(rowToExecution), total: toNumber(count?.total ?? 0) };
   }
 
-  /** Pending executions ready to dispatch (run_at reached), oldest first. */
+  /**
+   * Pending executions ready to dispatch (run_at reached): those of higher-priority tasks
+   * first, then oldest first (ids sort by creation: the fire order). The dispatcher routes
+   * in this order, so when executors lack capacity the free slots go to the highest
+   * priority. (A task gone from the table sorts as priority 0; the dispatcher cancels it.)
+   */
   async dispatchable(now: number, limit: number): Promise<Execution[]> {
     const rows = await this.#selectWithTask()
       .where('executions.status', '=', 'pending')
       .where((eb) => eb.or([eb('executions.run_at', 'is', null), eb('executions.run_at', '<=', now)]))
+      .orderBy(sql`coalesce(tasks.priority, 0)`, 'desc')
       .orderBy('executions.id')
       .limit(limit)
       .execute();
@@ -250,6 +256,16 @@ export class ExecutionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** The executions of workflow runs (every attempt of every step), in id order. */
+  async ofWorkflowRuns(runIds: readonly string[]): Promise<Execution[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.#selectWithTask()
+      .where('executions.workflow_run_id', 'in', [...runIds])
+      .orderBy('executions.id')
+      .execute();
+    return rows.map(rowToExecution);
+  }
+
   /** Running on an executor; with `deliveredOnly`, only runs that reached it. */
   async runningOn(executorId: string, deliveredOnly = false): Promise<Execution[]> {
     let query = this.#selectWithTask().where('executions.executor_id', '=', executorId).where('executions.status', '=', 'running');
@@ -383,6 +399,9 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     shard_index: execution.shardIndex ?? null,
     shard_total: execution.shardTotal ?? null,
     parent_id: execution.parentId ?? null,
+    workflow_run_id: execution.workflowRunId ?? null,
+    workflow_step: execution.workflowStep ?? null,
+    ...(execution.reasonDetail ? { reason_detail: toJson(execution.reasonDetail) } : {}),
     delivered_at: null,
     stop_requested: null,
     stop_delivered_at: null,
@@ -418,6 +437,8 @@ function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string |
     shardTotal: toNullableNumber(row.shard_total),
     parentId: row.parent_id,
     logExpired: toNumber(row.log_expired) === 1,
+    workflowRunId: row.workflow_run_id ?? null,
+    workflowStep: row.workflow_step ?? null,
     createdAt: toNumber(row.created_at),
   };
 }

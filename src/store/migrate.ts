@@ -23,6 +23,8 @@ import * as retention from './migrations/014-retention.ts';
 import * as errorDetail from './migrations/016-error-detail.ts';
 import * as alertChannels from './migrations/017-alert-channels.ts';
 import * as alertRules from './migrations/018-alert-rules.ts';
+import * as taskPriority from './migrations/019-task-priority.ts';
+import * as workflows from './migrations/020-workflows.ts';
 
 const migrationList = [
   ['001-initial', initial],
@@ -42,6 +44,8 @@ const migrationList = [
   ['016-error-detail', errorDetail],
   ['017-alert-channels', alertChannels],
   ['018-alert-rules', alertRules],
+  ['019-task-priority', taskPriority],
+  ['020-workflows', workflows],
 ] as const;
 
 export const migrationNames: readonly string[] = migrationList.map(([name]) => name);

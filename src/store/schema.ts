@@ -25,6 +25,10 @@ export interface TasksTable {
   dispatch_timeout_seconds: number;
   /** Keep at most this many finished executions (migration 014); null = no limit. */
   history_limit: number | null;
+  /** Dispatch order under saturation, higher first (migration 019; optional on insert: the default 0). */
+  priority?: number;
+  /** The tasks a success of this one starts: a JSON list of ids, null for none (migration 020). */
+  on_success_trigger?: string | null;
   status: string;
   next_fire_at: number | null;
   last_fire_at: number | null;
@@ -76,6 +80,9 @@ export interface ExecutionsTable {
   stop_delivered_at: number | null;
   /** 1 once retention deleted the log chunks (migration 014). */
   log_expired: number;
+  /** The workflow run and step it belongs to (migration 020; null outside workflows). */
+  workflow_run_id?: string | null;
+  workflow_step?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -216,6 +223,42 @@ interface SettingsTable {
   updated_at: number;
 }
 
+export interface WorkflowsTable {
+  id: string;
+  name: string;
+  live_name: string | null;
+  cron_expression: string | null;
+  timezone: string;
+  cron_dialect: string;
+  misfire_policy: string;
+  /** The steps and on_failure, as JSON (domain/workflow.ts RunPlan). */
+  definition: string;
+  status: string;
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface WorkflowRunsTable {
+  id: string;
+  workflow_id: string | null;
+  trigger: string;
+  scheduled_time: number;
+  /** Set for schedule fires and backfills: UNIQUE (workflow_id, fire_time) is the workflows' fire ledger. */
+  fire_time: number | null;
+  source_execution_id: string | null;
+  parameters: string;
+  /** The snapshot of steps and on_failure the run follows. */
+  definition: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  end_time: number | null;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_executors: TaskExecutorsTable;
@@ -232,4 +275,6 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  workflows: WorkflowsTable;
+  workflow_runs: WorkflowRunsTable;
 }

@@ -7,6 +7,12 @@ import { classifyFault } from './faults.ts';
 
 const STATEMENT_CACHE_SIZE = 256;
 
+interface Prepared {
+  statement: StatementSync;
+  /** Whether it returns rows (Kysely asks on every run). */
+  reader: boolean;
+}
+
 /** A line for the server's log about the database file (a mode tightened, a conversion). */
 export type SqliteNotice = (level: 'info' | 'warn', message: string) => void;
 
@@ -128,18 +134,20 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
   raw.exec('PRAGMA synchronous = NORMAL');
   raw.exec('PRAGMA busy_timeout = 5000');
   raw.exec('PRAGMA foreign_keys = ON');
-  // Preparing is a measurable share of a small query; keep the hot statements.
-  const cache = new Map<string, StatementSync>();
-  const prepare = (sql: string): StatementSync => {
-    let statement = cache.get(sql);
-    if (statement) {
+  // Preparing is a measurable share of a small query, and so is asking a statement for its
+  // columns (a new array of objects each time): keep the hot statements and whether they read.
+  const cache = new Map<string, Prepared>();
+  const prepare = (sql: string): Prepared => {
+    let prepared = cache.get(sql);
+    if (prepared) {
       cache.delete(sql);
     } else {
-      statement = raw.prepare(sql);
+      const statement = raw.prepare(sql);
+      prepared = { statement, reader: statement.columns().length > 0 };
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
-    cache.set(sql, statement);
-    return statement;
+    cache.set(sql, prepared);
+    return prepared;
   };
   const database = {
     close: () => raw.close(),
@@ -148,14 +156,14 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
       // SQLITE_BUSY in a write): Kysely's rollback would then fail with "no transaction
       // is active" and hide the real error, so a rollback with nothing to undo does nothing.
       if (sql === 'rollback') return { reader: false, all: () => [], run: () => (raw.isTransaction ? raw.exec('rollback') : undefined, { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
-      const statement = prepare(sql);
+      const { statement, reader } = prepare(sql);
       // `PRAGMA incremental_vacuum` frees one page per step, and node:sqlite's run() takes
       // a single step: run it to the end, or each call would give back one page.
       if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) {
         return { reader: false, all: () => [], run: (parameters: ReadonlyArray<unknown>) => (statement.all(...(parameters as never[])), { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
       }
       return {
-        reader: statement.columns().length > 0,
+        reader,
         all: (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[])),
         run: (parameters: ReadonlyArray<unknown>) => statement.run(...(parameters as never[])),
         iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(...(parameters as never[])),

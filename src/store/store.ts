@@ -29,6 +29,9 @@ import { StatsRepository } from './stats.ts';
 import { ChangeRepository } from './changes.ts';
 import { CallbackNonceRepository } from './callback-nonces.ts';
 import { RetentionRepository } from './retention.ts';
+import { FireLedgerRepository } from './fire-ledger.ts';
+import { WorkflowRepository } from './workflows.ts';
+import { WorkflowRunRepository } from './workflow-runs.ts';
 
 export interface OpenOptions {
   poolMax?: number;
@@ -111,6 +114,10 @@ export class Store {
   readonly retention: RetentionRepository;
   readonly alertChannels: AlertChannelRepository;
   readonly alerts: AlertRepository;
+  /** Reads of the fire ledger (backfill). */
+  readonly fireLedger: FireLedgerRepository;
+  readonly workflows: WorkflowRepository;
+  readonly workflowRuns: WorkflowRunRepository;
   /** Cross-instance wake-ups (LISTEN/NOTIFY on PostgreSQL; polling elsewhere). */
   readonly signals: Signals;
   readonly health: StorageHealth;
@@ -142,6 +149,9 @@ export class Store {
     this.retention = new RetentionRepository(db, dialect);
     this.alertChannels = new AlertChannelRepository(db);
     this.alerts = new AlertRepository(db, dialect);
+    this.fireLedger = new FireLedgerRepository(db);
+    this.workflows = new WorkflowRepository(db);
+    this.workflowRuns = new WorkflowRunRepository(db, dialect, this.leases);
   }
 
   /**

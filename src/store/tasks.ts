@@ -39,7 +39,7 @@ export class TaskRepository {
       await this.#assertNameFree(definition.name, null);
       throw error;
     }
-    return rowToTask(row, definition.executors);
+    return rowToTask({ ...row, priority: definition.priority, on_success_trigger: row.on_success_trigger ?? null }, definition.executors);
   }
 
   async get(id: string): Promise<Task | null> {
@@ -241,6 +241,8 @@ function definitionColumns(definition: TaskDefinition) {
     max_queued: definition.maxQueued,
     dispatch_timeout_seconds: definition.dispatchTimeoutSeconds,
     history_limit: definition.historyLimit,
+    priority: definition.priority,
+    on_success_trigger: definition.onSuccessTrigger.length === 0 ? null : toJson(definition.onSuccessTrigger),
   };
 }
 
@@ -277,6 +279,8 @@ function rowToTask(row: Selectable<TasksTable>, executors: TaskExecutorRef[]): T
     maxQueued: toNumber(row.max_queued),
     dispatchTimeoutSeconds: toNumber(row.dispatch_timeout_seconds),
     historyLimit: toNullableNumber(row.history_limit),
+    priority: toNumber(row.priority ?? 0),
+    onSuccessTrigger: row.on_success_trigger ? fromJson(row.on_success_trigger, []) : [],
     status: row.status as TaskStatus,
     nextFireAt: toNullableNumber(row.next_fire_at),
     lastFireAt: toNullableNumber(row.last_fire_at),

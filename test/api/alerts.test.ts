@@ -96,8 +96,9 @@ describe('alert rules', () => {
     const received = receiver.received.find((request) => sentOf(request).alert_id === alert!.alert_id)!;
     assert.equal(received.headers['x-cronfleet-alert'], alert!.alert_id);
     assert.match(JSON.parse(received.body).link, /^https:\/\/cron\.example\.com\/executions\//);
-    const metrics = (await t.request<string>('GET', '/metrics')).body;
-    assert.match(metrics, /^cronfleet_alerts_total\{event="failed",channel="ops hook",outcome="sent"\} 1$/m);
+    // The sender counts a send once the receiver's answer is back: the receiver may have it first.
+    const sentCounted = /^cronfleet_alerts_total\{event="failed",channel="ops hook",outcome="sent"\} 1$/m;
+    await eventually('the send to be counted', async () => sentCounted.test((await t.request<string>('GET', '/metrics')).body));
 
     const second = await run(taskId);
     assert.equal(second.status, 'failed');

@@ -46,7 +46,9 @@ describe('executor management API', () => {
     assert.equal(response.body.capacity, 10);
     assert.deepEqual(response.body.runners, ['command', 'script', 'http', 'handler:*']);
     assert.equal(response.body.status, 'online');
-    assert.equal(response.body.is_healthy, true);
+    // Healthy until checked: the check the registration starts (health-on-register.test.ts)
+    // fails at once against this unreachable address and may be recorded before the answer is read.
+    if (response.body.last_health_check === null) assert.equal(response.body.is_healthy, true);
     assert.match(response.body.callback_secret, /^cfh_/);
     assert.equal(await callbackStatus(response.body.id, response.body.callback_secret), 404);
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { declaredRoutes, needsCaller } from '../../src/api/access.ts';
+import { compileAll } from '../../src/api/lazy-serializers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 interface Operation {
@@ -35,6 +36,12 @@ describe('OpenAPI document', () => {
     assert.ok(found, `${method.toUpperCase()} ${path} is documented`);
     return found;
   };
+
+  it('compiles a response serializer for every route and status (compiled lazily by the server)', () => {
+    // A schema fast-json-stringify cannot compile would otherwise fail only on that route's first answer.
+    const compiled = compileAll(t.server.app);
+    assert.ok(compiled > 100, `${compiled} serializers`);
+  });
 
   it('is served at /api/docs/json only with the token', async () => {
     assert.equal((await t.request('GET', '/api/docs/json', undefined, null)).status, 401);

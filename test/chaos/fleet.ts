@@ -3,6 +3,7 @@
 // exited, so a suite can assert afterwards that nothing died under the faults.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI } from '../e2e/process.ts';
+import { killedAtEnd } from '../helpers/children.ts';
 
 const LOG_KEPT = 200_000;
 
@@ -30,7 +31,7 @@ export interface FleetProcess {
 
 /** Starts `cronfleet <args>`; `phase()` names what the suite is doing, for the exit record. */
 export function launch(name: string, args: string[], env: Record<string, string>, phase: () => string): FleetProcess {
-  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = killedAtEnd(spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
   let log = '';
   const listeners = new Set<(chunk: string) => void>();
   const onData = (data: Buffer) => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI } from '../e2e/process.ts';
+import { killedAtEnd } from '../helpers/children.ts';
 import { removeTestData, testDatabaseUrl, testDialect } from '../helpers/database.ts';
 import { Receiver } from '../helpers/http-receiver.ts';
 import { eventually } from '../scheduler/helpers.ts';
@@ -41,7 +42,7 @@ interface Proc {
 }
 
 function launch(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = killedAtEnd(spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
   const proc: Proc = { child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
   child.stdout.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
   child.stderr.on('data', (data) => (proc.log = (proc.log + data).slice(-20_000)));
@@ -137,7 +138,13 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
       },
       'every execution to end',
       90_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Name what is left, so a failure says which runs hang and where.
+      const left = [];
+      for (const status of ['running', 'pending']) left.push(...((await api('GET', `/api/v1/executions?status=${status}&page_size=20`)).body.items as unknown[]));
+      const executors = (await api('GET', '/api/v1/executors')).body.items as unknown[];
+      throw new Error(`${String(error)}; left: ${JSON.stringify(left)}; executors: ${JSON.stringify(executors)}`);
+    });
 
     let fires = 0;
     for (const id of taskIds) {

@@ -61,7 +61,7 @@ describe('cronfleet executor rm', () => {
     assert.equal(unauthorized.code, 1);
     assert.match(unauthorized.stderr, /HTTP 401/);
     const missing = await cli('executor', 'rm');
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2); // a usage error (README "Exit status")
     assert.match(missing.stderr, /missing required argument 'executor'/);
   });
 

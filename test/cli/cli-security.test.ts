@@ -39,7 +39,7 @@ describe('cronfleet user, token and audit', () => {
 
   it('refuses a bad role with a usage error naming the choices', async () => {
     const result = await cli('user', 'create', 'carol', '--role', 'root');
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2); // usage (README "The CLI in scripts")
     assert.match(result.stderr, /Allowed choices are admin, operator, viewer/);
   });
 

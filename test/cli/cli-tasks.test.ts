@@ -6,16 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { hasStackTrace, runCli, type CliResult } from './run-cli.ts';
+import { hasStackTrace, ok, runCliAgainst } from './run-cli.ts';
 
 describe('cronfleet task', () => {
   let t: TestServer;
   let cwd: string;
-  const cli = (...args: string[]) => runCli([...args, '--server', t.url, '--token', t.token], { cwd });
-  const ok = (result: CliResult) => {
-    assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-    return result.stdout;
-  };
+  const cli = (...args: string[]) => runCliAgainst(t, cwd, args);
   const storedByName = async (name: string) => (await t.request('GET', `/api/v1/tasks?search=${encodeURIComponent(name)}`)).body.items.find((task: { name: string }) => task.name === name);
 
   before(async () => {

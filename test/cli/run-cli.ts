@@ -1,6 +1,7 @@
 // Runs the real `bin/cronfleet` as a child process and collects its exit code and output.
 // The child gets a clean environment (no CRONFLEET_* from the developer's shell) and a
 // throwaway working directory, so it finds no ./data token by accident.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +56,17 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** `cronfleet ARGS --server URL --token TOKEN`: a command against a test server, run in `cwd`. */
+export function runCliAgainst(server: { url: string; token: string }, cwd: string, args: string[]): Promise<CliResult> {
+  return runCli([...args, '--server', server.url, '--token', server.token], { cwd });
+}
+
+/** The output of a command that exited 0; any other exit fails the test, showing both streams. */
+export function ok(result: CliResult): string {
+  assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** A stack trace in output means an error escaped the CLI's error handling. */

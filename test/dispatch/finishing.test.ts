@@ -12,7 +12,7 @@ import type { DispatchEvents } from '../../src/dispatch/events.ts';
 import { watchExecutions } from '../api/execution-watch.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { executorToken, helloFrame, rawExecutor, startFleetServer, type RawExecutor } from '../fleet/helpers.ts';
+import { executorToken, helloFrame, rawExecutor, type RawExecutor } from '../fleet/helpers.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { HttpExecutorHarness } from './http-executor-harness.ts';
 
@@ -93,8 +93,10 @@ describe('finishing an execution', () => {
     return { t, watched: watchFinishing(t) };
   }
 
+  // The raw agents here send no heartbeats: with the fleet's 0.3 s interval a loaded machine
+  // judged one lost before its run was sent, and the wait for the run never ended.
   it("an agent's result ends the run through the finisher once; the same report again changes nothing", async () => {
-    const { t, watched } = await server(startFleetServer);
+    const { t, watched } = await server(() => startTestServer({ executor: false }));
     const { agent, executorId } = await rawAgent(t, 'reporter');
     cleanups.push(() => agent.socket.close());
     const id = await runOn(t, agent, 'reporter');
@@ -112,6 +114,7 @@ describe('finishing an execution', () => {
       executorId,
       attempt: 1,
       retryId: null,
+      workflowRunId: null,
       startTime: stored.startTime,
       endTime: stored.endTime,
     });
@@ -123,7 +126,7 @@ describe('finishing an execution', () => {
   });
 
   it("an agent's failure is masked and retried by the finisher", async () => {
-    const { t, watched } = await server(startFleetServer);
+    const { t, watched } = await server(() => startTestServer({ executor: false }));
     const { agent, executorId } = await rawAgent(t, 'leaky');
     cleanups.push(() => agent.socket.close());
     const id = await runOn(t, agent, 'leaky', { env: { API_KEY: { secret: 'sk-live-4242' } }, max_retry: 1, retry_backoff_seconds: 3600 });
@@ -178,7 +181,8 @@ describe('finishing an execution', () => {
   });
 
   it('the lost-executor sweep fails the runs of a silent agent through the finisher once', async () => {
-    const { t, watched } = await server(startFleetServer);
+    // Lost after about two 2 s intervals without a heartbeat: time for its run to reach it first.
+    const { t, watched } = await server(() => startTestServer({ executor: false, env: { CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' } }));
     const { agent, executorId } = await rawAgent(t, 'vanishing');
     const id = await runOn(t, agent, 'vanishing');
     agent.send({ action: 'task_update', worker_id: executorId, task_id: id, attempt: 1, data: { status: 'running' } });

@@ -165,6 +165,11 @@ export class HttpExecutorHarness {
     return { status: response.status, body: await response.json(), headers };
   }
 
+  /** What the automatic callbacks so far met instead of a 200, for a test's failure message. */
+  callbackTrouble(): string {
+    return this.#callbackErrors.map((error) => (error instanceof Error ? error.message : String(error))).join('; ') || 'none';
+  }
+
   /** Stops the server; fails if one of the automatic callbacks was refused. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#callbacks]);

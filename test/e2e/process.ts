@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { killedAtEnd } from '../helpers/children.ts';
 import { testDatabaseUrl } from '../helpers/database.ts';
 
 export const CLI = resolve(import.meta.dirname, '..', '..', 'bin', 'cronfleet');
@@ -17,10 +18,12 @@ export interface UpProcess {
 
 export async function startUp(dataDir: string): Promise<UpProcess> {
   const database = await testDatabaseUrl(dataDir);
-  const child = spawn(CLI, ['up', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database', database, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CRONFLEET_ADMIN_TOKEN: '' },
-  });
+  const child = killedAtEnd(
+    spawn(CLI, ['up', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database', database, '--log-level', 'warn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CRONFLEET_ADMIN_TOKEN: '' },
+    }),
+  );
   let output = '';
   child.stdout.on('data', (data) => (output += data));
   child.stderr.on('data', (data) => (output += data));

@@ -9,6 +9,7 @@ import { loadRunnerModule } from '../../src/executor/runners/plugin.ts';
 import { isCronfleetError } from '../../src/protocol/errors.ts';
 import { watchExecutions } from '../api/execution-watch.ts';
 import { cliPath, hasStackTrace, runCli } from '../cli/run-cli.ts';
+import { killedAtEnd } from '../helpers/children.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { AgentHarness, runTask } from './agent-harness.ts';
 
@@ -73,11 +74,13 @@ describe('cronfleet executor --runner', { timeout: 60_000 }, () => {
     for (const [key, value] of Object.entries(process.env)) {
       if (!key.startsWith('CRONFLEET_') && !key.startsWith('NODE_TEST') && key !== 'NODE_OPTIONS') env[key] = value;
     }
-    const child = spawn(cliPath, ['executor', '--server', t.url, '--token', token, '--name', 'plugin-executor', '--runner', './fixtures/fake-docker-runner.ts'], {
-      cwd: here,
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = killedAtEnd(
+      spawn(cliPath, ['executor', '--server', t.url, '--token', token, '--name', 'plugin-executor', '--runner', './fixtures/fake-docker-runner.ts'], {
+        cwd: here,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;

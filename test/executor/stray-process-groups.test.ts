@@ -61,11 +61,15 @@ async function startStrayingRun(request: (method: string, path: string, body?: u
   assert.equal(task.status, 201, JSON.stringify(task.body));
   const triggered = await request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
   assert.equal(triggered.status, 202, JSON.stringify(triggered.body));
-  const text = await eventually(async () => {
-    const logs = await request('GET', `/api/v1/executions/${triggered.body.id}/logs`);
-    const joined = (logs.body.items as Array<{ chunk: string }>).map((item) => item.chunk).join('');
-    return /leader \d+/.test(joined) && /orphan \d+/.test(joined) && /child \d+/.test(joined) ? joined : undefined;
-  }, 'the task to print its pids');
+  const text = await eventually(
+    async () => {
+      const logs = await request('GET', `/api/v1/executions/${triggered.body.id}/logs`);
+      const joined = (logs.body.items as Array<{ chunk: string }>).map((item) => item.chunk).join('');
+      return /leader \d+/.test(joined) && /orphan \d+/.test(joined) && /child \d+/.test(joined) ? joined : undefined;
+    },
+    'the task to print its pids',
+    60_000,
+  ); // the agent connects and runs it: slow at a load of 18 (CI, 3 December)
   const pids = ['leader', 'orphan', 'child'].map((name) => Number(new RegExp(`${name} (\\d+)`).exec(text)![1]));
   started(...pids);
   return pids;

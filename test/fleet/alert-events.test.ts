@@ -93,7 +93,13 @@ describe('alerts about executors and missed fires', () => {
     clock.set('2026-01-05T00:05:30.000Z'); // five fires missed
     const second = await startTestServer({ clock, executor: false, dataDir, env: { CRONFLEET_ADMIN_TOKEN: first.token } });
     try {
-      await second.server.scheduler.fireLoop.settled();
+      // The first pass may be refused (its lease lapsed while a loaded machine stalled the
+      // process) and the fake clock never rings its retry: wake the loop until the fires are in.
+      await eventually(async () => {
+        second.server.scheduler.wake();
+        await second.server.scheduler.fireLoop.settled();
+        return (await second.request('GET', `/api/v1/executions?task_id=${task.body.id}`)).body.total === 5;
+      }, 'the five missed fires recorded');
       await second.server.alerting.evaluator.pass();
       await second.server.alerting.sender.pass();
       const recorded = (await second.request('GET', `/api/v1/alerts?rule_id=${ruleId}&page_size=100`)).body.items as Array<{ event: string; status: string }>;

@@ -7,6 +7,7 @@ import { ExecutorClient, socketUrl, type ExecutorClientOptions } from '../../src
 import { defaultRunners } from '../../src/executor/runners/index.ts';
 import { CLI } from '../e2e/process.ts';
 import { eventually } from '../scheduler/helpers.ts';
+import { killedAtEnd } from '../helpers/children.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** Heartbeats every 300 ms: an executor is lost after ~1 s of silence. */
@@ -45,7 +46,7 @@ export async function startAgent(t: TestServer, token: string, name: string, opt
   const args = ['executor', '--server', (options.servers ?? [t.url]).join(','), '--token', token, '--name', name, '--capacity', String(options.capacity ?? 4)];
   if (options.labels) args.push('--labels', options.labels);
   args.push(...(options.args ?? []));
-  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const child = killedAtEnd(spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
   let output = '';
   child.stdout.on('data', (data) => (output += data));
   child.stderr.on('data', (data) => (output += data));
@@ -204,14 +205,19 @@ export async function lostThenRetried(t: TestServer, taskId: string, runId: stri
     const current = await execution(t, runId);
     return current.status !== 'running' ? current : undefined;
   }, 'the run to be declared lost');
+  // The retry waits its backoff, then is routed and runs `sleep 2`: at a load of 12 on two
+  // cores that took over 20 s once. Wait for it to end, whatever its outcome, and show the
+  // task's executions if it ends otherwise than in success.
   const retry = await eventually(
     async () => {
       const items = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items as Array<Record<string, any>>;
-      return items.find((item) => item.retry_of === runId && item.status === 'success');
+      return items.find((item) => item.retry_of === runId && !['pending', 'running'].includes(item.status));
     },
-    'the retry to succeed',
-    20_000,
+    'the retry to end',
+    60_000,
   );
+  const executions = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items;
+  assert.equal(retry.status, 'success', `the retry ended otherwise; the task's executions: ${JSON.stringify(executions)}`);
   return { lost, retry };
 }
 

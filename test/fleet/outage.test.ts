@@ -5,9 +5,9 @@
 // The outage is simulated by making one store call fail (never by stopping the database).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -53,7 +53,10 @@ describe('results that could not be stored', () => {
   });
 
   it('an agent sends an unacknowledged result again while connected, and it is stored once', async () => {
-    const t = await startFleetServer();
+    // A 5 s heartbeat: with the fleet's 0.3 s one the link's liveness deadline is 1 s, and at
+    // a load of 18 on two cores one stall that long made the agent reconnect (CI, 3 December),
+    // which this test must tell apart from a resend over the same link.
+    const t = await startTestServer({ executor: false, env: { CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '5' } });
     cleanups.push(() => t.close());
     let connects = 0;
     const log = (_level: string, message: string) => {
@@ -141,14 +144,19 @@ describe('executors after an outage', () => {
     cleanups.push(() => client.stop());
     await client.welcomed();
     const id = (await executorNamed(t, 'returning'))!.id;
-    const task = await t.request('POST', '/api/v1/tasks', { name: 'ends-while-away', command: 'sh', args: ['-c', 'sleep 0.5; echo done'], max_retry: 1 });
+    // The run ends when the test says so (a file appears), so it ends while the agent is away, however slow the machine.
+    const go = join(mkdtempSync(join(tmpdir(), 'cronfleet-away-')), 'go');
+    cleanups.push(() => removeTestData(dirname(go)));
+    const task = await t.request('POST', '/api/v1/tasks', { name: 'ends-while-away', command: 'sh', args: ['-c', `while [ ! -e '${go}' ]; do sleep 0.05; done; echo done`], max_retry: 1 });
     const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
     await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
 
     // The leader goes; the agent is cut off and its run ends (exit 0) while it is away.
     await t.server.scheduler.stop();
     proxy.cut();
-    await eventually(async () => !t.server.gateway.isConnected(id) && client.agent.runningIds().length === 0, 'the agent to be away with its run ended');
+    await eventually(async () => !t.server.gateway.isConnected(id), 'the agent to be away');
+    writeFileSync(go, '');
+    await eventually(async () => client.agent.runningIds().length === 0, 'its run to end while away');
     await rawDatabase(t.server.store)
       .db.updateTable('executors')
       .set({ last_heartbeat: Date.now() - 60_000 })

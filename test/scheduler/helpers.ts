@@ -34,6 +34,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     const result = await check();
     if (result) return result;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

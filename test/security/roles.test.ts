@@ -17,7 +17,7 @@ function expectedRole(method: string, path: string): Role | 'any' {
   if (path.startsWith('/api/v1/alert-rules') && method !== 'GET') return 'admin';
   if (path.startsWith('/api/v1/tokens')) return 'operator'; // everyone with write access manages their own tokens
   if (method === 'GET' || path === '/api/v1/schedules/preview') return 'viewer';
-  if (path.startsWith('/api/v1/tasks') || path.startsWith('/api/v1/executions')) return 'operator';
+  if (path.startsWith('/api/v1/tasks') || path.startsWith('/api/v1/executions') || path.startsWith('/api/v1/workflows')) return 'operator'; // workflows: as tasks (issue 19)
   return 'admin';
 }
 

@@ -28,3 +28,23 @@ export async function signIn(browser: Browser, baseUrl: string, credentials: { u
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
   return page;
 }
+
+/**
+ * A page signed in as `credentials` in `locale` (signIn), sized to `viewport` when one is
+ * given, on `path`. It is added to `opened`, for the suite's after() to close its context.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  baseUrl: string,
+  credentials: { username: string; password: string },
+  locale: string,
+  path: string,
+  opened: Page[],
+  viewport?: { width: number; height: number },
+): Promise<Page> {
+  const page = await signIn(browser, baseUrl, credentials, locale);
+  opened.push(page);
+  if (viewport) await page.setViewportSize(viewport);
+  await page.goto(`${baseUrl}${path}`);
+  return page;
+}

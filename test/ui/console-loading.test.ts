@@ -224,6 +224,37 @@ describe('console loading', { concurrency: false }, () => {
     await page.close();
   });
 
+  test("the opened page's first data is asked for once, by the entry script, in the console's language", async () => {
+    // zh-CN chosen in the UI (remembered): the early request must word the server's texts in it too.
+    const chinese = await browser.newContext({ storageState: state, locale: 'en-US' });
+    const page = await chinese.newPage();
+    await page.addInitScript({ content: "localStorage.setItem('cronfleet.language', 'zh-CN')" });
+    const requests: Array<{ url: string; initiator: string; language: string | undefined }> = [];
+    const cdp = await chinese.newCDPSession(page);
+    cdp.on('Network.requestWillBeSent', (event) => {
+      if (!new URL(event.request.url).pathname.startsWith('/api/v1/')) return;
+      const frame = event.initiator.stack?.callFrames[0];
+      requests.push({ url: event.request.url, initiator: frame ? new URL(frame.url).pathname : event.initiator.type, language: event.request.headers['accept-language'] ?? event.request.headers['Accept-Language'] });
+    });
+    await cdp.send('Network.enable');
+    const entry = /<script type="module" crossorigin src="\/(assets\/index-[\w-]+\.js)">/.exec(readFileSync(join(repoRoot, 'web', 'dist', 'index.html'), 'utf8'))![1];
+    for (const [path, wanted] of [
+      ['/tasks', /\/api\/v1\/tasks\?/],
+      [`/tasks/${taskId}`, new RegExp(`/api/v1/tasks/${taskId}\\?`)],
+      ['/', /\/api\/v1\/stats\/overview\?/],
+    ] as const) {
+      requests.length = 0;
+      await page.goto(`${server.url}${path}`);
+      await page.waitForLoadState('networkidle');
+      const asked = requests.filter((request) => wanted.test(request.url));
+      assert.equal(asked.length, 1, `${path}: ${JSON.stringify(requests)}`);
+      assert.equal(asked[0]!.initiator, `/${entry}`, `${path}: ${JSON.stringify(asked[0])}`);
+      assert.equal(asked[0]!.language, 'zh-CN', `${path}: ${JSON.stringify(asked[0])}`);
+    }
+    await page.locator('[data-testid="metric-running"]', { hasText: '正在运行' }).locator('.stat-value', { hasText: /\d/ }).waitFor();
+    await chinese.close();
+  });
+
   test('the first screen of the dashboard, the task list and a task page stays within 300 KB; the charts come after the figures', async () => {
     const targets: Array<[string, string, string, string]> = [
       ['dashboard', '/', '[data-testid="metric-pending"] .stat-value', '\\d'],

@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { rawDatabase } from '../../src/store/raw-database.ts';
 import { executionRow } from '../helpers/execution-rows.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { chromiumArgs, chromiumPath, ensureWebBuild, screenshotDir, signIn } from './browser.ts';
+import { chromiumArgs, chromiumPath, ensureWebBuild, openSignedIn, screenshotDir } from './browser.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const password = 'correct-horse-battery';
@@ -20,23 +20,21 @@ const locales = ['en-US', 'zh-CN'] as const;
 type Locale = (typeof locales)[number];
 const phone = { width: 390, height: 844 };
 
+/** A daily cron firing `hours` after now (UTC), so the order of next fires never depends on the time of day. */
+const started = new Date();
+const hoursFromNow = (hours: number) => `${started.getUTCMinutes()} ${(started.getUTCHours() + hours) % 24} * * *`;
+
 describe('task list and task page for operators', { concurrency: false }, () => {
   let server: TestServer;
   let browser: Browser;
   const pages: Page[] = [];
 
   async function createTask(body: Record<string, unknown>): Promise<{ id: string; name: string }> {
-    const response = await server.request('POST', '/api/v1/tasks', { command: '/bin/true', cron_expression: '0 3 * * *', ...body });
+    const response = await server.request('POST', '/api/v1/tasks', { command: '/bin/true', cron_expression: hoursFromNow(7), ...body });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     return response.body;
   }
-  async function open(username: string, locale: Locale, path: string, viewport?: typeof phone): Promise<Page> {
-    const page = await signIn(browser, server.url, { username, password }, locale);
-    pages.push(page);
-    if (viewport) await page.setViewportSize(viewport);
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const open = (username: string, locale: Locale, path: string, viewport?: typeof phone) => openSignedIn(browser, server.url, { username, password }, locale, path, pages, viewport);
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `task-console-${name}.png`), fullPage: true });
   const taskStatus = async (id: string) => (await server.request('GET', `/api/v1/tasks/${id}?include_deleted=1`)).body.status as string;
 
@@ -58,7 +56,8 @@ describe('task list and task page for operators', { concurrency: false }, () => 
     const statuses = ['success', 'failed', 'success', 'timeout', 'success', 'success', 'failed', 'success', 'success', 'failed'] as const;
     const rows = statuses.map((status, index) => ({ ...executionRow(history.id, status, base + index * 60_000, 500), created_at: base + index * 60_000 }));
     await rawDatabase(server.server.store).db.insertInto('executions').values(rows).execute();
-    for (let i = 1; i <= 11; i++) await createTask({ name: `filler-${String(i).padStart(2, '0')}`, cron_expression: `0 ${i} * * *` });
+    // Fillers fire 2, 4 … 22 hours from now; every other task 7 hours from now, between them.
+    for (let i = 1; i <= 11; i++) await createTask({ name: `filler-${String(i).padStart(2, '0')}`, cron_expression: hoursFromNow(2 * i) });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   });
 
@@ -141,9 +140,10 @@ describe('task list and task page for operators', { concurrency: false }, () => 
     const page = await open('operator-tc', 'en-US', '/tasks?search=bulk-');
     await page.locator('tr[data-task-name="bulk-b"]').waitFor();
     await page.getByTestId('select-all').check();
-    assert.equal(await server.request('DELETE', `/api/v1/tasks/${a.id}`).then((response) => response.status), 204);
     await page.getByTestId('bulk-delete').click();
     assert.equal((await page.getByTestId('confirm').innerText()).trim(), 'Delete 2 tasks');
+    // Deleted while the confirmation is open: the live list may drop its row, the action keeps both.
+    assert.equal(await server.request('DELETE', `/api/v1/tasks/${a.id}`).then((response) => response.status), 204);
     await page.getByTestId('confirm').click();
     await page.getByText(/Delete: 1 of 2 done; failed: bulk-a/).waitFor();
     await shot(page, 'bulk-partial-en-US');

@@ -1,23 +1,41 @@
 // Routes. Every page is its own chunk, the login page too: a signed-in browser, which
 // opens the console far more often than it signs in, does not load the sign-in form.
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useAuth } from './auth.tsx';
 import { Loading } from './components/feedback.tsx';
 import { Layout } from './layout.tsx';
 import { LiveEvents } from './live.tsx';
+import { loadedPage, loadPage, type PageExports } from './page-chunks.ts';
+import type { PageModule } from './page-routes.ts';
 
-const LoginPage = lazy(() => import('./pages/login.tsx').then((module) => ({ default: module.LoginPage })));
-const Dashboard = lazy(() => import('./pages/dashboard.tsx'));
-const Tasks = lazy(() => import('./pages/tasks.tsx'));
-const TaskEdit = lazy(() => import('./pages/task-edit.tsx'));
-const TaskDetail = lazy(() => import('./pages/task-detail.tsx'));
-const Executions = lazy(() => import('./pages/executions.tsx'));
-const ExecutionDetail = lazy(() => import('./pages/execution-detail.tsx'));
-const Executors = lazy(() => import('./pages/executors.tsx'));
-const ExecutorDetail = lazy(() => import('./pages/executor-detail.tsx'));
-const Cluster = lazy(() => import('./pages/cluster.tsx'));
-const Settings = lazy(() => import('./pages/settings.tsx'));
+/**
+ * A page's component, from its chunk. When the chunk has loaded already (main.tsx starts
+ * the opened page's chunk before the app first renders), the thenable handed to lazy()
+ * resolves synchronously, so React renders the page in the same pass instead of showing
+ * the fallback and rendering it again later (in slices, as a Suspense retry).
+ */
+function lazyPage<M extends PageModule>(module: M, component: (exports: PageExports<M>) => ComponentType) {
+  return lazy(() => {
+    const exports = loadedPage(module);
+    if (exports === undefined) return loadPage(module).then((loaded) => ({ default: component(loaded) }));
+    const ready = { default: component(exports) };
+    return { then: (resolve: (value: typeof ready) => void) => resolve(ready) } as unknown as Promise<typeof ready>;
+  });
+}
+
+const LoginPage = lazyPage('src/pages/login.tsx', (page) => page.LoginPage);
+const Dashboard = lazyPage('src/pages/dashboard.tsx', (page) => page.default);
+const Tasks = lazyPage('src/pages/tasks.tsx', (page) => page.default);
+const TaskEdit = lazyPage('src/pages/task-edit.tsx', (page) => page.default);
+const TaskDetail = lazyPage('src/pages/task-detail.tsx', (page) => page.default);
+const Workflows = lazyPage('src/pages/workflows.tsx', (page) => page.default);
+const Executions = lazyPage('src/pages/executions.tsx', (page) => page.default);
+const ExecutionDetail = lazyPage('src/pages/execution-detail.tsx', (page) => page.default);
+const Executors = lazyPage('src/pages/executors.tsx', (page) => page.default);
+const ExecutorDetail = lazyPage('src/pages/executor-detail.tsx', (page) => page.default);
+const Cluster = lazyPage('src/pages/cluster.tsx', (page) => page.default);
+const Settings = lazyPage('src/pages/settings.tsx', (page) => page.default);
 
 function SignedIn() {
   const { user, loading } = useAuth();
@@ -34,6 +52,7 @@ function SignedIn() {
             <Route path="tasks/new" element={<TaskEdit />} />
             <Route path="tasks/:id" element={<TaskDetail />} />
             <Route path="tasks/:id/edit" element={<TaskEdit />} />
+            <Route path="workflows/*" element={<Workflows />} />
             <Route path="executions" element={<Executions />} />
             <Route path="executions/:id" element={<ExecutionDetail />} />
             <Route path="executors" element={<Executors />} />

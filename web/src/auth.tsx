@@ -17,8 +17,8 @@ interface AuthState {
 const AuthContext = createContext<AuthState | null>(null);
 const roleOrder: Role[] = ['viewer', 'operator', 'admin'];
 
-/** With a bearer token but no /auth/me (older server), probe a read route and assume admin. */
-async function whoAmI(): Promise<SignedIn> {
+/** Who is signed in (and the CSRF token). With a bearer token but no /auth/me (older server), probe a read route and assume admin. */
+export async function whoAmI(): Promise<SignedIn> {
   try {
     const me = await api<Me>('GET', '/auth/me');
     setCsrfToken(me.csrf_token ?? null);
@@ -34,22 +34,24 @@ async function whoAmI(): Promise<SignedIn> {
   }
 }
 
-export function AuthProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<SignedIn | null>(null);
-  const [loading, setLoading] = useState(true);
+/** `signedIn`: who is signed in, when the caller asked (whoAmI, null: nobody) before rendering; asked here otherwise. */
+export function AuthProvider({ children, signedIn }: { children: ReactNode; signedIn?: SignedIn | null }) {
+  const [user, setUser] = useState<SignedIn | null>(signedIn ?? null);
+  const [loading, setLoading] = useState(signedIn === undefined);
 
   useEffect(() => {
     let cancelled = false;
-    whoAmI()
-      .then((me) => !cancelled && setUser(me))
-      .catch(() => !cancelled && setUser(null))
-      .finally(() => !cancelled && setLoading(false));
+    if (signedIn === undefined)
+      whoAmI()
+        .then((me) => !cancelled && setUser(me))
+        .catch(() => !cancelled && setUser(null))
+        .finally(() => !cancelled && setLoading(false));
     setUnauthorizedHandler(() => setUser(null));
     return () => {
       cancelled = true;
       setUnauthorizedHandler(null);
     };
-  }, []);
+  }, [signedIn]);
 
   const login = useCallback(async (username: string, password: string) => {
     setBearerToken(null);

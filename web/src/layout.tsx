@@ -3,7 +3,7 @@
 import { ActionIcon, AppShell, Avatar, Badge, Box, Burger, Button, Group, Menu, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { IconActivity, IconClockPlay, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3, IconWorld } from '@tabler/icons-react';
+import { IconActivity, IconClockPlay, IconHierarchy2, IconLanguage, IconLayoutDashboard, IconListCheck, IconLogout, IconMoon, IconServer2, IconSettings, IconSun, IconTopologyStar3, IconWorld } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
@@ -106,6 +106,7 @@ export function ThemeToggle() {
 const links = [
   { to: '/', key: 'dashboard', icon: IconLayoutDashboard, exact: true },
   { to: '/tasks', key: 'tasks', icon: IconListCheck },
+  { to: '/workflows', key: 'workflows', icon: IconHierarchy2 },
   { to: '/executions', key: 'executions', icon: IconActivity },
   { to: '/executors', key: 'executors', icon: IconServer2 },
   { to: '/cluster', key: 'cluster', icon: IconTopologyStar3 },

@@ -52,8 +52,9 @@ export function LiveEvents({ children }: { children: ReactNode }) {
     source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
     source.addEventListener('execution', (event) => {
       const data = parse((event as MessageEvent<string>).data);
-      // An execution starting or ending changes its executor's load (running / capacity).
-      invalidate('executions', 'overview', 'status', 'task-stats', ['executors', 'load']);
+      // An execution starting or ending changes its executor's load (running / capacity), and
+      // a step's the state of its workflow's latest run, shown in the workflow list.
+      invalidate('executions', 'overview', 'status', 'task-stats', ['executors', 'load'], ['workflows', 'list']);
       if (typeof data.id === 'string') void queryClient.invalidateQueries({ queryKey: ['execution', data.id] });
     });
     source.addEventListener('task', () => invalidate('tasks', 'task', 'overview'));

@@ -1,31 +1,22 @@
-// Entry, kept tiny so that it runs the moment it arrives: it starts the chunk of the page
-// being opened and the app (root.tsx) at once, instead of the page's chunk waiting for the
-// app to load, run and render its route. The server's index.html already names that chunk
-// and its imports as modulepreload links (page-routes.ts), so they are usually on their
-// way before this runs. /api/v1/auth/me is on its way too: index.html preloads it (see
-// web/vite.config.ts), and the app's own request for it reuses that response. The styles
-// are imported here so that the build links them from index.html.
+// Entry, kept tiny so that it runs the moment it arrives and starts at once, side by side,
+// what the opened page needs: its first data (first-queries.ts; the requests travel while
+// the app's code loads), the page's chunk and the app (root.tsx). The server's index.html
+// already names that chunk and its imports as modulepreload links (page-routes.ts), so they
+// are usually on their way before this runs; /api/v1/auth/me is too (index.html preloads
+// it, see web/vite.config.ts). The app is mounted once the page's chunk is in, so that its
+// first render draws the page, with its data when that has arrived. The styles are
+// imported here so that the build links them from index.html.
 import './mantine-styles.ts';
 import '@mantine/notifications/styles.css';
 import './app.css';
-import { pageRoutes, type PageModule } from './page-routes.ts';
+import { startEarlyRequests } from './api/early-requests.ts';
+import { firstQueries, queryUrl } from './first-queries.ts';
+import { loadPage } from './page-chunks.ts';
+import { pageRoutes } from './page-routes.ts';
 
-/** Each page's chunk: the same import() as the route table's (app.tsx), so the browser loads it once and React.lazy finds it ready. */
-const pageChunks: Record<PageModule, () => Promise<unknown>> = {
-  'src/pages/dashboard.tsx': () => import('./pages/dashboard.tsx'),
-  'src/pages/tasks.tsx': () => import('./pages/tasks.tsx'),
-  'src/pages/task-edit.tsx': () => import('./pages/task-edit.tsx'),
-  'src/pages/task-detail.tsx': () => import('./pages/task-detail.tsx'),
-  'src/pages/executions.tsx': () => import('./pages/executions.tsx'),
-  'src/pages/execution-detail.tsx': () => import('./pages/execution-detail.tsx'),
-  'src/pages/executors.tsx': () => import('./pages/executors.tsx'),
-  'src/pages/executor-detail.tsx': () => import('./pages/executor-detail.tsx'),
-  'src/pages/cluster.tsx': () => import('./pages/cluster.tsx'),
-  'src/pages/settings.tsx': () => import('./pages/settings.tsx'),
-  'src/pages/login.tsx': () => import('./pages/login.tsx'),
-};
-
+const queries = firstQueries(location);
+startEarlyRequests(queries.map(queryUrl));
 const page = pageRoutes.find(({ pattern }) => new RegExp(pattern).test(location.pathname));
-// A failed early load is not an error yet: the route's own import() tries again and shows it.
-if (page) pageChunks[page.module]().catch(() => undefined);
-void import('./root.tsx');
+// A failed early load is not an error yet: the route's own load tries again and shows it.
+const pageLoaded = page ? loadPage(page.module).catch(() => undefined) : undefined;
+void Promise.all([import('./root.tsx'), pageLoaded]).then(([root]) => root.mountApp(queries));

@@ -10,6 +10,7 @@ export const pageRoutes = [
   { pattern: '^/tasks/?$', module: 'src/pages/tasks.tsx' },
   { pattern: '^/tasks/(new|[^/]+/edit)/?$', module: 'src/pages/task-edit.tsx' },
   { pattern: '^/tasks/[^/]+/?$', module: 'src/pages/task-detail.tsx' },
+  { pattern: '^/workflows(/|$)', module: 'src/pages/workflows.tsx' },
   { pattern: '^/executions/?$', module: 'src/pages/executions.tsx' },
   { pattern: '^/executions/[^/]+/?$', module: 'src/pages/execution-detail.tsx' },
   { pattern: '^/executors/?$', module: 'src/pages/executors.tsx' },

@@ -11,7 +11,7 @@ const schema = {
   response: {
     200: {
       description:
-        'Server-Sent Events: ready {instance_id, leader} once, then as things change execution {id, task_id, status, executor_id}, task {id, name, status, change}, executor {id, name, status, healthy} and leader {instance_id}; a comment every 15 s',
+        'Server-Sent Events: ready {instance_id, leader} once, then as things change execution {id, task_id, status, executor_id, workflow_run_id (the workflow run it is a step of, or null)}, task {id, name, status, change}, executor {id, name, status, healthy} and leader {instance_id}; a comment every 15 s',
       content: { 'text/event-stream': { schema: Type.String() } },
     },
   },

@@ -2,6 +2,9 @@
 // HttpOnly session cookie and sends the CSRF token on every non-GET request; a pasted
 // API token (kept only for this tab) is sent as a Bearer token instead.
 import i18n from 'i18next';
+import { readHeaders, requestUrl, takeEarlyRequest, type Query } from './early-requests.ts';
+
+export { bearerToken, setBearerToken, type Query } from './early-requests.ts';
 
 export interface ApiErrorBody {
   code: string;
@@ -28,7 +31,6 @@ export class ApiError extends Error {
   }
 }
 
-const tokenKey = 'cronfleet.token';
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;
 
@@ -36,51 +38,30 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-export function bearerToken(): string | null {
-  return sessionStorage.getItem(tokenKey);
-}
-
-export function setBearerToken(token: string | null): void {
-  if (token === null) sessionStorage.removeItem(tokenKey);
-  else sessionStorage.setItem(tokenKey, token);
-}
-
 export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler;
 }
 
 export function authHeaders(method = 'GET'): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const bearer = bearerToken();
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  else if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   // The server words its messages (validation errors and the like) in the UI's language.
-  headers['accept-language'] = i18n.language || 'en';
+  const headers = readHeaders(i18n.language || 'en');
+  if (!headers.authorization && method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   return headers;
-}
-
-export type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
-
-function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
-    else if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `${path}?${text}` : path;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
   const headers = authHeaders(method);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(withQuery(`/api/v1${path}`, query), {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const url = requestUrl(path, query);
+  // The opened page's first data may be on its way already (main.tsx started it).
+  const early = method === 'GET' && body === undefined ? takeEarlyRequest(url, headers) : undefined;
+  const response = await (early ??
+    fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    }));
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let parsed: unknown;

@@ -3,23 +3,14 @@
 // through CronDescription (lazy-cron-description.tsx), after its figures are shown.
 import cronstrue from 'cronstrue';
 import 'cronstrue/locales/zh_CN.js';
-
-const nicknames: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
+import { cronNicknames } from '../../../src/protocol/enums.ts';
 
 /** The expression in words, or null when cronstrue cannot read it. */
 export function describeCron(expression: string, language: string, t: (key: string, options?: Record<string, unknown>) => string): string | null {
   const trimmed = expression.trim();
   const every = /^@every\s+(\d+)\s*(ms|s|m|h|d)$/i.exec(trimmed);
   if (every) return t('cron.every', { count: Number(every[1]), unit: t(`cron.unit.${every[2]!.toLowerCase()}`) });
-  const cron = nicknames[trimmed.toLowerCase()] ?? trimmed;
+  const cron = cronNicknames[trimmed.toLowerCase()] ?? trimmed;
   try {
     return cronstrue.toString(cron, { locale: language.startsWith('zh') ? 'zh_CN' : 'en', use24HourTimeFormat: true, throwExceptionOnParseError: true, verbose: false });
   } catch {

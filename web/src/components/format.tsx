@@ -67,6 +67,18 @@ export function formatPercent(ratio: number | null | undefined): string {
   return `${value.toFixed(value >= 99.95 || value === 0 ? 0 : 1)}%`;
 }
 
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+/** One formatter per language: building one costs far more than using it, and a list of tasks asks for one per time shown. */
+function relativeTimeFormat(locale: string): Intl.RelativeTimeFormat {
+  let format = relativeFormats.get(locale);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    relativeFormats.set(locale, format);
+  }
+  return format;
+}
+
 /**
  * Times and ages in the UI's language. `dateTime` writes an instant with its zone named
  * ("2026-12-02 14:00:00 UTC+8"): in `timeZone` when given (a task's own zone), otherwise in the
@@ -76,7 +88,7 @@ export function useFormatters() {
   const { i18n, t } = useTranslation();
   const { timeZone: displayZone } = useTimeZoneChoice();
   const locale = i18n.resolvedLanguage ?? 'en';
-  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const relative = relativeTimeFormat(locale);
   return {
     /** The zone times without a zone of their own are shown in (IANA name). */
     timeZone: displayZone,

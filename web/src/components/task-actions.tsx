@@ -1,24 +1,28 @@
 // Pause, resume, trigger (with parameter override), clone, delete and restore: one hook
 // used by the task list and the task detail page.
-import { ActionIcon, Button, Group, JsonInput, Menu, Modal, Stack, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Group, Menu, Tooltip } from '@mantine/core';
 import { IconCopy, IconDots, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { del, post } from '../api/client.ts';
 import type { Execution, Task } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { notifyError, notifySuccess, useConfirm } from './feedback.tsx';
+import { useTriggerModal } from './trigger-modal.tsx';
 
 export function useTaskActions() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { modal: confirmModal, confirm } = useConfirm();
-  const [triggering, setTriggering] = useState<Task | null>(null);
-  const [parameters, setParameters] = useState('{}');
-  const [parametersError, setParametersError] = useState<string | null>(null);
+  const trigger = useTriggerModal<Task, Execution>({
+    labels: { title: 'tasks.triggerTitle', hint: 'tasks.triggerHint', submit: 'tasks.trigger', started: 'tasks.triggered' },
+    initialParameters: (task) => JSON.stringify(task.parameters ?? {}, null, 2),
+    endpoint: (task) => `/tasks/${task.id}/trigger`,
+    startedPath: (execution) => `/executions/${execution.id}`,
+    testIds: { parameters: 'trigger-parameters', submit: 'trigger-submit' },
+  });
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['tasks'] });
@@ -32,38 +36,6 @@ export function useTaskActions() {
     },
     onError: (error) => notifyError(error),
   });
-  const trigger = useMutation({
-    mutationFn: ({ task, parameters: overrides }: { task: Task; parameters: Record<string, unknown> }) => post<Execution>(`/tasks/${task.id}/trigger`, Object.keys(overrides).length > 0 ? { parameters: overrides } : {}),
-    onSuccess: (execution) => {
-      setTriggering(null);
-      notifySuccess(t('tasks.triggered'));
-      void queryClient.invalidateQueries({ queryKey: ['executions'] });
-      void navigate(`/executions/${execution.id}`);
-    },
-    onError: (error) => notifyError(error),
-  });
-
-  const openTrigger = (task: Task) => {
-    setParameters(JSON.stringify(task.parameters ?? {}, null, 2));
-    setParametersError(null);
-    setTriggering(task);
-  };
-  const submitTrigger = () => {
-    if (!triggering) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(parameters.trim() || '{}');
-    } catch {
-      setParametersError(t('form.invalidJson'));
-      return;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      setParametersError(t('form.jsonObject'));
-      return;
-    }
-    trigger.mutate({ task: triggering, parameters: parsed as Record<string, unknown> });
-  };
-
   const remove = (task: Task, after?: () => void) =>
     confirm(t('tasks.deleteTitle'), t('tasks.deleteBody', { name: task.name }), async () => {
       await del(`/tasks/${task.id}`);
@@ -91,22 +63,7 @@ export function useTaskActions() {
   const modals = (
     <>
       {confirmModal}
-      <Modal opened={triggering !== null} onClose={() => setTriggering(null)} title={t('tasks.triggerTitle', { name: triggering?.name ?? '' })} centered size="lg">
-        <Stack>
-          <Text size="sm" c="dimmed">
-            {t('tasks.triggerHint')}
-          </Text>
-          <JsonInput label={t('form.parameters')} value={parameters} onChange={setParameters} error={parametersError} autosize minRows={4} maxRows={14} formatOnBlur data-testid="trigger-parameters" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setTriggering(null)}>
-              {t('common.cancel')}
-            </Button>
-            <Button leftSection={<IconRocket size={16} />} onClick={submitTrigger} loading={trigger.isPending} data-testid="trigger-submit">
-              {t('tasks.trigger')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      {trigger.modal}
     </>
   );
 
@@ -115,7 +72,7 @@ export function useTaskActions() {
     pause: (task: Task) => setStatus.mutate({ task, action: 'pause' }),
     resume: (task: Task) => setStatus.mutate({ task, action: 'resume' }),
     busy: setStatus.isPending,
-    openTrigger,
+    openTrigger: trigger.open,
     remove,
     restore,
     clone,

@@ -4,23 +4,9 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
 import { zhCN } from './zh-CN.ts';
+import { initialLanguage, languageStorageKey } from './initial-language.ts';
 
-export const languages = [
-  { code: 'en', label: 'English' },
-  { code: 'zh-CN', label: '简体中文' },
-] as const;
-
-const storageKey = 'cronfleet.language';
-
-function initialLanguage(): string {
-  const stored = localStorage.getItem(storageKey);
-  if (stored && languages.some((language) => language.code === stored)) return stored;
-  for (const preferred of navigator.languages ?? [navigator.language]) {
-    if (preferred.toLowerCase().startsWith('zh')) return 'zh-CN';
-    if (preferred.toLowerCase().startsWith('en')) return 'en';
-  }
-  return 'en';
-}
+export { languages } from './initial-language.ts';
 
 void i18n.use(initReactI18next).init({
   resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
@@ -36,6 +22,6 @@ const applyLanguage = (language: string) => {
 };
 applyLanguage(i18n.language);
 i18n.on('languageChanged', (language) => {
-  localStorage.setItem(storageKey, language);
+  localStorage.setItem(languageStorageKey, language);
   applyLanguage(language);
 });

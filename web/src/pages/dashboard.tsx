@@ -12,6 +12,7 @@ import { ExecutionRows } from '../components/execution-rows.tsx';
 import { ExecutorLoadList } from '../components/executor-load.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { formatPercent, TimeAgo } from '../components/format.tsx';
+import { dashboardQueries } from '../first-queries.ts';
 import { useRefetchInterval } from '../live.tsx';
 
 const OpenAlertsCard = lazy(() => import('./settings-alerts-cards.tsx').then((module) => ({ default: module.OpenAlertsCard })));
@@ -41,17 +42,16 @@ function Metric({ label, value, hint, icon, color, testId, wide }: { label: stri
   );
 }
 
-/** Running executions listed on the dashboard; the rest are one click away. */
-const runningShown = 10;
-
 export default function DashboardPage() {
   const { t } = useTranslation();
   const [window, setWindow] = useState<'24h' | '7d'>('24h');
   const refetchInterval = useRefetchInterval(5000);
-  const overview = useQuery({ queryKey: ['overview', window], queryFn: () => get<Overview>('/stats/overview', { window }), refetchInterval });
-  const status = useQuery({ queryKey: ['status'], queryFn: () => get<SystemStatus>('/system/status'), refetchInterval });
-  // Under 'executions': an execution starting or ending (live events) refreshes the list.
-  const running = useQuery({ queryKey: ['executions', { status: 'running', dashboard: true }], queryFn: () => get<Page<Execution>>('/executions', { status: 'running', page_size: runningShown }), refetchInterval });
+  const overviewQuery = dashboardQueries.overview(window);
+  const statusQuery = dashboardQueries.status();
+  const runningQuery = dashboardQueries.running();
+  const overview = useQuery({ queryKey: overviewQuery.queryKey, queryFn: () => get<Overview>(overviewQuery.path, overviewQuery.query), refetchInterval });
+  const status = useQuery({ queryKey: statusQuery.queryKey, queryFn: () => get<SystemStatus>(statusQuery.path), refetchInterval });
+  const running = useQuery({ queryKey: runningQuery.queryKey, queryFn: () => get<Page<Execution>>(runningQuery.path, runningQuery.query), refetchInterval });
 
   const data = overview.data;
   const leader = data?.leader?.instance_id ?? status.data?.leader?.instance_id ?? null;

@@ -185,6 +185,13 @@ export default function ExecutionDetailPage() {
                   <span data-testid="execution-shard">{shardText(t, data)}</span>
                 </Field>
               ) : null}
+              {data.workflow_run_id && (
+                <Field label={t('executionDetail.workflowRun')}>
+                  <Anchor component={Link} to={`/workflows/runs/${data.workflow_run_id}`} size="sm" data-testid="execution-workflow-run">
+                    {data.workflow_step ?? data.workflow_run_id.slice(-8)}
+                  </Anchor>
+                </Field>
+              )}
               {data.retry_of && (
                 <Field label={t('executionDetail.retryOf')}>
                   <Anchor component={Link} to={`/executions/${data.retry_of}`} size="sm">

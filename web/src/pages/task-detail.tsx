@@ -2,7 +2,7 @@
 // the next fires, its recent executions and its version history. A deleted task is shown
 // read-only, with Restore.
 import { Alert, Anchor, Badge, Button, Card, Code, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconArrowBackUp, IconCopy, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowBackUp, IconCopy, IconHistory, IconPencil, IconPlayerPause, IconPlayerPlay, IconRocket, IconTrash } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -14,14 +14,18 @@ import { StatusTrendChart } from '../components/charts.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { ExecutionTable } from '../components/execution-table.tsx';
 import { formatDuration, formatPercent, Json, StatusBadge, TaskTime, useFormatters } from '../components/format.tsx';
-import { CronDescription } from '../components/lazy-cron-description.tsx';
+import { ScheduleSummary } from '../components/schedule-summary.tsx';
 import { isSecretPlaceholder } from '../components/secret-values.ts';
 import { useTaskActions } from '../components/task-actions.tsx';
 import { TaskStopButton } from '../components/task-stop-button.tsx';
 import { TaskHealthChart } from '../components/task-health-chart.tsx';
 import { TaskHistory } from '../components/task-history.tsx';
+import { taskPageQueries } from '../first-queries.ts';
 import { useRefetchInterval } from '../live.tsx';
 
+// Loaded when opened: most visits to a task page never backfill.
+const BackfillModal = lazy(() => import('../components/backfill-modal.tsx').then((module) => ({ default: module.BackfillModal })));
+const TaskWorkflowsCard = lazy(() => import('../components/task-workflows-card.tsx'));
 const TaskAlertsCard = lazy(() => import('./settings-alerts-cards.tsx').then((module) => ({ default: module.TaskAlertsCard })));
 
 type Window = '24h' | '7d' | '90d';
@@ -71,11 +75,14 @@ export default function TaskDetailPage() {
   const navigate = useNavigate();
   const format = useFormatters();
   const [window, setWindow] = useState<Window>('7d');
+  const [backfilling, setBackfilling] = useState(false);
   const refetchInterval = useRefetchInterval(5000);
   const actions = useTaskActions();
   // A deleted task is read too (include_deleted): its page shows it read-only, and asks
   // nothing that only a live task answers (statistics, next fires), so no 404 repeats.
-  const task = useQuery({ queryKey: ['task', id], queryFn: () => get<Task>(`/tasks/${id}`, { include_deleted: 1 }), refetchInterval });
+  const taskQuery = taskPageQueries.task(id);
+  const executionsQuery = taskPageQueries.executions(id);
+  const task = useQuery({ queryKey: taskQuery.queryKey, queryFn: () => get<Task>(taskQuery.path, taskQuery.query), refetchInterval });
   const live = task.data !== undefined && task.data.status !== 'deleted';
   const stats = useQuery({ queryKey: ['task-stats', id, window], queryFn: () => get<TaskStats>(`/tasks/${id}/stats`, { window }), refetchInterval, enabled: live });
   const fires = useQuery({
@@ -83,7 +90,7 @@ export default function TaskDetailPage() {
     queryFn: () => get<{ fires: string[]; timezone: string }>(`/tasks/${id}/next-fires`, { count: 5 }),
     enabled: live && Boolean(task.data?.cron_expression),
   });
-  const executions = useQuery({ queryKey: ['executions', { task_id: id }], queryFn: () => get<Page<Execution>>('/executions', { task_id: id, page_size: 10 }), refetchInterval });
+  const executions = useQuery({ queryKey: executionsQuery.queryKey, queryFn: () => get<Page<Execution>>(executionsQuery.path, executionsQuery.query), refetchInterval });
 
   if (task.isLoading) return <Loading />;
   if (!task.data) return <ErrorAlert error={task.error} />;
@@ -137,6 +144,11 @@ export default function TaskDetailPage() {
               </Button>
             )}
             <TaskStopButton taskId={data.id} />
+            {data.cron_expression && (
+              <Button variant="light" color="grape" leftSection={<IconHistory size={16} />} onClick={() => setBackfilling(true)} data-testid="task-backfill">
+                {t('backfill.action')}
+              </Button>
+            )}
             <Button variant="default" component={Link} to={`/tasks/${data.id}/edit`} leftSection={<IconPencil size={16} />}>
               {t('common.edit')}
             </Button>
@@ -223,17 +235,7 @@ export default function TaskDetailPage() {
                 <Table.Tr>
                   <Table.Th w={150}>{t('form.schedule')}</Table.Th>
                   <Table.Td>
-                    {data.cron_expression ? (
-                      <>
-                        <Code>{data.cron_expression}</Code>{' '}
-                        <Text span size="sm" c="dimmed">
-                          ({data.timezone})
-                        </Text>
-                        <CronDescription expression={data.cron_expression} />
-                      </>
-                    ) : (
-                      t('tasks.manualOnly')
-                    )}
+                    <ScheduleSummary expression={data.cron_expression} timezone={data.timezone} />
                   </Table.Td>
                 </Table.Tr>
                 <Table.Tr>
@@ -326,8 +328,14 @@ export default function TaskDetailPage() {
       </Card>
       <Suspense fallback={null}>
         <TaskAlertsCard taskId={data.id} tags={data.tags ?? []} />
+        <TaskWorkflowsCard taskId={data.id} />
       </Suspense>
       <TaskHistory taskId={data.id} />
+      {backfilling && (
+        <Suspense fallback={null}>
+          <BackfillModal target={{ kind: 'task', id: data.id, name: data.name, timezone: data.timezone }} onClose={() => setBackfilling(false)} />
+        </Suspense>
+      )}
       {actions.modals}
     </Stack>
   );

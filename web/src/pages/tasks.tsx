@@ -1,8 +1,8 @@
 // Task list: search, filters, server-side sorting and pagination; each task's latest runs;
 // row actions and bulk actions on the selected rows.
-import { Anchor, Badge, Box, Button, Card, Checkbox, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Box, Button, Card, Checkbox, Group, Pagination, ScrollArea, Select, Stack, Table, TagsInput, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { IconArrowsHorizontal, IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconArrowsHorizontal, IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,11 +12,11 @@ import { taskTypes, type Page, type Task } from '../api/types.ts';
 import { useAuth } from '../auth.tsx';
 import { ErrorAlert, Loading } from '../components/feedback.tsx';
 import { StatusBadge, TimeAgo, useFormatters } from '../components/format.tsx';
+import { ListPageHeader } from '../components/list-page-header.tsx';
 import { TaskRowActions, useTaskActions } from '../components/task-actions.tsx';
 import { BulkBar, RunDots, SortHeader } from '../components/task-list-parts.tsx';
+import { taskListPageSizes, taskListQuery, taskListView } from '../first-queries.ts';
 import { useRefetchInterval } from '../live.tsx';
-
-const pageSizes = ['10', '20', '50', '100'];
 
 export default function TasksPage() {
   const { t } = useTranslation();
@@ -24,13 +24,8 @@ export default function TasksPage() {
   const navigate = useNavigate();
   const format = useFormatters();
   const [params, setParams] = useSearchParams();
-  const search = params.get('search') ?? '';
-  const status = params.get('status');
-  const type = params.get('type');
-  const tags = params.getAll('tag');
-  const page = Number(params.get('page') ?? '1') || 1;
-  const pageSize = pageSizes.includes(params.get('page_size') ?? '') ? Number(params.get('page_size')) : 20;
-  const sort = params.get('sort') ?? 'name';
+  const view = taskListView(params);
+  const { search, status, type, tags, page, pageSize, sort } = view;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [debouncedSearch] = useDebouncedValue(search, 300);
   const refetchInterval = useRefetchInterval(10_000);
@@ -47,9 +42,10 @@ export default function TasksPage() {
     setParams(next, { replace: true });
   };
 
+  const listQuery = taskListQuery({ ...view, search: debouncedSearch });
   const query = useQuery({
-    queryKey: ['tasks', { search: debouncedSearch, status, type, tags, page, pageSize, sort }],
-    queryFn: () => get<Page<Task>>('/tasks', { search: debouncedSearch, status, type, tag: tags, page, page_size: pageSize, sort: sort === 'name' ? null : sort, include: 'recent' }),
+    queryKey: listQuery.queryKey,
+    queryFn: () => get<Page<Task>>(listQuery.path, listQuery.query),
     placeholderData: keepPreviousData,
     refetchInterval,
   });
@@ -71,14 +67,7 @@ export default function TasksPage() {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>{t('tasks.title')}</Title>
-        {can('operator') && (
-          <Button component={Link} to="/tasks/new" leftSection={<IconPlus size={16} />} data-testid="new-task">
-            {t('tasks.new')}
-          </Button>
-        )}
-      </Group>
+      <ListPageHeader title={t('tasks.title')} newLabel={t('tasks.new')} newPath="/tasks/new" newTestId="new-task" />
       <Card p="sm">
         <Group gap="sm" grow preventGrowOverflow={false} wrap="wrap">
           <TextInput leftSection={<IconSearch size={16} />} placeholder={t('tasks.search')} value={search} onChange={(event) => update({ search: event.currentTarget.value })} miw={200} data-testid="task-search" />
@@ -246,7 +235,7 @@ export default function TasksPage() {
             aria-label={t('taskList.pageSize')}
             value={String(pageSize)}
             onChange={(value) => update({ page_size: value === '20' ? null : value })}
-            data={pageSizes.map((value) => ({ value, label: value }))}
+            data={taskListPageSizes.map((value) => ({ value, label: value }))}
             allowDeselect={false}
             data-testid="page-size"
           />
