@@ -5,6 +5,7 @@ import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
 import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
+import { SilenceDeadline } from '../protocol/silence-deadline.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import { messageFromJson, text } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
@@ -137,13 +138,8 @@ export class ExecutorGateway {
     // is dead: end it, so the executor is judged lost or reconnects elsewhere. The
     // in-process pipe carries no pings and cannot go silent while this process runs.
     const deadlineMs = livenessDeadlineMs(this.#options.heartbeatIntervalMs);
-    let silence: NodeJS.Timeout | null = null;
-    const heard = () => {
-      if (closed || options.inProcess) return;
-      if (silence) clearTimeout(silence);
-      silence = setTimeout(() => link.close(`nothing heard for ${deadlineMs} ms`), deadlineMs);
-      silence.unref();
-    };
+    const silence = options.inProcess ? null : new SilenceDeadline(deadlineMs, () => link.close(`nothing heard for ${deadlineMs} ms`));
+    const heard = () => silence?.heard();
     heard();
     const reject = (error: unknown) => {
       const code = error instanceof CronfleetError ? error.code : 'internal';
@@ -206,7 +202,7 @@ export class ExecutorGateway {
       close: async () => {
         if (closed) return;
         closed = true;
-        if (silence) clearTimeout(silence);
+        silence?.stop();
         const forget = (): string | null => {
           this.#credentials.delete(link);
           const id = executorId;

@@ -9,6 +9,7 @@
 // terminated and the next server is tried: a blackholed link never closes by itself.
 import { WebSocket } from 'ws';
 import { livenessDeadlineMs, livenessPingMs, type ExecutorMessage, type ServerMessage } from '../protocol/executor-messages.ts';
+import { SilenceDeadline } from '../protocol/silence-deadline.ts';
 import { parseServerMessage, MAX_MESSAGE_BYTES } from '../protocol/executor-validation.ts';
 import { Agent, type AgentOptions } from './agent.ts';
 import { certificateProblem, trustedCertificates } from './tls.ts';
@@ -53,10 +54,8 @@ export class ExecutorClient {
   /** Final reports sent but not yet acknowledged (the server may not have stored them). */
   readonly #unacked: UnackedResults;
   /** The current socket's liveness: its deadline and its pinger (both cleared with it). */
-  #deadline: NodeJS.Timeout | null = null;
+  #deadline: SilenceDeadline | null = null;
   #pinger: NodeJS.Timeout | null = null;
-  /** How long the current link may bring nothing before it is given up for dead. */
-  #livenessMs = WELCOME_DEADLINE_MS;
 
   constructor(options: ExecutorClientOptions) {
     this.#options = options;
@@ -143,10 +142,10 @@ export class ExecutorClient {
       hello.running = [...new Set([...hello.running, ...this.#unacked.ids()])];
       socket.send(JSON.stringify(hello));
     });
-    socket.on('ping', () => this.#heard(socket, server));
-    socket.on('pong', () => this.#heard(socket, server));
+    socket.on('ping', () => this.#heard(socket));
+    socket.on('pong', () => this.#heard(socket));
     socket.on('message', (data: Buffer) => {
-      this.#heard(socket, server);
+      this.#heard(socket);
       let message: ServerMessage;
       try {
         message = parseServerMessage(data);
@@ -193,8 +192,7 @@ export class ExecutorClient {
     this.#welcomed = true;
     this.#attempt = 0;
     this.#log('info', `connected to ${server} as executor ${this.#options.name}`);
-    this.#livenessMs = livenessDeadlineMs(heartbeatIntervalMs);
-    this.#expectWithin(socket, this.#livenessMs, server);
+    this.#expectWithin(socket, livenessDeadlineMs(heartbeatIntervalMs), server);
     if (this.#pinger) clearInterval(this.#pinger);
     this.#pinger = setInterval(() => {
       if (socket.readyState === WebSocket.OPEN) socket.ping();
@@ -208,26 +206,25 @@ export class ExecutorClient {
     for (const resolve of this.#welcomeWaiters.splice(0)) resolve();
   }
 
-  #heard(socket: WebSocket, server: string): void {
-    if (this.#socket === socket && this.#deadline) this.#expectWithin(socket, this.#livenessMs, server);
+  #heard(socket: WebSocket): void {
+    if (this.#socket === socket) this.#deadline?.heard();
   }
 
   #expectWithin(socket: WebSocket, ms: number, server: string): void {
-    if (this.#deadline) clearTimeout(this.#deadline);
-    this.#deadline = setTimeout(() => {
+    this.#deadline?.stop();
+    this.#deadline = new SilenceDeadline(ms, () => {
       if (this.#socket !== socket) return;
       this.#log('warn', `nothing heard from ${server} for ${ms} ms; dropping the link`);
       socket.terminate(); // its close event moves on to the next server
-    }, ms);
-    this.#deadline.unref();
+    });
+    this.#deadline.heard();
   }
 
   #stopLiveness(): void {
-    if (this.#deadline) clearTimeout(this.#deadline);
+    this.#deadline?.stop();
     if (this.#pinger) clearInterval(this.#pinger);
     this.#deadline = null;
     this.#pinger = null;
-    this.#livenessMs = WELCOME_DEADLINE_MS;
   }
 
   #scheduleReconnect(): void {

@@ -141,6 +141,12 @@ export async function rawExecutor(url: string, token: string | null, options: { 
   });
   socket.on('error', () => {});
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  // A frame awaited on a link that closes never comes: say so at once, with the close code.
+  const waitFor = (matches: (frame: Record<string, any>) => boolean) =>
+    Promise.race([
+      new Promise<Record<string, any>>((resolve) => waiters.push({ matches, resolve })),
+      closed.then((code) => Promise.reject(new Error(`the server closed the link (${code}) before the awaited frame came; frames so far: ${JSON.stringify(frames).slice(0, 2000)}`))),
+    ]);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -153,11 +159,11 @@ export async function rawExecutor(url: string, token: string | null, options: { 
     exchange(data) {
       const count = frames.length;
       socket.send(data);
-      return new Promise((resolve) => waiters.push({ matches: () => frames.length > count, resolve: () => resolve(frames[count]!) }));
+      return waitFor(() => frames.length > count).then(() => frames[count]!);
     },
     next(matches) {
       const seen = frames.find(matches);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ matches, resolve }));
+      return seen ? Promise.resolve(seen) : waitFor(matches);
     },
   };
 }

@@ -27,7 +27,7 @@ describe('executor identity', () => {
     const task = await t.request('POST', '/api/v1/tasks', { name: `hold-${executor}-${Date.now()}`, command: 'sleep', args: [String(seconds)], executors: [{ executor }], max_retry: 1 });
     assert.equal(task.status, 201, JSON.stringify(task.body));
     const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
-    await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
+    await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start', 60_000);
     return run.body.id;
   }
 

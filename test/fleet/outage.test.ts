@@ -197,7 +197,9 @@ describe('the loss sweep across a database outage', () => {
     cleanups.push(() => client.stop());
     await client.welcomed();
     const id = (await executorNamed(leader, 'steady'))!.id;
-    const task = await leader.request('POST', '/api/v1/tasks', { name: 'through-the-outage', command: 'sh', args: ['-c', 'sleep 4; echo survived'], max_retry: 1 });
+    // The run lasts until the test is done with the outage (a fixed sleep ended first on a loaded machine).
+    const release = join(dataDir, 'outage-over');
+    const task = await leader.request('POST', '/api/v1/tasks', { name: 'through-the-outage', command: 'sh', args: ['-c', `while [ ! -e '${release}' ]; do sleep 0.1; done; echo survived`], max_retry: 1 });
     const run = await leader.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
     await eventually(async () => (await execution(leader, run.body.id)).start_time !== null, 'the run to start');
 
@@ -219,6 +221,7 @@ describe('the loss sweep across a database outage', () => {
     heartbeats.restore();
 
     assert.equal((await execution(leader, run.body.id)).status, 'running', 'not judged lost');
+    writeFileSync(release, '');
     assert.equal((await finished(leader, run.body.id)).status, 'success');
     assert.equal((await runsOf(leader, task.body.id)).length, 1);
     assert.equal((await executorNamed(leader, 'steady'))!.status, 'online');
