@@ -14,6 +14,11 @@
 #   mysql:    the same on MariaDB
 # then, once all five ended, the chaos suites on PostgreSQL and on MariaDB side by side.
 #
+# Inside the lanes, test files run two at a time on SQLite and one at a time on each
+# database: on a day this 2-core machine ran at half speed, three and two at a time kept
+# ~15 processes runnable, the checks (~150 s of CPU) took 1,000 s, and agents starved
+# past their liveness deadlines failed tests in every database lane (CI, 3 December).
+#
 # Each stage writes its output to .tmp/test-logs/<stage>.log. A passed stage prints its
 # summary, a failed one its whole log. The exit status is 1 if any stage failed.
 set -uo pipefail

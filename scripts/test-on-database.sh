@@ -20,4 +20,4 @@ for file in test/{store,scheduler,api,fleet,cluster,dispatch,security,workflows}
 done
 export CRONFLEET_TEST_DATABASE="$dialect"
 export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-node_modules/.cache/node-compile}"
-exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=120000 "${files[@]}"
+exec node --disable-warning=ExperimentalWarning --test --test-concurrency=1 --test-timeout=120000 "${files[@]}"

@@ -11,18 +11,19 @@ describe('a cluster of scheduler instances', () => {
   const cluster = clusterForSuite('cronfleet-cluster-');
 
   it('routes from the leader to an executor connected to a follower, fails over, and loses no fire', async () => {
-    const first = await cluster.start('first');
-    const second = await cluster.start('second');
-    assert.equal(first.server.scheduler.isLeader, true);
-    assert.equal(second.server.scheduler.isLeader, false);
-
-    // Both instances share this process: the second's start can hold the first's renewal
-    // past the 2 s test lease for a moment, so the status may briefly show no leader.
+    // A 5 s lease: with the harness's 2 s one, a loaded machine let the second instance's
+    // start hold the first's renewals past the lease, and the lead moved to the second.
+    // Whichever leads once both run is the leader here; the other is the follower.
+    const lease = { CRONFLEET_LEASE_TTL_SECONDS: '5' };
+    const started = [await cluster.start('first', lease), await cluster.start('second', lease)];
     const status = await eventually(async () => {
-      const body = (await second.request('GET', '/api/v1/system/status')).body;
-      return body.leader?.instance_id === 'first' ? body : undefined;
-    }, 'the status to show the first instance leading');
+      const body = (await started[1]!.request('GET', '/api/v1/system/status')).body;
+      return body.leader?.instance_id && started.some((instance) => instance.server.scheduler.isLeader && instance.server.instanceId === body.leader.instance_id) ? body : undefined;
+    }, 'the status to show a leader');
     assert.deepEqual(status.instances.map((instance: { id: string }) => instance.id).sort(), ['first', 'second']);
+    const first = started.find((instance) => instance.server.instanceId === status.leader.instance_id)!;
+    const second = started.find((instance) => instance !== first)!;
+    assert.equal(second.server.scheduler.isLeader, false);
 
     // The executor dials the follower; the leader's routing still reaches it.
     const token = (await second.request('POST', '/api/v1/executor-tokens', { name: 'cluster' })).body.token;
@@ -49,7 +50,7 @@ describe('a cluster of scheduler instances', () => {
     const ticking = await second.request('POST', '/api/v1/tasks', { name: 'ticking', cron_expression: '* * * * * *', command: 'true', misfire_policy: 'run_all' });
     await eventually(async () => (await second.request('GET', `/api/v1/executions?task_id=${ticking.body.id}`)).body.total >= 2, 'fires from the first leader');
     await cluster.stop(first);
-    await eventually(async () => second.server.scheduler.isLeader, 'the follower to take over', 10_000);
+    await eventually(async () => second.server.scheduler.isLeader, 'the follower to take over', 30_000);
     const takeoverAt = Date.now();
     await eventually(async () => {
       const items = (await second.request('GET', `/api/v1/executions?task_id=${ticking.body.id}&page_size=1000`)).body.items as Array<{ scheduled_time: string }>;

@@ -201,7 +201,9 @@ export async function startedFailoverRun(t: TestServer, name: string, primary: s
   });
   const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
   await eventually(async () => (await execution(t, run.body.id)).start_time !== null, 'the run to start');
-  assert.equal((await execution(t, run.body.id)).executor_id, (await executorNamed(t, primary))!.id);
+  const started = await execution(t, run.body.id);
+  const executors = (await t.request('GET', '/api/v1/executors')).body.items;
+  assert.equal(started.executor_id, (await executorNamed(t, primary))!.id, `the run went elsewhere: ${JSON.stringify(started)}; the executors: ${JSON.stringify(executors)}`);
   return { taskId: task.body.id, runId: run.body.id };
 }
 
@@ -221,7 +223,11 @@ export async function lostThenRetried(t: TestServer, taskId: string, runId: stri
     },
     'the retry to end',
     60_000,
-  );
+  ).catch(async (error: Error) => {
+    const executions = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items;
+    const executors = (await t.request('GET', '/api/v1/executors')).body.items;
+    throw new Error(`${error.message}; the task's executions: ${JSON.stringify(executions)}; the executors: ${JSON.stringify(executors)}`);
+  });
   const executions = (await t.request('GET', `/api/v1/executions?task_id=${taskId}`)).body.items;
   assert.equal(retry.status, 'success', `the retry ended otherwise; the task's executions: ${JSON.stringify(executions)}`);
   return { lost, retry };
