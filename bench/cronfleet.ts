@@ -168,11 +168,11 @@ export function recordedLateness(before: Map<number, number>, after: Map<number,
 }
 
 /** The server's V8 heap (used and total, MB) from its /metrics: how much of its RSS is live JavaScript data. */
-export async function serverHeap(api: Api): Promise<{ heap_used_mb: number | null; heap_total_mb: number | null }> {
+export async function serverHeap(api: Api): Promise<{ heap_used_mb: number | null; heap_total_mb: number | null; external_mb: number | null }> {
   const text = String((await api.request('GET', '/metrics')).body);
   const read = (name: string) => {
     const match = new RegExp(`^cronfleet_${name} (\\S+)`, 'm').exec(text);
     return match ? Math.round(Number(match[1]) / 2 ** 20) : null;
   };
-  return { heap_used_mb: read('nodejs_heap_size_used_bytes'), heap_total_mb: read('nodejs_heap_size_total_bytes') };
+  return { heap_used_mb: read('nodejs_heap_size_used_bytes'), heap_total_mb: read('nodejs_heap_size_total_bytes'), external_mb: read('nodejs_external_memory_bytes') };
 }

@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { noopTask, serverHeap, startFleet } from './cronfleet.ts';
-import { distribution, inParallel, log, perSecond, root, sampleIdle, sleep, startNode, type Api, type Dialect, type Flags } from './support.ts';
+import { distribution, inParallel, log, memoryMap, perSecond, root, sampleIdle, sleep, startNode, type Api, type Dialect, type Flags } from './support.ts';
 
 export async function footprint(flags: Flags): Promise<Record<string, unknown>> {
   const dialect = flags.dialect();
@@ -70,7 +70,7 @@ async function tasksPart(dialect: Dialect, script: string, counts: number[], sam
         created = count;
         await sleep(settleMs);
       }
-      byCount[`tasks_${count}`] = { ...(await sampleIdle(server.child.pid, sampleMs)), ...(await serverHeap(server.api)) };
+      byCount[`tasks_${count}`] = { ...(await sampleIdle(server.child.pid, sampleMs)), ...(await serverHeap(server.api)), memory_map: memoryMap(server.child.pid) };
       log(`server idle with ${count} tasks: ${JSON.stringify(byCount[`tasks_${count}`])}`);
     }
     return byCount;
@@ -104,7 +104,7 @@ async function fleetPart(dialect: Dialect, script: string, executors: number, ca
     log(`agents idle: cli ${JSON.stringify(result.agent_cli_idle)}, sdk ${JSON.stringify(result.agent_sdk_idle)}`);
 
     if (executors > 0) {
-      const before = { ...(await sampleIdle(server.child.pid, sampleMs)), ...(await serverHeap(server.api)) };
+      const before = { ...(await sampleIdle(server.child.pid, sampleMs)), ...(await serverHeap(server.api)), memory_map: memoryMap(server.child.pid) };
       const simulated = startNode(join(root, 'bench', 'simulated-executors.ts'), [], {
         name: 'simulated executors',
         ipc: true,
@@ -120,7 +120,7 @@ async function fleetPart(dialect: Dialect, script: string, executors: number, ca
         ...connected,
         online_per_api: online.total ?? null,
         server_before: before,
-        server_connected: { ...(await sampleIdle(server.child.pid, Math.max(sampleMs, 15_000))), ...(await serverHeap(server.api)) },
+        server_connected: { ...(await sampleIdle(server.child.pid, Math.max(sampleMs, 15_000))), ...(await serverHeap(server.api)), memory_map: memoryMap(server.child.pid) },
       };
       log(`server with ${executors} executors: ${JSON.stringify(result.simulated_executors)}`);
       await simulated.kill();

@@ -123,6 +123,36 @@ function processUsage(pid: number): ProcessUsage {
   return { rssMb: Math.round((rssKb / 1024) * 10) / 10, cpuMs: (ticks * 1000) / clockTicks };
 }
 
+/**
+ * Where a process's resident memory is, from /proc/PID/smaps, in MB: `malloc_heap` is the
+ * brk heap ([heap]); `anonymous` every other private anonymous mapping (V8's heap pages,
+ * malloc's mmapped chunks and arenas, thread stacks); `file` the binary and libraries.
+ */
+export function memoryMap(pid: number): { malloc_heap_mb: number; anonymous_mb: number; file_mb: number; anonymous_mappings: number } {
+  let heap = 0;
+  let anonymous = 0;
+  let file = 0;
+  let mappings = 0;
+  let kind: 'heap' | 'anonymous' | 'file' = 'anonymous';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[1]!.trim();
+      kind = name === '[heap]' ? 'heap' : name === '' || name.startsWith('[') ? 'anonymous' : 'file';
+      if (kind === 'anonymous') mappings += 1;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const kb = Number(rss[1]);
+    if (kind === 'heap') heap += kb;
+    else if (kind === 'anonymous') anonymous += kb;
+    else file += kb;
+  }
+  const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+  return { malloc_heap_mb: mb(heap), anonymous_mb: mb(anonymous), file_mb: mb(file), anonymous_mappings: mappings };
+}
+
 /** RSS at the end and mean CPU use (% of one core) over `ms` of doing nothing here. */
 export async function sampleIdle(pid: number, ms: number): Promise<{ rss_mb: number; cpu_percent: number }> {
   const before = processUsage(pid);
