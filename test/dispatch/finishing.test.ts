@@ -196,7 +196,7 @@ describe('finishing an execution', () => {
 
   it("the dispatcher cancels a deleted task's pending run through the finisher once", async () => {
     const { t, watched } = await server(() => startTestServer({ executor: false }));
-    const task = await t.request('POST', '/api/v1/tasks', { name: 'deleted-while-waiting', command: 'true' });
+    const task = await t.request('POST', '/api/v1/tasks', { name: 'deleted-while-waiting', command: 'true', dispatch_timeout_seconds: 3600 });
     const triggered = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
     const id = triggered.body.id as string;
     await eventually(async () => (await t.server.store.executions.get(id))!.reason !== null, 'the run to wait for an executor');
@@ -209,7 +209,8 @@ describe('finishing an execution', () => {
 
   it('a stop of a pending run is a cancel through the finisher once', async () => {
     const { t, watched } = await server(() => startTestServer({ executor: false }));
-    const task = await t.request('POST', '/api/v1/tasks', { name: 'stopped-while-waiting', command: 'true' });
+    // No executor: it waits for one up to its dispatch timeout, which a loaded machine outlasted with the default.
+    const task = await t.request('POST', '/api/v1/tasks', { name: 'stopped-while-waiting', command: 'true', dispatch_timeout_seconds: 3600 });
     const triggered = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
     const id = triggered.body.id as string;
     const ended = finishedEvent(t, id);
