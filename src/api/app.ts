@@ -1,6 +1,6 @@
 // The Fastify app: errors, auth, OpenAPI, routes and the static web UI.
 import { readFileSync } from 'node:fs';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CronfleetError } from '../protocol/errors.ts';
@@ -29,6 +29,7 @@ import { userRoutes } from './routes/users.ts';
 import { registerSecurityPlugins } from './security-plugins.ts';
 import { registerWebUi } from './web-ui.ts';
 import { lazySerializers } from './lazy-serializers.ts';
+import { lazyValidators } from './lazy-validators.ts';
 import { serveSchedulerRoleOnly } from './server-role.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { alertRuleRoutes } from './routes/alert-rules.ts';
@@ -38,6 +39,7 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   // Typed as Fastify's logger, so the app's type does not carry pino's.
   const loggerInstance: FastifyBaseLogger = logger;
   const serializers = lazySerializers();
+  const validators = lazyValidators();
   const app = Fastify({
     ...(tls ? { https: { cert: readPem(tls.cert, 'tls_cert'), key: readPem(tls.key, 'tls_key') } } : {}),
     // Shutdown must not wait for idle keep-alive connections or abandoned log followers.
@@ -52,8 +54,9 @@ export async function buildApp(context: ApiContext, logger: Logger): Promise<Fas
   serializers.attach(app);
   // TypeBox validates the TypeBox schemas: query strings and path params (text) are
   // converted to the schema's types, JSON bodies are checked as sent — Ajv's coercion
-  // would store "max_retry": "3" as 3 and "args": "x" as ["x"].
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // would store "max_retry": "3" as 3 and "args": "x" as ["x"]. Compiled on first use.
+  app.setValidatorCompiler(validators.compiler);
+  validators.attach(app);
   installErrorHandling(app);
   refuseNulText(app);
   if (context.role === 'scheduler') serveSchedulerRoleOnly(app);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { declaredRoutes, needsCaller } from '../../src/api/access.ts';
 import { compileAll } from '../../src/api/lazy-serializers.ts';
+import { compileAllValidators } from '../../src/api/lazy-validators.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 interface Operation {
@@ -41,6 +42,12 @@ describe('OpenAPI document', () => {
     // A schema fast-json-stringify cannot compile would otherwise fail only on that route's first answer.
     const compiled = compileAll(t.server.app);
     assert.ok(compiled > 100, `${compiled} serializers`);
+  });
+
+  it('compiles a request validator for every route part (compiled lazily by the server)', () => {
+    // A schema TypeBox cannot compile would otherwise fail only on that route's first request.
+    const compiled = compileAllValidators(t.server.app);
+    assert.ok(compiled > 50, `${compiled} validators`);
   });
 
   it('is served at /api/docs/json only with the token', async () => {
