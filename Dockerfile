@@ -28,6 +28,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/web/dist ./web/dist
+COPY --from=build /src/web/dist-server ./web/dist-server
 COPY deploy/docker/healthcheck.mjs ./healthcheck.mjs
 RUN ln -s /opt/cronfleet/bin/cronfleet /usr/local/bin/cronfleet \
  && groupadd --system --gid 10001 cronfleet \

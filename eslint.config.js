@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'test-results/**', '.tmp/**', 'bench/results/**'],
+    ignores: ['**/dist/**', '**/dist-server/**', '**/node_modules/**', 'data/**', 'test-results/**', '.tmp/**', 'bench/results/**'],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

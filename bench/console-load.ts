@@ -14,6 +14,11 @@
 // A few runs of the first task are triggered (they wait, pending, with no executor) so
 // that the dashboard and the task page have executions to draw: without them the pages
 // draw no chart and never fetch the charts' code.
+// The signed-in browser is a returning one: it has the view cookie the app writes, so the
+// server sends the dashboard, the task list and the task page drawn with their data; the
+// data is then in the DOM as the HTML is read, and first_contentful_paint_ms says when it
+// was painted (after the style sheets). `--server-render off` drops the cookie: every page
+// is the plain app, as before the server drew pages.
 import { loadavg } from 'node:os';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { noopTask, startFleet } from './cronfleet.ts';
@@ -34,6 +39,10 @@ interface Target {
 
 interface Load {
   ms_to_data: number;
+  /** The first paint with content (the page's own timing): the data drawn in the HTML is on screen once the styles have loaded. */
+  first_contentful_paint_ms: number | null;
+  /** Whether the server sent the page drawn, with its data. */
+  server_rendered: boolean;
   /** When the page's first API request (auth/me aside) went out, ms since navigation start. */
   first_data_request_ms: number | null;
   first_screen_requests: number;
@@ -56,6 +65,8 @@ export async function consoleLoad(flags: Flags): Promise<Record<string, unknown>
   const label = flags.string('label', '');
   const triggeredRuns = flags.number('triggered-runs', 5);
   const notes = flags.string('notes', '');
+  // `--server-render off`: the browser never names its view, so every page is drawn by the app.
+  const serverRender = flags.string('server-render', 'on');
   const fleet = await startFleet({ dialect, label: 'console-load', agents: 0 });
   const server = fleet.servers[0]!;
   const username = 'bench-viewer';
@@ -75,7 +86,9 @@ export async function consoleLoad(flags: Flags): Promise<Record<string, unknown>
     for (let run = 0; run < triggeredRuns; run++) await server.api.expect('POST', `/api/v1/tasks/${firstTaskId}/trigger`, {}, 202);
 
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    const storageState = await signInState(browser, server.url, username, password);
+    const storageState = await signInState(browser, server.url, username, password, serverRender === 'off');
+    // Without the view cookie the server sends the plain app: the console as before it drew pages.
+    if (serverRender === 'off') storageState.cookies = storageState.cookies.filter((cookie) => cookie.name !== 'cronfleet_view');
     const targets: Target[] = [
       { name: 'dashboard', path: '/', selector: '[data-testid="metric-running"] .stat-value', text: '\\d' },
       { name: 'task_list', path: '/tasks', selector: '[data-testid="task-table"] tbody tr', text: 'console-' },
@@ -118,6 +131,7 @@ export async function consoleLoad(flags: Flags): Promise<Record<string, unknown>
     return {
       workload: 'console-load',
       label: label || undefined,
+      server_render: serverRender,
       database: dialect,
       tasks: taskCount,
       triggered_runs_of_first_task: triggeredRuns,
@@ -136,7 +150,7 @@ export async function consoleLoad(flags: Flags): Promise<Record<string, unknown>
 }
 
 /** Signs in through the login form once; the cookie is handed to every measured context. */
-async function signInState(browser: Browser, url: string, username: string, password: string) {
+async function signInState(browser: Browser, url: string, username: string, password: string, noServerRender: boolean) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -145,6 +159,8 @@ async function signInState(browser: Browser, url: string, username: string, pass
     await page.locator('input[name="password"]').fill(password);
     await page.getByTestId('login-submit').click();
     await page.waitForURL((target) => !target.pathname.startsWith('/login'));
+    // A returning browser: the app has written its view cookie, so the server draws pages (src/api/web-ui-render.ts).
+    if (!noServerRender) for (let waited = 0; waited < 10_000 && !(await context.cookies()).some((cookie) => cookie.name === 'cronfleet_view'); waited += 50) await page.waitForTimeout(50);
     return await context.storageState();
   } finally {
     await context.close();
@@ -196,6 +212,8 @@ async function visit(context: BrowserContext, url: string, target: Target): Prom
     // of requests; its bytes count once it has. The live-events stream never ends.
     for (let waited = 0; waited < 10_000 && [...requests.values()].some((request) => !request.done && request.type !== 'EventSource'); waited += 50) await page.waitForTimeout(50);
     const ms = await page.evaluate(() => (globalThis as unknown as { __dataShownAt: number }).__dataShownAt);
+    const paint = await page.evaluate<number | null>(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null`);
+    const serverRendered = await page.evaluate<boolean>(`document.getElementById('cronfleet-state') !== null`);
     const timeOrigin = await page.evaluate(() => performance.timeOrigin);
     const all = [...requests.values()];
     const sent = all.filter((request) => !request.cached);
@@ -208,6 +226,8 @@ async function visit(context: BrowserContext, url: string, target: Target): Prom
     await cdp.detach();
     return {
       ms_to_data: Math.round(ms * 10) / 10,
+      first_contentful_paint_ms: paint === null ? null : Math.round(paint * 10) / 10,
+      server_rendered: serverRendered,
       first_data_request_ms: firstDataRequest === null ? null : Math.round(firstDataRequest),
       first_screen_requests: firstScreen.length,
       first_screen_asset_bytes_on_wire: sum(firstScreen.filter((request) => assetTypes.has(request.type))),
@@ -292,6 +312,8 @@ function summary(loads: Load[]) {
   };
   return {
     ms_to_data: distribution(loads.map((load) => load.ms_to_data)),
+    first_contentful_paint_ms: distribution(loads.flatMap((load) => (load.first_contentful_paint_ms === null ? [] : [load.first_contentful_paint_ms]))),
+    server_rendered: loads.filter((load) => load.server_rendered).length,
     first_data_request_ms: median((load) => load.first_data_request_ms ?? Number.POSITIVE_INFINITY),
     first_screen_requests: median((load) => load.first_screen_requests),
     first_screen_asset_bytes_on_wire: median((load) => load.first_screen_asset_bytes_on_wire),

@@ -1,4 +1,5 @@
-// The web UI build: a static SPA in web/dist, served by every server instance at `/`.
+// The web UI build: a static SPA in web/dist, served by every server instance at `/`, and
+// (`vite build --ssr`) the renderer that servers use to send a page drawn with its data.
 // `npm run dev:web` proxies /api to a local server (CRONFLEET_DEV_SERVER, default :8080).
 // `npm run build:web` then writes brotli and gzip copies of the files (scripts/compress-web.ts).
 import react from '@vitejs/plugin-react';
@@ -46,7 +47,28 @@ function preloadFirstScreen(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * The server's renderer (web/src/entry-server.tsx, loaded by src/api/web-ui-render.ts), with
+ * its libraries in it, since an installed package has no React of its own (they are
+ * devDependencies, built into the UI). What the server never renders (the charts, the pages
+ * it sends unrendered) stays in chunks it never loads. Outside web/dist, which is served.
+ */
+const serverRenderer = defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  publicDir: false,
+  ssr: { noExternal: true },
+  // React's production build only (its entry chooses at run time otherwise, so both came in).
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  build: {
+    ssr: 'src/entry-server.tsx',
+    minify: true,
+    outDir: 'dist-server',
+    emptyOutDir: true,
+  },
+});
+
+const browserApp = defineConfig({
   root: import.meta.dirname,
   base: '/',
   plugins: [react(), preloadFirstScreen()],
@@ -91,3 +113,5 @@ export default defineConfig({
   },
   server: { proxy: { '/api': { target: devServer, changeOrigin: false } } },
 });
+
+export default defineConfig(({ isSsrBuild }) => (isSsrBuild ? serverRenderer : browserApp));

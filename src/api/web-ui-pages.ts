@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 interface PageHtml {
+  /** The HTML as text, for a page drawn on the server (web-ui-render.ts). */
+  text: string;
   etag: string;
   identity: Buffer;
   br: Buffer;
@@ -30,6 +32,7 @@ const buildFiles = ['index.html', '.vite/manifest.json', '.vite/page-routes.json
 function pageHtml(html: string): PageHtml {
   const identity = Buffer.from(html);
   return {
+    text: html,
     etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     identity,
     br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } }),

@@ -8,7 +8,8 @@
 // navigation (Accept names text/html): a script, a probe or an HTTP task asking for a
 // missing URL gets the API's JSON 404, not the app with a 200.
 // index.html for a console page names that page's chunks as modulepreload links
-// (web-ui-pages.ts), so they load beside the app instead of after it.
+// (web-ui-pages.ts), so they load beside the app instead of after it; a signed-in browser
+// gets the most opened pages drawn, with their data (web-ui-render.ts).
 // Hashed assets are cached for good, index.html is revalidated on every load (ETag, 304),
 // so a new build is picked up on the next page load. Each file goes out as the brotli or
 // gzip copy the build wrote beside it (scripts/compress-web.ts) when the browser accepts
@@ -17,12 +18,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CronfleetError } from '../protocol/errors.ts';
 import { text } from '../protocol/messages/index.ts';
 import { declaredRoutes } from './access.ts';
 import { htmlEncoding, pageHtmlLookup } from './web-ui-pages.ts';
+import { pageRenderer, withRenderedPage } from './web-ui-render.ts';
+
+/** A drawn page compressed as it goes out: fast settings, it is made for one response. */
+function compressed(html: string, encoding: 'br' | 'gzip' | 'identity'): Buffer {
+  const body = Buffer.from(html);
+  if (encoding === 'br') return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  if (encoding === 'gzip') return gzipSync(body, { level: 6 });
+  return body;
+}
 
 const defaultRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -119,16 +130,28 @@ export async function registerWebUi(app: FastifyInstance, options: { root?: stri
   await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   const pageHtml = pageHtmlLookup(root);
-  /** index.html for a page path: with the page's chunks named when the build lists the page, as built otherwise. */
-  const sendIndex = (request: FastifyRequest, reply: FastifyReply, path: string) => {
+  const renderPage = pageRenderer(app, join(root, '..', 'dist-server', 'entry-server.js'));
+  /**
+   * index.html for a page path: drawn with its data for a signed-in browser when the server
+   * draws that page (web-ui-render.ts); else with the page's chunks named when the build
+   * lists the page; else as built.
+   */
+  const sendIndex = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     if (!existsSync(join(root, 'index.html'))) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(notBuiltPage);
-    reply.header('cache-control', 'no-cache');
     const page = pageHtml(path);
-    if (page === null) return reply.sendFile('index.html', { cacheControl: false });
-    reply.type('text/html; charset=utf-8').header('vary', 'Accept-Encoding').header('etag', page.etag);
+    if (page === null) return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    const encoding = htmlEncoding(request.headers['accept-encoding']);
+    const drawn = await renderPage(request, path);
+    if (drawn !== null) {
+      // One person's data: kept by no cache.
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('vary', 'Accept-Encoding, Cookie');
+      if (encoding !== 'identity') reply.header('content-encoding', encoding);
+      return reply.send(compressed(withRenderedPage(page.text, drawn), encoding));
+    }
+    reply.header('cache-control', 'no-cache');
+    reply.type('text/html; charset=utf-8').header('vary', 'Accept-Encoding, Cookie').header('etag', page.etag);
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === page.etag)) return reply.code(304).send();
-    const encoding = htmlEncoding(request.headers['accept-encoding']);
     if (encoding !== 'identity') reply.header('content-encoding', encoding);
     return reply.send(page[encoding]);
   };

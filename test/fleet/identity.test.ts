@@ -202,7 +202,10 @@ describe('executor identity', () => {
 
     clearInterval(keptBeat);
     // Judged by what the server said, not by the link: a loaded machine may drop a link for silence.
-    assert.deepEqual(adminMade.agent.frames.filter((frame) => frame.action === 'error'), []);
+    assert.deepEqual(
+      adminMade.agent.frames.filter((frame) => frame.action === 'error'),
+      [],
+    );
     const again = await welcomed(adminToken, 'kept-agent-again');
     assert.equal(again.answer.action, 'welcome');
     for (const { agent } of [adminMade, again]) agent.socket.close();

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const chromiumPath = process.env.CRONFLEET_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -12,7 +12,7 @@ export const screenshotDir = fileURLToPath(new URL('../../test-results/ui/', imp
 
 /** `npm ci` builds the UI (prepare); a checkout that skipped it gets a build here. */
 export function ensureWebBuild(repoRoot: string): void {
-  if (existsSync(join(repoRoot, 'web', 'dist', 'index.html'))) return;
+  if (existsSync(join(repoRoot, 'web', 'dist', 'index.html')) && existsSync(join(repoRoot, 'web', 'dist-server', 'entry-server.js'))) return;
   execFileSync('npm', ['run', 'build:web'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
@@ -47,4 +47,23 @@ export async function openSignedIn(
   if (viewport) await page.setViewportSize(viewport);
   await page.goto(`${baseUrl}${path}`);
   return page;
+}
+
+/**
+ * Makes `context` a browser that never names its view: the app's view cookie is dropped and
+ * never written again, so the server sends every page as the plain app, which draws itself
+ * (the console as a first visit sees it, and as it was before the server drew pages).
+ */
+export async function withoutServerRender(context: BrowserContext): Promise<void> {
+  await context.clearCookies({ name: 'cronfleet_view' });
+  await context.addInitScript({
+    content: `(() => {
+      const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+      Object.defineProperty(Document.prototype, 'cookie', {
+        configurable: true,
+        get() { return cookie.get.call(this); },
+        set(value) { if (!String(value).startsWith('cronfleet_view=')) cookie.set.call(this, value); },
+      });
+    })()`,
+  });
 }

@@ -1,13 +1,14 @@
 // Routes. Every page is its own chunk, the login page too: a signed-in browser, which
 // opens the console far more often than it signs in, does not load the sign-in form.
-import { lazy, Suspense, type ComponentType } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, StaticRouter, useLocation } from 'react-router';
 import { useAuth } from './auth.tsx';
 import { Loading } from './components/feedback.tsx';
 import { Layout } from './layout.tsx';
 import { LiveEvents } from './live.tsx';
 import { loadedPage, loadPage, type PageExports } from './page-chunks.ts';
 import type { PageModule } from './page-routes.ts';
+import { endFirstRender } from './rendered-state.ts';
 
 /**
  * A page's component, from its chunk. When the chunk has loaded already (main.tsx starts
@@ -37,6 +38,19 @@ const ExecutorDetail = lazyPage('src/pages/executor-detail.tsx', (page) => page.
 const Cluster = lazyPage('src/pages/cluster.tsx', (page) => page.default);
 const Settings = lazyPage('src/pages/settings.tsx', (page) => page.default);
 
+/**
+ * Says on <html> that the app has taken the page over: a drawn page takes clicks from now on
+ * (app.css), and "now" is the clock again (rendered-state.ts). Inside the pages' Suspense
+ * boundary: React takes a drawn boundary over in a pass of its own, after the shell.
+ */
+function AppReady() {
+  useEffect(() => {
+    endFirstRender();
+    document.documentElement.dataset.app = 'ready';
+  }, []);
+  return null;
+}
+
 function SignedIn() {
   const { user, loading } = useAuth();
   const location = useLocation();
@@ -46,6 +60,7 @@ function SignedIn() {
     <LiveEvents>
       <Layout>
         <Suspense fallback={<Loading />}>
+          <AppReady />
           <Routes>
             <Route index element={<Dashboard />} />
             <Route path="tasks" element={<Tasks />} />
@@ -67,20 +82,21 @@ function SignedIn() {
   );
 }
 
-export function App() {
-  return (
-    <BrowserRouter>
-      <Routes>
-        <Route
-          path="/login"
-          element={
-            <Suspense fallback={<Loading />}>
-              <LoginPage />
-            </Suspense>
-          }
-        />
-        <Route path="/*" element={<SignedIn />} />
-      </Routes>
-    </BrowserRouter>
+/** `location`: the URL the server renders (entry-server.tsx); the browser's own otherwise. */
+export function App({ location }: { location?: string }) {
+  const routes = (
+    <Routes>
+      <Route
+        path="/login"
+        element={
+          <Suspense fallback={<Loading />}>
+            <AppReady />
+            <LoginPage />
+          </Suspense>
+        }
+      />
+      <Route path="/*" element={<SignedIn />} />
+    </Routes>
   );
+  return location === undefined ? <BrowserRouter>{routes}</BrowserRouter> : <StaticRouter location={location}>{routes}</StaticRouter>;
 }

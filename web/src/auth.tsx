@@ -17,13 +17,20 @@ interface AuthState {
 const AuthContext = createContext<AuthState | null>(null);
 const roleOrder: Role[] = ['viewer', 'operator', 'admin'];
 
+/** Who GET /auth/me says is signed in: a user, or an API token standing in for one; null for nobody. */
+export function signedInFrom(me: Me): SignedIn | null {
+  if (me.user) return me.user;
+  if (me.token) return { id: `token:${me.token.id}`, username: me.token.name, role: me.token.role, viaToken: true };
+  return null;
+}
+
 /** Who is signed in (and the CSRF token). With a bearer token but no /auth/me (older server), probe a read route and assume admin. */
 export async function whoAmI(): Promise<SignedIn> {
   try {
     const me = await api<Me>('GET', '/auth/me');
     setCsrfToken(me.csrf_token ?? null);
-    if (me.user) return me.user;
-    if (me.token) return { id: `token:${me.token.id}`, username: me.token.name, role: me.token.role, viaToken: true };
+    const signedIn = signedInFrom(me);
+    if (signedIn) return signedIn;
     throw new ApiError(401, { code: 'unauthorized', message: 'not signed in' });
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && bearerToken()) {

@@ -10,8 +10,8 @@ import { Link, useLocation } from 'react-router';
 import { useAuth } from './auth.tsx';
 import { languages } from './i18n/index.ts';
 import { useLive } from './live.tsx';
-import { setTimeZoneChoice, useTimeZoneChoice, type TimeZoneChoice } from './time-zone-choice.ts';
-import { browserTimeZone, zoneLabel } from './time-zone.ts';
+import { setTimeZoneChoice, useTimeZoneChoice, viewerTimeZone, type TimeZoneChoice } from './time-zone-choice.ts';
+import { zoneLabel } from './time-zone.ts';
 
 export function Logo() {
   return (
@@ -60,7 +60,7 @@ function TimeZoneMenu() {
   const [opened, setOpened] = useState(false);
   const now = new Date();
   const options: { value: TimeZoneChoice; label: string }[] = [
-    { value: 'browser', label: t('time.browserOption', { zone: browserTimeZone(), label: zoneLabel(now, browserTimeZone()) }) },
+    { value: 'browser', label: t('time.browserOption', { zone: viewerTimeZone(), label: zoneLabel(now, viewerTimeZone()) }) },
     { value: 'utc', label: t('time.utcOption') },
   ];
   return (

@@ -2,6 +2,7 @@
 import { Badge, Code, Text, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { renderNow } from '../rendered-state.ts';
 import { useTimeZoneChoice } from '../time-zone-choice.ts';
 import { formatInstant, zoneLabel, type InstantFormat } from '../time-zone.ts';
 
@@ -41,10 +42,11 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-/** The current time, re-read every `intervalMs` while mounted. */
+/** The current time, re-read every `intervalMs` while mounted (first as the page was drawn: renderNow). */
 function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(renderNow);
   useEffect(() => {
+    setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), intervalMs);
     return () => clearInterval(timer);
   }, [intervalMs]);
@@ -55,7 +57,8 @@ function useNow(intervalMs = 1000): number {
 export function Elapsed({ since }: { since: string }) {
   const now = useNow(1000);
   return (
-    <Text span inherit c="blue" data-testid="elapsed">
+    // The browser's first render may come a second after the server's: its own count stands.
+    <Text span inherit c="blue" data-testid="elapsed" suppressHydrationWarning>
       {formatDuration(Math.max(0, now - Date.parse(since)))}
     </Text>
   );
@@ -105,7 +108,7 @@ export function useFormatters() {
     },
     ago(value: string | null | undefined): string {
       if (!value) return t('common.never');
-      return this.age(Date.now() - new Date(value).getTime());
+      return this.age(renderNow() - new Date(value).getTime());
     },
     age(ms: number | null | undefined): string {
       if (ms === null || ms === undefined) return t('common.never');
@@ -128,7 +131,7 @@ export function TimeAgo({ value, ageMs }: { value: string | null | undefined; ag
   const format = useFormatters();
   return (
     <Tooltip label={format.dateTime(value)} disabled={!value}>
-      <Text span size="sm" data-time={format.dateTime(value)}>
+      <Text span size="sm" data-time={format.dateTime(value)} suppressHydrationWarning>
         {ageMs === undefined ? format.ago(value) : format.age(ageMs)}
       </Text>
     </Tooltip>

@@ -5,6 +5,7 @@ import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 import { initialLanguage, languageStorageKey } from './initial-language.ts';
+import { onServer } from '../rendered-state.ts';
 
 export { languages } from './initial-language.ts';
 
@@ -20,8 +21,11 @@ void i18n.use(initReactI18next).init({
 const applyLanguage = (language: string) => {
   document.documentElement.lang = language;
 };
-applyLanguage(i18n.language);
-i18n.on('languageChanged', (language) => {
-  localStorage.setItem(languageStorageKey, language);
-  applyLanguage(language);
-});
+// On the server (entry-server.tsx) each render uses its own instance in its view's language.
+if (!onServer) {
+  applyLanguage(i18n.language);
+  i18n.on('languageChanged', (language) => {
+    localStorage.setItem(languageStorageKey, language);
+    applyLanguage(language);
+  });
+}
