@@ -1,13 +1,17 @@
 // A schedule in words, in English or Simplified Chinese, for the preview and the task form.
 // Cron expressions are read by cronstrue with the task's weekday numbering (a Quartz `2` is
 // Monday, a standard `2` Tuesday); `@every` intervals are worded here.
-import cronstrueModule from 'cronstrue/i18n.js';
+import { createRequire } from 'node:module';
 import type { Options } from 'cronstrue/dist/options.js';
 import type { CronDialect } from '../protocol/enums.ts';
 
-// cronstrue/i18n is a CommonJS module whose exports object is the describer itself; its
-// typings declare an ES default export instead, which a default import does not match.
-const cronstrue = cronstrueModule as unknown as { toString(expression: string, options: Options): string };
+type Describer = { toString(expression: string, options: Options): string };
+
+// cronstrue/i18n (every language cronstrue has: ~1.5 MB of heap) is loaded on the first
+// description, not with the server: an idle server describes nothing (issue 17). It is a
+// CommonJS module whose exports object is the describer itself.
+let cronstrue: Describer | undefined;
+const describer = (): Describer => (cronstrue ??= createRequire(import.meta.url)('cronstrue/i18n.js') as Describer);
 
 export type DescriptionLocale = 'en' | 'zh-CN';
 
@@ -16,7 +20,7 @@ export function describeSchedule(expression: string, dialect: CronDialect, local
   const trimmed = expression.trim();
   if (/^@every\b/i.test(trimmed)) return describeInterval(trimmed.replace(/^@every\s*/i, ''), locale);
   try {
-    return cronstrue.toString(trimmed, {
+    return describer().toString(trimmed, {
       locale: locale === 'zh-CN' ? 'zh_CN' : 'en',
       dayOfWeekStartIndexZero: dialect !== 'quartz',
       use24HourTimeFormat: true,
