@@ -11,6 +11,7 @@ import { isCronfleetError } from '../protocol/errors.ts';
 import { CliError } from './cli-error.ts';
 import { messageLocale } from './cli-messages.ts';
 import { exitQuietlyOnClosedStdout } from './format.ts';
+import { isLongRunning } from './long-running.ts';
 
 /** The top-level commands, in the order `cronfleet --help` lists them, by the module defining them. */
 const commandModules: Array<{ names: string[]; load: () => Promise<Command[]> }> = [
@@ -79,9 +80,7 @@ const program = new Command('cronfleet').description('distributed scheduled task
 // Exit status (README "Exit status"): 0 done, 1 failed (a refusal, an unreachable server, a
 // run that did not succeed), 2 usage (a bad flag, argument or input file).
 // A closed stdout ends a command quietly; a server or an agent keeps its own handling.
-const [first, second] = process.argv.slice(2);
-const longRunning = first === 'up' || first === 'server' || (first === 'executor' && !['ls', 'drain', 'resume', 'rm'].includes(second ?? ''));
-if (!longRunning) exitQuietlyOnClosedStdout();
+if (!isLongRunning(process.argv.slice(2))) exitQuietlyOnClosedStdout();
 try {
   for (const module of modulesFor(process.argv.slice(2))) for (const command of await module.load()) program.addCommand(command);
   for (const command of program.commands) {
