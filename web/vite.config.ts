@@ -63,6 +63,8 @@ const serverRenderer = defineConfig({
   build: {
     ssr: 'src/entry-server.tsx',
     minify: true,
+    // The charts are drawn by the browser only (lazy-charts.tsx): their code is left out.
+    rolldownOptions: { external: ['@mantine/charts', 'recharts'] },
     outDir: 'dist-server',
     emptyOutDir: true,
   },

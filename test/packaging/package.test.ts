@@ -81,7 +81,7 @@ describe('the npm package, packed and installed into an empty folder', () => {
   });
 
   it('holds the compiled program, the console and the launcher, and no sources, tests or source maps', () => {
-    for (const needed of ['bin/cronfleet', 'dist/.build-complete', 'dist/cli/main.js', 'dist/cli/executor-agent.js', 'dist/server/server.js', 'web/dist/index.html', 'dist/sdk/index.d.ts', 'package.json', 'README.md']) {
+    for (const needed of ['bin/cronfleet', 'dist/.build-complete', 'dist/cli/main.js', 'dist/cli/executor-agent.js', 'dist/server/server.js', 'web/dist/index.html', 'web/dist-server/entry-server.js', 'dist/sdk/index.d.ts', 'package.json', 'README.md']) {
       assert.ok(files.includes(needed), `${needed} is in the tarball`);
     }
     const stray = files.filter((path) => /^(src|test|scripts|bench|deploy|web\/src)\//.test(path) || path.endsWith('.map') || (path.endsWith('.ts') && !path.endsWith('.d.ts')));
@@ -166,6 +166,13 @@ describe('the npm package, packed and installed into an empty folder', () => {
       assert.equal(page.status, 200);
       assert.match(await page.text(), /<div id="root">/, 'the console is served from the package');
       assert.match((await runTask({ name: 'from-the-package', command: 'echo', args: ['packed and installed'] })).logs, /packed and installed/);
+      // The console's renderer runs from the package too: a signed-in browser's task list comes drawn.
+      const password = /Its password is shown only this once:\s+(\S+)/.exec(up.output())?.[1];
+      const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+      assert.equal(login.status, 200, up.output());
+      const view = encodeURIComponent(JSON.stringify({ language: 'en', timeZone: 'UTC', timeZoneChoice: 'browser', colorScheme: 'light' }));
+      const drawn = await fetch(`${url}/tasks`, { headers: { accept: 'text/html', cookie: `${(login.headers.get('set-cookie') ?? '').split(';')[0]}; cronfleet_view=${view}` } });
+      assert.match(await drawn.text(), /<div id="root">.*from-the-package.*<script type="application\/json" id="cronfleet-state">/s);
 
       // An agent from the same install, settings from the environment; a task only it may run.
       const enrolled = await api('POST', '/executor-tokens', { name: 'packaged-agent' });
