@@ -34,6 +34,8 @@ export async function footprint(flags: Flags): Promise<Record<string, unknown>> 
 
 /** The build's servers run with the V8 flags bin/cronfleet gives `up` and `server`. */
 const serverFlags = (script: string) => (script.endsWith('.js') ? ['--max-semi-space-size=16'] : []);
+/** The build's agent runs with the V8 flags bin/cronfleet gives `executor`. */
+const agentFlags = (script: string) => (script.endsWith('.js') ? ['--v8-pool-size=1'] : []);
 
 /** The script servers, the CLI and the agent run: the build's (built now) or the sources' entry. */
 function cliEntry(entry: string): string {
@@ -89,7 +91,7 @@ async function fleetPart(dialect: Dialect, script: string, executors: number, ca
       result.cli_call = await cliCalls(script, server.url, server.api, calls);
       log(`cli call: ${JSON.stringify(result.cli_call)}`);
     }
-    const cli = startNode(script, ['executor', '--server', server.url, '--token', fleet.executorToken, '--name', 'idle-cli-agent', '--capacity', '4'], { name: 'cli agent' });
+    const cli = startNode(script, ['executor', '--server', server.url, '--token', fleet.executorToken, '--name', 'idle-cli-agent', '--capacity', '4'], { name: 'cli agent', nodeFlags: agentFlags(script) });
     await sleep(settleMs + 3000);
     result.agent_cli_idle = await sampleIdle(cli.pid, sampleMs);
     await cli.kill();
