@@ -81,7 +81,18 @@ describe('the npm package, packed and installed into an empty folder', () => {
   });
 
   it('holds the compiled program, the console and the launcher, and no sources, tests or source maps', () => {
-    for (const needed of ['bin/cronfleet', 'dist/.build-complete', 'dist/cli/main.js', 'dist/cli/executor-agent.js', 'dist/server/server.js', 'web/dist/index.html', 'web/dist-server/entry-server.js', 'dist/sdk/index.d.ts', 'package.json', 'README.md']) {
+    for (const needed of [
+      'bin/cronfleet',
+      'dist/.build-complete',
+      'dist/cli/main.js',
+      'dist/cli/executor-agent.js',
+      'dist/server/server.js',
+      'web/dist/index.html',
+      'web/dist-server/entry-server.js',
+      'dist/sdk/index.d.ts',
+      'package.json',
+      'README.md',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is in the tarball`);
     }
     const stray = files.filter((path) => /^(src|test|scripts|bench|deploy|web\/src)\//.test(path) || path.endsWith('.map') || (path.endsWith('.ts') && !path.endsWith('.d.ts')));
