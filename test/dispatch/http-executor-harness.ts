@@ -131,6 +131,7 @@ export class HttpExecutorHarness {
   adopt(registered: { id: string; callback_secret: string }): void {
     this.executorId = registered.id;
     this.secret = registered.callback_secret;
+    for (const waiter of this.#waiters) waiter();
   }
 
   /** Resolves with the run received for `executionId` (it may already have come). */
@@ -195,8 +196,13 @@ export class HttpExecutorHarness {
       this.runs.push(run);
       response.writeHead(this.runStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: this.runStatus < 300 }));
       const report = this.runStatus < 300 ? this.outcome(run) : null;
-      // Report after the 202 went out, as a real executor that runs the work would.
-      if (report) response.once('finish', () => this.#track(this.callback(run, report).then((result) => assert.equal(result.status, 200, JSON.stringify(result.body)))));
+      // Report after the 202 went out, as a real executor that runs the work would, and once
+      // it knows its secret: the server may push work to a new registration before the test
+      // has read the registration's answer (adopt).
+      if (report) {
+        const signedCallback = () => this.#until('the registration (adopt)', () => (this.secret === '' ? undefined : true)).then(() => this.callback(run, report));
+        response.once('finish', () => this.#track(signedCallback().then((result) => assert.equal(result.status, 200, JSON.stringify(result.body)))));
+      }
     } else if (request.method === 'POST' && request.url === '/stop') {
       this.stops.push(body as StopRequest);
       response.writeHead(202).end();

@@ -14,7 +14,8 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { type AgentProcess, cleanupsAfter, executorToken, FAST_HEARTBEAT, startAgent } from './helpers.ts';
 
-const MARK = 'cronfleet-alert-events-sleep';
+// This process's own: lanes run side by side, and the cleanup kills whatever holds the mark.
+const MARK = `cronfleet-alert-events-sleep-pid${process.pid}-`;
 
 interface Sent {
   event: string;

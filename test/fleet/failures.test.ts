@@ -7,7 +7,8 @@ import type { TestServer } from '../helpers/server.ts';
 import { eventually } from '../scheduler/helpers.ts';
 import { type AgentProcess, cleanupsAfter, executorIds, executorToken, lostThenRetried, startAgent, startedFailoverRun, startFleetServer } from './helpers.ts';
 
-const MARK = 'cronfleet-fleet-test-sleep';
+// This process's own: lanes run side by side, and the cleanup kills whatever holds the mark.
+const MARK = `cronfleet-fleet-test-sleep-pid${process.pid}-`;
 
 describe('executor failures', () => {
   const cleanups = cleanupsAfter(MARK);

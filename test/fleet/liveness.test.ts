@@ -29,7 +29,8 @@ import {
   startFleetServer,
 } from './helpers.ts';
 
-const MARK = 'cronfleet-liveness-test-sleep';
+// This process's own: lanes run side by side, and the cleanup kills whatever holds the mark.
+const MARK = `cronfleet-liveness-test-sleep-pid${process.pid}-`;
 
 describe('executor link liveness', () => {
   it('with the default heartbeat interval, a dead link ends and a silent executor is judged within 15 s', () => {
