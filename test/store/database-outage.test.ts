@@ -105,6 +105,11 @@ describe('a database outage', { skip: onServerDatabase ? false : 'needs PostgreS
       assert.equal(response.status, 503, `${method} ${path}: ${JSON.stringify(response.body)}`);
       assert.equal(response.body.error.code, 'storage_unavailable');
     }
+    // A console page with a session cookie: drawing it needs the database, so it goes out as the plain app.
+    const view = encodeURIComponent(JSON.stringify({ language: 'en', timeZone: 'UTC', timeZoneChoice: 'browser', colorScheme: 'light' }));
+    const page = await fetch(`${url}/tasks`, { headers: { accept: 'text/html', cookie: `cronfleet_session=cfs_during_the_outage; cronfleet_view=${view}` } });
+    assert.equal(page.status, 200);
+    assert.equal((await page.text()).includes('cronfleet-state'), false);
     const ready = await request('GET', '/readyz');
     assert.equal(ready.status, 503);
     assert.equal(ready.body.error.details.reason, 'database_unreachable');
