@@ -61,7 +61,7 @@ function assertFinishedOnce(watched: Finishing, executionId: string, by: FinishR
 
 async function finishedEvent(t: TestServer, executionId: string): Promise<DispatchEvents['execution.finished']> {
   const current = await t.server.store.executions.get(executionId);
-  if (current && current.endTime !== null) throw new Error(`execution ${executionId} ended before the wait began`);
+  if (current && current.endTime !== null) throw new Error(`execution ${executionId} ended before the wait began: ${JSON.stringify(current)}`);
   return t.server.events.wait('execution.finished', (event) => event.executionId === executionId);
 }
 
