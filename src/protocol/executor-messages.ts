@@ -85,11 +85,12 @@ export type ExecutorMessage = HelloMessage | { action: 'heartbeat'; running: str
  * default 5 s, announced to agents in `welcome`). Agents send a heartbeat every interval;
  * both ends of a WebSocket also ping every half interval (livenessPingMs), and a link
  * that brings nothing (no frame, no ping, no pong) for one interval is dead and is
- * terminated, without a close handshake its peer could never answer. The floor keeps
- * sub-second test intervals from tripping over a busy event loop.
+ * terminated, without a close handshake its peer could never answer. The floor (2 s) keeps
+ * short (test) intervals from tripping over a busy machine, where an agent starved of CPU
+ * for a second can miss its pongs.
  */
 export function livenessDeadlineMs(heartbeatIntervalMs: number): number {
-  return Math.max(heartbeatIntervalMs, 1000);
+  return Math.max(heartbeatIntervalMs, 2000);
 }
 
 export function livenessPingMs(heartbeatIntervalMs: number): number {
