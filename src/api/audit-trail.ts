@@ -13,23 +13,28 @@ import { apiTokenToWire, userToWire } from './security-dto.ts';
 
 type Resource = 'workflow' | 'task' | 'execution' | 'executor' | 'executor_token' | 'user' | 'api_token' | 'session' | 'channel' | 'alert_rule';
 
-const actions: Record<string, { action: string; resource: Resource }> = {
+/**
+ * What each state-changing route is logged as. `unchanged`: the route acts with its resource
+ * (a run of a task, a test message of a channel) and leaves it as it was, so no state before
+ * is read or kept (the entry's after is what the route made, e.g. the execution).
+ */
+const actions: Record<string, { action: string; resource: Resource; unchanged?: true }> = {
   'POST /api/v1/tasks': { action: 'task.create', resource: 'task' },
   'PUT /api/v1/tasks/:id': { action: 'task.update', resource: 'task' },
   'DELETE /api/v1/tasks/:id': { action: 'task.delete', resource: 'task' },
   'POST /api/v1/tasks/:id/restore': { action: 'task.restore', resource: 'task' },
   'POST /api/v1/tasks/:id/pause': { action: 'task.pause', resource: 'task' },
   'POST /api/v1/tasks/:id/resume': { action: 'task.resume', resource: 'task' },
-  'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task' },
+  'POST /api/v1/tasks/:id/trigger': { action: 'task.trigger', resource: 'task', unchanged: true },
   'POST /api/v1/tasks/:id/stop': { action: 'task.stop', resource: 'task' },
-  'POST /api/v1/tasks/:id/backfill': { action: 'task.backfill', resource: 'task' },
+  'POST /api/v1/tasks/:id/backfill': { action: 'task.backfill', resource: 'task', unchanged: true },
   'POST /api/v1/workflows': { action: 'workflow.create', resource: 'workflow' },
   'PUT /api/v1/workflows/:id': { action: 'workflow.update', resource: 'workflow' },
   'DELETE /api/v1/workflows/:id': { action: 'workflow.delete', resource: 'workflow' },
-  'POST /api/v1/workflows/:id/trigger': { action: 'workflow.trigger', resource: 'workflow' },
-  'POST /api/v1/workflows/:id/backfill': { action: 'workflow.backfill', resource: 'workflow' },
+  'POST /api/v1/workflows/:id/trigger': { action: 'workflow.trigger', resource: 'workflow', unchanged: true },
+  'POST /api/v1/workflows/:id/backfill': { action: 'workflow.backfill', resource: 'workflow', unchanged: true },
   'POST /api/v1/executions/:id/stop': { action: 'execution.stop', resource: 'execution' },
-  'POST /api/v1/executions/:id/rerun': { action: 'execution.rerun', resource: 'execution' },
+  'POST /api/v1/executions/:id/rerun': { action: 'execution.rerun', resource: 'execution', unchanged: true },
   'POST /api/v1/executors/register': { action: 'executor.register', resource: 'executor' },
   'PUT /api/v1/executors/:id/status': { action: 'executor.set_status', resource: 'executor' },
   'DELETE /api/v1/executors/:id': { action: 'executor.delete', resource: 'executor' },
@@ -38,7 +43,7 @@ const actions: Record<string, { action: string; resource: Resource }> = {
   'POST /api/v1/channels': { action: 'channel.create', resource: 'channel' },
   'PUT /api/v1/channels/:id': { action: 'channel.update', resource: 'channel' },
   'DELETE /api/v1/channels/:id': { action: 'channel.delete', resource: 'channel' },
-  'POST /api/v1/channels/:id/test': { action: 'channel.test', resource: 'channel' },
+  'POST /api/v1/channels/:id/test': { action: 'channel.test', resource: 'channel', unchanged: true },
   'POST /api/v1/alert-rules': { action: 'alert_rule.create', resource: 'alert_rule' },
   'PUT /api/v1/alert-rules/:id': { action: 'alert_rule.update', resource: 'alert_rule' },
   'DELETE /api/v1/alert-rules/:id': { action: 'alert_rule.delete', resource: 'alert_rule' },
@@ -87,7 +92,7 @@ export function installAuditTrail(app: FastifyInstance, context: ApiContext): vo
     const entry = actions[`${request.method} ${request.routeOptions.url}`];
     if (!entry) return;
     const id = (request.params as { id?: string } | undefined)?.id;
-    request.audit = { ...entry, before: id ? await loadState(context, entry.resource, id).catch(() => null) : null };
+    request.audit = { ...entry, before: id && !entry.unchanged ? await loadState(context, entry.resource, id).catch(() => null) : null };
   });
   // Written before the response leaves, so a client that reads the log next sees it.
   app.addHook('onSend', async (request, reply, payload) => {

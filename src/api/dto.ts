@@ -120,11 +120,11 @@ function errorIn(execution: Execution, locale: MessageLocale): string {
  * Executions on the wire, masked with the secrets of their tasks (loaded once per task), their
  * errors in `locale` (the request's, messageLocale).
  */
-export async function executionsToWire(store: Store, executions: readonly Execution[], locale: MessageLocale = 'en'): Promise<ExecutionResponse[]> {
+export async function executionsToWire(store: Store, executions: readonly Execution[], locale: MessageLocale = 'en', known: readonly Task[] = []): Promise<ExecutionResponse[]> {
   const secretsByTask = new Map<string, string[]>();
   const maxAttemptsByTask = new Map<string, number>();
   for (const taskId of new Set(executions.map((execution) => execution.taskId))) {
-    const task = await store.tasks.getIncludingDeleted(taskId);
+    const task = known.find((candidate) => candidate.id === taskId) ?? (await store.tasks.getIncludingDeleted(taskId));
     // The values of a task's secrets, opened: only to mask them, never to be sent.
     secretsByTask.set(taskId, task ? store.masker.open(sealedSecrets(task).values()) : []);
     if (task && Number.isInteger(task.maxRetry)) maxAttemptsByTask.set(taskId, task.maxRetry + 1);

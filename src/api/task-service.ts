@@ -11,6 +11,7 @@ import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { SecretCipher } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
 import type { BackfillBody } from '../protocol/workflow-schemas.ts';
+import { insertedExecution } from '../store/executions.ts';
 import { backfillTask } from './backfill.ts';
 import { assertTriggerTargets } from './workflow-service.ts';
 
@@ -19,8 +20,10 @@ export interface TaskServiceDeps {
   clock: Clock;
   /** Seals new secret values before they are stored. */
   secrets: SecretCipher;
-  /** The schedule changed: the fire loop recomputes. */
-  scheduleChanged(): void;
+  /** A task was created or changed: the fire loop recomputes, and what was read of it before is stale. */
+  scheduleChanged(taskId: string): void;
+  /** A task just read for a run: its dispatch and finish need not read it again. */
+  taskRead(task: Task): void;
   /** New pending work: the dispatcher looks. */
   workAdded(): void;
 }
@@ -39,7 +42,7 @@ export class TaskService {
     const now = this.#deps.clock.now();
     assertFiresFrom(definition, now);
     const task = await this.#deps.store.tasks.create(newId(now), definition, paused ? 'paused' : 'active', paused ? null : nextFire(definition, now), now);
-    this.#deps.scheduleChanged();
+    this.#deps.scheduleChanged(task.id);
     return task;
   }
 
@@ -87,7 +90,7 @@ export class TaskService {
       updated = await this.#deps.store.tasks.update(id, definition, next, now);
     }
     if (!updated) throw new CronfleetError('task_not_found', text('notFound.task', { id }), { id });
-    this.#deps.scheduleChanged();
+    this.#deps.scheduleChanged(id);
     return updated;
   }
 
@@ -114,7 +117,7 @@ export class TaskService {
     const now = this.#deps.clock.now();
     const task = await this.#deps.store.tasks.setStatus(id, 'paused', null, now);
     await this.#deps.store.executions.dropEarlyFires(id, now);
-    this.#deps.scheduleChanged();
+    this.#deps.scheduleChanged(id);
     return task!;
   }
 
@@ -123,7 +126,7 @@ export class TaskService {
     const existing = await this.get(id);
     const now = this.#deps.clock.now();
     const task = await this.#deps.store.tasks.setStatus(id, 'active', nextFire(existing, now), now);
-    this.#deps.scheduleChanged();
+    this.#deps.scheduleChanged(id);
     return task!;
   }
 
@@ -132,7 +135,7 @@ export class TaskService {
     const now = this.#deps.clock.now();
     await this.#deps.store.tasks.setStatus(id, 'deleted', null, now);
     await this.#deps.store.executions.dropEarlyFires(id, now);
-    this.#deps.scheduleChanged();
+    this.#deps.scheduleChanged(id);
     this.#deps.workAdded(); // pending executions of a deleted task get cancelled
   }
 
@@ -146,6 +149,7 @@ export class TaskService {
     const existing = await this.get(id, { includeDeleted: true });
     if (existing.status !== 'deleted') return existing;
     const task = await this.#deps.store.tasks.restore(id, this.#deps.clock.now());
+    this.#deps.scheduleChanged(id);
     return task ?? this.get(id); // restored by someone else in between: as it is now
   }
 
@@ -170,18 +174,17 @@ export class TaskService {
   }
 
   /** A manual run now, with parameters merged over the task's. Bypasses the execution mode. */
-  async trigger(id: string, overrides: Record<string, unknown>): Promise<Execution> {
+  async trigger(id: string, overrides: Record<string, unknown>): Promise<{ execution: Execution; task: Task }> {
     const task = await this.get(id);
     assertParameterSecrets(overrides);
     const parameters = mapSecrets(overrides, this.#sealer(sealedParameters(task.parameters)), ['parameters']) as Record<string, unknown>;
     const now = this.#deps.clock.now();
     const executionId = newId(now);
-    await this.#deps.store.executions.insert(
-      [newExecution({ id: executionId, taskId: task.id, taskVersion: task.version, trigger: 'manual', scheduledTime: now, parameters: { ...task.parameters, ...parameters } })],
-      now,
-    );
+    const execution = newExecution({ id: executionId, taskId: task.id, taskVersion: task.version, trigger: 'manual', scheduledTime: now, parameters: { ...task.parameters, ...parameters } });
+    await this.#deps.store.executions.insert([execution], now);
+    this.#deps.taskRead(task);
     this.#deps.workAdded();
-    return (await this.#deps.store.executions.get(executionId))!;
+    return { execution: insertedExecution(execution, task.name, now), task };
   }
 }
 

@@ -10,6 +10,7 @@ import { newId } from '../domain/ids.ts';
 import { QUEUE_WAITING_REASON, TaskTurns } from '../domain/overlap.ts';
 import { chooseExecutor, type Candidate } from '../domain/routing.ts';
 import type { Task } from '../domain/task.ts';
+import type { TaskMemory } from '../domain/task-memory.ts';
 import { text, type LocalizedText } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
 import type { Store } from '../store/store.ts';
@@ -29,9 +30,6 @@ export interface StopReason {
 const personStop: StopReason = { reason: 'stopped', error: text('run.stopped') };
 
 const MIN_PASS_SPACING_MS = 5;
-
-/** How long a task as read by the fire loop stands in for reading it again: past the fire lead, not much more. */
-const FIRED_TASK_MEMORY_MS = 2000;
 
 /** What one dispatch pass decides on. */
 interface PassInputs {
@@ -95,12 +93,13 @@ export class Dispatcher {
   /** Real time (performance.now) the last pass ended; wakes within MIN_PASS_SPACING_MS of it wait. */
   #lastPassEndedAt = -Infinity;
   #spacing: { timer: NodeJS.Timeout; waited: Promise<void>; done: () => void } | null = null;
-  /** Tasks as the fire loop read them, kept briefly (their fires may wait for their instant). */
-  #firedTasks = new Map<string, { task: Task; until: number }>();
+  /** Tasks read moments ago (by the fire loop, a trigger), shared with the finisher and the API. */
+  readonly #recent: TaskMemory;
 
   /** `finisher`: the one component that finishes executions, shared with the gateway, the HTTP executors and the sweeps. */
-  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions, finisher: ExecutionFinisher) {
+  constructor(store: Store, clock: Clock, gateway: ExecutorGateway, events: TypedEmitter<DispatchEvents>, options: DispatcherOptions, finisher: ExecutionFinisher, recent: TaskMemory) {
     this.#store = store;
+    this.#recent = recent;
     this.finisher = finisher;
     this.#clock = clock;
     this.#gateway = gateway;
@@ -167,8 +166,7 @@ export class Dispatcher {
    * version is not the one its execution fired with is read again.
    */
   wakeForFires(tasks: Task[]): void {
-    const until = this.#clock.now() + FIRED_TASK_MEMORY_MS;
-    for (const task of tasks) this.#firedTasks.set(task.id, { task, until });
+    this.#recent.remember(tasks);
     this.#loop.wake();
   }
 
@@ -231,7 +229,6 @@ export class Dispatcher {
   async #pass(): Promise<void> {
     const now = this.#clock.now();
     this.#lastPassAt = now;
-    for (const [id, entry] of this.#firedTasks) if (entry.until < now) this.#firedTasks.delete(id);
     const inputs = await this.#loadPassInputs(now);
     if (!inputs) return;
     const { routed, waitingReasons } = await this.#route(inputs);
@@ -260,15 +257,21 @@ export class Dispatcher {
     return { now, pending, executors, load, tasks, turns };
   }
 
-  /** The tasks of these executions: as the fire loop read them when that is the version they fired with, else read now. */
+  /** The tasks of these executions: as read moments ago when that is the version they were made from, else read now. */
   async #tasksOf(pending: Execution[], taskIds: string[]): Promise<Map<string, Task>> {
     const tasks = new Map<string, Task>();
-    const firedVersion = new Map(pending.map((execution) => [execution.taskId, execution.taskVersion]));
+    const madeFrom = new Map(pending.map((execution) => [execution.taskId, execution.taskVersion]));
+    const read: Task[] = [];
     for (const id of taskIds) {
-      const known = this.#firedTasks.get(id)?.task;
-      const task = known !== undefined && known.version === firedVersion.get(id) ? known : await this.#store.tasks.getIncludingDeleted(id);
+      let task = this.#recent.recall(id, madeFrom.get(id)!);
+      if (task === undefined) {
+        task = (await this.#store.tasks.getIncludingDeleted(id)) ?? undefined;
+        if (task) read.push(task);
+      }
       if (task) tasks.set(id, task);
     }
+    // The finisher masks and retries from them when these runs end.
+    this.#recent.remember(read);
     return tasks;
   }
 

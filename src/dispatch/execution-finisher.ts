@@ -28,6 +28,7 @@ import { retryAfter } from '../domain/retry.ts';
 import { maskSecretJson, maskSecretText } from '../domain/secrets.ts';
 import { LocalizedText, mapMessageText } from '../protocol/messages/index.ts';
 import type { Task } from '../domain/task.ts';
+import type { TaskMemory } from '../domain/task-memory.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
 import { SecretMasker } from '../store/secret-masker.ts';
 import type { Store } from '../store/store.ts';
@@ -41,6 +42,8 @@ export interface ExecutionFinisherDeps {
   secrets: SecretOpener;
   /** Called after an execution finished: capacity freed up, or a retry is waiting. */
   wake(): void;
+  /** Tasks read moments ago: a short run's task is not read again to mask and retry it. */
+  recent?: TaskMemory;
   /** Retry jitter (tests make it exact). */
   random?: () => number;
 }
@@ -96,7 +99,7 @@ export class ExecutionFinisher {
     if (isTerminal(execution.status)) return 'ended_before';
     const now = clock.now();
     let task: Task | null | undefined;
-    const loadTask = async () => (task === undefined ? (task = await store.tasks.getIncludingDeleted(execution.taskId)) : task);
+    const loadTask = async () => (task === undefined ? (task = this.#deps.recent?.recall(execution.taskId, execution.taskVersion) ?? (await store.tasks.getIncludingDeleted(execution.taskId))) : task);
     const secrets = await this.#secretValues(execution, report, loadTask);
     const finished = await store.executions.finish(
       execution.id,

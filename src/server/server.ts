@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
+import { TaskMemory } from '../domain/task-memory.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { TypedEmitter } from '../dispatch/events.ts';
 import { ExecutionFinisher } from '../dispatch/execution-finisher.ts';
@@ -107,9 +108,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // An instance silent this long is gone: it holds no executor links any more.
   const instanceTimeoutMs = 3 * leaseRenewMs + 2000;
   // The one door to a terminal state, shared by every component that reports an end.
-  const finisher = new ExecutionFinisher({ store, clock, events, secrets, wake: wakeups.workAdded });
+  const recentTasks = new TaskMemory(clock);
+  const finisher = new ExecutionFinisher({ store, clock, events, secrets, wake: wakeups.workAdded, recent: recentTasks });
   const gateway = new ExecutorGateway({ store, clock, events, wake: wakeups.workAdded, redeliver: wakeups.redeliver, finisher, secrets }, { instanceId, heartbeatIntervalMs, instanceTimeoutMs });
-  const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs }, finisher);
+  const dispatcher = new Dispatcher(store, clock, gateway, events, { pollMs: 1000, deadlineGraceMs: 30_000, batchSize: 500, instanceTimeoutMs }, finisher, recentTasks);
   const delivery = new Delivery(store, clock, gateway, events, { pollMs: store.signals.pushes ? 1000 : 200 });
   const scheduler = new Scheduler(
     store,
@@ -226,10 +228,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     store,
     clock,
     secrets,
-    scheduleChanged: () => {
+    scheduleChanged: (taskId) => {
+      recentTasks.forget(taskId);
       events.emit('task.changed', {});
       wakeups.scheduleChanged();
     },
+    taskRead: (task) => recentTasks.remember([task]),
     workAdded: wakeups.workAdded,
   });
   // Workflows (issue 19): runs move on when a step's execution ends, on whichever instance

@@ -49,6 +49,12 @@ export class ExecutionRepository {
   async insert(executions: NewExecution[], now: number, db: Db = this.#db): Promise<Set<string>> {
     if (executions.length === 0) return new Set();
     const rows = executions.map((execution) => newRow(execution, now));
+    // Only a fire (its instant in the ledger) or a workflow step can meet a row already there:
+    // anything else is inserted whole or fails, and needs no reading back.
+    if (rows.every((row) => row.fire_time === null && row.workflow_run_id === null)) {
+      for (let start = 0; start < rows.length; start += 500) await db.insertInto('executions').values(rows.slice(start, start + 500)).execute();
+      return new Set(rows.map((row) => row.id));
+    }
     for (let start = 0; start < rows.length; start += 500) {
       const query = db.insertInto('executions').values(rows.slice(start, start + 500));
       await this.#dialect.ignoreConflicts(query as never).execute();
@@ -409,6 +415,11 @@ function newRow(execution: NewExecution, now: number): ExecutionsTable {
     created_at: now,
     updated_at: now,
   };
+}
+
+/** An execution just inserted, as `get` would read it back (without reading it back). */
+export function insertedExecution(execution: NewExecution, taskName: string, now: number): Execution {
+  return rowToExecution({ error_detail: null, reason_detail: null, ...newRow(execution, now), task_name: taskName } as Selectable<ExecutionsTable> & { task_name: string });
 }
 
 function rowToExecution(row: Selectable<ExecutionsTable> & { task_name: string | null }): Execution {

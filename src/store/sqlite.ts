@@ -2,16 +2,12 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, closeSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteDialect } from 'kysely';
+import type { Dialect } from 'kysely';
 import { classifyFault } from './faults.ts';
+import { GroupCommitDialect, type SqliteHandle, type SqliteStatement } from './sqlite-driver.ts';
 
 const STATEMENT_CACHE_SIZE = 256;
 
-interface Prepared {
-  statement: StatementSync;
-  /** Whether it returns rows (Kysely asks on every run). */
-  reader: boolean;
-}
 
 /** A line for the server's log about the database file (a mode tightened, a conversion). */
 export type SqliteNotice = (level: 'info' | 'warn', message: string) => void;
@@ -110,7 +106,7 @@ function chooseAutoVacuum(raw: DatabaseSync, path: string, notice: SqliteNotice)
  * as space returns; the price is that no other process can open the file meanwhile,
  * which a SQLite deployment (one instance) does not need. Until the next start.
  */
-export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dialect: SqliteDialect; raw: DatabaseSync; exclusive: boolean } {
+export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dialect: Dialect; raw: DatabaseSync; exclusive: boolean } {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true });
     protectDatabaseFile(path, notice);
@@ -136,39 +132,37 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
   raw.exec('PRAGMA foreign_keys = ON');
   // Preparing is a measurable share of a small query, and so is asking a statement for its
   // columns (a new array of objects each time): keep the hot statements and whether they read.
-  const cache = new Map<string, Prepared>();
-  const prepare = (sql: string): Prepared => {
+  const cache = new Map<string, SqliteStatement>();
+  const prepare = (sql: string): SqliteStatement => {
     let prepared = cache.get(sql);
     if (prepared) {
       cache.delete(sql);
     } else {
-      const statement = raw.prepare(sql);
-      prepared = { statement, reader: statement.columns().length > 0 };
+      prepared = wrap(raw.prepare(sql), sql);
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
     cache.set(sql, prepared);
     return prepared;
   };
-  const database = {
-    close: () => raw.close(),
-    prepare(sql: string) {
-      // SQLite ends a transaction by itself on some errors (SQLITE_FULL, SQLITE_IOERR,
-      // SQLITE_BUSY in a write): Kysely's rollback would then fail with "no transaction
-      // is active" and hide the real error, so a rollback with nothing to undo does nothing.
-      if (sql === 'rollback') return { reader: false, all: () => [], run: () => (raw.isTransaction ? raw.exec('rollback') : undefined, { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
-      const { statement, reader } = prepare(sql);
-      // `PRAGMA incremental_vacuum` frees one page per step, and node:sqlite's run() takes
-      // a single step: run it to the end, or each call would give back one page.
-      if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) {
-        return { reader: false, all: () => [], run: (parameters: ReadonlyArray<unknown>) => (statement.all(...(parameters as never[])), { changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
-      }
-      return {
-        reader,
-        all: (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[])),
-        run: (parameters: ReadonlyArray<unknown>) => statement.run(...(parameters as never[])),
-        iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(...(parameters as never[])),
-      };
+  const handle: SqliteHandle = {
+    prepare,
+    exec: (sql) => raw.exec(sql),
+    get isTransaction() {
+      return raw.isTransaction;
     },
+    close: () => raw.close(),
   };
-  return { dialect: new SqliteDialect({ database }), raw, exclusive };
+  return { dialect: new GroupCommitDialect(handle), raw, exclusive };
+}
+
+/**
+ * A statement with whether it returns rows. `PRAGMA incremental_vacuum` frees one page
+ * per step, and node:sqlite's run() takes a single step: it is run to the end, or each
+ * call would give back one page.
+ */
+function wrap(statement: StatementSync, sql: string): SqliteStatement {
+  const run = (parameters: ReadonlyArray<unknown>) => statement.run(...(parameters as never[]));
+  const all = (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[]));
+  if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) return { reader: false, all: () => [], run: (parameters) => (all(parameters), { changes: 0, lastInsertRowid: 0 }) };
+  return { reader: statement.columns().length > 0, all, run };
 }

@@ -136,8 +136,8 @@ export function taskRoutes({ store, clock, tasks }: Pick<ApiContext, 'store' | '
       if (request.body === undefined) request.body = {}; // `curl -X POST …/trigger` with no body means "no overrides"; a JSON null is refused
     };
     app.post('/tasks/:id/trigger', { schema: schemas.trigger, preValidation: emptyBodyIsEmptyObject }, async (request, reply) => {
-      const execution = await tasks.trigger(request.params.id, request.body?.parameters ?? {});
-      const [wire] = await executionsToWire(store, [execution], messageLocale(request));
+      const { execution, task } = await tasks.trigger(request.params.id, request.body?.parameters ?? {});
+      const [wire] = await executionsToWire(store, [execution], messageLocale(request), [task]);
       return reply.status(202).send(wire!);
     });
 
