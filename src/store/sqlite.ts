@@ -128,6 +128,11 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
     exclusive = true;
   }
   raw.exec('PRAGMA synchronous = NORMAL');
+  // A checkpoint copies the WAL's pages into the file and syncs both. Every commit rewrites
+  // the same hot pages (the executions table's index leaves), which a checkpoint copies once:
+  // one every 10,000 pages (a WAL of up to 40 MB) instead of SQLite's 1,000 ran on-demand
+  // runs about 15 % faster. The WAL is reused from its start after each checkpoint.
+  raw.exec('PRAGMA wal_autocheckpoint = 10000');
   raw.exec('PRAGMA busy_timeout = 5000');
   raw.exec('PRAGMA foreign_keys = ON');
   // Preparing is a measurable share of a small query, and so is asking a statement for its
