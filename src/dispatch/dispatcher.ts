@@ -110,7 +110,9 @@ export class Dispatcher {
       clock,
       pass: async () => {
         try {
-          await this.#pass();
+          // A full batch leaves more ready behind it: the next pass follows at once, not
+          // after the reports its own runs set off (a fire of 1,000 tasks is two passes).
+          if (await this.#pass()) this.#loop.wake();
         } finally {
           this.#lastPassEndedAt = performance.now();
         }
@@ -224,19 +226,20 @@ export class Dispatcher {
    * instances holding the others deliver them); record why the rest wait. A fire of many
    * tasks costs a few statements, not three per execution. A claim lost to a racing
    * writer only leaves this pass's load counts and cursors a step ahead, which the next
-   * pass corrects.
+   * pass corrects. Returns whether the batch was full and some of it went out (more may be ready).
    */
-  async #pass(): Promise<void> {
+  async #pass(): Promise<boolean> {
     const now = this.#clock.now();
     this.#lastPassAt = now;
     const inputs = await this.#loadPassInputs(now);
-    if (!inputs) return;
+    if (!inputs) return false;
     const { routed, waitingReasons } = await this.#route(inputs);
     const { here, elsewhere } = await this.#claim(routed, now);
     await this.#send(here, now);
     if (elsewhere) await this.#store.signals.notify('cronfleet_deliver');
     await this.#routing.flush(now);
     await this.#recordWaitingReasons(inputs.pending, waitingReasons, now);
+    return inputs.pending.length === this.#options.batchSize && here.size + (elsewhere ? 1 : 0) > 0;
   }
 
   /** What a pass decides on; null when nothing is pending. */
