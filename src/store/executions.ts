@@ -52,7 +52,11 @@ export class ExecutionRepository {
     // Only a fire (its instant in the ledger) or a workflow step can meet a row already there:
     // anything else is inserted whole or fails, and needs no reading back.
     if (rows.every((row) => row.fire_time === null && row.workflow_run_id === null)) {
-      for (let start = 0; start < rows.length; start += 500) await db.insertInto('executions').values(rows.slice(start, start + 500)).execute();
+      for (let start = 0; start < rows.length; start += 500)
+        await db
+          .insertInto('executions')
+          .values(rows.slice(start, start + 500))
+          .execute();
       return new Set(rows.map((row) => row.id));
     }
     for (let start = 0; start < rows.length; start += 500) {

@@ -8,7 +8,6 @@ import { GroupCommitDialect, type SqliteHandle, type SqliteStatement } from './s
 
 const STATEMENT_CACHE_SIZE = 256;
 
-
 /** A line for the server's log about the database file (a mode tightened, a conversion). */
 export type SqliteNotice = (level: 'info' | 'warn', message: string) => void;
 
