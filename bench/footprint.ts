@@ -33,7 +33,7 @@ export async function footprint(flags: Flags): Promise<Record<string, unknown>> 
 }
 
 /** The build's servers run with the V8 flags bin/cronfleet gives `up` and `server`. */
-const serverFlags = (script: string) => (script.endsWith('.js') ? ['--max-semi-space-size=16'] : []);
+const serverFlags = (script: string) => (script.endsWith('.js') ? ['--max-semi-space-size=16', '--v8-pool-size=2'] : []);
 /** The build's agent runs with the V8 flags bin/cronfleet gives `executor`. */
 const agentFlags = (script: string) => (script.endsWith('.js') ? ['--v8-pool-size=1'] : []);
 

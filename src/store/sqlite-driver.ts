@@ -39,6 +39,14 @@ const MAX_BATCH = 1000;
 /** Statements that must not run inside a transaction, or that a batch must not carry. */
 const STANDALONE = /^\s*(vacuum|pragma|begin|commit|rollback|savepoint|release|attach|detach)\b/i;
 
+/**
+ * The drivers of this process with a group transaction open. A second connection to the
+ * same file in one process (a test's cluster of servers) would wait for the first's
+ * write lock synchronously, in SQLite's busy handler, while the commit that frees it
+ * waits for this same thread: before it writes, a driver commits the others' batches.
+ */
+const openBatches = new Set<GroupCommitDriver>();
+
 /** Kysely's SQLite adapter, except that the connection is not locked per query: the driver orders callers itself. */
 class GroupCommitAdapter extends SqliteAdapter {
   override get supportsMultipleConnections(): boolean {
@@ -97,6 +105,7 @@ class GroupCommitDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     while (this.#heldByOther(connection)) await this.#nextTurn();
     this.commitBatch();
+    this.#commitOthers();
     this.#handle.exec('begin');
     this.#owner = connection as SqliteLink;
   }
@@ -146,16 +155,22 @@ class GroupCommitDriver implements Driver {
   }
 
   #run(link: SqliteLink, compiled: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> {
-    if (this.#owner === link) return this.#execute(compiled);
+    if (this.#owner === link) {
+      this.#commitOthers();
+      return this.#execute(compiled);
+    }
     if (STANDALONE.test(compiled.sql)) {
       this.commitBatch();
+      this.#commitOthers();
       return this.#execute(compiled);
     }
     const statement = this.#handle.prepare(compiled.sql);
     if (this.#batch === null) {
       if (statement.reader) return rowsOf(statement, compiled);
+      this.#commitOthers();
       this.#handle.exec('begin');
       this.#batch = [];
+      openBatches.add(this);
       setImmediate(() => this.commitBatch());
     }
     const batch = this.#batch;
@@ -176,6 +191,7 @@ class GroupCommitDriver implements Driver {
   commitBatch(): void {
     const batch = this.#batch;
     if (batch === null) return;
+    openBatches.delete(this);
     try {
       this.#handle.exec('commit');
     } catch (error) {
@@ -193,7 +209,12 @@ class GroupCommitDriver implements Driver {
   #failBatch(error: unknown): void {
     const batch = this.#batch ?? [];
     this.#batch = null;
+    openBatches.delete(this);
     for (const waiting of batch) waiting.reject(error);
+  }
+
+  #commitOthers(): void {
+    for (const other of openBatches) if (other !== this) other.commitBatch();
   }
 
   #execute(compiled: CompiledQuery): QueryResult<unknown> {
