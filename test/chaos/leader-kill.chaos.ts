@@ -68,11 +68,15 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     const database = await testDatabaseUrl(dataDir);
     const ports = [await freePort(), await freePort(), await freePort()];
     const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    // The default 5 s heartbeat interval: an agent is lost after 12.5 s without a heartbeat
+    // stored. With 2 s (a 5 s window), two of these suites side by side (as CI runs them) had
+    // the servers fall 30-50 s behind on this 2-core machine, and an agent whose heartbeats
+    // were stored late was judged lost with its runs (before this session's changes too).
     const startServer = (index: number) => {
       servers[index] = launch(
         ['server', '--port', String(ports[index]), '--host', '127.0.0.1', '--database', database, '--data-dir', join(dataDir, `server-${index}`), '--log-level', 'error'],
         // One secret key for the cluster: each server has its own data dir, so none may generate its own.
-        { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_SECRET_KEY: SECRET_KEY, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}`, CRONFLEET_HEARTBEAT_INTERVAL_SECONDS: '2' },
+        { CRONFLEET_ADMIN_TOKEN: ADMIN_TOKEN, CRONFLEET_SECRET_KEY: SECRET_KEY, CRONFLEET_INSTANCE_ID: `server-${index}-${Date.now()}` },
       );
     };
     const api = clusterApi(urls, ADMIN_TOKEN);

@@ -110,7 +110,9 @@ describe('executor link liveness', () => {
     });
     agents.push(await startAgent(t, token, 'frozen'));
     agents.push(await startAgent(t, token, 'spare'));
-    const { taskId, runId } = await startedFailoverRun(t, 'freezer', 'frozen', 'spare', `sleep 1 # ${MARK}`);
+    // Long enough to outlast the steps between its start and the SIGSTOP on a loaded machine:
+    // with `sleep 1`, a CI run saw the run end (success) before the agent was frozen.
+    const { taskId, runId } = await startedFailoverRun(t, 'freezer', 'frozen', 'spare', `sleep 5 # ${MARK}`);
     const frozenId = (await executorNamed(t, 'frozen'))!.id;
 
     agents[0]!.child.kill('SIGSTOP');
