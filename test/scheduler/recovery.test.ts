@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { newExecution } from '../../src/domain/execution.ts';
 import { newId } from '../../src/domain/ids.ts';
-import type { Store } from '../../src/store/store.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { removeTestData } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -26,8 +25,7 @@ describe('nothing stays running forever', () => {
     const task = await createTask(first, { name: 'interrupted', command: 'true', max_retry: 1, retry_backoff_seconds: 1 });
     const executorId = (await first.request('GET', '/api/v1/executors')).body.items[0].id;
     // What a crash leaves behind: the row says running on the local executor, no process reports.
-    const id = await leaveRunning(first.server.store, clock, task.id, executorId, { started: true });
-    await first.server.scheduler.stop();
+    const id = await leaveRunning(first, clock, task.id, executorId, { started: true });
     await first.close({ keepData: true });
 
     t = await startTestServer({ clock, dataDir });
@@ -69,7 +67,7 @@ describe('a run that never reached its executor', () => {
       const task = await createTask(first, { name: 'in-flight', command: 'echo', args: ['delivered'] });
       const executorId = (await first.request('GET', '/api/v1/executors')).body.items[0].id;
       // Routed and written to a socket that died before the executor read it.
-      const id = await leaveRunning(first.server.store, clock, task.id, executorId, { started: false });
+      const id = await leaveRunning(first, clock, task.id, executorId, { started: false });
       await first.close({ keepData: true });
 
       const second = await startTestServer({ clock, dataDir });
@@ -89,8 +87,15 @@ describe('a run that never reached its executor', () => {
   });
 });
 
-/** A row as a crash leaves it: claimed by an executor and sent to it; started there or not. */
-async function leaveRunning(store: Store, clock: FakeClock, taskId: string, executorId: string, options: { started: boolean }): Promise<string> {
+/**
+ * A row as a crash leaves it: claimed by an executor and sent to it; started there or not.
+ * The executor and the loops go first: between the claim and the delivery mark, the
+ * delivery poll would otherwise send the run to the live executor, which would run it.
+ */
+async function leaveRunning(t: TestServer, clock: FakeClock, taskId: string, executorId: string, options: { started: boolean }): Promise<string> {
+  await t.executor?.stop();
+  await t.server.scheduler.stop();
+  const store = t.server.store;
   const id = newId();
   await store.executions.insert([newExecution({ id, taskId, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), parameters: {}, runAt: clock.now() + 3_600_000 })], clock.now());
   await store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
