@@ -67,11 +67,12 @@ export async function startLocalExecutor(gateway: ExecutorGateway, options: Loca
   let attempt = 0;
   let reattachTimer: NodeJS.Timeout | null = null;
   let queue: ExecutorMessage[] = [];
-  // Serialise deliveries so the gateway sees messages in the order they were sent.
+  // Frames go to the gateway at once, in the order they were sent (it keeps each
+  // execution's frames in that order); `inbound` settles when all of them are handled.
   let inbound: Promise<void> = Promise.resolve();
   const deliver = (target: Connection, message: ExecutorMessage) => {
-    const frame = JSON.stringify(message);
-    inbound = inbound.then(() => target.receiveRaw(frame)).catch(() => {}); // receiveRaw never rejects
+    const handled = target.receiveRaw(JSON.stringify(message)); // never rejects
+    inbound = Promise.all([inbound, handled]).then(() => {});
   };
   const unacked = new UnackedResults((message) => {
     if (welcomed && connection) deliver(connection, message);

@@ -58,7 +58,7 @@ export class Delivery {
       const task = await this.#store.tasks.getIncludingDeleted(execution.taskId);
       if (!task || execution.executorId === null) continue;
       if (this.#gateway.alreadySent(execution.id, execution.executorId)) continue; // the dispatcher just sent it
-      if (this.#gateway.send(execution.executorId, { action: 'run', tasks: [runTask(task, execution, this.#gateway.secrets)] })) {
+      if (this.#gateway.sendRuns(execution.executorId, [{ execution, run: runTask(task, execution, this.#gateway.secrets) }])) {
         await this.#store.executions.markDelivered(execution.id, now);
         this.#events.emit('execution.dispatched', { executionId: execution.id, taskId: task.id, executorId: execution.executorId });
       }

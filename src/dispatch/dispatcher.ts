@@ -364,8 +364,12 @@ export class Dispatcher {
     for (const [executorId, batch] of runs) {
       // The delivery loop may have sent some already (it sends claimed runs not yet marked delivered).
       const unsent = batch.filter((route) => !this.#gateway.alreadySent(route.execution.id, executorId));
-      for (const chunk of messageSized(unsent.map((route) => ({ route, run: runTask(route.task, { ...route.execution, status: 'running', executorId }, this.#gateway.secrets) })))) {
-        if (!this.#gateway.send(executorId, { action: 'run', tasks: chunk.map((item) => item.run) })) {
+      const runs = unsent.map((route) => {
+        const execution: Execution = { ...route.execution, status: 'running', executorId };
+        return { route, execution, run: runTask(route.task, execution, this.#gateway.secrets) };
+      });
+      for (const chunk of messageSized(runs)) {
+        if (!this.#gateway.sendRuns(executorId, chunk)) {
           for (const { route } of chunk) {
             await this.finisher.finish({ executionId: route.execution.id, status: 'failed', by: 'server', error: text('run.disconnectedBeforeDelivery'), reason: 'executor_lost' });
           }

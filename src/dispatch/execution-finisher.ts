@@ -88,9 +88,13 @@ export class ExecutionFinisher {
     this.#masker = new SecretMasker(deps.secrets);
   }
 
-  async finish(report: FinishReport): Promise<FinishOutcome> {
+  /**
+   * `known`: the execution as this instance sent it to its executor (and saw it start), so
+   * it need not be read again; the guarded update still refuses one that ended meanwhile.
+   */
+  async finish(report: FinishReport, known?: Execution): Promise<FinishOutcome> {
     const { store, clock, events } = this.#deps;
-    const execution = await store.executions.get(report.executionId);
+    const execution = known ?? (await store.executions.get(report.executionId));
     if (!execution) return 'not_found';
     if (report.by !== 'server') {
       if (execution.executorId !== report.by.executorId) return 'not_assigned';

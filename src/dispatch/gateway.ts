@@ -4,24 +4,36 @@ import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
-import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
+import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type RunTask, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
 import { SilenceDeadline } from '../protocol/silence-deadline.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
 import { messageFromJson, text } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
+import type { Execution } from '../domain/execution.ts';
 import type { ExecutionFinisher } from './execution-finisher.ts';
+import { FrameOrder } from './frame-order.ts';
 import { LinkCredentials } from './link-credentials.ts';
 import { LogBuffer } from './log-buffer.ts';
+import { StartMarks } from './start-marks.ts';
 import type { ConnectOptions, Connection, ExecutorLink, GatewayDeps, GatewayOptions } from './gateway-contracts.ts';
 
 /** The credential of the in-process executor: token ids are ULIDs, so none can equal it. */
 const IN_PROCESS_CREDENTIAL = 'in-process';
 /** What an agent whose executor was removed is told before its link is closed. */
 const REMOVED_MESSAGE = 'this executor was removed by an admin; if it reconnects it is registered again in maintenance and gets no work until an admin sets it online';
-/** Runs remembered as sent (about 100 bytes each). */
+/** Runs remembered as sent (the execution as sent, about 1 kB each; most leave when their result comes). */
 const SENT_RUNS_LIMIT = 50_000;
+
+/** A run this instance sent: to whom, which attempt, over which link, and the execution as it was then. */
+interface SentRun {
+  executorId: string;
+  attempt: number;
+  scheduledTime: number;
+  link: ExecutorLink;
+  execution: Execution;
+}
 
 export class ExecutorGateway {
   readonly #deps: GatewayDeps;
@@ -35,7 +47,8 @@ export class ExecutorGateway {
   readonly #logs: LogBuffer;
   readonly #assigned = new Set<string>();
   /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
-  readonly #sentRuns = new Map<string, { executorId: string; attempt: number; scheduledTime: number; link: ExecutorLink }>();
+  readonly #sentRuns = new Map<string, SentRun>();
+  readonly #starts: StartMarks;
 
   constructor(deps: GatewayDeps, options: GatewayOptions) {
     this.#deps = deps;
@@ -44,6 +57,7 @@ export class ExecutorGateway {
     this.finisher = deps.finisher;
     this.#logs = new LogBuffer(deps.store, deps.events);
     this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
+    this.#starts = new StartMarks(deps.store, deps.clock);
   }
 
   get store(): Store {
@@ -114,24 +128,34 @@ export class ExecutorGateway {
     return sent !== undefined && sent.executorId === executorId && sent.link === this.#links.get(executorId);
   }
 
-  /** Sends to a connected executor; false when it is not connected here. */
-  send(executorId: string, message: ServerMessage): boolean {
+  /** Sends to a connected executor; false when it is not connected here. Runs go by sendRuns. */
+  send(executorId: string, message: Exclude<ServerMessage, { action: 'run' }>): boolean {
     const link = this.#links.get(executorId);
     if (!link) return false;
     link.send(message);
-    if (message.action === 'run') {
-      for (const run of message.tasks) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, scheduledTime: Date.parse(run.scheduled_time), link });
-      // Bounded: an entry that falls out only costs one lookup when its report comes.
-      while (this.#sentRuns.size > SENT_RUNS_LIMIT) this.#sentRuns.delete(this.#sentRuns.keys().next().value!);
-    }
+    return true;
+  }
+
+  /**
+   * Sends runs, each with the execution it was made from (claimed, with its executor), to a
+   * connected executor; false when it is not connected here. The executions are remembered:
+   * their reports need no read of the execution.
+   */
+  sendRuns(executorId: string, runs: ReadonlyArray<{ execution: Execution; run: RunTask }>): boolean {
+    const link = this.#links.get(executorId);
+    if (!link) return false;
+    link.send({ action: 'run', tasks: runs.map(({ run }) => run) });
+    for (const { execution, run } of runs) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, scheduledTime: Date.parse(run.scheduled_time), link, execution });
+    // Bounded: an entry that falls out only costs one lookup when its report comes.
+    while (this.#sentRuns.size > SENT_RUNS_LIMIT) this.#sentRuns.delete(this.#sentRuns.keys().next().value!);
     return true;
   }
 
   connect(link: ExecutorLink, options: ConnectOptions): Connection {
     let executorId: string | null = null;
     let closed = false;
-    // Frames are handled one at a time, in order, whatever their handlers await.
-    let queue: Promise<void> = Promise.resolve();
+    // Frames are handled in order per execution, whatever their handlers await (frame-order.ts).
+    const order = new FrameOrder();
     let beat: Promise<void> = Promise.resolve();
     let beating = false;
     // A connection that brings nothing (no frame, no pong) within the liveness deadline
@@ -181,7 +205,7 @@ export class ExecutorGateway {
           message = parseExecutorMessage(raw);
         } catch (error) {
           reject(error);
-          return queue;
+          return Promise.resolve();
         }
         if (message.action === 'heartbeat' && executorId !== null) {
           // A heartbeat is stamped when it arrives, never behind a backlog of reports: a
@@ -195,8 +219,7 @@ export class ExecutorGateway {
           }
           return beat;
         }
-        queue = queue.then(() => handle(message)).catch((error: unknown) => this.#deps.events.emit('error', { error }));
-        return queue;
+        return order.run(executionOf(message), () => handle(message).catch((error: unknown) => this.#deps.events.emit('error', { error })));
       },
       heard,
       close: async () => {
@@ -212,7 +235,7 @@ export class ExecutorGateway {
         };
         // Forget the link at once: a reconnect racing this close must not be refused for it.
         const forgotten = forget();
-        await Promise.all([queue, beat]);
+        await Promise.all([order.idle(), beat]);
         // A hello still in progress when the link closed may have registered it meanwhile.
         const id = forgotten ?? forget();
         if (id !== null) {
@@ -381,7 +404,7 @@ export class ExecutorGateway {
           if (message.worker_id !== '' && message.worker_id !== executorId) {
             throw new CronfleetError('invalid_request', `worker_id '${message.worker_id}' is not the executor of this connection`, { worker_id: message.worker_id });
           }
-          await this.#taskUpdate(executorId, message, now);
+          await this.#taskUpdate(executorId, message);
         } catch (error) {
           // A report that will never be taken (not this executor's) is acknowledged too,
           // so the agent stops re-sending it; one that failed to store is not.
@@ -415,12 +438,14 @@ export class ExecutorGateway {
     this.#logs.add(message.execution_id, { seq: message.seq, stream: message.stream, chunk: message.chunk, createdAt: now });
   }
 
-  async #taskUpdate(executorId: string, update: TaskUpdate, now: number): Promise<void> {
+  async #taskUpdate(executorId: string, update: TaskUpdate): Promise<void> {
     const { status } = update.data;
     const notAssigned = () => new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
+    const sent = this.#sentRuns.get(update.task_id);
     if (status !== 'running') {
       if (this.#logs.has(update.task_id)) await this.flushLogs();
       // The finisher judges the report: this executor's, this attempt, not ended before.
+      const known = sent?.executorId === executorId ? sent.execution : undefined;
       const outcome = await this.finisher.finish({
         executionId: update.task_id,
         status,
@@ -430,7 +455,7 @@ export class ExecutorGateway {
         error: update.data.error ?? null,
         errorDetail: messageFromJson(update.data.error_detail),
         ranForMs: measuredLength(update.data.time_start, update.data.time_end),
-      });
+      }, known);
       if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned();
       if (outcome !== 'stale_attempt') this.#sentRuns.delete(update.task_id);
       return;
@@ -438,7 +463,6 @@ export class ExecutorGateway {
     // A run this instance sent to this executor is assigned to it (an execution's
     // executor never changes once claimed), so the usual lookup can be skipped; the
     // guarded update below still refuses a finished execution.
-    const sent = this.#sentRuns.get(update.task_id);
     let scheduledTime = sent?.scheduledTime;
     if (sent === undefined || sent.executorId !== executorId || sent.attempt !== update.attempt) {
       const execution = await this.#deps.store.executions.get(update.task_id);
@@ -447,8 +471,9 @@ export class ExecutorGateway {
       scheduledTime = execution.scheduledTime;
     }
     // Times come from the server's clock: executor clocks may drift.
-    await this.#deps.store.executions.markStarted(update.task_id, now, now);
-    this.#deps.events.emit('execution.started', { executionId: update.task_id, scheduledTime: scheduledTime ?? now, startTime: now, attempt: update.attempt });
+    const startTime = await this.#starts.mark(update.task_id);
+    if (sent?.execution.status === 'running' && sent.execution.startTime === null) sent.execution = { ...sent.execution, startTime };
+    this.#deps.events.emit('execution.started', { executionId: update.task_id, scheduledTime: scheduledTime ?? startTime, startTime, attempt: update.attempt });
   }
 }
 
@@ -456,4 +481,11 @@ export class ExecutorGateway {
 function measuredLength(start: string | undefined, end: string | undefined): number | null {
   const length = start && end ? Date.parse(end) - Date.parse(start) : Number.NaN;
   return Number.isFinite(length) && length >= 0 ? length : null;
+}
+
+/** The execution a frame is about, if it is about one. */
+function executionOf(message: ExecutorMessage): string | null {
+  if (message.action === 'task_update') return message.task_id;
+  if (message.action === 'log') return message.execution_id;
+  return null;
 }

@@ -305,7 +305,7 @@ export class HttpExecutors {
     if (execution.startTime !== null) return;
     const now = this.#deps.clock.now();
     const startTime = this.#sentAt.get(execution.id) ?? now;
-    await this.#deps.store.executions.markStarted(execution.id, startTime, now);
+    await this.#deps.store.executions.markStarted([execution.id], startTime, now);
     this.#deps.events.emit('execution.started', { executionId: execution.id, scheduledTime: execution.scheduledTime, startTime, attempt: execution.attempt });
   }
 

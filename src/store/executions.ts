@@ -208,8 +208,16 @@ export class ExecutionRepository {
   }
 
   /** A running execution's process has started. */
-  async markStarted(id: string, startTime: number, now: number): Promise<void> {
-    await this.#db.updateTable('executions').set({ start_time: startTime, updated_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+  /** Records when running executions started (one statement per 500). */
+  async markStarted(ids: readonly string[], startTime: number, now: number): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      await this.#db
+        .updateTable('executions')
+        .set({ start_time: startTime, updated_at: now })
+        .where('id', 'in', ids.slice(start, start + 500))
+        .where('status', '=', 'running')
+        .execute();
+    }
   }
 
   /** The reason a running execution is being stopped with; its executor's report then ends it keeping this reason. */

@@ -100,6 +100,6 @@ async function leaveRunning(t: TestServer, clock: FakeClock, taskId: string, exe
   await store.executions.insert([newExecution({ id, taskId, taskVersion: 1, trigger: 'manual', scheduledTime: clock.now(), parameters: {}, runAt: clock.now() + 3_600_000 })], clock.now());
   await store.executions.claim(id, executorId, clock.now(), clock.now() + 600_000);
   await store.executions.markDelivered(id, clock.now());
-  if (options.started) await store.executions.markStarted(id, clock.now(), clock.now());
+  if (options.started) await store.executions.markStarted([id], clock.now(), clock.now());
   return id;
 }
