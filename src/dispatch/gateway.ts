@@ -4,10 +4,10 @@ import type { Clock } from '../domain/clock.ts';
 import { newId } from '../domain/ids.ts';
 import { CronfleetError } from '../protocol/errors.ts';
 import { IN_PROCESS_INSTANCE_PREFIX } from '../protocol/enums.ts';
-import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type LogMessage, type RunTask, type ServerMessage, type TaskUpdate } from '../protocol/executor-messages.ts';
+import { livenessDeadlineMs, lossWindowMs, type ExecutorMessage, type HelloMessage, type RunTask, type ServerMessage } from '../protocol/executor-messages.ts';
 import { SilenceDeadline } from '../protocol/silence-deadline.ts';
 import { parseExecutorMessage } from '../protocol/executor-validation.ts';
-import { messageFromJson, text } from '../protocol/messages/index.ts';
+import { text } from '../protocol/messages/index.ts';
 import type { Executor } from '../store/executors.ts';
 import type { SecretOpener } from '../store/secret-cipher.ts';
 import type { Store } from '../store/store.ts';
@@ -16,25 +16,13 @@ import type { ExecutionFinisher } from './execution-finisher.ts';
 import { FrameOrder } from './frame-order.ts';
 import { LinkCredentials } from './link-credentials.ts';
 import { LogBuffer } from './log-buffer.ts';
-import { StartMarks } from './start-marks.ts';
+import { RunReports } from './run-reports.ts';
 import type { ConnectOptions, Connection, ExecutorLink, GatewayDeps, GatewayOptions } from './gateway-contracts.ts';
 
 /** The credential of the in-process executor: token ids are ULIDs, so none can equal it. */
 const IN_PROCESS_CREDENTIAL = 'in-process';
 /** What an agent whose executor was removed is told before its link is closed. */
 const REMOVED_MESSAGE = 'this executor was removed by an admin; if it reconnects it is registered again in maintenance and gets no work until an admin sets it online';
-/** Runs remembered as sent (the execution as sent, about 1 kB each; most leave when their result comes). */
-const SENT_RUNS_LIMIT = 50_000;
-
-/** A run this instance sent: to whom, which attempt, over which link, and the execution as it was then. */
-interface SentRun {
-  executorId: string;
-  attempt: number;
-  scheduledTime: number;
-  link: ExecutorLink;
-  execution: Execution;
-}
-
 export class ExecutorGateway {
   readonly #deps: GatewayDeps;
   readonly #options: GatewayOptions;
@@ -45,10 +33,7 @@ export class ExecutorGateway {
   /** The executor token behind each network link: its revocation closes the link. */
   readonly #credentials: LinkCredentials<ExecutorLink>;
   readonly #logs: LogBuffer;
-  readonly #assigned = new Set<string>();
-  /** Runs this instance sent, by execution id: to whom, which attempt, over which link. */
-  readonly #sentRuns = new Map<string, SentRun>();
-  readonly #starts: StartMarks;
+  readonly #reports: RunReports;
 
   constructor(deps: GatewayDeps, options: GatewayOptions) {
     this.#deps = deps;
@@ -57,7 +42,7 @@ export class ExecutorGateway {
     this.finisher = deps.finisher;
     this.#logs = new LogBuffer(deps.store, deps.events);
     this.#credentials = new LinkCredentials(deps.store, deps.events, options.heartbeatIntervalMs);
-    this.#starts = new StartMarks(deps.store, deps.clock);
+    this.#reports = new RunReports({ store: deps.store, clock: deps.clock, events: deps.events, finisher: deps.finisher, logs: this.#logs });
   }
 
   get store(): Store {
@@ -124,8 +109,7 @@ export class ExecutorGateway {
    * one run (a reconnect makes a new link, so a run lost with the old one is sent again).
    */
   alreadySent(executionId: string, executorId: string): boolean {
-    const sent = this.#sentRuns.get(executionId);
-    return sent !== undefined && sent.executorId === executorId && sent.link === this.#links.get(executorId);
+    return this.#reports.sentOver(executionId, executorId, this.#links.get(executorId));
   }
 
   /** Sends to a connected executor; false when it is not connected here. Runs go by sendRuns. */
@@ -145,9 +129,7 @@ export class ExecutorGateway {
     const link = this.#links.get(executorId);
     if (!link) return false;
     link.send({ action: 'run', tasks: runs.map(({ run }) => run) });
-    for (const { execution, run } of runs) this.#sentRuns.set(run.id, { executorId, attempt: run.attempt, scheduledTime: Date.parse(run.scheduled_time), link, execution });
-    // Bounded: an entry that falls out only costs one lookup when its report comes.
-    while (this.#sentRuns.size > SENT_RUNS_LIMIT) this.#sentRuns.delete(this.#sentRuns.keys().next().value!);
+    this.#reports.sent(executorId, link, runs);
     return true;
   }
 
@@ -395,16 +377,14 @@ export class ExecutorGateway {
         await this.#credentials.check();
         return;
       case 'log':
-        await this.#assertAssigned(executorId, message.execution_id);
-        this.#bufferLog(message, now);
-        return;
+        return this.#reports.log(executorId, message, now);
       case 'task_update': {
         const final = message.data.status !== 'running';
         try {
           if (message.worker_id !== '' && message.worker_id !== executorId) {
             throw new CronfleetError('invalid_request', `worker_id '${message.worker_id}' is not the executor of this connection`, { worker_id: message.worker_id });
           }
-          await this.#taskUpdate(executorId, message);
+          await this.#reports.update(executorId, message);
         } catch (error) {
           // A report that will never be taken (not this executor's) is acknowledged too,
           // so the agent stops re-sending it; one that failed to store is not.
@@ -421,66 +401,6 @@ export class ExecutorGateway {
         return;
     }
   }
-
-  /** Logs only from the executor an execution was given to (remembered after one lookup). */
-  async #assertAssigned(executorId: string, executionId: string): Promise<void> {
-    const key = `${executorId}/${executionId}`;
-    if (this.#assigned.has(key) || this.#sentRuns.get(executionId)?.executorId === executorId) return;
-    const execution = await this.#deps.store.executions.get(executionId);
-    if (!execution || execution.executorId !== executorId) {
-      throw new CronfleetError('invalid_request', `execution '${executionId}' is not assigned to this executor`, { execution_id: executionId });
-    }
-    this.#assigned.add(key);
-    if (this.#assigned.size > 10_000) this.#assigned.delete(this.#assigned.values().next().value!);
-  }
-
-  #bufferLog(message: LogMessage, now: number): void {
-    this.#logs.add(message.execution_id, { seq: message.seq, stream: message.stream, chunk: message.chunk, createdAt: now });
-  }
-
-  async #taskUpdate(executorId: string, update: TaskUpdate): Promise<void> {
-    const { status } = update.data;
-    const notAssigned = () => new CronfleetError('invalid_request', `execution '${update.task_id}' is not assigned to this executor`, { execution_id: update.task_id });
-    const sent = this.#sentRuns.get(update.task_id);
-    if (status !== 'running') {
-      if (this.#logs.has(update.task_id)) await this.flushLogs();
-      // The finisher judges the report: this executor's, this attempt, not ended before.
-      const known = sent?.executorId === executorId ? sent.execution : undefined;
-      const outcome = await this.finisher.finish({
-        executionId: update.task_id,
-        status,
-        by: { executorId, attempt: update.attempt },
-        exitCode: update.data.exit_code ?? null,
-        result: update.data.result ?? null,
-        error: update.data.error ?? null,
-        errorDetail: messageFromJson(update.data.error_detail),
-        ranForMs: measuredLength(update.data.time_start, update.data.time_end),
-      }, known);
-      if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned();
-      if (outcome !== 'stale_attempt') this.#sentRuns.delete(update.task_id);
-      return;
-    }
-    // A run this instance sent to this executor is assigned to it (an execution's
-    // executor never changes once claimed), so the usual lookup can be skipped; the
-    // guarded update below still refuses a finished execution.
-    let scheduledTime = sent?.scheduledTime;
-    if (sent === undefined || sent.executorId !== executorId || sent.attempt !== update.attempt) {
-      const execution = await this.#deps.store.executions.get(update.task_id);
-      if (!execution || execution.executorId !== executorId) throw notAssigned();
-      if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
-      scheduledTime = execution.scheduledTime;
-    }
-    // Times come from the server's clock: executor clocks may drift.
-    const startTime = await this.#starts.mark(update.task_id);
-    if (sent?.execution.status === 'running' && sent.execution.startTime === null) sent.execution = { ...sent.execution, startTime };
-    this.#deps.events.emit('execution.started', { executionId: update.task_id, scheduledTime: scheduledTime ?? startTime, startTime, attempt: update.attempt });
-  }
-}
-
-/** A run's length by the executor's clock, from the start and end it reports; null when it does not say. */
-function measuredLength(start: string | undefined, end: string | undefined): number | null {
-  const length = start && end ? Date.parse(end) - Date.parse(start) : Number.NaN;
-  return Number.isFinite(length) && length >= 0 ? length : null;
 }
 
 /** The execution a frame is about, if it is about one. */
