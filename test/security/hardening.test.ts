@@ -17,7 +17,17 @@ describe('HTTP hardening (defaults)', () => {
       assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
       assert.ok(response.headers.get('x-frame-options'), path);
+      assert.equal(response.headers.get('strict-transport-security'), null, `${path}: HSTS means something only over HTTPS`);
     }
+  });
+
+  it('sends them on a stream the route writes itself (the change feed)', async () => {
+    const aborted = new AbortController();
+    const response = await fetch(`${t.url}/api/v1/events`, { headers: { authorization: `Bearer ${t.token}` }, signal: aborted.signal });
+    assert.equal(response.headers.get('content-type')?.split(';')[0], 'text/event-stream');
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    aborted.abort();
   });
 
   it('sends no CORS headers unless origins are configured', async () => {

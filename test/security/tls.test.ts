@@ -47,8 +47,11 @@ describe('TLS', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('serves the API over https', () => {
+  it('serves the API over https, with HSTS', async () => {
     assert.match(t.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${t.url}/api/v1/tasks`, { headers: { authorization: `Bearer ${t.token}` } });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
   });
 
   it('runs a task on an agent that trusts the server through --ca, over wss', async () => {
