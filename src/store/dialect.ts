@@ -7,7 +7,6 @@ import { CronfleetError } from '../protocol/errors.ts';
 import { DEFAULT_RETRY, StorageError, StorageHealth, type RetryPolicy } from './faults.ts';
 import { resilientDialect, StoreDatabase } from './resilient-database.ts';
 import type { Database } from './schema.ts';
-import { PaddedInLists } from './padded-in-lists.ts';
 import { openSqlite, type SqliteNotice } from './sqlite.ts';
 
 type ColumnType = 'varchar(64)' | 'varchar(255)' | 'text' | 'bigint' | Expression<unknown>;
@@ -111,7 +110,7 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
       const file = path === ':memory:' ? path : resolve(path);
       const { dialect, exclusive } = openSqlite(file, pool.onNotice);
       if (exclusive) onError(new StorageError('disk_full', `${file}: no room for the WAL index (disk full?); opened in exclusive locking mode until the next start`));
-      const db = new StoreDatabase({ dialect: resilientDialect(dialect, health, policy), plugins: [new PaddedInLists()] }, policy);
+      const db = new StoreDatabase({ dialect: resilientDialect(dialect, health, policy) }, policy);
       return {
         db,
         health,

@@ -16,7 +16,10 @@
 // An explicit transaction (`db.transaction()`) first commits the writes waiting, and holds
 // the connection until it ends: other callers wait for it, as they did behind Kysely's
 // own lock for SQLite.
+//
+// Every statement's long `in` lists are padded first (padded-in-lists.ts).
 import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult } from 'kysely';
+import { padInLists, type Query } from './padded-in-lists.ts';
 
 /** A prepared statement as sqlite.ts hands it out (cached; knows whether it returns rows). */
 export interface SqliteStatement {
@@ -143,7 +146,7 @@ class GroupCommitDriver implements Driver {
    */
   async query(link: SqliteLink, compiled: CompiledQuery): Promise<QueryResult<unknown>> {
     while (this.#heldByOther(link)) await this.#nextTurn();
-    return this.#run(link, compiled);
+    return this.#run(link, padInLists(compiled));
   }
 
   #heldByOther(connection: DatabaseConnection): boolean {
@@ -154,7 +157,7 @@ class GroupCommitDriver implements Driver {
     return new Promise<void>((resolve) => this.#queue.push(resolve));
   }
 
-  #run(link: SqliteLink, compiled: CompiledQuery): QueryResult<unknown> | Promise<QueryResult<unknown>> {
+  #run(link: SqliteLink, compiled: Query): QueryResult<unknown> | Promise<QueryResult<unknown>> {
     if (this.#owner === link) {
       this.#commitOthers();
       return this.#execute(compiled);
@@ -217,7 +220,7 @@ class GroupCommitDriver implements Driver {
     for (const other of openBatches) if (other !== this) other.commitBatch();
   }
 
-  #execute(compiled: CompiledQuery): QueryResult<unknown> {
+  #execute(compiled: Query): QueryResult<unknown> {
     if (/^\s*rollback\b/i.test(compiled.sql) && !this.#handle.isTransaction) return { rows: [] };
     const statement = this.#handle.prepare(compiled.sql);
     return statement.reader ? rowsOf(statement, compiled) : changesOf(statement, compiled);
@@ -248,11 +251,11 @@ class SqliteLink implements DatabaseConnection {
   }
 }
 
-function rowsOf(statement: SqliteStatement, compiled: CompiledQuery): QueryResult<unknown> {
+function rowsOf(statement: SqliteStatement, compiled: Query): QueryResult<unknown> {
   return { rows: statement.all(compiled.parameters) };
 }
 
-function changesOf(statement: SqliteStatement, compiled: CompiledQuery): QueryResult<unknown> {
+function changesOf(statement: SqliteStatement, compiled: Query): QueryResult<unknown> {
   const { changes, lastInsertRowid } = statement.run(compiled.parameters);
   return { insertId: BigInt(lastInsertRowid), numAffectedRows: BigInt(changes), rows: [] };
 }
