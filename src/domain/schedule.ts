@@ -47,11 +47,37 @@ const MIN_INTERVAL_MS = 1000;
 const MAX_INTERVAL_MS = 366 * 86_400_000;
 
 /**
+ * How many parsed schedules are kept. A parsed cron expression is large: croner fills a
+ * 10,000-entry array for the year field of every pattern (about 80 KB each), so creating
+ * one task parsed 240 KB (validation, the check that it still fires, the next fire), half
+ * of all a task creation allocated; and the fire loop's own cache of up to 10,000 of them
+ * could have held 800 MB. Parsing takes about 12 µs, so a small cache is enough for the
+ * common case (many tasks on a few expressions) and bounds what is held to ~5 MB; a fire
+ * pass over more distinct expressions than this parses each of them again.
+ */
+const PARSED_SCHEDULES_KEPT = 64;
+const parsedSchedules = new Map<string, Schedule>();
+
+/**
  * A schedule as stored: used to compute fires. It refuses what cannot be computed at all;
  * the rules for what a client may set are validateSchedule's, so a task stored under older
- * rules keeps firing.
+ * rules keeps firing. A schedule is immutable, so the same one is shared by every task and
+ * caller that asks for the same expression, zone and dialect (kept while recently used).
  */
 export function parseSchedule(expression: string, timezone = 'UTC', dialect: CronDialect = 'standard'): Schedule {
+  const key = `${dialect}\u0000${timezone}\u0000${expression}`;
+  let schedule = parsedSchedules.get(key);
+  if (schedule) {
+    parsedSchedules.delete(key); // moved to the newest end: the oldest is dropped first
+  } else {
+    schedule = parseScheduleUncached(expression, timezone, dialect);
+    if (parsedSchedules.size >= PARSED_SCHEDULES_KEPT) parsedSchedules.delete(parsedSchedules.keys().next().value!);
+  }
+  parsedSchedules.set(key, schedule);
+  return schedule;
+}
+
+function parseScheduleUncached(expression: string, timezone: string, dialect: CronDialect): Schedule {
   assertKnownTimezone(timezone);
   const trimmed = expression.trim();
   if (trimmed === '') throw invalidCron(expression, text('cron.empty'));

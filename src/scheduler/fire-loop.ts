@@ -55,7 +55,6 @@ export class FireLoop {
   readonly #clock: Clock;
   readonly #options: FireLoopOptions;
   readonly #hooks: FireLoopHooks;
-  readonly #schedules = new Map<string, Schedule>();
   readonly #loop: PassLoop;
   /** The earliest instant of a task left for later by the last pass, if any. */
   #deferredUntil: number | null = null;
@@ -166,7 +165,8 @@ export class FireLoop {
     if (task.cronExpression === null || task.nextFireAt === null) return null;
     let schedule: Schedule;
     try {
-      schedule = this.#schedule(task);
+      // Shared with every task on the same expression (parseSchedule keeps the recent ones).
+      schedule = parseSchedule(task.cronExpression, task.timezone, task.cronDialect);
     } catch (error) {
       // A stored schedule that no longer parses (written by an older version) would stay
       // due for ever and spin this loop: its cursor is cleared, so it stops firing until
@@ -215,16 +215,5 @@ export class FireLoop {
       },
       replaced: overlap.replaced,
     };
-  }
-
-  #schedule(task: Task): Schedule {
-    const key = `${task.cronDialect}\u0000${task.timezone}\u0000${task.cronExpression}`;
-    let schedule = this.#schedules.get(key);
-    if (!schedule) {
-      schedule = parseSchedule(task.cronExpression!, task.timezone, task.cronDialect);
-      if (this.#schedules.size > 10_000) this.#schedules.clear();
-      this.#schedules.set(key, schedule);
-    }
-    return schedule;
   }
 }

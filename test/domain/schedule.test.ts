@@ -317,3 +317,26 @@ describe('time zones a client may set are IANA names', () => {
     assert.equal(new Date(parseSchedule('0 0 * * *', '+05:00').next(at('2026-01-01T00:00:00Z'))!).toISOString(), '2026-01-01T19:00:00.000Z');
   });
 });
+
+describe('parsed schedules are shared', () => {
+  it('the same expression, zone and dialect give the same schedule (a parsed cron expression holds ~80 KB)', () => {
+    assert.equal(parseSchedule('17 3 * * *', 'Asia/Shanghai'), parseSchedule('17 3 * * *', 'Asia/Shanghai', 'standard'));
+    assert.notEqual(parseSchedule('17 3 * * *', 'Asia/Shanghai'), parseSchedule('17 3 * * *', 'UTC'));
+    assert.notEqual(parseSchedule('0 0 12 ? * 2', 'UTC', 'standard'), parseSchedule('0 0 12 ? * 2', 'UTC', 'quartz'));
+  });
+  it('a shared schedule answers as a fresh one would, whoever asked before', () => {
+    const shared = parseSchedule('0 0 12 ? * 2', 'UTC', 'quartz');
+    shared.next(at('2030-01-01T00:00:00Z'));
+    shared.previous(at('2020-01-01T00:00:00Z'), 3);
+    assert.equal(iso([parseSchedule('0 0 12 ? * 2', 'UTC', 'quartz').next(at('2026-01-05T00:00:00Z'))!])[0], '2026-01-05T12:00:00.000Z'); // Monday in quartz
+  });
+  it('only recent schedules are kept: one not asked for since 64 others were is parsed again', () => {
+    const first = parseSchedule('1 1 1 1 *');
+    for (let other = 0; other < 64; other++) parseSchedule(`${other % 60} ${2 + Math.floor(other / 60)} 2 2 *`);
+    assert.notEqual(parseSchedule('1 1 1 1 *'), first);
+  });
+  it('an expression that does not parse is refused every time (a refusal is not kept)', () => {
+    assert.throws(() => parseSchedule('61 * * * *'), CronfleetError);
+    assert.throws(() => parseSchedule('61 * * * *'), CronfleetError);
+  });
+});
