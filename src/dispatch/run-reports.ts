@@ -18,16 +18,20 @@ import type { ExecutorLink } from './gateway-contracts.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import { StartMarks } from './start-marks.ts';
 
-/** Runs remembered as sent (about 1 kB each; most leave when their result comes). */
+/** Runs remembered as sent (about 1 kB each while they run, 100 bytes once ended). */
 const SENT_RUNS_LIMIT = 50_000;
 /** Executions a log was accepted for, remembered so later logs need no read. */
 const ASSIGNED_LIMIT = 10_000;
 
-/** A run this instance sent: to whom, over which link, and the execution as it was then. */
+/**
+ * A run this instance sent: to whom, over which link, and the execution as it was then;
+ * null once it ended. An ended run stays remembered as sent: a delivery pass that read
+ * it as running and not yet marked delivered, just before it ended, must not send it again.
+ */
 interface SentRun {
   executorId: string;
   link: ExecutorLink;
-  execution: Execution;
+  execution: Execution | null;
 }
 
 export interface RunReportsDeps {
@@ -74,8 +78,9 @@ export class RunReports {
     const mine = sent?.executorId === executorId ? sent : undefined;
     const { status } = update.data;
     if (status !== 'running') return this.#ended(executorId, update, status, mine);
-    let scheduledTime = mine?.execution.scheduledTime;
-    if (mine === undefined || mine.execution.attempt !== update.attempt) {
+    const known = mine?.execution;
+    let scheduledTime = known?.scheduledTime;
+    if (!known || known.attempt !== update.attempt) {
       const execution = await this.#deps.store.executions.get(update.task_id);
       if (!execution || execution.executorId !== executorId) throw notAssigned(update.task_id);
       if (execution.attempt !== update.attempt) return; // a report about another attempt: stale
@@ -83,7 +88,7 @@ export class RunReports {
     }
     // Times come from the server's clock: executor clocks may drift.
     const startTime = await this.#starts.mark(update.task_id);
-    if (mine && mine.execution.startTime === null) mine.execution = { ...mine.execution, startTime };
+    if (mine && known && known.startTime === null) mine.execution = { ...known, startTime };
     this.#deps.events.emit('execution.started', { executionId: update.task_id, scheduledTime: scheduledTime ?? startTime, startTime, attempt: update.attempt });
   }
 
@@ -101,10 +106,10 @@ export class RunReports {
         errorDetail: messageFromJson(update.data.error_detail),
         ranForMs: measuredLength(update.data.time_start, update.data.time_end),
       },
-      mine?.execution,
+      mine?.execution ?? undefined,
     );
     if (outcome === 'not_found' || outcome === 'not_assigned') throw notAssigned(update.task_id);
-    if (outcome !== 'stale_attempt') this.#sent.delete(update.task_id);
+    if (mine && outcome !== 'stale_attempt') mine.execution = null;
   }
 
   /** Logs only from the executor an execution was given to (remembered after one read). */

@@ -1,6 +1,7 @@
 // How an executor link's reports are handled: in order per execution, side by side across
-// executions (frame-order.ts), and the starts heard together written by one statement at
-// one time (start-marks.ts, on a real store of each dialect).
+// executions (frame-order.ts); the starts heard together written by one statement at one
+// time (start-marks.ts, on a real store of each dialect); and a run sent stays known as
+// sent after it ended (run-reports.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { StartMarks } from '../../src/dispatch/start-marks.ts';
 import { Store } from '../../src/store/store.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { removeTestData, testDatabaseUrl } from '../helpers/database.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { createTask, eventually } from '../scheduler/helpers.ts';
 
 /** A handler that records when it began and ends only when released. */
 function gate(log: string[], name: string) {
@@ -124,5 +127,24 @@ describe('start marks', () => {
     const next = await running();
     clock.set(clock.now() + 1_000);
     assert.equal(await marks.mark(next), clock.now());
+  });
+});
+
+describe('runs sent', () => {
+  it('a run that ended stays known as sent over its link, so a delivery pass that read it running does not send it again', async () => {
+    const t = await startTestServer();
+    try {
+      const task = await createTask(t, { name: 'sent-once', command: 'true' });
+      const triggered = await t.request('POST', `/api/v1/tasks/${task.id}/trigger`, {});
+      assert.equal(triggered.status, 202);
+      const id = triggered.body.id as string;
+      const done = await eventually(async () => {
+        const execution = (await t.request('GET', `/api/v1/executions/${id}`)).body;
+        return execution.status === 'success' ? execution : undefined;
+      }, 'the run to succeed');
+      assert.equal(t.server.gateway.alreadySent(id, done.executor_id), true);
+    } finally {
+      await t.close();
+    }
   });
 });
