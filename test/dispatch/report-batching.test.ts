@@ -74,6 +74,24 @@ describe('the order of a link frames', () => {
     await Promise.all(done);
   });
 
+  it('handles at most its limit of frames at once, the waiting ones first come first served', async () => {
+    const order = new FrameOrder(2);
+    const log: string[] = [];
+    const gates = ['a', 'b', 'c', 'd'].map((name) => gate(log, name));
+    const done = gates.map((frame, index) => order.run(`execution-${index}`, frame.handle));
+    await turns();
+    assert.deepEqual(log, ['begin a', 'begin b']);
+    gates[1]!.release();
+    await turns();
+    assert.deepEqual(log.slice(2), ['end b', 'begin c']);
+    gates[0]!.release();
+    await turns();
+    assert.deepEqual(log.slice(4), ['end a', 'begin d']);
+    gates[2]!.release();
+    gates[3]!.release();
+    await Promise.all(done);
+  });
+
   it('is idle only once every frame received has been handled', async () => {
     const order = new FrameOrder();
     const log: string[] = [];
