@@ -147,11 +147,16 @@ export class ExecutorGateway {
     const silence = options.inProcess ? null : new SilenceDeadline(deadlineMs, () => link.close(`nothing heard for ${deadlineMs} ms`));
     const heard = () => silence?.heard();
     heard();
-    const reject = (error: unknown) => {
+    const send = (reply: ServerMessage) => link.send(reply);
+    const reject = (error: unknown, reply = send) => {
       const code = error instanceof CronfleetError ? error.code : 'internal';
-      link.send({ action: 'error', code, message: error instanceof Error ? error.message : String(error) });
+      reply({ action: 'error', code, message: error instanceof Error ? error.message : String(error) });
     };
-    const handle = async (message: ExecutorMessage) => {
+    // Replies (acks, errors) go out in the order their frames came, whatever order the
+    // frames were handled in: an agent takes a result whose ack is overtaken by a later
+    // one's as not stored, and sends it again (executor/unacked-results.ts).
+    let replied: Promise<void> = Promise.resolve();
+    const handle = async (message: ExecutorMessage, reply = send) => {
       if (closed) return;
       try {
         if (message.action === 'hello') {
@@ -173,9 +178,9 @@ export class ExecutorGateway {
           link.close('unauthorized');
           return;
         }
-        await this.#handle(executorId, link, message);
+        await this.#handle(executorId, link, message, reply);
       } catch (error) {
-        reject(error);
+        reject(error, reply);
       }
     };
     return {
@@ -201,7 +206,12 @@ export class ExecutorGateway {
           }
           return beat;
         }
-        return order.run(executionOf(message), () => handle(message).catch((error: unknown) => this.#deps.events.emit('error', { error })));
+        const replies: ServerMessage[] = [];
+        const handled = order.run(executionOf(message), () => handle(message, (reply) => replies.push(reply)).catch((error: unknown) => this.#deps.events.emit('error', { error })));
+        replied = Promise.all([replied, handled]).then(() => {
+          for (const reply of replies) link.send(reply);
+        });
+        return replied;
       },
       heard,
       close: async () => {
@@ -217,7 +227,7 @@ export class ExecutorGateway {
         };
         // Forget the link at once: a reconnect racing this close must not be refused for it.
         const forgotten = forget();
-        await Promise.all([order.idle(), beat]);
+        await Promise.all([order.idle(), replied, beat]);
         // A hello still in progress when the link closed may have registered it meanwhile.
         const id = forgotten ?? forget();
         if (id !== null) {
@@ -363,7 +373,7 @@ export class ExecutorGateway {
    * Every report is judged against the executor this connection said hello as: an agent
    * can report only on executions given to it, never name another executor.
    */
-  async #handle(executorId: string, link: ExecutorLink, message: ExecutorMessage): Promise<void> {
+  async #handle(executorId: string, link: ExecutorLink, message: ExecutorMessage, reply: (message: ServerMessage) => void): Promise<void> {
     const now = this.#deps.clock.now();
     switch (message.action) {
       case 'heartbeat':
@@ -389,12 +399,12 @@ export class ExecutorGateway {
           // A report that will never be taken (not this executor's) is acknowledged too,
           // so the agent stops re-sending it; one that failed to store is not.
           if (!(final && error instanceof CronfleetError && error.code === 'invalid_request')) throw error;
-          link.send({ action: 'error', code: error.code, message: error.message });
-          link.send({ action: 'ack', task_ids: [message.task_id] });
+          reply({ action: 'error', code: error.code, message: error.message });
+          reply({ action: 'ack', task_ids: [message.task_id] });
           return;
         }
         // Stored (or already known): the executor may stop re-sending this report.
-        if (final) link.send({ action: 'ack', task_ids: [message.task_id] });
+        if (final) reply({ action: 'ack', task_ids: [message.task_id] });
         return;
       }
       case 'hello':

@@ -35,6 +35,8 @@ export class LogBuffer {
   readonly #options: LogBufferOptions;
   /** By execution, in arrival order; Map order is the order executions first logged. */
   readonly #chunks = new Map<string, LogChunk[]>();
+  /** The executions of the write under way: their chunks are no longer in #chunks, nor stored yet. */
+  readonly #writing = new Set<string>();
   #bytes = 0;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
@@ -47,8 +49,9 @@ export class LogBuffer {
     this.#options = options;
   }
 
+  /** Whether chunks of this execution are buffered or being written (a flush then waits for them). */
   has(executionId: string): boolean {
-    return this.#chunks.has(executionId);
+    return this.#chunks.has(executionId) || this.#writing.has(executionId);
   }
 
   add(executionId: string, chunk: LogChunk): void {
@@ -89,6 +92,15 @@ export class LogBuffer {
     const batch = [...this.#chunks.entries()];
     this.#chunks.clear();
     this.#bytes = 0;
+    for (const [executionId] of batch) this.#writing.add(executionId);
+    try {
+      await this.#writeBatch(batch);
+    } finally {
+      this.#writing.clear();
+    }
+  }
+
+  async #writeBatch(batch: Array<[string, LogChunk[]]>): Promise<void> {
     let failure: unknown = null;
     for (const [executionId, chunks] of batch) {
       if (failure !== null) {
