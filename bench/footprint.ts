@@ -23,7 +23,7 @@ export async function footprint(flags: Flags): Promise<Record<string, unknown>> 
   const settleMs = flags.number('settle-seconds', 5) * 1000;
   const calls = flags.number('calls', 20);
   const entry = flags.string('entry', 'dist');
-  const result: Record<string, unknown> = { workload: 'footprint', database: dialect, entry, sample_seconds: sampleMs / 1000 };
+  const result: Record<string, unknown> = { workload: 'footprint', database: dialect, entry, sample_seconds: sampleMs / 1000, settle_seconds: settleMs / 1000 };
   const script = cliEntry(entry);
   // Each part on its own server: RSS is a high-water mark, so what one part grew would
   // be counted again in the next.

@@ -18,7 +18,7 @@ import { loadRunnerModule } from '../executor/runners/plugin.ts';
 import { openProcessGroups, type ProcessGroups } from '../executor/strays.ts';
 import { CliError } from './cli-error.ts';
 import { agentLog } from './log-format.ts';
-import { releaseStartupMemory } from './startup-memory.ts';
+import { releaseMemory } from './memory-release.ts';
 
 export type { ExecutorFlags } from '../config/executor-settings.ts';
 
@@ -90,7 +90,7 @@ export async function runAgent(flags: ExecutorFlags): Promise<void> {
     log,
   });
   executor.start();
-  releaseStartupMemory();
+  releaseMemory();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) process.exit(1);

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../protocol/version.ts';
 import type { Server } from '../server/server.ts';
 import { CliError } from './cli-error.ts';
-import { releaseStartupMemory } from './startup-memory.ts';
+import { releaseMemory, releaseWhenIdle } from './memory-release.ts';
 
 interface ServerFlags {
   config?: string;
@@ -106,11 +106,13 @@ async function run(flags: ServerFlags, withExecutor: boolean): Promise<void> {
     );
   }
   process.stdout.write(`cronfleet ${VERSION} listening on ${url} (database ${config.database}${executor ? ', local executor on' : ''})\n`);
-  logger.debug({ pauseMs: releaseStartupMemory() }, 'start-up garbage collected');
+  logger.debug({ pauseMs: releaseMemory() }, 'start-up garbage collected');
+  const idleRelease = releaseWhenIdle((pauseMs, heapBefore, heapAfter) => logger.debug({ pauseMs, heapBefore, heapAfter }, 'idle: unused heap released'));
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    idleRelease.stop();
     process.stdout.write(`${signal}: shutting down\n`);
     await executor?.stop();
     await server.close();
