@@ -3,34 +3,18 @@
 import { Command, Option } from 'commander';
 import type { ExecutorFlags } from './executor-agent.ts';
 import { CliError } from './cli-error.ts';
+import { EXECUTOR_OPTIONS } from './executor-options.ts';
 import { say } from './cli-messages.ts';
 import { ApiClient } from './client.ts';
 import { outputFormat, outputOption, printAs, table } from './format.ts';
 
 export function executorCommand(): Command {
-  const command = new Command('executor')
-    .description('run an executor agent that dials out to the server(s) and runs what they send')
-    .option('-c, --config <file>', 'YAML file of these settings, keys as in README "Executor settings" (default ./cronfleet-executor.yaml when present); flags > CRONFLEET_* > file')
-    .option('--server <urls>', 'server URL(s), comma separated; fails over between them (env CRONFLEET_SERVER)')
-    .option('--token <token>', 'executor token from `cronfleet executor-token create` (env CRONFLEET_EXECUTOR_TOKEN)')
-    .option('--name <name>', 'executor name (env CRONFLEET_EXECUTOR_NAME; default: the host name)')
-    .option('--instance-id <id>', 'stable identity across restarts, bound to the first token that connects with it (env CRONFLEET_EXECUTOR_INSTANCE_ID; default: <hostname>:<name>)')
-    .option('--labels <k=v,...>', 'labels tasks can select, e.g. zone=a,gpu=true (env CRONFLEET_LABELS)')
-    .option('--capacity <n>', 'executions at once (env CRONFLEET_CAPACITY; default 4)')
-    .option('--ca <file>', 'CA certificate (PEM) to trust, besides the system CAs, for https/wss servers with a private CA (env CRONFLEET_CA)')
-    .option('--runner <module>', 'add a runner from a module whose default export is a Runner (repeatable; replaces a built-in runner of the same type; env CRONFLEET_RUNNERS, comma separated)', collect)
-    .option(
-      '--allow-command <glob>',
-      'only run command/script tasks whose program (absolute path, after PATH lookup) matches; repeatable; shell tasks need /bin/sh allowed (env CRONFLEET_ALLOW_COMMANDS, comma separated)',
-      collect,
-    )
-    .option('--run-as <user>', 'run command and script processes as this user; needs root (env CRONFLEET_RUN_AS)')
-    .option('--max-timeout <seconds>', "ceiling on tasks' timeouts; longer ones are clamped (env CRONFLEET_MAX_TIMEOUT)")
-    .option('--max-memory <MB>', 'memory limit per command/script process (ulimit -v) and per container (docker --memory) (env CRONFLEET_MAX_MEMORY)')
-    .option('--max-output <bytes>', 'output kept per execution: the first 2/3 and the last 1/3 (env CRONFLEET_MAX_OUTPUT; default 786432)')
-    .option('--data-dir <dir>', 'where this executor records the process groups of its runs, so its next start kills what a crash left running (env CRONFLEET_DATA_DIR; default ./data)')
-    .option('--allow-link-local', 'let HTTP tasks reach link-local and cloud-metadata addresses such as 169.254.169.254 (env CRONFLEET_ALLOW_LINK_LOCAL=true)')
-    .option('--log-format <format>', 'auto|json|pretty: JSON lines, or text; auto is text on a terminal (env CRONFLEET_LOG_FORMAT; default auto)')
+  const command = new Command('executor').description('run an executor agent that dials out to the server(s) and runs what they send');
+  for (const option of EXECUTOR_OPTIONS) {
+    if (option.repeatable) command.option(option.flags, option.description, collect);
+    else command.option(option.flags, option.description);
+  }
+  command
     .addHelpText(
       'after',
       // Indented by 4: text after the Commands list must not look like another command in it.

@@ -20,5 +20,19 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(`cronfleet: needs Node.js 22.19 or later (24 recommended); ${process.execPath} is ${process.version}\n`);
   process.exit(1);
 }
-if (!isLongRunning(process.argv.slice(2))) nodeModule.enableCompileCache();
-await import('./program.ts');
+const args = process.argv.slice(2);
+if (!isLongRunning(args)) nodeModule.enableCompileCache();
+// An agent's start skips the full CLI (agent-args.ts); every other call goes through it.
+const agentFlags = args[0] === 'executor' ? (await import('./agent-args.ts')).agentStartFlags(args) : null;
+if (agentFlags) await startAgent(agentFlags);
+else await import('./program.ts');
+
+async function startAgent(flags: NonNullable<typeof agentFlags>): Promise<void> {
+  const [{ runAgent }, { exitOnCommandError }] = await Promise.all([import('./executor-agent.ts'), import('./cli-error.ts')]);
+  try {
+    await runAgent(flags);
+  } catch (error) {
+    exitOnCommandError(error);
+    throw error;
+  }
+}

@@ -7,9 +7,7 @@
 // are complete.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../protocol/version.ts';
-import { isCronfleetError } from '../protocol/errors.ts';
-import { CliError } from './cli-error.ts';
-import { messageLocale } from './cli-messages.ts';
+import { exitOnCommandError } from './cli-error.ts';
 import { exitQuietlyOnClosedStdout } from './format.ts';
 import { isLongRunning } from './long-running.ts';
 
@@ -91,13 +89,6 @@ try {
 } catch (error) {
   // Help and --version exit 0; every other commander error is a usage error.
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  if (error instanceof CliError) {
-    process.stderr.write(`cronfleet: ${error.message}\n`);
-    process.exit(error.exitCode);
-  }
-  if (isCronfleetError(error)) {
-    process.stderr.write(`cronfleet: ${error.text ? error.text.in(messageLocale()) : error.message}\n`);
-    process.exit(2);
-  }
+  exitOnCommandError(error);
   throw error;
 }

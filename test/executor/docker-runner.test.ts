@@ -4,7 +4,8 @@
 // does run docker too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dockerAvailable, dockerEnvFile, dockerRunArgs, dockerRunner } from '../../src/executor/runners/docker.ts';
+import { dockerEnvFile, dockerRunArgs, dockerRunner } from '../../src/executor/runners/docker.ts';
+import { dockerAvailable } from '../../src/executor/runners/docker-engine.ts';
 import { availableRunners, defaultRunners } from '../../src/executor/runners/index.ts';
 import { AgentHarness, runTask } from './agent-harness.ts';
 

@@ -55,16 +55,6 @@ export function dockerEnvFile(task: RunTask, settings: DockerSettings): { text: 
 }
 
 /**
- * Whether a docker engine answers. `docker info` fails fast when the CLI is missing
- * or no engine listens; the timeout covers an engine that accepts but hangs.
- */
-export function dockerAvailable(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 3000 }, (error, stdout) => resolve(error === null && stdout.trim() !== ''));
-  });
-}
-
-/**
  * `docker run` exits 125 when docker itself fails (no engine, bad image, pull denied),
  * and 126/127 when the container's command cannot be run or is not found — but the
  * command's own exit code can be 126/127 too, so those count as docker's only when

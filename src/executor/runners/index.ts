@@ -1,8 +1,8 @@
-import { createCommandRunner } from './command.ts';
-import { createDockerRunner, dockerAvailable } from './docker.ts';
-import { httpRunner } from './http.ts';
-import type { Runner } from './runner.ts';
-import { createScriptRunner } from './script.ts';
+// The built-in runners. Each one's module is loaded when it first runs a task, so an agent
+// that only ever runs commands never loads the HTTP, script or docker code (an idle
+// agent's memory, issue 17).
+import { dockerAvailable } from './docker-engine.ts';
+import type { RunContext, RunOutcome, Runner } from './runner.ts';
 import type { ProcessGroups } from '../strays.ts';
 
 export type { Runner } from './runner.ts';
@@ -18,7 +18,12 @@ export interface RunnerOptions {
 
 /** The runners that need nothing beyond Node and a shell. */
 export function defaultRunners(options: RunnerOptions = {}): Runner[] {
-  return [createCommandRunner(options.processGroups ?? null), createScriptRunner(options.processGroups ?? null), httpRunner];
+  const groups = options.processGroups ?? null;
+  return [
+    onFirstRun('command', async () => (await import('./command.ts')).createCommandRunner(groups)),
+    onFirstRun('script', async () => (await import('./script.ts')).createScriptRunner(groups)),
+    onFirstRun('http', async () => (await import('./http.ts')).httpRunner),
+  ];
 }
 
 /**
@@ -27,5 +32,22 @@ export function defaultRunners(options: RunnerOptions = {}): Runner[] {
  * fail them all. Checked once at start; an engine started later needs a restart.
  */
 export async function availableRunners(options: RunnerOptions = {}): Promise<Runner[]> {
-  return (await dockerAvailable()) ? [...defaultRunners(options), createDockerRunner(options.processGroups ?? null)] : defaultRunners(options);
+  if (!(await dockerAvailable())) return defaultRunners(options);
+  const docker = onFirstRun('docker', async () => (await import('./docker.ts')).createDockerRunner(options.processGroups ?? null));
+  return [...defaultRunners(options), docker];
+}
+
+/** A runner of `type` whose module is loaded by its first run; a load that fails fails that run, and the next tries again. */
+function onFirstRun(type: string, load: () => Promise<Runner>): Runner {
+  let loaded: Promise<Runner> | null = null;
+  return {
+    type,
+    async run(context: RunContext): Promise<RunOutcome> {
+      loaded ??= load().catch((error: unknown) => {
+        loaded = null;
+        throw error;
+      });
+      return (await loaded).run(context);
+    },
+  };
 }
