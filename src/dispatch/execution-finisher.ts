@@ -14,8 +14,9 @@
 //   shorter than the run the executor timed;
 // - masks the values of the execution's secrets (its task's env and headers, its
 //   parameters) in the reported result and error before they are stored;
-// - finishes it with one guarded UPDATE (store: pending|running → terminal), so of two
-//   racing reports exactly one wins and a late one changes nothing;
+// - finishes it with one guarded UPDATE (store: pending|running → terminal), which the
+//   finishes of one turn of the event loop share (finish-writes.ts), so of two racing
+//   reports exactly one wins and a late one changes nothing;
 // - schedules the retry the domain's rule asks for (domain/retry.ts retryAfter), only
 //   when this call won the finish, so a report delivered twice never retries twice;
 // - emits `execution.finished` exactly once per execution, which metrics, and later
@@ -33,6 +34,7 @@ import type { SecretOpener } from '../store/secret-cipher.ts';
 import { SecretMasker } from '../store/secret-masker.ts';
 import type { Store } from '../store/store.ts';
 import type { DispatchEvents, TypedEmitter } from './events.ts';
+import { FinishWrites } from './finish-writes.ts';
 
 export interface ExecutionFinisherDeps {
   store: Store;
@@ -82,10 +84,12 @@ export type FinishOutcome = 'finished' | 'ended_before' | 'not_found' | 'not_ass
 export class ExecutionFinisher {
   readonly #deps: ExecutionFinisherDeps;
   readonly #masker: SecretMasker;
+  readonly #writes: FinishWrites;
 
   constructor(deps: ExecutionFinisherDeps) {
     this.#deps = deps;
     this.#masker = new SecretMasker(deps.secrets);
+    this.#writes = new FinishWrites(deps.store, deps.clock);
   }
 
   /**
@@ -105,18 +109,18 @@ export class ExecutionFinisher {
     let task: Task | null | undefined;
     const loadTask = async () => (task === undefined ? (task = this.#deps.recent?.recall(execution.taskId, execution.taskVersion) ?? (await store.tasks.getIncludingDeleted(execution.taskId))) : task);
     const secrets = await this.#secretValues(execution, report, loadTask);
-    const finished = await store.executions.finish(
-      execution.id,
-      report.status,
-      {
+    const finished = await this.#writes.write({
+      id: execution.id,
+      status: report.status,
+      endTime: now,
+      fields: {
         ...(report.exitCode !== undefined ? { exitCode: report.exitCode } : {}),
         ...(report.result !== undefined ? { result: maskSecretJson(report.result, secrets) } : {}),
         ...errorFields(report, secrets),
         ...(report.reason !== undefined ? { reason: report.reason } : {}),
         ...startTimeField(execution, report, now),
       },
-      now,
-    );
+    });
     if (!finished) return 'ended_before';
     let retryId: string | null = null;
     try {

@@ -36,6 +36,8 @@ export interface DialectInfo {
    * next-key locks), so it deadlocks with concurrent inserts into that index.
    */
   lockingReadsLockGaps: boolean;
+  /** An UPDATE can name the rows it changed (`returning`): PostgreSQL, SQLite; MySQL and MariaDB cannot. */
+  supportsReturning: boolean;
   /** Connections can push notifications to each other (LISTEN/NOTIFY); elsewhere listeners poll. */
   supportsNotify: boolean;
   /**
@@ -119,6 +121,7 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           types: portable,
           supportsForUpdate: false,
           lockingReadsLockGaps: false,
+          supportsReturning: true,
           supportsNotify: false,
           bigintParameter: untyped,
           ignoreConflicts: onConflictDoNothing,
@@ -164,6 +167,7 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           types: portable,
           supportsForUpdate: true,
           lockingReadsLockGaps: false,
+          supportsReturning: true,
           supportsNotify: true,
           bigintParameter: (value) => sql<number | null>`cast(${value} as bigint)`,
           ignoreConflicts: onConflictDoNothing,
@@ -192,6 +196,7 @@ export async function openDatabase(url: string, pool: PoolOptions = { max: 10 })
           types: { ...portable, longText: sql`longtext` },
           supportsForUpdate: true,
           lockingReadsLockGaps: true,
+          supportsReturning: false,
           supportsNotify: false,
           bigintParameter: untyped,
           ignoreConflicts: (query) => query.ignore(),

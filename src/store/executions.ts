@@ -4,7 +4,8 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus, NewExecution } from '../domain/execution.ts';
 import { messageFromJson, type LocalizedText } from '../protocol/messages/index.ts';
 import type { DialectInfo } from './dialect.ts';
-import { fromJson, storableText, toJson, toNullableNumber, toNumber } from './json.ts';
+import { finishExecutions, type FinishFields, type FinishRow } from './execution-finishes.ts';
+import { fromJson, toJson, toNullableNumber, toNumber } from './json.ts';
 import type { Database, ExecutionsTable } from './schema.ts';
 
 export type { NewExecution } from '../domain/execution.ts';
@@ -19,16 +20,6 @@ export interface ExecutionListQuery {
   to?: number | undefined;
   page: number;
   pageSize: number;
-}
-
-export interface FinishFields {
-  exitCode?: number | null;
-  result?: unknown;
-  error?: string | null;
-  /** The message `error` was worded from (stored with it; null for free text). */
-  errorDetail?: LocalizedText | null;
-  reason?: string | null;
-  startTime?: number | null;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -255,23 +246,15 @@ export class ExecutionRepository {
 
   /** running|pending → a terminal status. False when it had already finished. */
   async finish(id: string, status: FinishStatus, fields: FinishFields, now: number): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('executions')
-      .set({
-        status,
-        end_time: now,
-        updated_at: now,
-        ...(fields.exitCode !== undefined ? { exit_code: fields.exitCode } : {}),
-        ...(fields.result !== undefined ? { result: toJson(fields.result) } : {}),
-        ...(fields.error !== undefined ? { error: fields.error === null ? null : storableText(fields.error) } : {}),
-        ...(fields.errorDetail !== undefined ? { error_detail: fields.errorDetail === null ? null : toJson(fields.errorDetail) } : {}),
-        ...(fields.reason !== undefined ? { reason: fields.reason === null ? null : storableText(fields.reason) } : {}),
-        ...(fields.startTime !== undefined && fields.startTime !== null ? { start_time: fields.startTime } : {}),
-      })
-      .where('id', '=', id)
-      .where('status', 'in', ['pending', 'running'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return (await this.finishMany([{ id, status, endTime: now, fields }], now)).has(id);
+  }
+
+  /**
+   * running|pending → a terminal status for many executions in one statement (see
+   * execution-finishes.ts). Returns the ids this call finished; the others had ended.
+   */
+  async finishMany(rows: readonly FinishRow[], now: number): Promise<Set<string>> {
+    return finishExecutions(this.#db, this.#dialect, rows, now);
   }
 
   /** The executions of workflow runs (every attempt of every step), in id order. */

@@ -21,9 +21,11 @@
 import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult } from 'kysely';
 import { padInLists, type Query } from './padded-in-lists.ts';
 
-/** A prepared statement as sqlite.ts hands it out (cached; knows whether it returns rows). */
+/** A prepared statement as sqlite.ts hands it out (cached; knows whether it returns rows, and whether it writes). */
 export interface SqliteStatement {
   reader: boolean;
+  /** Writes, returning rows or not (`update … returning`): it joins the group commit. */
+  writes: boolean;
   all(parameters: ReadonlyArray<unknown>): unknown[];
   run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint };
 }
@@ -169,7 +171,7 @@ class GroupCommitDriver implements Driver {
     }
     const statement = this.#handle.prepare(compiled.sql);
     if (this.#batch === null) {
-      if (statement.reader) return rowsOf(statement, compiled);
+      if (!statement.writes) return rowsOf(statement, compiled);
       this.#commitOthers();
       this.#handle.exec('begin');
       this.#batch = [];

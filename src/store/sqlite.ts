@@ -159,14 +159,18 @@ export function openSqlite(path: string, notice: SqliteNotice = () => {}): { dia
   return { dialect: new GroupCommitDialect(handle), raw, exclusive };
 }
 
+/** A statement that returns rows and still writes (node:sqlite cannot say which statements write). */
+const WRITE_RETURNING = /^\s*(insert|update|delete|replace)\b/i;
+
 /**
- * A statement with whether it returns rows. `PRAGMA incremental_vacuum` frees one page
- * per step, and node:sqlite's run() takes a single step: it is run to the end, or each
- * call would give back one page.
+ * A statement with whether it returns rows and whether it writes. `PRAGMA incremental_vacuum`
+ * frees one page per step, and node:sqlite's run() takes a single step: it is run to the
+ * end, or each call would give back one page.
  */
 function wrap(statement: StatementSync, sql: string): SqliteStatement {
   const run = (parameters: ReadonlyArray<unknown>) => statement.run(...(parameters as never[]));
   const all = (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[]));
-  if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) return { reader: false, all: () => [], run: (parameters) => (all(parameters), { changes: 0, lastInsertRowid: 0 }) };
-  return { reader: statement.columns().length > 0, all, run };
+  if (/^\s*pragma\s+incremental_vacuum\b/i.test(sql)) return { reader: false, writes: true, all: () => [], run: (parameters) => (all(parameters), { changes: 0, lastInsertRowid: 0 }) };
+  const reader = statement.columns().length > 0;
+  return { reader, writes: !reader || WRITE_RETURNING.test(sql), all, run };
 }

@@ -65,7 +65,7 @@ describe('results that could not be stored', () => {
     const client = agentClient([t.url], await executorToken(t), 'persistent', { resend: { initialMs: 100, maxMs: 400 }, log });
     cleanups.push(() => client.stop());
     await client.welcomed();
-    const finishes = failFirst(t.server.store.executions, 'finish', 1);
+    const finishes = failFirst(t.server.store.executions, 'finishMany', 1);
     let finishedEvents = 0;
     t.server.events.on('execution.finished', () => (finishedEvents += 1));
 
@@ -82,7 +82,7 @@ describe('results that could not be stored', () => {
   it('the built-in executor sends an unacknowledged result again too', async () => {
     const t = await startTestServer({ env: FAST_HEARTBEAT });
     cleanups.push(() => t.close());
-    const finishes = failFirst(t.server.store.executions, 'finish', 1);
+    const finishes = failFirst(t.server.store.executions, 'finishMany', 1);
     const task = await t.request('POST', '/api/v1/tasks', { name: 'store-me-locally', command: 'echo', args: ['once'], max_retry: 2 });
     const run = await t.request('POST', `/api/v1/tasks/${task.body.id}/trigger`, {});
     assert.equal((await finished(t, run.body.id)).status, 'success');

@@ -13,8 +13,8 @@ import { agentClient, executorToken, runMany, startFleetServer } from './helpers
 /** Makes every store of a finished run take `ms` longer, like a busy database. */
 function slowFinish(t: TestServer, ms: number): void {
   const executions = t.server.store.executions;
-  const original = executions.finish.bind(executions);
-  executions.finish = async (...args: Parameters<typeof original>) => {
+  const original = executions.finishMany.bind(executions);
+  executions.finishMany = async (...args: Parameters<typeof original>) => {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return original(...args);
   };

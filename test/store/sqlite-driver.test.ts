@@ -1,7 +1,7 @@
 // The SQLite driver's group commit (src/store/sqlite-driver.ts) and the padded `in` lists
 // (src/store/padded-in-lists.ts), on a real database file: writes made together commit
-// together and each caller hears of its own; a transaction holds the connection; padding
-// changes no result.
+// together (those that return rows too) and each caller hears of its own; a transaction
+// holds the connection; padding changes no result.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,19 @@ describe('the SQLite driver', () => {
       ),
     );
     assert.equal(await count(), before + 3);
+  });
+
+  it('takes a write that returns rows (update … returning) into the group commit', async () => {
+    await sql`create table replies (id integer primary key, note integer references notes (id) deferrable initially deferred)`.execute(opened.db);
+    await insert(5001);
+    // The second write breaks a foreign key checked at commit: the commit they share fails, and both hear it.
+    const results = await Promise.allSettled([sql`update notes set body = 'edited' where id = 5001 returning id`.execute(opened.db), sql`insert into replies (id, note) values (1, 999999)`.execute(opened.db)]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
+    const body = await sql<{ body: string }>`select body from notes where id = 5001`.execute(opened.db);
+    assert.equal(body.rows[0]!.body, 'note 5001');
   });
 
   it('pads long in lists to a power of two, with the same rows', async () => {
