@@ -1,5 +1,6 @@
-// Execution repository. Every state change is one guarded UPDATE (status in the WHERE
-// clause), so racing writers cannot move an execution backwards or finish it twice.
+// Execution repository. Every state change is guarded by the status it moves from (in the
+// UPDATE's WHERE clause, or for a multi-row finish on MySQL in the locking read before it:
+// execution-finishes.ts), so racing writers cannot move an execution backwards or finish it twice.
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Execution, ExecutionStatus, ExecutionTrigger, FinishStatus, NewExecution } from '../domain/execution.ts';
 import { messageFromJson, type LocalizedText } from '../protocol/messages/index.ts';
@@ -198,7 +199,6 @@ export class ExecutionRepository {
     return Number(result.numDeletedRows);
   }
 
-  /** A running execution's process has started. */
   /** Records when running executions started (one statement per 500). */
   async markStarted(ids: readonly string[], startTime: number, now: number): Promise<void> {
     for (let start = 0; start < ids.length; start += 500) {
