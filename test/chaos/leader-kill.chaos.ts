@@ -69,7 +69,7 @@ describe(`chaos on ${testDialect}: the leader killed every ${KILL_EVERY_MS / 100
     const ports = [await freePort(), await freePort(), await freePort()];
     const urls = ports.map((port) => `http://127.0.0.1:${port}`);
     // The default 5 s heartbeat interval: an agent is lost after 12.5 s without a heartbeat
-    // stored. With 2 s (a 5 s window), two of these suites side by side (as CI runs them) had
+    // stored. With 2 s (a 5 s window), two of these suites side by side (as CI ran them then) had
     // the servers fall 30-50 s behind on this 2-core machine, and an agent whose heartbeats
     // were stored late was judged lost with its runs (before this session's changes too).
     const startServer = (index: number) => {

@@ -37,9 +37,15 @@ describe('routing strategies over real agents', () => {
         { executor: 'beta', weight: 1 },
       ],
     });
-    const chosen = await names(await runMany(t, task.body.id, 400));
+    const runs = await runMany(t, task.body.id, 400);
+    const chosen = await names(runs);
     const alpha = chosen.filter((name) => name === 'alpha').length;
-    assert.ok(Math.abs(alpha - 300) <= 20, `alpha ran ${alpha} of 400 (expected about 300)`);
+    // On a miss, how the runs went: by executor, status and reason, in the order they were made.
+    const story = () => {
+      const ordered = runs.map((run, index) => ({ run, name: chosen[index] })).sort((a, b) => String(a.run.id).localeCompare(String(b.run.id)));
+      return ordered.map(({ run, name }) => `${name}:${run.status}${run.reason ? `/${run.reason}` : ''}`).join(' ');
+    };
+    assert.ok(Math.abs(alpha - 300) <= 20, `alpha ran ${alpha} of 400 (expected about 300); runs in order: ${story()}`);
     assert.equal(chosen.length - alpha, chosen.filter((name) => name === 'beta').length);
   });
 
